@@ -1,0 +1,49 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "aiarts",
+    products: [
+        .executable(name: "aiarts", targets: ["aiarts"]),
+        .library(name: "AIArtsEngine", targets: ["AIArtsEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libjpeg-dev, libpng-dev, zlib1g-dev, libncursesw5-dev).
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // libjpeg and libpng report errors by longjmp; that belongs in C.
+        .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
+
+        .target(name: "AIArtsImaging", dependencies: ["CCodecs", "CJPEG", "CPNG"]),
+        .target(
+            name: "AIArtsEngine",
+            dependencies: [
+                "AIArtsImaging", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "AIArtsRender"),
+        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "CNcursesw"]),
+        .executableTarget(
+            name: "aiarts",
+            dependencies: [
+                "AIArtsEngine", "AIArtsTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
+        .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
+        .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
+        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender"]),
+    ]
+)

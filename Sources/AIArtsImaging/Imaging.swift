@@ -1,0 +1,1 @@
+// Image codecs: see JPEG.swift and PNG.swift.

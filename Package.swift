@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "aiarts",
             dependencies: [
-                "AIArtsEngine", "AIArtsTUI",
+                "AIArtsEngine", "AIArtsTUI", "AIArtsRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -15,7 +15,9 @@ public enum DatasetFormat: String, Codable, CaseIterable, Sendable {
     /// Dataset types this format can carry.
     public var types: Set<DatasetType> {
         switch self {
-        case .imagenet, .paddlex: [.classification]
+        case .imagenet: [.classification]
+        // PaddleX's own layouts: classification lists, VOC-style detection lists, segmentation lists.
+        case .paddlex: [.classification, .detection, .segmentation]
         case .voc, .yolo, .labelme: [.detection]
         case .coco: [.detection, .instanceSegmentation]
         case .seg: [.segmentation]

@@ -1,0 +1,252 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The import pipeline: find the source, parse its annotation files, check every image by decoding it,
+/// copy the good files into a staging folder, then swap records and files in at once. A bad file is
+/// recorded with its reason and the rest goes on; a cancelled or failed import leaves the dataset as it was.
+extension Workspace {
+    public func importDataset(_ id: String, from source: URL, format: DatasetFormat, mode: ImportMode = .copy,
+                              progress: (@Sendable (ImportProgress) -> Void)? = nil,
+                              isCancelled: (@Sendable () -> Bool)? = nil) throws -> ImportResult {
+        let dataset = try self.dataset(id)
+        guard format.types.contains(dataset.type) else {
+            let fits = DatasetFormat.allCases.filter { $0.types.contains(dataset.type) }.map(\.rawValue)
+            throw AIArtsError(.invalidArgument, "\(id) is a \(dataset.type.rawValue) dataset; --format \(format.rawValue) does not carry that type (use one of: \(fits.joined(separator: ", ")))")
+        }
+        let source = source.standardizedFileURL
+        guard FileManager.default.fileExists(atPath: source.path) else {
+            throw AIArtsError(.invalidArgument, "\(source.path) does not exist")
+        }
+        let staging = datasetsFolder.appendingPathComponent(".staging/\(id)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: staging) }
+
+        let run = ImportRun(workspace: self, dataset: dataset, progress: progress, isCancelled: isCancelled)
+        do {
+            try run.setStatus(.checking, "checking \(source.path)", done: 0, total: 0, clearCancel: true)
+            let result = try run.perform(source: source, format: format, mode: mode, staging: staging)
+            log.info("import \(id) finished: \(result.message)")
+            return result
+        } catch let error as CancellationError {
+            try? run.setStatus(.cancelled, "import cancelled; the dataset keeps what it had before", done: 0, total: 0)
+            throw error
+        } catch {
+            let message = (error as? AIArtsError)?.message ?? String(describing: error)
+            try? run.setStatus(.checkFailed, message, done: 0, total: 0)
+            throw error
+        }
+    }
+}
+
+/// One import's state, so the steps can share it without long parameter lists.
+final class ImportRun: @unchecked Sendable {
+    let workspace: Workspace
+    let dataset: DatasetRecord
+    let progress: (@Sendable (ImportProgress) -> Void)?
+    let localCancel: (@Sendable () -> Bool)?
+    private let lock = NSLock()
+    private var lastCancelPoll = Date.distantPast
+    private var cancelFlag = false
+    private var lastStatusWrite = Date.distantPast
+
+    init(workspace: Workspace, dataset: DatasetRecord, progress: (@Sendable (ImportProgress) -> Void)?, isCancelled: (@Sendable () -> Bool)?) {
+        self.workspace = workspace; self.dataset = dataset; self.progress = progress; self.localCancel = isCancelled
+    }
+
+    /// True when this process or another (through the database flag) asked to cancel.
+    func cancelled() -> Bool {
+        if localCancel?() == true { return true }
+        return lock.withLock {
+            if cancelFlag { return true }
+            if Date().timeIntervalSince(lastCancelPoll) > 0.25 {
+                lastCancelPoll = Date()
+                cancelFlag = (try? workspace.store.pool.read { db in
+                    try Bool.fetchOne(db, sql: "SELECT cancelRequested FROM dataset WHERE id = ?", arguments: [dataset.id])
+                }) == true
+            }
+            return cancelFlag
+        }
+    }
+
+    func checkCancel() throws { if cancelled() { throw CancellationError() } }
+
+    func setStatus(_ status: DatasetStatus, _ message: String, done: Int, total: Int, clearCancel: Bool = false) throws {
+        let fraction = total > 0 ? Double(done) / Double(total) : 0
+        try workspace.store.pool.write { db in
+            try db.execute(sql: "UPDATE dataset SET status = ?, statusMessage = ?, progress = ?\(clearCancel ? ", cancelRequested = 0" : "") WHERE id = ?",
+                           arguments: [status.rawValue, message, fraction, dataset.id])
+        }
+        progress?(ImportProgress(phase: status, done: done, total: total, message: message))
+    }
+
+    /// Progress within a phase: reported to the caller every time, written to the database at most 5 times a second.
+    func report(_ status: DatasetStatus, done: Int, total: Int) {
+        progress?(ImportProgress(phase: status, done: done, total: total, message: "\(status.rawValue) \(done)/\(total)"))
+        let due = lock.withLock {
+            guard Date().timeIntervalSince(lastStatusWrite) > 0.2 || done == total else { return false }
+            lastStatusWrite = Date()
+            return true
+        }
+        if due {
+            let fraction = total > 0 ? Double(done) / Double(total) : 0
+            _ = try? workspace.store.pool.write { db in
+                try db.execute(sql: "UPDATE dataset SET progress = ? WHERE id = ?", arguments: [fraction, dataset.id])
+            }
+        }
+    }
+
+    func perform(source: URL, format: DatasetFormat, mode: ImportMode, staging: URL) throws -> ImportResult {
+        var issues: [ImportIssue] = []
+        var root = source
+        var effectiveMode = mode
+        if !FileManager.default.isDirectory(source), let kind = ArchiveKind.detect(source) {
+            // Archives are always unpacked into the workspace; there is nothing to register in place.
+            if mode == .register {
+                throw AIArtsError(.invalidArgument, "\(source.lastPathComponent) is an archive; it can only be imported by copying (drop --register)")
+            }
+            effectiveMode = .copy
+            let unpacked = staging.appendingPathComponent("unpacked")
+            try setStatus(.checking, "unpacking \(source.lastPathComponent) (\(kind))", done: 0, total: 0)
+            let extraction = try ArchiveExtractor.extract(source, into: unpacked, progress: { [self] done, total in
+                self.report(.checking, done: Int(done / 1_000_000), total: Int(total / 1_000_000))
+            }, isCancelled: { [self] in cancelled() })
+            issues += extraction.skipped.map { ImportIssue(path: source.lastPathComponent + ":" + $0.path, reason: $0.reason) }
+            root = Self.singleTopFolder(of: unpacked) ?? unpacked
+        }
+        try checkCancel()
+
+        let parsed: ParsedDataset
+        do {
+            parsed = try format.parser(for: dataset.type).parse(root: root, type: dataset.type)
+        } catch let error as AIArtsError {
+            throw error
+        } catch {
+            throw AIArtsError(.badInput, "\(source.path): \(error)")
+        }
+        issues += parsed.issues
+        try checkCancel()
+
+        var checked = try SampleChecker(run: self, type: dataset.type, labels: parsed.labels).check(parsed.samples)
+        issues += checked.issues
+        try checkCancel()
+        if checked.samples.isEmpty {
+            let first = issues.first.map { " First problem: \($0)" } ?? ""
+            throw AIArtsError(.badInput, "no image in \(source.path) could be imported (\(issues.count) problems).\(first)")
+        }
+        let folderURL: URL
+        let storedFolder: String
+        let content = staging.appendingPathComponent("content")
+        switch effectiveMode {
+        case .copy:
+            try setStatus(.checked, "checked \(checked.samples.count) images; \(issues.count) problems", done: checked.samples.count, total: checked.samples.count)
+            try copyFiles(&checked, into: content, issues: &issues)
+            storedFolder = "datasets/\(dataset.id)"
+            folderURL = workspace.root.appendingPathComponent(storedFolder)
+        case .register:
+            // The dataset refers to the files where they are, by their path under the source root.
+            let base = Self.folder(of: root)
+            for i in checked.samples.indices {
+                checked.samples[i].relativePath = Self.relative(checked.samples[i].source, to: base)
+                if let mask = checked.samples[i].mask {
+                    checked.samples[i].mask?.relativePath = Self.relative(mask.source, to: base)
+                }
+            }
+            storedFolder = base.path
+            folderURL = base
+        }
+        try checkCancel()
+        return try commit(checked, issues: issues, source: source, format: format, mode: effectiveMode,
+                          storedFolder: storedFolder, folderURL: folderURL, staged: effectiveMode == .copy ? content : nil)
+    }
+
+    private func copyFiles(_ checked: inout CheckedSamples, into content: URL, issues: inout [ImportIssue]) throws {
+        let fm = FileManager.default
+        let total = checked.samples.count
+        try setStatus(.copying, "copying \(total) images", done: 0, total: total)
+        var kept: [CheckedSample] = []
+        kept.reserveCapacity(total)
+        for (index, sample) in checked.samples.enumerated() {
+            if index % 64 == 0 { try checkCancel(); report(.copying, done: index, total: total) }
+            do {
+                for file in [ParsedFile(source: sample.source, relativePath: sample.relativePath)] + (sample.mask.map { [$0] } ?? []) {
+                    let target = content.appendingPathComponent(file.relativePath)
+                    try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try fm.copyItem(at: file.source, to: target)
+                }
+                kept.append(sample)
+            } catch {
+                issues.append(ImportIssue(path: sample.relativePath, reason: "could not copy into the workspace: \(error.localizedDescription)"))
+            }
+        }
+        report(.copying, done: total, total: total)
+        checked.samples = kept
+    }
+
+    /// Replaces the dataset's records in one transaction and swaps the staged folder in.
+    private func commit(_ checked: CheckedSamples, issues: [ImportIssue], source: URL, format: DatasetFormat, mode: ImportMode,
+                        storedFolder: String, folderURL: URL, staged: URL?) throws -> ImportResult {
+        let id = dataset.id
+        let annotationCount = checked.samples.reduce(0) { $0 + $1.annotations.count }
+        let hasSplit = checked.samples.contains { $0.split != nil }
+        let message = "imported \(checked.samples.count) images, \(annotationCount) annotations"
+            + (issues.isEmpty ? "" : "; \(issues.count) problems (see `aiarts dataset show \(id)`)")
+        let trash = workspace.datasetsFolder.appendingPathComponent(".staging/\(id)-old-\(UUID().uuidString.prefix(8))")
+        try workspace.store.pool.write { db in
+            for table in ["annotation", "sample", "label", "failedFile"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE datasetId = ?", arguments: [id])
+            }
+            let insertLabel = try db.makeStatement(sql: "INSERT INTO label(datasetId, idx, name) VALUES (?, ?, ?)")
+            for (idx, name) in checked.labels.enumerated() { try insertLabel.execute(arguments: [id, idx, name]) }
+            let insertSample = try db.makeStatement(sql: "INSERT INTO sample(datasetId, path, width, height, split, maskPath) VALUES (?, ?, ?, ?, ?, ?)")
+            let insertAnnotation = try db.makeStatement(sql: """
+                INSERT INTO annotation(sampleId, datasetId, labelIdx, x, y, w, h, isCrowd, segmentation, sourceId)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for sample in checked.samples {
+                try insertSample.execute(arguments: [id, sample.relativePath, sample.size.width, sample.size.height, sample.split?.rawValue, sample.mask?.relativePath])
+                let sampleID = db.lastInsertedRowID
+                for a in sample.annotations {
+                    try insertAnnotation.execute(arguments: [sampleID, id, a.labelIndex, a.box?.x, a.box?.y, a.box?.width, a.box?.height,
+                                                             a.isCrowd, a.segmentation.map(SegmentationCoding.encode), a.sourceID])
+                }
+            }
+            let insertFailure = try db.makeStatement(sql: "INSERT INTO failedFile(datasetId, path, line, reason) VALUES (?, ?, ?, ?)")
+            for issue in issues { try insertFailure.execute(arguments: [id, issue.path, issue.line, issue.reason]) }
+            try db.execute(sql: """
+                UPDATE dataset SET status = ?, statusMessage = ?, progress = 1, folder = ?, inPlace = ?, sourcePath = ?, format = ?,
+                  splitSource = ?, splitSeed = NULL, valRatio = NULL, testRatio = NULL, cancelRequested = 0 WHERE id = ?
+                """, arguments: [DatasetStatus.copied.rawValue, message, storedFolder, mode == .register, source.path, format.rawValue,
+                                 hasSplit ? "imported" : nil, id])
+            // Files move last, inside the transaction: if the move fails, the records roll back with it.
+            if let staged {
+                let fm = FileManager.default
+                if fm.fileExists(atPath: folderURL.path) { try fm.moveItem(at: folderURL, to: trash) }
+                try fm.moveItem(at: staged, to: folderURL)
+            }
+        }
+        // The old copy goes only after the new records are committed.
+        try? FileManager.default.removeItem(at: trash)
+        progress?(ImportProgress(phase: .copied, done: checked.samples.count, total: checked.samples.count, message: message))
+        return ImportResult(datasetID: id, status: DatasetStatus.copied.rawValue, message: message,
+                            images: checked.samples.count, annotations: annotationCount, failed: issues.count)
+    }
+
+    static func singleTopFolder(of folder: URL) -> URL? {
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") && $0 != "__MACOSX" }
+        guard entries.count == 1 else { return nil }
+        let only = folder.appendingPathComponent(entries[0])
+        return FileManager.default.isDirectory(only) ? only : nil
+    }
+
+    /// A source may be a file (a COCO JSON): its folder is the dataset's.
+    static func folder(of root: URL) -> URL {
+        FileManager.default.isDirectory(root) ? root : root.deletingLastPathComponent()
+    }
+
+    static func relative(_ url: URL, to base: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let prefix = base.standardizedFileURL.path.hasSuffix("/") ? base.standardizedFileURL.path : base.standardizedFileURL.path + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : url.lastPathComponent
+    }
+}

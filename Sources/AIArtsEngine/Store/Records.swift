@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+
+/// Status strings, as PaddleX reports a dataset's import.
+public enum DatasetStatus: String, Codable, Sendable {
+    case empty
+    case checking
+    case checked
+    case checkFailed = "check_failed"
+    case copying
+    case copied
+    case cancelled
+}
+
+public struct DatasetRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "dataset"
+    public var id: String
+    public var name: String
+    public var description: String
+    public var type: DatasetType
+    public var status: String
+    public var statusMessage: String
+    /// 0...1 while an import runs.
+    public var progress: Double
+    public var createdAt: Date
+    /// Absolute folder holding the files (inside the workspace, or the source for a registered dataset).
+    public var folder: String?
+    public var inPlace: Bool
+    public var sourcePath: String?
+    public var format: DatasetFormat?
+    /// Set by any process to ask a running import to stop.
+    public var cancelRequested: Bool
+    /// "imported" when the split came with the data, "random" after `split`; nil before import.
+    public var splitSource: String?
+    public var splitSeed: Int64?
+    public var valRatio: Double?
+    public var testRatio: Double?
+}
+
+public struct LabelRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "label"
+    public var datasetId: String
+    public var idx: Int
+    public var name: String
+}
+
+public struct SampleRecord: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "sample"
+    public var id: Int64?
+    public var datasetId: String
+    public var path: String
+    public var width: Int
+    public var height: Int
+    public var split: Split?
+    public var maskPath: String?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct AnnotationRecord: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "annotation"
+    public var id: Int64?
+    public var sampleId: Int64
+    public var datasetId: String
+    public var labelIdx: Int
+    public var x: Double?
+    public var y: Double?
+    public var w: Double?
+    public var h: Double?
+    public var isCrowd: Bool
+    /// Segmentation as JSON text (SegmentationCoding).
+    public var segmentation: String?
+    public var sourceId: Int64?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public var box: Box? {
+        guard let x, let y, let w, let h else { return nil }
+        return Box(x: x, y: y, width: w, height: h)
+    }
+}
+
+public struct FailedFileRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "failedFile"
+    public var datasetId: String
+    public var path: String
+    public var line: Int?
+    public var reason: String
+}
+
+public struct ProjectRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "project"
+    public var id: String
+    public var name: String
+    public var description: String
+    public var type: DatasetType
+    public var datasetId: String?
+    public var status: String
+    public var statusMessage: String
+    public var createdAt: Date
+}
+
+public struct TaskRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "task"
+    public var id: String
+    public var projectId: String
+    public var name: String
+    public var description: String
+    public var status: String
+    public var statusMessage: String
+    public var createdAt: Date
+}
+
+public struct ModelRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "model"
+    public var id: String
+    public var name: String
+    public var description: String
+    public var status: String
+    public var statusMessage: String
+    public var createdAt: Date
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+
+/// The workspace database: SQLite in WAL mode, versioned migrations, and a busy timeout so that
+/// several aiarts processes (a UI, a CLI, a detached import) share one workspace without losing writes.
+public final class Store: Sendable {
+    public let pool: DatabasePool
+
+    public init(path: String) throws {
+        var config = Configuration()
+        // Writers wait for each other instead of failing with SQLITE_BUSY.
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "idSequence") { t in
+                t.primaryKey("kind", .text)
+                t.column("next", .integer).notNull()
+            }
+            try db.create(table: "dataset") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("type", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("statusMessage", .text).notNull().defaults(to: "")
+                t.column("progress", .double).notNull().defaults(to: 0)
+                t.column("createdAt", .datetime).notNull()
+                t.column("folder", .text)
+                t.column("inPlace", .boolean).notNull().defaults(to: false)
+                t.column("sourcePath", .text)
+                t.column("format", .text)
+                t.column("cancelRequested", .boolean).notNull().defaults(to: false)
+                t.column("splitSource", .text)
+                t.column("splitSeed", .integer)
+                t.column("valRatio", .double)
+                t.column("testRatio", .double)
+            }
+            try db.create(table: "label") { t in
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("idx", .integer).notNull()
+                t.column("name", .text).notNull()
+                t.primaryKey(["datasetId", "idx"])
+            }
+            try db.create(table: "sample") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("path", .text).notNull()
+                t.column("width", .integer).notNull()
+                t.column("height", .integer).notNull()
+                t.column("split", .text)
+                t.column("maskPath", .text)
+                t.uniqueKey(["datasetId", "path"])
+            }
+            try db.create(table: "annotation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("sampleId", .integer).notNull().references("sample", onDelete: .cascade)
+                t.column("datasetId", .text).notNull()
+                t.column("labelIdx", .integer).notNull()
+                t.column("x", .double)
+                t.column("y", .double)
+                t.column("w", .double)
+                t.column("h", .double)
+                t.column("isCrowd", .boolean).notNull().defaults(to: false)
+                t.column("segmentation", .text)
+                t.column("sourceId", .integer)
+            }
+            try db.create(index: "annotation_sample", on: "annotation", columns: ["sampleId"])
+            try db.create(index: "annotation_dataset_label", on: "annotation", columns: ["datasetId", "labelIdx"])
+            try db.create(table: "failedFile") { t in
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("path", .text).notNull()
+                t.column("line", .integer)
+                t.column("reason", .text).notNull()
+            }
+            try db.create(table: "project") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("type", .text).notNull()
+                t.column("datasetId", .text).references("dataset", onDelete: .restrict)
+                t.column("status", .text).notNull()
+                t.column("statusMessage", .text).notNull().defaults(to: "")
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "task") { t in
+                t.primaryKey("id", .text)
+                t.column("projectId", .text).notNull().references("project", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("status", .text).notNull()
+                t.column("statusMessage", .text).notNull().defaults(to: "")
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "model") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("status", .text).notNull()
+                t.column("statusMessage", .text).notNull().defaults(to: "")
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}
+
+/// Record kinds with PaddleX-style ids: D0001, P0001, T0001, M0001.
+public enum RecordKind: String, CaseIterable, Sendable {
+    case dataset = "D", project = "P", task = "T", model = "M"
+
+    public static func of(id: String) -> RecordKind? {
+        guard let first = id.first, id.count >= 2, id.dropFirst().allSatisfy(\.isNumber) else { return nil }
+        return RecordKind(rawValue: String(first))
+    }
+}
+
+extension Database {
+    /// Takes the next id of a kind. Runs inside the caller's write transaction, so two processes
+    /// creating at the same moment get distinct ids.
+    func nextID(_ kind: RecordKind) throws -> String {
+        let current = try Int.fetchOne(self, sql: "SELECT next FROM idSequence WHERE kind = ?", arguments: [kind.rawValue]) ?? 1
+        try execute(sql: "INSERT INTO idSequence(kind, next) VALUES (?, ?) ON CONFLICT(kind) DO UPDATE SET next = excluded.next",
+                    arguments: [kind.rawValue, current + 1])
+        return kind.rawValue + String(format: "%04d", current)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import Logging
+
+/// A workspace folder: the database and the datasets, tasks and models it describes (DESIGN.md).
+public final class Workspace: Sendable {
+    public let root: URL
+    public let store: Store
+    let log: Logger
+
+    /// Where a workspace lives when none is named: $AIARTS_WORKSPACE, else $XDG_DATA_HOME/aiarts,
+    /// else ~/.local/share/aiarts.
+    public static func defaultRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let path = environment["AIARTS_WORKSPACE"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("aiarts")
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/share/aiarts")
+    }
+
+    /// Opens the workspace at `root`, creating its folders and database if they don't exist.
+    public init(root: URL) throws {
+        self.root = root.standardizedFileURL
+        let fm = FileManager.default
+        do {
+            for sub in ["", "datasets", "tasks", "models", "logs"] {
+                try fm.createDirectory(at: self.root.appendingPathComponent(sub), withIntermediateDirectories: true)
+            }
+        } catch {
+            throw AIArtsError(.io, "cannot create the workspace at \(self.root.path): \(error.localizedDescription); pass --workspace DIR or set AIARTS_WORKSPACE to a writable folder")
+        }
+        do {
+            store = try Store(path: self.root.appendingPathComponent("aiarts.sqlite").path)
+        } catch {
+            throw AIArtsError(.io, "cannot open \(self.root.appendingPathComponent("aiarts.sqlite").path): \(error)")
+        }
+        log = Logger(label: "aiarts.workspace")
+    }
+
+    var datasetsFolder: URL { root.appendingPathComponent("datasets") }
+
+    /// Resolves a stored folder: relative ones live inside the workspace, absolute ones were registered in place.
+    func resolveFolder(_ stored: String) -> URL {
+        stored.hasPrefix("/") ? URL(fileURLWithPath: stored) : root.appendingPathComponent(stored)
+    }
+}

@@ -1,0 +1,60 @@
+import AIArtsEngine
+import ArgumentParser
+import Foundation
+
+@main
+enum Main {
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        GlobalOptions.leadingWorkspace = GlobalOptions.takeLeadingWorkspace(&arguments)
+        AIArts.main(arguments)
+    }
+}
+
+struct AIArts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aiarts",
+        abstract: "A keyboard-driven workbench for training vision models on a GPU box.",
+        discussion: "Run with no command to open the workspace summary. The workspace is --workspace DIR, else $AIARTS_WORKSPACE, else ~/.local/share/aiarts.",
+        subcommands: [DatasetCommand.self, ProjectCommand.self, WorkspaceCommand.self, SystemCommand.self, DemoCommand.self, OpenCommand.self],
+        defaultSubcommand: OpenCommand.self
+    )
+}
+
+/// Options every command takes; they may stand before or after the command name.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Workspace folder.", valueName: "DIR"))
+    var workspace: String?
+
+    /// `--workspace DIR` written before the command name (`aiarts --workspace DIR dataset list`).
+    nonisolated(unsafe) static var leadingWorkspace: String?
+
+    /// Removes global options that stand before the command name, so that argument parsing sees
+    /// the command first; returns the workspace they named.
+    static func takeLeadingWorkspace(_ arguments: inout [String]) -> String? {
+        var found: String?
+        while let first = arguments.first, first.hasPrefix("--workspace") {
+            if first == "--workspace", arguments.count >= 2 {
+                found = arguments[1]
+                arguments.removeFirst(2)
+            } else if first.hasPrefix("--workspace=") {
+                found = String(first.dropFirst("--workspace=".count))
+                arguments.removeFirst()
+            } else {
+                break
+            }
+        }
+        return found
+    }
+
+    func root() -> URL {
+        if let workspace = workspace ?? Self.leadingWorkspace { return URL(fileURLWithPath: (workspace as NSString).expandingTildeInPath) }
+        return Workspace.defaultRoot()
+    }
+
+    func open() throws -> Workspace {
+        let workspace = try Workspace(root: root())
+        FileLogHandler.bootstrap(path: workspace.root.appendingPathComponent("logs/aiarts.log").path)
+        return workspace
+    }
+}

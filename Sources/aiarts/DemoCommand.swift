@@ -1,0 +1,53 @@
+import AIArtsEngine
+import AIArtsRender
+import ArgumentParser
+import Foundation
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Create a demo workspace (generated 'shapes' datasets, split, one project each), offline, then open it.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Create the demo workspace and exit.") var noTui = false
+
+    func run() throws {
+        let workspace = try global.open()
+        let bar = ProgressBar()
+        let demo = try ShapesDemo.create(in: workspace, progress: { bar.update($0) })
+        bar.finish()
+        for line in demo.summary { print(line) }
+        if !noTui { try OpenCommand.show(workspace) }
+    }
+}
+
+/// What `aiarts` with no command does: the full-screen UI comes with the UI issue; until then it
+/// prints the workspace at a glance.
+struct OpenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open the workspace (summary view).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws { try Self.show(global.open()) }
+
+    static func show(_ workspace: Workspace) throws {
+        let info = try workspace.info()
+        print("aiarts workspace \(info.path)")
+        print("\(info.datasets) datasets, \(info.projects) projects, \(info.tasks) tasks, \(info.models) models")
+        let summaries = try workspace.summaries()
+        if !summaries.isEmpty {
+            print("")
+            Output.table(["ID", "NAME", "TYPE", "STATUS", "IMAGES", "TRAIN/VAL/TEST", "LABELS"], summaries.map { s in
+                [s.id, Sanitize.line(s.name), s.type.rawValue, s.status, String(s.images),
+                 "\(s.splits["train"] ?? 0)/\(s.splits["val"] ?? 0)/\(s.splits["test"] ?? 0)",
+                 Sanitize.line(s.labels.map { "\($0.name) \($0.count)" }.joined(separator: ", "))]
+            })
+        }
+        let projects = try workspace.projects()
+        if !projects.isEmpty {
+            print("")
+            Output.table(["PROJECT", "NAME", "TYPE", "DATASET"], projects.map { [$0.id, Sanitize.line($0.name), $0.type.rawValue, $0.datasetId ?? "-"] })
+        }
+        if summaries.isEmpty {
+            print("Nothing here yet: `aiarts demo` creates a demo workspace; `aiarts dataset create` starts your own.")
+        }
+    }
+}

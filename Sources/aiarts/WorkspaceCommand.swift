@@ -1,0 +1,113 @@
+import AIArtsEngine
+import AIArtsRender
+import ArgumentParser
+import Foundation
+
+struct WorkspaceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workspace",
+        abstract: "The workspace: where it is, what it holds, and the fields of its records.",
+        subcommands: [Path.self, Info.self, Get.self, Set.self]
+    )
+
+    struct Path: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the workspace folder.")
+        @OptionGroup var global: GlobalOptions
+        func run() throws { print(try global.open().root.path) }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Counts of datasets, projects, tasks and models.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let info = try global.open().info()
+            if json { return try Output.json(info) }
+            print("workspace: \(info.path)")
+            print("datasets: \(info.datasets)  projects: \(info.projects)  tasks: \(info.tasks)  models: \(info.models)")
+        }
+    }
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read the fields of a dataset, project, task or model.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Record id: D0001, P0001, T0001 or M0001.") var id: String
+        @Argument(help: "One field; all when omitted.") var field: String?
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let workspace = try global.open()
+            if let field {
+                let value = try workspace.attribute(field, of: id)
+                if json { return try Output.json([field: value]) }
+                print(Sanitize.line(value))
+                return
+            }
+            let fields = try workspace.attributes(of: id)
+            if json { return try Output.json(Dictionary(fields, uniquingKeysWith: { a, _ in a })) }
+            Output.table(["FIELD", "VALUE"], fields.map { [$0.0, Sanitize.line($0.1)] })
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a field (name, description) of a dataset, project, task or model.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Record id.") var id: String
+        @Argument(help: "Field.") var field: String
+        @Argument(help: "New value.") var value: String
+
+        func run() throws {
+            try global.open().setAttribute(field, of: id, to: value)
+        }
+    }
+}
+
+struct ProjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Projects bind a dataset to training tasks.",
+        subcommands: [Create.self, List.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a project.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Project name.") var name: String
+        @Option(help: "classification, detection, segmentation or instance_segmentation.") var type: DatasetType
+        @Option(help: "Dataset id of the same type.") var dataset: String?
+        @Option(help: "Description.") var description = ""
+        @Flag(help: "Print the record as JSON.") var json = false
+
+        func run() throws {
+            let record = try global.open().createProject(name: name, type: type, datasetID: dataset, description: description)
+            if json { try Output.json(record) } else { print(record.id) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List projects.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let projects = try global.open().projects()
+            if json { return try Output.json(projects) }
+            Output.table(["ID", "NAME", "TYPE", "DATASET"], projects.map { [$0.id, Sanitize.line($0.name), $0.type.rawValue, $0.datasetId ?? "-"] })
+        }
+    }
+}
+
+struct SystemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "system", abstract: "CPU count, memory and OS of this machine.")
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        let info = SystemInfo.current()
+        if json { return try Output.json(info) }
+        print("os:     \(info.os)")
+        print("cpus:   \(info.cpus)")
+        print("memory: \(ByteCountFormatter.string(fromByteCount: Int64(info.memoryBytes), countStyle: .memory))")
+        print("gpus:   \(info.gpus.isEmpty ? "none found" : info.gpus.map(\.name).joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Fresh machine to demo: install what's missing, build, create the demo workspace and open it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product aiarts
+exec .build/release/aiarts demo "$@"

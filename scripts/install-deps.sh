@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages aiarts builds and tests with, when any is missing.
+# The Swift toolchain (6.1 or later) must already be on PATH.
+set -euo pipefail
+packages=(libjpeg-dev libpng-dev zlib1g-dev libncursesw5-dev libsqlite3-dev tmux python3)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.1 or later (swift.org) first" >&2; exit 1; }

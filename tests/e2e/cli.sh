@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End-to-end tests of the CLI: they drive the real binary ($AIARTS_BIN) on workspaces and
+# fixtures made here, and end with the 'N passed, N failed' line.
+set -u
+BIN=${AIARTS_BIN:?set AIARTS_BIN to the aiarts binary}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+W=$T/ws
+passed=0
+failed=0
+
+check() {
+    local name=$1
+    shift
+    if "$@" >"$T/check.out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$T/check.out" | tail -20
+    fi
+}
+
+# A JSON assertion: python3 evaluates EXPR with the parsed document bound to d.
+json_ok() { # FILE EXPR
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ok=eval(sys.argv[2]); print(d if not ok else ""); sys.exit(0 if ok else 1)' "$1" "$2"
+}
+
+demo() {
+    "$BIN" --workspace "$W" demo --no-tui >"$T/demo.txt" 2>"$T/demo.err" &&
+    "$BIN" --workspace "$W" dataset list --json >"$T/list.json" &&
+    json_ok "$T/list.json" 'len(d) == 2 and d[0]["type"] == "classification" and d[1]["type"] == "detection" and all(x["images"] >= 200 for x in d)' &&
+    "$BIN" --workspace "$W" project list --json >"$T/projects.json" &&
+    json_ok "$T/projects.json" '[p["datasetId"] for p in d] == ["D0001", "D0002"]'
+}
+check "demo creates two split datasets and a project on each" demo
+
+show_contract() {
+    "$BIN" --workspace "$W" dataset show D0002 --json >"$T/show.json" &&
+    json_ok "$T/show.json" 'all(k in d for k in ["id","name","type","status","images","annotations","labels","splits","failed"]) and d["status"] == "copied" and sorted(l["name"] for l in d["labels"]) == ["circle","square","triangle"] and d["splits"]["val"] > 0 and d["splits"]["test"] > 0 and d["annotations"] > d["images"]'
+}
+check "dataset show --json keeps the contract" show_contract
+
+bad_files() {
+    local src=$T/cls
+    mkdir -p "$src/cat" "$src/dog"
+    local img
+    img=$(find "$W/datasets/D0001" -name '*.jpg' | head -n 2)
+    cp $(echo "$img" | head -n 1) "$src/cat/good.jpg"
+    cp $(echo "$img" | tail -n 1) "$src/dog/good.jpg"
+    head -c 300 "$src/cat/good.jpg" >"$src/cat/truncated.jpg"
+    : >"$src/dog/empty.jpg"
+    printf 'not an image at all' >"$src/dog/garbage.png"
+    "$BIN" --workspace "$W" dataset create pets --type classification >/dev/null &&
+    "$BIN" --workspace "$W" dataset import D0003 "$src" --format imagenet --json >"$T/import.json" 2>"$T/import.err" &&
+    json_ok "$T/import.json" 'd["images"] == 2 and d["failed"] == 3' &&
+    "$BIN" --workspace "$W" dataset show D0003 --json >"$T/show3.json" &&
+    json_ok "$T/show3.json" 'sorted(f["path"] for f in d["failed"]) == ["cat/truncated.jpg","dog/empty.jpg","dog/garbage.png"] and all(f["reason"] for f in d["failed"])' &&
+    [ ! -s "$T/import.err" ]  # piped: no progress bar, nothing on stderr
+}
+check "bad images are recorded with reasons and the good ones import" bad_files
+
+zip_slip() {
+    python3 - "$T" <<'PY'
+import sys, zipfile, os
+t = sys.argv[1]
+with zipfile.ZipFile(os.path.join(t, "evil.zip"), "w") as z:
+    for root, _, files in os.walk(os.path.join(t, "cls")):
+        for f in files:
+            p = os.path.join(root, f)
+            z.write(p, os.path.relpath(p, t))
+    z.writestr("../../escaped.txt", "gotcha")
+    z.writestr("/tmp/aiarts-e2e-absolute.txt", "gotcha")
+PY
+    "$BIN" --workspace "$W" dataset create zipped --type classification >/dev/null &&
+    "$BIN" --workspace "$W" dataset import D0004 "$T/evil.zip" --format imagenet --json >"$T/zip.json" &&
+    json_ok "$T/zip.json" 'd["images"] == 2' &&
+    [ ! -e "$T/../escaped.txt" ] && [ ! -e "$W/../escaped.txt" ] && [ ! -e /tmp/aiarts-e2e-absolute.txt ] &&
+    "$BIN" --workspace "$W" dataset show D0004 --json >"$T/show4.json" &&
+    json_ok "$T/show4.json" 'any("escaped.txt" in f["path"] for f in d["failed"])'
+}
+check "zip-slip entries are refused, nothing lands outside" zip_slip
+
+round_trip() {
+    "$BIN" --workspace "$W" dataset export D0002 "$T/voc-out" --format voc >/dev/null &&
+    "$BIN" --workspace "$W" dataset create again --type detection >/dev/null &&
+    "$BIN" --workspace "$W" dataset import D0005 "$T/voc-out" --format voc >/dev/null &&
+    "$BIN" --workspace "$W" dataset show D0002 --json >"$T/a.json" &&
+    "$BIN" --workspace "$W" dataset show D0005 --json >"$T/b.json" &&
+    python3 -c '
+import json,sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+keys = ["images", "annotations", "labels", "splits"]
+sys.exit(0 if all(a[k] == b[k] for k in keys) else 1)' "$T/a.json" "$T/b.json"
+}
+check "export as VOC and import again gives the same records" round_trip
+
+split_reproducible() {
+    "$BIN" --workspace "$W" dataset split D0001 --val 0.25 --test 0.1 --seed 7 >/dev/null &&
+    "$BIN" --workspace "$W" dataset details D0001 --json >"$T/s1.json" &&
+    "$BIN" --workspace "$W" dataset split D0001 --val 0.25 --test 0.1 --seed 8 >/dev/null &&
+    "$BIN" --workspace "$W" dataset split D0001 --val 0.25 --test 0.1 --seed 7 >/dev/null &&
+    "$BIN" --workspace "$W" dataset details D0001 --json >"$T/s2.json" &&
+    cmp -s <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["splitLists"])' "$T/s1.json") \
+           <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["splitLists"])' "$T/s2.json")
+}
+check "the same seed gives the same split" split_reproducible
+
+two_processes() {
+    local W2=$T/ws2
+    "$BIN" --workspace "$W2" workspace path >/dev/null
+    for w in 1 2; do
+        ( for i in $(seq 1 25); do "$BIN" --workspace "$W2" dataset create "p$w-$i" --type detection >/dev/null || exit 1; done ) &
+    done
+    wait
+    "$BIN" --workspace "$W2" dataset list --json >"$T/many.json" &&
+    json_ok "$T/many.json" 'len(d) == 50 and len(set(x["id"] for x in d)) == 50'
+}
+check "two processes writing at once lose nothing" two_processes
+
+errors_are_actionable() {
+    ! "$BIN" --workspace "$W" dataset show D0999 2>"$T/err.txt" >/dev/null &&
+    grep -q "D0999 does not exist" "$T/err.txt" &&
+    ! "$BIN" --workspace "$W" dataset import D0001 "$T/nowhere" --format imagenet 2>"$T/err2.txt" >/dev/null &&
+    grep -q "does not exist" "$T/err2.txt"
+}
+check "errors go to stderr with a non-zero exit and say what is wrong" errors_are_actionable
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -24,7 +24,7 @@ import Testing
         #expect(doc.child("empty")?.children.isEmpty == true)
         #expect(doc.childText("char") == "AB<>\"'中")
         #expect(doc.childText("missing") == nil)
-        #expect(doc.child("size")?.line == 6)
+        #expect(doc.child("size")?.line == 5)
     }
 
     @Test func mismatchedTagReportsLineAndColumn() {

@@ -125,6 +125,18 @@ func vocXML(filename: String?, size: (Int, Int)? = (100, 80), objects: [(String,
         #expect(parsed.samples.flatMap(\.annotations).map(\.label) == ["Dog", "Dog", "ant"])
     }
 
+    @Test func xmlWithBOMCRLFAndDeclarationParses() throws {
+        let f = try FormatFixture()
+        try f.write("JPEGImages/a.jpg", "x")
+        let xml = "\u{FEFF}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n" + vocXML(filename: " a.jpg ", objects: [("狗", " 1 ", "2", "3\t", "4")])
+            .replacingOccurrences(of: "\n", with: "\r\n")
+        try f.write("Annotations/a.xml", xml)
+        let parsed = try VOCParser().parse(root: f.root, type: .detection)
+        #expect(parsed.issues == [])
+        #expect(parsed.labels == ["狗"])
+        #expect(parsed.samples.first?.annotations == [ParsedAnnotation(label: "狗", box: Box(x1: 1, y1: 2, x2: 3, y2: 4))])
+    }
+
     @Test func brokenXMLIsAnIssueAndOthersGoOn() throws {
         let f = try FormatFixture()
         try f.write("JPEGImages/a.jpg", "x"); try f.write("JPEGImages/b.jpg", "x")

@@ -159,6 +159,17 @@ func jpegHeader(width: Int, height: Int) -> Data {
         #expect(parsed.samples.map(\.relativePath) == ["images/in.png"])
     }
 
+    @Test func labelWithoutImageIsReported() throws {
+        let f = try FormatFixture()
+        try f.write("classes.txt", "a\n")
+        try f.write("images/x.png", pngHeader(width: 10, height: 10))
+        try f.write("labels/x.txt", "0 0.5 0.5 0.1 0.1\n")
+        try f.write("labels/gone.txt", "0 0.5 0.5 0.1 0.1\n")
+        let parsed = try YOLOParser().parse(root: f.root, type: .detection)
+        #expect(parsed.samples.count == 1)
+        #expect(parsed.issues == [ImportIssue(path: "labels/gone.txt", reason: "label file has no image with the same name; add the image or delete the file")])
+    }
+
     @Test func missingNamesThrows() throws {
         let f = try FormatFixture()
         try f.write("images/x.png", pngHeader(width: 10, height: 10))

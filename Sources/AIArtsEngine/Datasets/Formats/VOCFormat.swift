@@ -9,6 +9,7 @@ public struct VOCParser: DatasetParser {
 
     static let listFiles: [(String, Split)] = [("train_list.txt", .train), ("val_list.txt", .val), ("test_list.txt", .test)]
     static let imageSetFiles: [(String, Split)] = [("train", .train), ("val", .val), ("test", .test)]
+    static let maxXMLBytes = 16 << 20
     static let fallbackExtensions = ["jpg", "jpeg", "png", "bmp", "JPG", "JPEG", "PNG", "BMP"]
 
     /// One annotation file's content before class names are matched against the label list.
@@ -155,8 +156,14 @@ public struct VOCParser: DatasetParser {
     func readAnnotation(root: URL, xml: String, image given: (url: URL, relative: String)?,
                         issues: inout [ImportIssue]) -> RawSample? {
         let doc: XMLElement
+        let url = root.appendingPathComponent(xml)
+        // A VOC file is a few kilobytes; a huge one is not an annotation and would only waste memory.
+        if let bytes = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue, bytes > Self.maxXMLBytes {
+            issues.append(ImportIssue(path: xml, reason: "is \(bytes / 1_048_576) MiB, far too large for a VOC annotation; check that it is the right file"))
+            return nil
+        }
         do {
-            let data = try Data(contentsOf: root.appendingPathComponent(xml))
+            let data = try Data(contentsOf: url)
             doc = try XML.parse(data)
         } catch let error as XMLError {
             issues.append(ImportIssue(path: xml, line: error.line, reason:

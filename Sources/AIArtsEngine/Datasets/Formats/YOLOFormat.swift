@@ -43,7 +43,24 @@ public struct YOLOParser: DatasetParser {
             }
             if let sample = readSample(entry, root: root, labels: labels, type: type, issues: &issues) { samples.append(sample) }
         }
+        reportOrphanLabels(entries, root: root, issues: &issues)
         return ParsedDataset(labels: labels, samples: samples, issues: issues)
+    }
+
+    /// Label files beside the ones the images use, but with no image of their own: usually an image that was
+    /// deleted or renamed (or has an extension YOLO does not read), whose boxes would otherwise vanish silently.
+    func reportOrphanLabels(_ entries: [ImageEntry], root: URL, issues: inout [ImportIssue]) {
+        let used = Set(entries.map { Self.labelPath(for: $0.relative) })
+        let dirs = Set(used.map { ($0 as NSString).deletingLastPathComponent })
+        for dir in dirs.sorted() where dir.split(separator: "/").contains("labels") {
+            for name in FormatListFiles.files(in: root.appendingPathComponent(dir), recursive: false, confinedTo: root)
+            where name.lowercased().hasSuffix(".txt") && name != "classes.txt" {
+                let rel = dir.isEmpty ? name : "\(dir)/\(name)"
+                if !used.contains(rel) {
+                    issues.append(ImportIssue(path: rel, reason: "label file has no image with the same name; add the image or delete the file"))
+                }
+            }
+        }
     }
 
     /// Repeated names keep their index (rows refer to indices) but get a suffix, with an issue.

@@ -52,6 +52,19 @@ func jpegHeader(width: Int, height: Int) -> Data {
         #expect(doc["other"] == .list([.scalar("x"), .scalar("y")]))
         #expect(doc["nested"]?["1"]?.string == "one")
         #expect(try YOLOYAML.parse("names: {0: a, 1: 'b: c'}")["names"]?["1"]?.string == "b: c")
+        let coco = try YOLOYAML.parse("""
+        names:
+          0: person
+          1: bicycle
+        download: |
+          from ultralytics.utils.downloads import download  # comment
+          urls = [f"{url}coco2017labels.zip"]
+            segments: True
+        test: test-dev2017.txt
+        """)
+        #expect(coco["names"]?["1"]?.string == "bicycle")
+        #expect(coco["test"]?.string == "test-dev2017.txt")
+        #expect(coco["download"]?.string?.hasPrefix("from ultralytics") == true)
         #expect(throws: YOLOYAML.Failure.self) { try YOLOYAML.parse("names: [a, b\ntrain: x") }
         #expect(throws: YOLOYAML.Failure.self) { try YOLOYAML.parse("a: 1\n   b: 2") }
     }

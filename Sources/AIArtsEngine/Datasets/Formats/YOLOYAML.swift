@@ -2,7 +2,8 @@ import Foundation
 
 /// Just enough YAML for ultralytics data.yaml files: block maps and lists by indentation, flow lists and
 /// maps ([a, b], {0: a}), possibly over several lines, single and double quotes, comments.
-/// Anchors, tags, multi-document streams and block scalars are not supported and say so.
+/// Block scalars ('key: |') are kept only roughly (comments and blank lines dropped): data.yaml files use them
+/// for download scripts aiarts never runs. Anchors, tags and multi-document streams are not supported and say so.
 enum YOLOYAML {
     indirect enum Value: Equatable {
         case scalar(String)
@@ -87,7 +88,12 @@ enum YOLOYAML {
             }
             i += 1
             let value: Value
-            if !rest.isEmpty {
+            if rest.hasPrefix("|") || rest.hasPrefix(">") {
+                // Block scalar (ultralytics files carry 'download: |' with a Python script): keep its lines as text.
+                var text: [String] = []
+                while i < lines.count, lines[i].indent > indent { text.append(lines[i].text); i += 1 }
+                value = .scalar(text.joined(separator: "\n"))
+            } else if !rest.isEmpty {
                 value = try inline(rest, lines, &i, line: line.number)
             } else if i < lines.count, lines[i].indent > indent {
                 value = try block(lines, &i, indent: lines[i].indent)
@@ -129,7 +135,7 @@ enum YOLOYAML {
             return value
         }
         if text.hasPrefix("|") || text.hasPrefix(">") || text.hasPrefix("&") || text.hasPrefix("*") || text.hasPrefix("!") {
-            throw Failure(line: line, message: "block scalars, anchors and tags are not supported in data.yaml; write a plain value")
+            throw Failure(line: line, message: "anchors, tags and block scalars in lists are not supported in data.yaml; write a plain value")
         }
         return .scalar(unquote(text))
     }

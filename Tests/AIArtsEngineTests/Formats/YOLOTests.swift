@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+@testable import AIArtsEngine
+
+/// The first bytes of a PNG: signature and IHDR, enough for the header sniffer.
+func pngHeader(width: Int, height: Int) -> Data {
+    var b: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+    for v in [width, height] { b += [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    return Data(b + [8, 2, 0, 0, 0, 0, 0, 0, 0])
+}
+
+/// A JPEG start: SOI, an APP1 segment to skip, then SOF0 with the size.
+func jpegHeader(width: Int, height: Int) -> Data {
+    var b: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10] + Array("Exif\0\0".utf8) + [UInt8](repeating: 7, count: 8)
+    b += [0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 0x03]
+    b += [UInt8](repeating: 0, count: 9) + [0xFF, 0xD9]
+    return Data(b)
+}
+
+@Suite struct YOLOTests {
+    @Test func sniffsImageSizes() throws {
+        let f = try FormatFixture()
+        try f.write("a.png", pngHeader(width: 640, height: 480))
+        try f.write("b.jpg", jpegHeader(width: 1920, height: 1080))
+        try f.write("c.jpg", "not an image at all")
+        #expect(YOLOImageSize.read(f.url("a.png")) == ImageSize(width: 640, height: 480))
+        #expect(YOLOImageSize.read(f.url("b.jpg")) == ImageSize(width: 1920, height: 1080))
+        #expect(YOLOImageSize.read(f.url("c.jpg")) == nil)
+        #expect(YOLOImageSize.read(f.url("missing.jpg")) == nil)
+    }
+
+    @Test func yamlSubset() throws {
+        let doc = try YOLOYAML.parse("""
+        \u{FEFF}# comment
+        path: ../datasets/coco8  # trailing comment
+        train: 'images/train'
+        val: "images/va#l"
+        nc: 3
+        names: [person, 'big car',
+          "a \\"q\\""]
+        other:
+        - x
+        - y
+        nested:
+          0: zero
+          1: one
+        """)
+        #expect(doc["path"]?.string == "../datasets/coco8")
+        #expect(doc["train"]?.string == "images/train")
+        #expect(doc["val"]?.string == "images/va#l")
+        #expect(doc["names"] == .list([.scalar("person"), .scalar("big car"), .scalar("a \"q\"")]))
+        #expect(doc["other"] == .list([.scalar("x"), .scalar("y")]))
+        #expect(doc["nested"]?["1"]?.string == "one")
+        #expect(try YOLOYAML.parse("names: {0: a, 1: 'b: c'}")["names"]?["1"]?.string == "b: c")
+        let coco = try YOLOYAML.parse("""
+        names:
+          0: person
+          1: bicycle
+        download: |
+          from ultralytics.utils.downloads import download  # comment
+          urls = [f"{url}coco2017labels.zip"]
+            segments: True
+        test: test-dev2017.txt
+        """)
+        #expect(coco["names"]?["1"]?.string == "bicycle")
+        #expect(coco["test"]?.string == "test-dev2017.txt")
+        #expect(coco["download"]?.string?.hasPrefix("from ultralytics") == true)
+        #expect(throws: YOLOYAML.Failure.self) { try YOLOYAML.parse("names: [a, b\ntrain: x") }
+        #expect(throws: YOLOYAML.Failure.self) { try YOLOYAML.parse("a: 1\n   b: 2") }
+    }
+
+    func ultralytics(names: String) throws -> FormatFixture {
+        let f = try FormatFixture()
+        try f.write("data.yaml", "path: /home/someone/datasets/x  # made elsewhere\ntrain: images/train\nval: images/val\n\(names)\n")
+        try f.write("images/train/a.jpg", jpegHeader(width: 200, height: 100))
+        try f.write("images/train/b.png", pngHeader(width: 50, height: 40))
+        try f.write("images/train/empty.png", pngHeader(width: 50, height: 40))
+        try f.write("images/val/c.png", pngHeader(width: 10, height: 10))
+        try f.write("labels/train/a.txt", "0 0.5 0.5 0.2 0.4\n1 0.25 0.75 0.5 0.5\n")
+        try f.write("labels/train/b.txt", "\u{FEFF}1 0.5 0.5 1.0 1.0  \r\n\r\n")
+        try f.write("labels/train/empty.txt", "")
+        return f  // c.png has no label file
+    }
+
+    @Test(arguments: ["names: [cat, dog]", "names:\n  - cat\n  - dog", "names:\n- cat\n- dog", "names:\n  0: cat\n  1: dog"])
+    func readsUltralyticsLayout(names: String) throws {
+        let f = try ultralytics(names: names)
+        let parsed = try YOLOParser().parse(root: f.root, type: .detection)
+        #expect(parsed.issues == [])
+        #expect(parsed.labels == ["cat", "dog"])
+        #expect(parsed.samples.map(\.relativePath) == ["images/train/a.jpg", "images/train/b.png", "images/train/empty.png", "images/val/c.png"])
+        #expect(parsed.samples.map(\.split) == [.train, .train, .train, .val])
+        #expect(parsed.samples[0].declaredSize == ImageSize(width: 200, height: 100))
+        #expect(parsed.samples[0].annotations == [
+            ParsedAnnotation(label: "cat", box: Box(x1: 80, y1: 30, x2: 120, y2: 70)),
+            ParsedAnnotation(label: "dog", box: Box(x1: 0, y1: 50, x2: 100, y2: 100)),
+        ])
+        #expect(parsed.samples[1].annotations == [ParsedAnnotation(label: "dog", box: Box(x1: 0, y1: 0, x2: 50, y2: 40))])
+        #expect(parsed.samples[2].annotations.isEmpty && parsed.samples[3].annotations.isEmpty)
+    }
+
+    @Test func rowTraps() throws {
+        let f = try FormatFixture()
+        try f.write("classes.txt", "a\nb\n")
+        try f.write("images/x.png", pngHeader(width: 100, height: 50))
+        try f.write("labels/x.txt", """
+        0 0.5 0.5 0.2 0.2
+        0 120 80 40 30
+        1 1.005 0.5 0.2 0.2
+        5 0.5 0.5 0.1 0.1
+        0 0.5 0.5
+        0 0.5 0.5 0.1 0.1 0.93
+        1 0.1 0.1 0.5 0.1 0.3 0.4
+        0 x 0.5 0.1 0.1
+        -1 0.5 0.5 0.1 0.1
+
+        """)
+        for type in [DatasetType.detection, .instanceSegmentation] {
+            let parsed = try YOLOParser().parse(root: f.root, type: type)
+            let a = parsed.samples[0].annotations
+            #expect(a.count == 3)
+            #expect(a[0].box == Box(x1: 40, y1: 20, x2: 60, y2: 30))
+            #expect(abs(a[1].box!.x - 90) < 1e-9 && a[1].box!.x2 == 100)  // 1.005 clamped to 1
+            #expect(a[2].box == Box(x1: 10, y1: 5, x2: 50, y2: 20))       // polygon bounds
+            #expect(a[2].segmentation == (type == .instanceSegmentation ? .polygons([[10, 5, 50, 5, 30, 20]]) : nil))
+            #expect(parsed.issues.map(\.line) == [2, 4, 5, 6, 8, 9])
+            #expect(parsed.issues.allSatisfy { $0.path == "labels/x.txt" })
+            #expect(parsed.issues[0].reason.hasPrefix("values must be normalised to 0..1; this looks like pixel coordinates"))
+            #expect(parsed.issues[1].reason.hasPrefix("class 5 is out of range: there are 2 classes"))
+            #expect(parsed.issues[2].reason.hasPrefix("has 3 values; a YOLO row is 'class cx cy w h'"))
+            #expect(parsed.issues[3].reason.contains("confidence column"))
+        }
+    }
+
+    @Test func unreadableImageSizeIsAnIssue() throws {
+        let f = try FormatFixture()
+        try f.write("obj.names", "a\n")
+        try f.write("images/x.jpg", "garbage")
+        try f.write("images/y.jpg", "garbage")
+        try f.write("labels/x.txt", "0 0.5 0.5 0.1 0.1\n")
+        let parsed = try YOLOParser().parse(root: f.root, type: .detection)
+        #expect(parsed.samples.map(\.relativePath) == ["images/y.jpg"])  // no rows, size not needed
+        #expect(parsed.issues.count == 1)
+        #expect(parsed.issues[0].path == "images/x.jpg")
+        #expect(parsed.issues[0].reason.contains("image size could not be read"))
+    }
+
+    @Test func roboflowRelativeParentPathsAndTxtLists() throws {
+        let f = try FormatFixture()
+        try f.write("data.yaml", "train: ../train/images\nval: ../valid/images\ntest: lists/test.txt\nnc: 1\nnames: ['thing']\n")
+        try f.write("train/images/a.png", pngHeader(width: 10, height: 10))
+        try f.write("train/labels/a.txt", "0 0.5 0.5 0.2 0.2\n")
+        try f.write("valid/images/b.png", pngHeader(width: 10, height: 10))
+        try f.write("test/t 1.png", pngHeader(width: 10, height: 10))
+        try f.write("lists/test.txt", "../test/t 1.png\r\n../../outside.png\n/etc/passwd\n")
+        let parsed = try YOLOParser().parse(root: f.root, type: .detection)
+        #expect(parsed.samples.map(\.relativePath) == ["images/train/a.png", "images/val/b.png", "images/test/test/t 1.png"])
+        #expect(parsed.samples.map(\.split) == [.train, .val, .test])
+        #expect(parsed.samples[0].annotations.count == 1)
+        #expect(parsed.issues.map(\.line) == [2, 3])
+        #expect(parsed.issues.allSatisfy { $0.path == "lists/test.txt" && $0.reason.contains("not found inside the dataset folder") })
+    }
+
+    @Test func symlinkedImageOutsideIsNotImported() throws {
+        let f = try FormatFixture()
+        let data = try f.sub("data")
+        try f.write("outside.png", pngHeader(width: 10, height: 10))
+        try f.write("data/classes.txt", "a\n")
+        try f.write("data/images/in.png", pngHeader(width: 10, height: 10))
+        try FileManager.default.createSymbolicLink(at: f.url("data/images/out.png"), withDestinationURL: f.url("outside.png"))
+        let parsed = try YOLOParser().parse(root: data, type: .detection)
+        #expect(parsed.samples.map(\.relativePath) == ["images/in.png"])
+    }
+
+    @Test func labelWithoutImageIsReported() throws {
+        let f = try FormatFixture()
+        try f.write("classes.txt", "a\n")
+        try f.write("images/x.png", pngHeader(width: 10, height: 10))
+        try f.write("labels/x.txt", "0 0.5 0.5 0.1 0.1\n")
+        try f.write("labels/gone.txt", "0 0.5 0.5 0.1 0.1\n")
+        let parsed = try YOLOParser().parse(root: f.root, type: .detection)
+        #expect(parsed.samples.count == 1)
+        #expect(parsed.issues == [ImportIssue(path: "labels/gone.txt", reason: "label file has no image with the same name; add the image or delete the file")])
+    }
+
+    @Test func missingNamesThrows() throws {
+        let f = try FormatFixture()
+        try f.write("images/x.png", pngHeader(width: 10, height: 10))
+        do { _ = try YOLOParser().parse(root: f.root, type: .detection); Issue.record("expected a throw") } catch {
+            #expect("\(error)".contains("add classes.txt"))
+        }
+    }
+
+    @Test func exportThenParseRoundTrips() throws {
+        let f = try FormatFixture()
+        let folder = try f.sub("dataset")
+        try f.write("dataset/images/a.jpg", jpegHeader(width: 200, height: 100))
+        try f.write("dataset/images/b.png", pngHeader(width: 320, height: 240))
+        try f.write("dataset/images/c.png", pngHeader(width: 40, height: 20))
+        let content = DatasetContent(type: .detection, labels: ["cat: big", "dog \"x\""], samples: [
+            StoredSample(path: "images/a.jpg", size: ImageSize(width: 200, height: 100), split: .train, annotations: [
+                StoredAnnotation(labelIndex: 1, box: Box(x1: 10, y1: 12, x2: 50, y2: 60)),
+                StoredAnnotation(labelIndex: 0, box: Box(x1: 0, y1: 0, x2: 200, y2: 100)),
+            ]),
+            StoredSample(path: "images/b.png", size: ImageSize(width: 320, height: 240), split: .val, annotations: [
+                StoredAnnotation(labelIndex: 0, box: Box(x1: 32, y1: 24, x2: 64, y2: 48))]),
+            StoredSample(path: "images/c.png", size: ImageSize(width: 40, height: 20), split: .test, annotations: []),
+        ])
+        let out = f.root.appendingPathComponent("out")
+        try YOLOExporter().export(content, datasetFolder: folder, to: out)
+        #expect(try f.read("out/labels/train/a.txt").hasPrefix("1 0.150000 0.360000 0.200000 0.480000\n"))
+        let parsed = try YOLOParser().parse(root: out, type: .detection)
+        #expect(parsed.issues == [])
+        #expect(parsed.labels == content.labels)
+        #expect(parsed.samples.map(\.split) == [.train, .val, .test])
+        for (sample, stored) in zip(parsed.samples, content.samples) {
+            #expect(sample.annotations.map(\.label) == stored.annotations.map { content.labels[$0.labelIndex] })
+            for (b, s) in zip(sample.annotations.compactMap(\.box), stored.annotations.compactMap(\.box)) {
+                #expect(abs(b.x - s.x) < 1e-4 && abs(b.y - s.y) < 1e-4 && abs(b.x2 - s.x2) < 1e-4 && abs(b.y2 - s.y2) < 1e-4)
+            }
+        }
+    }
+
+    @Test func instanceSegmentationPolygonsRoundTrip() throws {
+        let f = try FormatFixture()
+        let folder = try f.sub("dataset")
+        try f.write("dataset/images/a.png", pngHeader(width: 100, height: 50))
+        let polygon: [Double] = [10, 5, 50, 5, 30, 20]
+        let content = DatasetContent(type: .instanceSegmentation, labels: ["a"], samples: [
+            StoredSample(path: "images/a.png", size: ImageSize(width: 100, height: 50), split: .train, annotations: [
+                StoredAnnotation(labelIndex: 0, box: Box(x1: 10, y1: 5, x2: 50, y2: 20), segmentation: .polygons([polygon]))]),
+        ])
+        let out = f.root.appendingPathComponent("out")
+        try YOLOExporter().export(content, datasetFolder: folder, to: out)
+        let parsed = try YOLOParser().parse(root: out, type: .instanceSegmentation)
+        #expect(parsed.samples[0].annotations == [ParsedAnnotation(label: "a", box: Box(x1: 10, y1: 5, x2: 50, y2: 20), segmentation: .polygons([polygon]))])
+    }
+}

@@ -44,6 +44,8 @@ final class ArchiveFile {
 
     /// Fills `buffer` from `offset`; returns how many bytes were read (short only at end of file).
     func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+        // Offsets come from archive headers; out-of-range ones simply read nothing.
+        guard offset >= 0, offset < size else { return 0 }
         var done = 0
         while done < buffer.count {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
@@ -135,7 +137,7 @@ final class GzipSource: ByteSource {
             }
             if limits.ratioExceeded(produced: produced, consumed: fileBytesConsumed) {
                 throw ArchiveError(name, .limitExceeded,
-                                   "gzip data expands more than \(Int(limits.maxRatio)):1 (\(formatBytes(produced)) "
+                                   "gzip data expands more than \(limits.ratioText) (\(formatBytes(produced)) "
                                    + "from \(formatBytes(fileBytesConsumed))); refusing it as a likely decompression bomb")
             }
             if step.produced > 0 { return step.produced }

@@ -19,6 +19,9 @@ public enum ArchiveKind: String, Sendable, CaseIterable {
             return .zip
         }
         if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B { return .tarGzip }
+        // The magic alone is enough, so a tar cut inside its first header is still called a tar
+        // (and then reported as truncated rather than unrecognised).
+        if bytes.count >= 262, bytes[257..<262].elementsEqual(Array("ustar".utf8)) { return .tar }
         if bytes.count >= 512, TarHeader.looksLikeHeader(bytes[0..<512]) { return .tar }
         return nil
     }
@@ -91,6 +94,9 @@ extension ArchiveExtractor {
         }
 
         public static let `default` = Limits()
+
+        /// The ratio for messages; Int(_:) would trap on an absurd Double.
+        var ratioText: String { maxRatio < 1e15 ? "\(Int(maxRatio)):1" : "\(maxRatio):1" }
 
         /// True when `produced` bytes out of `consumed` compressed bytes is a bomb-like ratio.
         func ratioExceeded(produced: Int64, consumed: Int64) -> Bool {

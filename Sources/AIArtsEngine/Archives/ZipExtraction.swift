@@ -27,7 +27,9 @@ extension ZipReader {
             if isCancelled() { throw CancellationError() }
             try target.countEntry()
             try reader.extract(entry, into: target, inflater: inflater, isCancelled: isCancelled)
-            progress?(min(file.size, entry.localHeaderOffset + reader.shift + entry.compressedSize), file.size)
+            // Header numbers can be anything; clamp instead of adding them (overflow would trap).
+            let reached = min(entry.localHeaderOffset, file.size - reader.shift) + reader.shift
+            progress?(min(file.size, reached + min(entry.compressedSize, file.size)), file.size)
         }
         progress?(file.size, file.size)
     }
@@ -135,7 +137,7 @@ extension ZipReader {
     }
 
     private func ratioReason(_ size: Int64, _ packed: Int64) -> String {
-        "expands \(formatBytes(size)) from \(formatBytes(packed)), beyond the \(Int(limits.maxRatio)):1 limit "
+        "expands \(formatBytes(size)) from \(formatBytes(packed)), beyond the \(limits.ratioText) limit "
             + "(likely a zip bomb)"
     }
 }

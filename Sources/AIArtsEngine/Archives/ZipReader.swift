@@ -65,7 +65,7 @@ struct ZipReader {
             if locator.u32(0) == 0x0706_4B50 {
                 let recordOffset = Int64(bitPattern: locator.u64(8))
                 let record = LEBytes(try file.read(at: recordOffset, count: 56))
-                guard recordOffset >= 0, record.count == 56, record.u32(0) == 0x0606_4B50 else {
+                guard recordOffset >= 0, recordOffset < eocdOffset, record.count == 56, record.u32(0) == 0x0606_4B50 else {
                     throw corrupt("damaged zip: the ZIP64 end record is missing or damaged")
                 }
                 count = Int64(bitPattern: record.u64(32))
@@ -165,7 +165,7 @@ struct ZipReader {
     /// Where the entry's compressed bytes start, after its local header.
     /// Nil when the local header is damaged (a bad entry, not a bad archive).
     func dataStart(of entry: ZipEntry) throws(ArchiveError) -> Int64? {
-        let at = entry.localHeaderOffset + shift
+        let at = entry.localHeaderOffset <= file.size - shift ? entry.localHeaderOffset + shift : file.size
         let local = LEBytes(try file.read(at: at, count: 30))
         if local.count < 30 {
             throw ArchiveError(file.name, .truncated,
@@ -173,7 +173,7 @@ struct ZipReader {
         }
         guard local.u32(0) == 0x0403_4B50 else { return nil }
         let start = at + 30 + Int64(local.u16(26)) + Int64(local.u16(28))
-        if start + entry.compressedSize > file.size {
+        if entry.compressedSize > file.size - start {
             let have = max(0, file.size - start)
             throw ArchiveError(file.name, .truncated,
                                "truncated zip: entry '\(entry.name)' declares \(formatBytes(entry.compressedSize)) "

@@ -100,7 +100,7 @@ final class ImportRun: @unchecked Sendable {
         var issues: [ImportIssue] = []
         var root = source
         var effectiveMode = mode
-        if !FileManager.default.isDirectory(source), let kind = ArchiveKind.detect(source) {
+        if !FileManager.default.isDirectory(source), let kind = try Self.archiveKind(of: source) {
             // Archives are always unpacked into the workspace; there is nothing to register in place.
             if mode == .register {
                 throw AIArtsError(.invalidArgument, "\(source.lastPathComponent) is an archive; it can only be imported by copying (drop --register)")
@@ -230,6 +230,16 @@ final class ImportRun: @unchecked Sendable {
         progress?(ImportProgress(phase: .copied, done: checked.samples.count, total: checked.samples.count, message: message))
         return ImportResult(datasetID: id, status: DatasetStatus.copied.rawValue, message: message,
                             images: checked.samples.count, annotations: annotationCount, failed: issues.count)
+    }
+
+    /// A file named like an archive must be one (a broken .zip is an error); any other file is an
+    /// archive only if its first bytes say so (a COCO JSON is not).
+    static func archiveKind(of file: URL) throws -> ArchiveKind? {
+        let name = file.lastPathComponent.lowercased()
+        if [".zip", ".tar", ".tar.gz", ".tgz"].contains(where: name.hasSuffix) {
+            return try ArchiveKind.detect(file)
+        }
+        return try? ArchiveKind.detect(file)
     }
 
     static func singleTopFolder(of folder: URL) -> URL? {

@@ -1,6 +1,11 @@
 // Thin Swift wrappers over the CCodecs C functions: allocate exactly what the
 // vetted header says, call C, translate result codes into ImageError.
 import CCodecs
+// Not used directly from Swift: importing the system-library modules is what
+// makes the linker pull in libjpeg and libpng (module-map autolinking), which
+// the C target CCodecs needs but cannot request itself.
+import CJPEG
+import CPNG
 
 /// What a C decoder produced, before orientation and resizing.
 struct RawDecode {

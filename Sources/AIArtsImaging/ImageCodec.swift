@@ -153,6 +153,15 @@ public enum ImageCodec {
                                          palette: palette)
     }
 
+    /// Test fixtures only (internal): a 4-component JPEG from packed CMYK.
+    /// adobe 0 writes plain CMYK without an Adobe marker; 1 Adobe CMYK and
+    /// 2 Adobe YCCK, both expecting the inverted values Adobe software stores.
+    static func encodeCMYKJPEG(width: Int, height: Int, cmyk: [UInt8], quality: Int = 95,
+                               adobe: Int) throws(ImageError) -> [UInt8] {
+        try CodecBridge.encodeJPEG(cmyk, width: width, height: height, components: 4, quality: quality,
+                                   adobe: Int32(adobe))
+    }
+
     // MARK: internals
 
     static func detect(_ bytes: [UInt8]) throws(ImageError) -> ImageFormat {

@@ -55,6 +55,9 @@ static void cc_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
         st->damaged = 1;
         break;
     }
+    // Once the data has run out, later complaints are consequences of that;
+    // keep the message that names the cause.
+    if (st->eof && err->pub.msg_code != JWRN_JPEG_EOF) return;
     (*cinfo->err->format_message)(cinfo, st->message);
 }
 
@@ -143,6 +146,12 @@ int cc_jpeg_decoder_open(const uint8_t *data, size_t len, int scale_denom,
     cc_jpeg_install(&dec->err, status);
     if (setjmp(dec->err.jump)) {
         int rc = cc_jpeg_failure(status);
+        if (dec->err.pub.msg_code == JERR_IMAGE_TOO_BIG) {
+            // libjpeg's own ceiling (65500 per side) fired before ours;
+            // report it the same way, with the declared size.
+            cc_fill_header(&dec->cinfo, out);
+            rc = CC_ERR_TOO_LARGE;
+        }
         cc_jpeg_decoder_free(dec);
         return rc;
     }

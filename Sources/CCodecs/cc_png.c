@@ -83,8 +83,8 @@ static int cc_png_color(int color_type) {
     }
 }
 
-/// Sets up libpng's transforms for the requested output; returns the number
-/// of output channels, or 0 when raw mode cannot represent the image.
+/// Sets up libpng's transforms for the requested output; returns 0 when raw
+/// mode cannot represent the image, else nonzero.
 static int cc_png_transforms(cc_png_decoder *dec, int color_type, int bit_depth, int has_trns) {
     png_structp png = dec->png;
     if (dec->mode == CC_PNG_RAW) {
@@ -95,22 +95,17 @@ static int cc_png_transforms(cc_png_decoder *dec, int color_type, int bit_depth,
         if (bit_depth == 16) dec->wide16 = 1; // narrowed by us, see cc_png_decoder_read
         return 1;
     }
+    // png_set_palette_to_rgb also turns tRNS into alpha; the channel count
+    // is therefore read back from libpng after png_read_update_info.
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-    int alpha = (color_type & PNG_COLOR_MASK_ALPHA) != 0;
-    if (dec->mode == CC_PNG_AUTO && has_trns) {
-        png_set_tRNS_to_alpha(png);
-        alpha = 1;
-    }
+    if (dec->mode == CC_PNG_AUTO && has_trns) png_set_tRNS_to_alpha(png);
     if (bit_depth == 16) png_set_scale_16(png);
     if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) {
         png_set_gray_to_rgb(png);
     }
-    if (dec->mode == CC_PNG_RGB && alpha) {
-        png_set_strip_alpha(png);
-        alpha = 0;
-    }
-    return alpha ? 4 : 3;
+    if (dec->mode == CC_PNG_RGB) png_set_strip_alpha(png); // runs after the expansions
+    return 3;
 }
 
 int cc_png_decoder_open(const uint8_t *data, size_t len, int mode, cc_limits limits,
@@ -178,9 +173,13 @@ int cc_png_decoder_open(const uint8_t *data, size_t len, int mode, cc_limits lim
     png_read_update_info(dec->png, dec->info);
     dec->width = w;
     dec->height = h;
+    dec->channels = png_get_channels(dec->png, dec->info);
+    int wanted = dec->mode == CC_PNG_RAW ? (dec->channels == 1)
+               : dec->mode == CC_PNG_RGB ? (dec->channels == 3)
+               : (dec->channels == 3 || dec->channels == 4);
     dec->rowbytes = png_get_rowbytes(dec->png, dec->info);
     size_t expect = (size_t)w * (size_t)dec->channels * (dec->wide16 ? 2 : 1);
-    if (dec->rowbytes != expect) {
+    if (!wanted || dec->rowbytes != expect) {
         cc_set_message(status, "PNG row layout differs from what the transforms should give");
         cc_png_decoder_free(dec);
         return CC_ERR_UNSUPPORTED;

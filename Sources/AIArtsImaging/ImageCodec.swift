@@ -49,7 +49,10 @@ public enum ImageCodec {
 
     /// Decodes to RGB (or RGBA for a PNG with alpha when `keepAlpha`).
     /// A truncated or damaged JPEG still decodes (libjpeg fills the missing
-    /// part); the result says so in `isTruncated` / `isDamaged`.
+    /// part); the result says so in `isTruncated` / `isDamaged`. A PNG that
+    /// ends before its last row throws `.truncated`; one missing only what
+    /// follows the pixels (IEND) decodes with `isTruncated` set.
+    /// Safe to call from many threads at once: no shared state.
     public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageError) -> DecodedImage {
         let format = try detect(bytes)
         var result: DecodedImage

@@ -97,9 +97,10 @@ enum Fixture {
     /// our encoder does not write. Deflate uses stored blocks, which any
     /// inflater accepts.
     static func png(width: Int, height: Int, bitDepth: Int, colorType: Int, rows: [[UInt8]],
-                    plte: [UInt8]? = nil, trns: [UInt8]? = nil) -> [UInt8] {
+                    plte: [UInt8]? = nil, trns: [UInt8]? = nil, interlaced: Bool = false) -> [UInt8] {
+        // With `interlaced`, `rows` are the Adam7 pass scanlines in order.
         var ihdr = be32(width) + be32(height)
-        ihdr += [UInt8(bitDepth), UInt8(colorType), 0, 0, 0]
+        ihdr += [UInt8(bitDepth), UInt8(colorType), 0, 0, interlaced ? 1 : 0]
         var raw: [UInt8] = []
         for row in rows { raw += [0] + row } // filter type 0 (None)
         var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]

@@ -163,6 +163,18 @@ import Testing
         #expect(ImageError.tooLarge(width: 70000, height: 70000).description.contains("70000x70000"))
     }
 
+    @Test func interlacedPNGDecodesAndChecks() throws {
+        // Adam7 on 2x2: pass 1 holds (0,0), pass 6 holds (1,0), pass 7 holds row 1.
+        let bytes = Fixture.png(width: 2, height: 2, bitDepth: 8, colorType: gray,
+                                rows: [[10], [20], [30, 40]], interlaced: true)
+        #expect(try ImageCodec.info(bytes).progressive)
+        #expect(try ImageCodec.decode(bytes).image.pixels == [10, 10, 10, 20, 20, 20, 30, 30, 30, 40, 40, 40])
+        #expect(try ImageCodec.decodeMask(bytes).values == [10, 20, 30, 40])
+        #expect(try ImageCodec.check(bytes).width == 2)
+        let cut = Array(bytes[0..<(bytes.count - 20)])
+        #expect(expectError { try ImageCodec.check(cut) }?.kind == "truncated")
+    }
+
     @Test func explicitScaleShrinksPNGToo() throws {
         let bytes = try ImageCodec.encodePNG(Fixture.quadrants(width: 40, height: 20))
         let quarter = try ImageCodec.decode(bytes, options: DecodeOptions(scale: .quarter))

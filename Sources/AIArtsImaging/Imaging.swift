@@ -1,1 +1,0 @@
-// Image codecs: see JPEG.swift and PNG.swift.

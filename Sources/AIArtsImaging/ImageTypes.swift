@@ -95,7 +95,7 @@ public struct RGBColor: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "rgb(\(r), \(g), \(b))" }
 }
 
-public struct ImageSize: Hashable, Sendable, CustomStringConvertible {
+public struct ImageSize: Hashable, Sendable, Codable, CustomStringConvertible {
     public var width: Int
     public var height: Int
 

@@ -53,8 +53,16 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func open() throws -> Workspace {
-        let workspace = try Workspace(root: root())
-        FileLogHandler.bootstrap(path: workspace.root.appendingPathComponent("logs/aiarts.log").path)
-        return workspace
+        try Self.open(root())
+    }
+
+    /// Opens the workspace with logging routed to its log file first: a Logger keeps the
+    /// handler it was made with, and nothing may reach the terminal from the engine.
+    static func open(_ root: URL) throws -> Workspace {
+        let logs = root.appendingPathComponent("logs")
+        if (try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)) != nil {
+            FileLogHandler.bootstrap(path: logs.appendingPathComponent("aiarts.log").path)
+        }
+        return try Workspace(root: root)
     }
 }

@@ -11,11 +11,19 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Create the demo workspace and exit.") var noTui = false
 
     func run() throws {
-        let workspace = try global.open()
-        let bar = ProgressBar()
-        let demo = try ShapesDemo.create(in: workspace, progress: { bar.update($0) })
-        bar.finish()
-        for line in demo.summary { print(line) }
+        // The demo gets a workspace of its own unless one is named, so it never mixes with real work.
+        let named = global.workspace ?? GlobalOptions.leadingWorkspace ?? ProcessInfo.processInfo.environment["AIARTS_WORKSPACE"]
+        let root = named.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
+            ?? Workspace.defaultRoot().deletingLastPathComponent().appendingPathComponent("aiarts-demo")
+        let workspace = try GlobalOptions.open(root)
+        if try workspace.datasets().contains(where: { $0.name == ShapesDemo.classificationName }) {
+            print("the demo workspace is already at \(workspace.root.path)")
+        } else {
+            let bar = ProgressBar()
+            let demo = try ShapesDemo.create(in: workspace, progress: { bar.update($0) })
+            bar.finish()
+            for line in demo.summary { print(line) }
+        }
         if !noTui { try OpenCommand.show(workspace) }
     }
 }

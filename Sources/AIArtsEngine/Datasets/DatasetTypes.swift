@@ -1,4 +1,8 @@
+import AIArtsImaging
 import Foundation
+
+/// Image sizes are the codec's own type, so engine and imaging speak of one thing.
+public typealias ImageSize = AIArtsImaging.ImageSize
 
 /// The kinds of dataset aiarts knows, named as PaddleX names them.
 public enum DatasetType: String, Codable, CaseIterable, Sendable {
@@ -101,11 +105,6 @@ public struct ParsedFile: Sendable, Equatable {
     public init(source: URL, relativePath: String) { self.source = source; self.relativePath = relativePath }
 }
 
-public struct ImageSize: Codable, Equatable, Sendable {
-    public var width: Int
-    public var height: Int
-    public init(width: Int, height: Int) { self.width = width; self.height = height }
-}
 
 /// A file (or a line of one) that could not be imported, and what to do about it.
 public struct ImportIssue: Codable, Equatable, Sendable, CustomStringConvertible {

@@ -41,6 +41,9 @@ let package = Package(
             ]
         ),
 
+        // Benchmark runner for bench/run.py (decode timings, fixture images); not installed.
+        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging"]),
+
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),

@@ -17,7 +17,7 @@ struct DetailPane: Widget {
             lines += message.prefix(3).map { ("  " + $0, Theme.muted) }
         }
         lines.append(("images  \(row.images)   annotations \(row.annotations)", .plain))
-        lines.append(("splits  train \(row.train) · val \(row.val) · test \(row.test)", .plain))
+        lines.append(("train \(row.train) · val \(row.val) · test \(row.test)", .plain))
         lines.append(("failed  \(row.failed)", row.failed > 0 ? Theme.error : .plain))
         return lines
     }

@@ -110,3 +110,12 @@ private final class Session: @unchecked Sendable {
         #expect(NcursesBackend.functionKey(0o410 + 1) == .function(1))
     }
 }
+
+@Suite struct AsciiFallbackTests {
+    @Test func commonSymbolsHaveAsciiStandIns() {
+        #expect(NcursesBackend.asciiFallback("…") == "~")
+        #expect(NcursesBackend.asciiFallback("┏") == "+")
+        #expect(NcursesBackend.asciiFallback("a") == "a")
+        #expect(NcursesBackend.asciiFallback("猫") == "猫")  // drawn as "?" by the width check
+    }
+}

@@ -123,5 +123,25 @@ restored() {
 }
 check "the terminal is restored and the process is gone" restored
 
+# A fresh session for each way of being interrupted.
+restart() {
+    tm kill-session -t "$S" >/dev/null 2>&1
+    start
+}
+
+ctrl_c() {
+    restart && tm send-keys -t "$S" C-c && wait_for "EXITED=0" && wait_gone "Datasets"
+}
+check "Ctrl-C leaves cleanly and restores the terminal" ctrl_c
+
+sigterm() {
+    restart || return 1
+    # The pane runs sh, whose child is aiarts.
+    local shell pid
+    shell=$(tm display-message -p -t "$S" '#{pane_pid}') && pid=$(pgrep -P "$shell" | head -1) &&
+    [ -n "$pid" ] && kill -TERM "$pid" && wait_for "EXITED=0" && wait_gone "Datasets"
+}
+check "SIGTERM leaves cleanly and restores the terminal" sigterm
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

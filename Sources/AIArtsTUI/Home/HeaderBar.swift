@@ -10,7 +10,8 @@ struct HeaderBar: Widget {
             buffer.set(x: area.x, y: area.y, string: " aiarts  loading…", style: Theme.headerBar, maxWidth: area.width)
             return
         }
-        let counts = "\(data.datasets.count) datasets · \(data.projects.count) projects · \(data.taskCount) tasks · \(data.modelCount) models "
+        let dot = state.ascii ? "," : " ·"
+        let counts = "\(data.datasets.count) datasets\(dot) \(data.projects.count) projects\(dot) \(data.taskCount) tasks\(dot) \(data.modelCount) models "
         let countsWidth = DisplayWidth.of(counts)
         let used = buffer.set(x: area.x, y: area.y, string: " aiarts ", style: Theme.headerBar.with(.bold))
         // The path gives way to the counts when space is short; it is cut with … rather than wrapped.

@@ -142,7 +142,8 @@ public final class NcursesBackend: TerminalBackend {
     private func put(_ cell: Cell, x: Int32, y: Int32) {
         let attrs = attributes(cell.style)
         let pair = colorPair(cell.style)
-        var scalars = Array(cell.symbol.unicodeScalars.prefix(Self.ccharMax - 1)).map { wchar_t(bitPattern: $0.value) }
+        let symbol = supportsUnicode ? cell.symbol : Self.asciiFallback(cell.symbol)
+        var scalars = Array(symbol.unicodeScalars.prefix(Self.ccharMax - 1)).map { wchar_t(bitPattern: $0.value) }
         // The C library must agree with us on the width, or the rest of the row would shift; where it
         // does not (an old wcwidth table, a non-UTF-8 locale) a plain "?" is drawn in its place.
         if scalars.isEmpty || Self.wcwidth(scalars[0]).map({ $0 != Int32(cell.width) }) == true {
@@ -150,6 +151,26 @@ public final class NcursesBackend: TerminalBackend {
             if cell.width == 2 { draw(scalars, attrs: attrs, pair: pair, x: x + 1, y: y) }
         }
         draw(scalars, attrs: attrs, pair: pair, x: x, y: y)
+    }
+
+    /// Outside a UTF-8 locale the symbols widgets use everywhere get ASCII stand-ins; anything else
+    /// non-ASCII is drawn as "?" by the width check in `put`.
+    static func asciiFallback(_ symbol: String) -> String {
+        guard !symbol.utf8.allSatisfy({ $0 < 0x80 }) else { return symbol }
+        switch symbol {
+        case "…": return "~"
+        case "·": return "|"
+        case "─", "━": return "-"
+        case "│", "┃": return "|"
+        case "┌", "┐", "└", "┘", "┏", "┓", "┗", "┛": return "+"
+        case "█", "▉", "▊", "▋", "▌", "▍", "▎", "▏": return "#"
+        case "↑": return "^"
+        case "↓": return "v"
+        case "←": return "<"
+        case "→": return ">"
+        case "×": return "x"
+        default: return symbol
+        }
     }
 
     /// The C library's wcwidth. glibc declares it only under _XOPEN_SOURCE, which Swift's Glibc module

@@ -12,4 +12,28 @@ public struct Rect: Equatable, Sendable {
     public var isEmpty: Bool { width == 0 || height == 0 }
     public var maxX: Int { x + width }
     public var maxY: Int { y + height }
+
+    /// The part of this rect that lies inside `other` (empty when they do not overlap).
+    public func intersection(_ other: Rect) -> Rect {
+        let x0 = max(x, other.x), y0 = max(y, other.y)
+        let x1 = min(maxX, other.maxX), y1 = min(maxY, other.maxY)
+        return Rect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+    }
+
+    /// This rect shrunk by `n` cells on every side (a border's inside).
+    public func inset(by n: Int) -> Rect {
+        Rect(x: x + n, y: y + n, width: width - 2 * n, height: height - 2 * n)
+    }
+
+    /// A rect of at most `width` × `height` centred in this one (dialogs, overlays).
+    public func centered(width w: Int, height h: Int) -> Rect {
+        let cw = min(w, width), ch = min(h, height)
+        return Rect(x: x + (width - cw) / 2, y: y + (height - ch) / 2, width: cw, height: ch)
+    }
+
+    /// One row of this rect, relative to its top (nil past the bottom).
+    public func row(_ i: Int) -> Rect? {
+        guard i >= 0, i < height else { return nil }
+        return Rect(x: x, y: y + i, width: width, height: 1)
+    }
 }

@@ -1,0 +1,33 @@
+import AIArtsRender
+
+/// The list of datasets, one row each.
+struct DatasetsPane: Widget {
+    var state: HomeState
+
+    static func typeLabel(_ type: String) -> String {
+        switch type {
+        case "classification": "classify"
+        case "detection": "detect"
+        case "segmentation": "segment"
+        case "instance_segmentation": "instance"
+        default: type
+        }
+    }
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let focused = state.focus == .datasets
+        let block = Block(title: "Datasets", focused: focused, ascii: state.ascii)
+        buffer.render(block, in: area)
+        let rows = state.data?.datasets ?? []
+        let table = Table(
+            header: ["ID", "NAME", "TYPE", "STATUS", "IMAGES", "LABELS"],
+            rows: rows.map { [$0.id, $0.name, Self.typeLabel($0.type), $0.status, String($0.images), String($0.labels.count)] },
+            widths: [.fixed(5), .fill(1), .fixed(8), .fixed(8), .fixed(6), .fixed(6)],
+            alignments: [.left, .left, .left, .left, .right, .right],
+            selected: rows.isEmpty ? nil : state.datasets.selected, offset: state.datasets.offset,
+            // An unfocused pane still marks its selection, more quietly.
+            selectedStyle: focused ? Style(modifiers: .reverse) : Style(modifiers: .bold),
+            emptyText: state.data == nil ? "loading…" : "no datasets yet: aiarts dataset create / aiarts demo")
+        buffer.render(table, in: block.inner(area))
+    }
+}

@@ -1,0 +1,78 @@
+import AIArtsEngine
+import AIArtsRender
+
+/// One dataset as the Home view shows it. Every string is sanitized on the way in: names, labels and
+/// messages come from files a stranger may have written.
+public struct DatasetRow: Equatable, Sendable {
+    public struct Label: Equatable, Sendable {
+        public var name: String
+        public var count: Int
+    }
+    public var id: String
+    public var name: String
+    public var type: String
+    public var status: String
+    public var statusMessage: String
+    public var progress: Double
+    public var images: Int
+    public var annotations: Int
+    public var labels: [Label]
+    public var train: Int, val: Int, test: Int
+    public var failed: Int
+
+    public init(id: String, name: String, type: String, status: String, statusMessage: String = "",
+                progress: Double = 0, images: Int = 0, annotations: Int = 0, labels: [(String, Int)] = [],
+                train: Int = 0, val: Int = 0, test: Int = 0, failed: Int = 0) {
+        self.id = Sanitize.line(id); self.name = Sanitize.line(name); self.type = Sanitize.line(type)
+        self.status = Sanitize.line(status); self.statusMessage = Sanitize.text(statusMessage)
+        self.progress = progress; self.images = images; self.annotations = annotations
+        self.labels = labels.map { Label(name: Sanitize.line($0.0), count: $0.1) }
+        self.train = train; self.val = val; self.test = test; self.failed = failed
+    }
+
+    public init(_ s: DatasetSummary) {
+        self.init(id: s.id, name: s.name, type: s.type.rawValue, status: s.status, statusMessage: s.statusMessage,
+                  progress: s.progress, images: s.images, annotations: s.annotations,
+                  labels: s.labels.map { ($0.name, $0.count) },
+                  train: s.splits["train"] ?? 0, val: s.splits["val"] ?? 0, test: s.splits["test"] ?? 0,
+                  failed: s.failed.count)
+    }
+
+    /// Whether the engine is still working on it (a progress bar is worth showing).
+    public var isBusy: Bool { status == "checking" || status == "copying" }
+}
+
+public struct ProjectRow: Equatable, Sendable {
+    public var id: String
+    public var name: String
+    public var type: String
+    public var datasetId: String
+
+    public init(id: String, name: String, type: String, datasetId: String?) {
+        self.id = Sanitize.line(id); self.name = Sanitize.line(name); self.type = Sanitize.line(type)
+        self.datasetId = Sanitize.line(datasetId ?? "-")
+    }
+}
+
+/// Everything the Home view shows, read from the engine in one go on a background queue.
+public struct HomeData: Equatable, Sendable {
+    public var path: String
+    public var taskCount: Int
+    public var modelCount: Int
+    public var datasets: [DatasetRow]
+    public var projects: [ProjectRow]
+
+    public init(path: String, taskCount: Int = 0, modelCount: Int = 0, datasets: [DatasetRow], projects: [ProjectRow]) {
+        self.path = Sanitize.line(path); self.taskCount = taskCount; self.modelCount = modelCount
+        self.datasets = datasets; self.projects = projects
+    }
+
+    public static func load(from workspace: Workspace) throws -> HomeData {
+        let info = try workspace.info()
+        return HomeData(path: info.path, taskCount: info.tasks, modelCount: info.models,
+                        datasets: try workspace.summaries().map(DatasetRow.init),
+                        projects: try workspace.projects().map {
+                            ProjectRow(id: $0.id, name: $0.name, type: $0.type.rawValue, datasetId: $0.datasetId)
+                        })
+    }
+}

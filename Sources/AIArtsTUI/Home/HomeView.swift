@@ -1,0 +1,61 @@
+import AIArtsRender
+
+/// Where each part of the Home view goes at a given size. Shared by the view and by `update`
+/// (which needs the list heights to scroll by pages).
+struct HomeLayout {
+    static let minimum = Size(width: 50, height: 12)
+    /// Below this width the detail pane goes under the datasets instead of beside them.
+    static let sideBySideWidth = 72
+
+    var header, datasets, detail, projects, footer: Rect
+
+    init(size: Size) {
+        let rows = size.rect.split(.vertical, [.fixed(1), .fill(1), .fixed(1)])
+        header = rows[0]; footer = rows[2]
+        if size.width >= Self.sideBySideWidth {
+            let columns = rows[1].split(.horizontal, [.percentage(60), .fill(1)])
+            let left = columns[0].split(.vertical, [.percentage(60), .fill(1)])
+            datasets = left[0]; projects = left[1]; detail = columns[1]
+        } else {
+            let stack = rows[1].split(.vertical, [.fill(2), .fill(2), .fill(1)])
+            datasets = stack[0]; detail = stack[1]; projects = stack[2]
+        }
+    }
+}
+
+/// Draws the Home view: a pure function of state and size.
+enum HomeView {
+    static func render(_ state: HomeState, size: Size) -> Buffer {
+        var buffer = Buffer(size: size)
+        guard size.width >= HomeLayout.minimum.width, size.height >= HomeLayout.minimum.height else {
+            TooSmall(size: size, minimum: HomeLayout.minimum).render(in: buffer.area, buffer: &buffer)
+            return buffer
+        }
+        let layout = HomeLayout(size: size)
+        buffer.render(HeaderBar(state: state), in: layout.header)
+        buffer.render(DatasetsPane(state: state), in: layout.datasets)
+        buffer.render(DetailPane(state: state), in: layout.detail)
+        buffer.render(ProjectsPane(state: state), in: layout.projects)
+        buffer.render(FooterBar(state: state), in: layout.footer)
+        if state.showHelp {
+            buffer.render(HelpOverlay(ascii: state.ascii), in: buffer.area)
+        }
+        return buffer
+    }
+}
+
+/// Said instead of a broken layout when the terminal is smaller than the view can use.
+struct TooSmall: Widget {
+    var size: Size
+    var minimum: Size
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let lines = ["Terminal too small", "\(size.width)×\(size.height), need \(minimum.width)×\(minimum.height)", "q quits"]
+        let top = area.y + max(0, (area.height - lines.count) / 2)
+        for (i, line) in lines.enumerated() where top + i < area.maxY {
+            let text = DisplayWidth.truncate(line, to: area.width)
+            let x = area.x + max(0, (area.width - DisplayWidth.of(text)) / 2)
+            buffer.set(x: x, y: top + i, string: text, style: i == 0 ? Theme.warning : .plain)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import AIArtsRender
+import Dispatch
+import Foundation
+
+/// Messages finished by background work, waiting for the loop.
+final class Mailbox<Message: Sendable>: @unchecked Sendable {
+    private var messages: [Message] = []
+    private let lock = NSLock()
+    let pipe = WakePipe()
+
+    func post(_ message: Message) {
+        lock.withLock { messages.append(message) }
+        pipe.wake()
+    }
+
+    func take() -> [Message] {
+        pipe.drain()
+        return lock.withLock { defer { messages.removeAll() }; return messages }
+    }
+}
+
+/// The loop: wait in poll() on the terminal and the mailbox (no timeout, so an idle UI costs
+/// nothing), turn what arrived into messages, update, and draw only the cells that changed.
+public final class Runtime<P: Program> {
+    public private(set) var program: P
+    private let backend: TerminalBackend
+    private let queue: DispatchQueue
+    private let mailbox = Mailbox<P.Message>()
+    private let renderer = Renderer()
+    private var running = true
+
+    public init(program: P, backend: TerminalBackend,
+                queue: DispatchQueue = DispatchQueue(label: "aiarts.tui.work", qos: .userInitiated)) {
+        self.program = program
+        self.backend = backend
+        self.queue = queue
+    }
+
+    /// Runs until a `.quit` command or an interrupt, then returns the final program.
+    @discardableResult
+    public func run() -> P {
+        var size = backend.size
+        execute(program.update(P.resized(size)))
+        execute(program.start())
+        var dirty = true
+        while running {
+            if dirty {
+                renderer.draw(program.render(size: size), on: backend)
+                dirty = false
+            }
+            waitForInput()
+            var messages: [P.Message] = []
+            while running, let key = backend.pollKey() {
+                switch key {
+                case .interrupt:
+                    running = false
+                case .resize:
+                    size = backend.size
+                    renderer.invalidate()
+                    messages.append(P.resized(size))
+                default:
+                    messages.append(P.key(key))
+                }
+            }
+            messages += mailbox.take()
+            for message in messages where running {
+                execute(program.update(message))
+                dirty = true
+            }
+        }
+        return program
+    }
+
+    private func execute(_ commands: [Command<P.Message>]) {
+        for command in commands {
+            switch command {
+            case .quit:
+                running = false
+            case .perform(let work):
+                let mailbox = self.mailbox
+                queue.async { mailbox.post(work()) }
+            }
+        }
+    }
+
+    /// Blocks until the terminal or the mailbox has something. EINTR (a signal) also returns, since
+    /// the signal may be what there is to read.
+    private func waitForInput() {
+        var fds = (backend.inputFDs + [mailbox.pipe.readFD]).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        _ = poll(&fds, nfds_t(fds.count), -1)
+    }
+}

@@ -1,0 +1,51 @@
+import AIArtsRender
+import Foundation
+
+/// A terminal in memory: drawing lands in `buffer`; keys pressed with `press` are delivered through a
+/// real pipe, so the loop runs exactly as it does on a terminal (poll included).
+public final class TestBackend: TerminalBackend, @unchecked Sendable {
+    public private(set) var buffer: Buffer
+    public private(set) var flushes = 0
+    public private(set) var cellsWritten = 0
+    public var supportsUnicode: Bool
+    private var keys: [Key] = []
+    private let lock = NSLock()
+    private let pipe = WakePipe()
+
+    public init(width: Int, height: Int, unicode: Bool = true) {
+        buffer = Buffer(width: width, height: height)
+        supportsUnicode = unicode
+    }
+
+    public var size: Size { buffer.size }
+    public var inputFDs: [Int32] { [pipe.readFD] }
+
+    /// Queues keys as if typed; safe to call from another thread while the loop runs.
+    public func press(_ keys: Key...) {
+        lock.withLock { self.keys += keys }
+        pipe.wake()
+    }
+
+    /// Changes the size as a terminal would, and reports it as `Key.resize`.
+    public func resize(width: Int, height: Int) {
+        lock.withLock { buffer = Buffer(width: width, height: height); keys.append(.resize) }
+        pipe.wake()
+    }
+
+    public func pollKey() -> Key? {
+        pipe.drain()
+        return lock.withLock { keys.isEmpty ? nil : keys.removeFirst() }
+    }
+
+    public func draw(_ changes: [(x: Int, y: Int, cell: Cell)]) {
+        lock.withLock {
+            for change in changes { buffer.put(change.cell, x: change.x, y: change.y) }
+            cellsWritten += changes.count
+        }
+    }
+
+    public func clear() { lock.withLock { buffer = Buffer(size: buffer.size) } }
+    public func flush() { lock.withLock { flushes += 1 } }
+
+    public func lines() -> [String] { lock.withLock { buffer.lines() } }
+}

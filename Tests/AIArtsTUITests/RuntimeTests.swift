@@ -1,0 +1,121 @@
+import AIArtsRender
+import Dispatch
+import Foundation
+import Testing
+@testable import AIArtsTUI
+
+/// Runs a Home app on a TestBackend in a background thread, the way runHomeUI runs it on a terminal.
+private final class Session: @unchecked Sendable {
+    let backend: TestBackend
+    private let done = DispatchSemaphore(value: 0)
+    private(set) var final: HomeApp?
+
+    init(width: Int = 80, height: Int = 24, load: @escaping @Sendable () -> HomeMessage) {
+        backend = TestBackend(width: width, height: height)
+        let backend = self.backend
+        Thread {
+            let result = Runtime(program: HomeApp(load: load), backend: backend).run()
+            self.final = result
+            self.done.signal()
+        }.start()
+    }
+
+    /// Waits (up to 5 s) until some line of the screen contains `text`.
+    func waitFor(_ text: String) -> Bool {
+        for _ in 0..<500 {
+            if backend.lines().contains(where: { $0.contains(text) }) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    func waitForExit() -> Bool { done.wait(timeout: .now() + 5) == .success }
+}
+
+@Suite struct RuntimeTests {
+    @Test func loadsInTheBackgroundThenReactsToKeysAndQuits() {
+        let session = Session { usleep(20_000); return .loaded(sampleState().data!) }
+        #expect(session.waitFor("loading…"))
+        #expect(session.waitFor("D0001 shapes ─"))
+        session.backend.press(.char("j"))
+        #expect(session.waitFor("D0002 猫と犬"))
+        session.backend.press(.char("q"))
+        #expect(session.waitForExit())
+        #expect(session.final?.state.datasets.selected == 1)
+    }
+
+    @Test func theScreenMatchesAFreshRenderAfterDiffs() {
+        let session = Session { .loaded(sampleState().data!) }
+        #expect(session.waitFor("D0001 shapes ─"))
+        session.backend.press(.char("j"), .tab, .char("?"))
+        #expect(session.waitFor("next / previous pane"))
+        var expected = sampleState()
+        expected.datasets.selected = 1
+        expected.focus = .detail
+        expected.showHelp = true
+        #expect(session.backend.lines() == HomeView.render(expected, size: Size(width: 80, height: 24)).lines())
+        session.backend.press(.interrupt)
+        #expect(session.waitForExit())
+    }
+
+    @Test func idleLoopDrawsNothing() {
+        let session = Session { .loaded(sampleState().data!) }
+        #expect(session.waitFor("D0001 shapes ─"))
+        usleep(50_000)
+        let flushes = session.backend.flushes
+        usleep(200_000)
+        #expect(session.backend.flushes == flushes)
+        // A key that changes nothing writes no cells either.
+        let written = session.backend.cellsWritten
+        session.backend.press(.char("k"))
+        usleep(100_000)
+        #expect(session.backend.cellsWritten == written)
+        session.backend.press(.char("q"))
+        #expect(session.waitForExit())
+    }
+
+    @Test func resizeRedrawsAtTheNewSize() {
+        let session = Session { .loaded(sampleState().data!) }
+        #expect(session.waitFor("D0001 shapes ─"))
+        session.backend.resize(width: 40, height: 10)
+        #expect(session.waitFor("Terminal too small"))
+        session.backend.resize(width: 100, height: 30)
+        #expect(session.waitFor("D0001 shapes ─"))
+        #expect(session.backend.lines().count == 30)
+        session.backend.press(.char("q"))
+        #expect(session.waitForExit())
+    }
+}
+
+@Suite struct TerminalTests {
+    @Test func colorDepthFollowsTheEnvironment() {
+        #expect(ColorDepth.detect(["TERM": "xterm-256color", "NO_COLOR": "1"]) == .none)
+        #expect(ColorDepth.detect(["TERM": "xterm-256color", "NO_COLOR": ""]) == .ansi256)
+        #expect(ColorDepth.detect(["TERM": "dumb", "COLORTERM": "truecolor"]) == .none)
+        #expect(ColorDepth.detect(["TERM": "xterm", "COLORTERM": "24bit"]) == .truecolor)
+        #expect(ColorDepth.detect(["TERM": "screen-256color"]) == .ansi256)
+        #expect(ColorDepth.detect(["TERM": "vt100"]) == .ansi8)
+        #expect(ColorDepth.detect([:]) == .none)
+    }
+
+    @Test func ncursesKeysMapToKeys() {
+        #expect(NcursesBackend.characterKey(9) == .tab)
+        #expect(NcursesBackend.characterKey(13) == .enter)
+        #expect(NcursesBackend.characterKey(27) == .esc)
+        #expect(NcursesBackend.characterKey(18) == .ctrl("r"))
+        #expect(NcursesBackend.characterKey(0x732B) == .char("猫"))
+        #expect(NcursesBackend.functionKey(0o403) == .up)      // KEY_UP
+        #expect(NcursesBackend.functionKey(0o541) == .backtab) // KEY_BTAB
+        #expect(NcursesBackend.functionKey(0o632) == .resize)  // KEY_RESIZE
+        #expect(NcursesBackend.functionKey(0o410 + 1) == .function(1))
+    }
+}
+
+@Suite struct AsciiFallbackTests {
+    @Test func commonSymbolsHaveAsciiStandIns() {
+        #expect(NcursesBackend.asciiFallback("…") == "~")
+        #expect(NcursesBackend.asciiFallback("┏") == "+")
+        #expect(NcursesBackend.asciiFallback("a") == "a")
+        #expect(NcursesBackend.asciiFallback("猫") == "猫")  // drawn as "?" by the width check
+    }
+}

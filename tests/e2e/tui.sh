@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# End-to-end test of the full-screen UI: runs `aiarts --workspace W open` ($AIARTS_BIN) inside a
+# detached tmux session, reads the screen with capture-pane, types keys, and checks that q exits
+# and leaves the terminal restored. Ends with the 'N passed, N failed' line.
+set -u
+BIN=${AIARTS_BIN:?set AIARTS_BIN to the aiarts binary}
+command -v tmux >/dev/null || { echo "tmux not found"; echo "0 passed, 1 failed"; exit 1; }
+T=$(mktemp -d)
+W=$T/ws
+# A private tmux server, so the test never touches the user's sessions.
+SOCK=$T/tmux.sock
+S=aiarts-e2e
+passed=0
+failed=0
+tm() { tmux -S "$SOCK" "$@"; }
+cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
+trap cleanup EXIT
+
+check() {
+    local name=$1
+    shift
+    if "$@" >"$T/check.out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$T/check.out" | tail -40
+    fi
+}
+
+screen() { tm capture-pane -p -t "$S" 2>/dev/null; }
+
+# Waits up to ~5 s for the screen to contain a fixed string (grep -F), then shows the screen on failure.
+wait_for() {
+    local i
+    for i in $(seq 1 50); do
+        screen | grep -qF -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "screen never showed: $1"; screen
+    return 1
+}
+
+# Waits for a fixed string to disappear.
+wait_gone() {
+    local i
+    for i in $(seq 1 50); do
+        screen | grep -qF -- "$1" || return 0
+        sleep 0.1
+    done
+    echo "screen still shows: $1"; screen
+    return 1
+}
+
+setup() {
+    "$BIN" --workspace "$W" dataset create "cats and dogs" --type classification >/dev/null &&
+    "$BIN" --workspace "$W" dataset create "猫と犬" --type detection >/dev/null &&
+    "$BIN" --workspace "$W" dataset create "$(printf 'evil\033]0;pwned\007name\033[31m')" --type segmentation >/dev/null &&
+    "$BIN" --workspace "$W" project create "first project" --type classification --dataset D0001 >/dev/null
+}
+check "a workspace with three datasets and a project" setup
+
+start() {
+    # `; echo EXITED=$?` marks the moment the UI returned, and its exit status, on the screen.
+    tm -f /dev/null new-session -d -s "$S" -x 100 -y 30 \
+        "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --workspace '$W' open; echo EXITED=\$?; sleep 30" &&
+    wait_for "D0003"
+}
+check "the UI starts and lists datasets" start
+
+header() {
+    screen | head -1 | grep -F "aiarts" | grep -F "3 datasets" | grep -qF "1 projects"
+}
+check "the header shows the workspace counts" header
+
+rows() {
+    local s
+    s=$(screen)
+    echo "$s" | grep -F "D0001" | grep -qF "cats and dogs" &&
+    echo "$s" | grep -F "D0002" | grep -qF "猫と犬" &&
+    echo "$s" | grep -F "P0001" | grep -qF "first project"
+}
+check "dataset and project rows are shown, CJK included" rows
+
+inert() {
+    local s
+    s=$(screen)
+    # The escape sequences were dropped: the name reads as plain text, and the title was not changed.
+    echo "$s" | grep -qF "evil" && ! echo "$s" | grep -qF "pwned" || { echo "$s"; return 1; }
+    [ "$(tm display-message -p -t "$S" '#{pane_title}')" != "pwned" ]
+}
+check "escape sequences in a dataset name are inert" inert
+
+move() {
+    # The detail pane's title follows the selection.
+    wait_for "D0001 cats and dogs" && tm send-keys -t "$S" j && wait_for "D0002 猫と犬"
+}
+check "j moves the selection down" move
+
+focus() {
+    tm send-keys -t "$S" Tab && wait_for "labels" && tm send-keys -t "$S" Tab && wait_for "↑↓/jk"
+}
+check "Tab moves focus (the footer follows)" focus
+
+help() {
+    tm send-keys -t "$S" '?' && wait_for "next / previous pane" &&
+    tm send-keys -t "$S" Escape && wait_gone "next / previous pane"
+}
+check "? opens the help and Esc closes it" help
+
+resize() {
+    tm resize-window -t "$S" -x 45 -y 12 && wait_for "Terminal too small" &&
+    tm resize-window -t "$S" -x 100 -y 30 && wait_for "D0003"
+}
+check "a small terminal says so and the view comes back" resize
+
+quit() {
+    tm send-keys -t "$S" q && wait_for "EXITED=0"
+}
+check "q quits with status 0" quit
+
+restored() {
+    # After endwin the shell's screen is back: the UI's frame is gone from the pane.
+    wait_gone "Datasets" && ! pgrep -f -- "--workspace $W open" >/dev/null
+}
+check "the terminal is restored and the process is gone" restored
+
+# A fresh session for each way of being interrupted.
+restart() {
+    tm kill-session -t "$S" >/dev/null 2>&1
+    start
+}
+
+ctrl_c() {
+    restart && tm send-keys -t "$S" C-c && wait_for "EXITED=0" && wait_gone "Datasets"
+}
+check "Ctrl-C leaves cleanly and restores the terminal" ctrl_c
+
+sigterm() {
+    restart || return 1
+    # The pane runs sh, whose child is aiarts.
+    local shell pid
+    shell=$(tm display-message -p -t "$S" '#{pane_pid}') && pid=$(pgrep -P "$shell" | head -1) &&
+    [ -n "$pid" ] && kill -TERM "$pid" && wait_for "EXITED=0" && wait_gone "Datasets"
+}
+check "SIGTERM leaves cleanly and restores the terminal" sigterm
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

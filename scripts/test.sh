@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash tests/e2e/cli.sh
+AIARTS_BIN="$PWD/.build/debug/aiarts" bash tests/e2e/tui.sh

@@ -1,5 +1,6 @@
 import AIArtsEngine
 import AIArtsRender
+import AIArtsTUI
 import ArgumentParser
 import Foundation
 
@@ -24,17 +25,30 @@ struct DemoCommand: ParsableCommand {
             bar.finish()
             for line in demo.summary { print(line) }
         }
-        if !noTui { try OpenCommand.show(workspace) }
+        if !noTui { try OpenCommand.open(workspace) }
     }
 }
 
-/// What `aiarts` with no command does: the full-screen UI comes with the UI issue; until then it
-/// prints the workspace at a glance.
+/// What `aiarts` with no command does: the full-screen UI on a terminal, the workspace at a glance
+/// in text when output is not a terminal (or with --summary).
 struct OpenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open the workspace (summary view).")
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open the workspace in the terminal UI.")
     @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print the workspace summary instead of opening the UI.") var summary = false
 
-    func run() throws { try Self.show(global.open()) }
+    func run() throws {
+        let workspace = try global.open()
+        if summary { return try Self.show(workspace) }
+        try Self.open(workspace)
+    }
+
+    static func open(_ workspace: Workspace) throws {
+        if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+            try runHomeUI(workspace: workspace)
+        } else {
+            try show(workspace)
+        }
+    }
 
     static func show(_ workspace: Workspace) throws {
         let info = try workspace.info()

@@ -387,6 +387,17 @@ func storedContent(_ parsed: ParsedDataset, type: DatasetType, datasetFolder: UR
         #expect(again.samples.map(\.split) == [nil])
     }
 
+    @Test func plainPathFastPathAgreesWithSafePath() {
+        for name in ["a.jpg", "dir/a.jpg", "a/b/c.png", ".hidden.jpg", "a..b.jpg", "../a.jpg", "./a.jpg", "a/./b.jpg",
+                     "a//b.jpg", "/abs.jpg", "C:x.jpg", "a\\b.jpg", "a/", "..", ".", "", "a/..", "x/.../y.jpg"] {
+            if COCOReader.isPlainRelative(name) {
+                #expect((try? SafePath.normalize(name)) == name, "\(name)")
+            }
+        }
+        #expect(COCOReader.isPlainRelative("dir/a.jpg"))
+        #expect(!COCOReader.isPlainRelative("../a.jpg"))
+    }
+
     @Test func compressedRLECountsDecode() {
         #expect(COCOGeometry.decodeCompressedCounts("25a0") != nil)
         // Round numbers through the documented encoding: 0 → "0", 5 → "5", 31 → "O0".

@@ -4,14 +4,17 @@ import Foundation
 /// Files converted from labelme or written by hand often lack fields; absent optional fields
 /// are tolerated, malformed ones reported.
 struct COCORecord {
-    let name: String
+    let sourceID: Int64?
+    let position: Int
     let path: String
     let line: Int?
     var issues: [ImportIssue] = []
 
-    init(name: String, path: String, line: Int?) {
-        self.name = name; self.path = path; self.line = line
+    init(sourceID: Int64?, position: Int, path: String, line: Int?) {
+        self.sourceID = sourceID; self.position = position; self.path = path; self.line = line
     }
+
+    private var name: String { sourceID.map { "annotation \($0)" } ?? "annotation \(position) (no 'id')" }
 
     private mutating func issue(_ reason: String) {
         issues.append(ImportIssue(path: path, line: line, reason: "\(name): \(reason)"))

@@ -98,6 +98,9 @@ struct COCOReader {
     /// Sample index by resolved source path, so an image listed twice stays one sample.
     var sampleOfSource: [String: Int] = [:]
     var usedRelativePaths: Set<String> = []
+    /// Real path of the import root, and whether each image folder's real path lies inside it.
+    var realBase: String?
+    var confinedFolders: [String: Bool] = [:]
     /// Unknown category ids: count of annotations and the first one's description, reported once each.
     var unknownCategories: [Int64: (count: Int, first: String, path: String, line: Int?)] = [:]
     var unknownCategoryOrder: [Int64] = []
@@ -214,15 +217,17 @@ struct COCOReader {
     mutating func readImagesAndAnnotations(_ file: COCOFile, base: URL, multipleFiles: Bool) {
         let root = file.document.root
         let lines = file.document.lineIndex()
-        let jsonFolder = file.url.deletingLastPathComponent()
-        var folders: [URL] = []
-        for folder in [jsonFolder, base] {
-            for candidate in [folder, folder.appendingPathComponent("images"), folder.appendingPathComponent(file.stem)]
-            where !folders.contains(where: { $0.standardizedFileURL.path == candidate.standardizedFileURL.path }) {
+        let jsonFolder = file.url.deletingLastPathComponent().standardizedFileURL.path
+        let basePath = base.standardizedFileURL.path
+        var folders: [String] = []
+        for folder in [jsonFolder, basePath] {
+            for candidate in [folder, folder + "/images", folder + "/" + file.stem] where !folders.contains(candidate) {
                 folders.append(candidate)
             }
         }
+        if realBase == nil { realBase = SafePath.realPath(basePath) ?? basePath }
         let split = file.split
+        let stem = file.stem
 
         // Image id → sample index; ids whose image was rejected map to nil so their
         // annotations are dropped without a second message.
@@ -243,7 +248,8 @@ struct COCOReader {
                                           reason: "image id \(id) is listed twice; the second entry ('\(fileName)') was skipped"))
                 continue
             }
-            sampleOfImage[id] = .some(addImage(fileName, image: image, file: file, line: line, split: split, folders: folders, base: base))
+            sampleOfImage[id] = .some(addImage(fileName, image: image, file: file, stem: stem, line: line, split: split,
+                                                folders: folders, basePath: basePath))
         }
 
         var seenAnnotationIDs: [Int64: Int?] = [:]
@@ -260,7 +266,8 @@ struct COCOReader {
                 continue
             }
             let sourceID = annotation["id"]?.int64
-            let name = sourceID.map { "annotation \($0)" } ?? "annotation \(position) (no 'id')"
+            // Built only when a message needs it: most of 500k annotations never do.
+            var name: String { sourceID.map { "annotation \($0)" } ?? "annotation \(position) (no 'id')" }
             if let sourceID {
                 if let firstLine = seenAnnotationIDs[sourceID] {
                     let at = firstLine.map { " (first on line \($0))" } ?? ""
@@ -292,7 +299,7 @@ struct COCOReader {
                 unknownCategories[categoryID]!.count += 1
                 continue
             }
-            var record = COCORecord(name: name, path: file.relative, line: line)
+            var record = COCORecord(sourceID: sourceID, position: position, path: file.relative, line: line)
             if var parsed = record.annotation(annotation, label: labels[labelIndex]) {
                 parsed.sourceID = sourceID
                 samples[sampleIndex].annotations.append(parsed)
@@ -303,38 +310,41 @@ struct COCOReader {
 
     /// Finds the image file, confines it, and adds (or reuses) its sample. Returns the sample
     /// index, or nil when the image cannot be imported (an issue says why).
-    private mutating func addImage(_ fileName: String, image: JSON, file: COCOFile, line: Int?, split: Split?,
-                                   folders: [URL], base: URL) -> Int? {
+    /// Paths are handled as strings and checked with stat: URL operations cost more than the
+    /// rest of the import together on 100k images.
+    private mutating func addImage(_ fileName: String, image: JSON, file: COCOFile, stem: String, line: Int?, split: Split?,
+                                   folders: [String], basePath: String) -> Int? {
         let relativeName: String
         do {
-            relativeName = try SafePath.normalize(fileName)
+            relativeName = Self.isPlainRelative(fileName) ? fileName : try SafePath.normalize(fileName)
         } catch {
             issues.append(ImportIssue(path: file.relative, line: line,
                                       reason: "file_name '\(fileName)' not imported: \(error.reason)"))
             return nil
         }
-        var found: URL?
+        var found: String?
         for folder in folders {
-            do {
-                let (url, _) = try SafePath.resolve(relativeName, under: folder)
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-                try SafePath.confine(url, relative: relativeName, under: base)
-                found = url
-                break
-            } catch {
+            let path = folder + "/" + relativeName
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            let isLink = (info.st_mode & S_IFMT) == S_IFLNK
+            if isLink { guard stat(path, &info) == 0 else { continue } }
+            guard (info.st_mode & S_IFMT) != S_IFDIR else { continue }
+            guard isConfined(path, isLink: isLink) else {
                 issues.append(ImportIssue(path: file.relative, line: line,
-                                          reason: "file_name '\(fileName)' not imported: \(error.reason)"))
+                                          reason: "file_name '\(fileName)' not imported: symlink points outside the dataset folder"))
                 return nil
             }
+            found = path
+            break
         }
-        guard let source = found else {
-            let places = folders.map { Self.relativePath($0, under: base) }.map { $0.isEmpty ? "./" : $0 + "/" }
+        guard let key = found else {
+            let places = folders.map { $0 == basePath ? "./" : String($0.dropFirst(basePath.count + 1)) + "/" }
             issues.append(ImportIssue(path: file.relative, line: line,
                                       reason: "image file '\(fileName)' not found (looked in \(places.joined(separator: ", "))); skipped with its annotations"))
             return nil
         }
-        let key = source.standardizedFileURL.path
+        let source = URL(fileURLWithPath: key, isDirectory: false)
         if let existing = sampleOfSource[key] {
             let splitNote = samples[existing].split.map { " (split \($0.rawValue))" } ?? ""
             issues.append(ImportIssue(path: file.relative, line: line,
@@ -345,11 +355,53 @@ struct COCOReader {
         if let width = image["width"]?.int, let height = image["height"]?.int, width > 0, height > 0 {
             size = ImageSize(width: width, height: height)
         }
-        let relativePath = uniquePath("images/" + relativeName, alternative: "images/\(file.stem)/" + relativeName)
+        let relativePath = uniquePath("images/" + relativeName, alternative: "images/\(stem)/" + relativeName)
         let origin = line.map { "\(file.relative):\($0)" } ?? file.relative
         samples.append(ParsedSample(source: source, relativePath: relativePath, split: split, declaredSize: size, origin: origin))
         sampleOfSource[key] = samples.count - 1
         return samples.count - 1
+    }
+
+    /// SafePath's symlink rule (the real location must be inside the root), with the real path
+    /// of each image folder computed once instead of once per image.
+    private mutating func isConfined(_ path: String, isLink: Bool) -> Bool {
+        let root = realBase ?? ""
+        func inside(_ real: String?) -> Bool {
+            guard let real else { return false }
+            return real == root || real.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+        }
+        if isLink { return inside(SafePath.realPath(path)) }
+        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        if let known = confinedFolders[parent] { return known }
+        let confined = inside(SafePath.realPath(parent))
+        confinedFolders[parent] = confined
+        return confined
+    }
+
+    /// True when `name` is already what SafePath.normalize would return (no backslashes, no
+    /// empty, "." or ".." components, not absolute, no drive letter): the common case, checked
+    /// without Foundation string calls. Anything else goes through SafePath.normalize.
+    static func isPlainRelative(_ name: String) -> Bool {
+        var componentLength = 0
+        var dots = 0
+        var index = 0
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "/"):
+                if componentLength == 0 || dots == componentLength { return false }
+                componentLength = 0; dots = 0
+            case UInt8(ascii: "\\"), 0:
+                return false
+            case UInt8(ascii: ":") where index == 1:
+                return false
+            case UInt8(ascii: "."):
+                componentLength += 1; dots += 1
+            default:
+                componentLength += 1
+            }
+            index += 1
+        }
+        return componentLength > 0 && dots != componentLength
     }
 
     /// Two different files with the same name (train2017/1.jpg and val2017/1.jpg) must not land

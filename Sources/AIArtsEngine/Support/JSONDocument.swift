@@ -8,7 +8,7 @@ import Foundation
 /// searched by comparing key bytes. Use `root` to walk it, or `JSONValue(_:)` for a small tree.
 public final class JSONDocument: Sendable {
     @usableFromInline let bytes: [UInt8]
-    @usableFromInline let nodes: [JSONNode]
+    @usableFromInline let nodes: JSONTape
     @usableFromInline let unescaped: [UInt8]
 
     public static let defaultMaxDepth = 512
@@ -18,9 +18,12 @@ public final class JSONDocument: Sendable {
         let result: JSONParseError? = bytes.withUnsafeBufferPointer { p -> JSONParseError? in
             do throws(JSONParseError) { try builder.parse(p); return nil } catch { return error }
         }
-        if let result { throw result }
+        if let result {
+            builder.discard()
+            throw result
+        }
         self.bytes = bytes
-        self.nodes = builder.nodes
+        self.nodes = builder.finish()
         self.unescaped = builder.unescaped
     }
 

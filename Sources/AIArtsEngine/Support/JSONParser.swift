@@ -69,19 +69,60 @@ struct JSONNode: Sendable {
     @inlinable var offset: Int? { kind == .number ? nil : Int(payload >> 32) }
 }
 
+/// The finished node array of a document; immutable once built.
+@usableFromInline
+final class JSONTape: @unchecked Sendable {  // written only by the builder, before it is shared
+    @usableFromInline let nodes: UnsafeMutablePointer<JSONNode>
+    @usableFromInline let count: Int
+
+    init(nodes: UnsafeMutablePointer<JSONNode>, count: Int) {
+        self.nodes = nodes
+        self.count = count
+    }
+
+    deinit { free(nodes) }
+
+    @inlinable subscript(index: Int) -> JSONNode {
+        precondition(index >= 0 && index < count, "JSON node index out of range")
+        return nodes[index]
+    }
+}
+
 /// Parses bytes into a `JSONDocument` tape. Iterative (no recursion), so deep input cannot
 /// exhaust the stack; nesting beyond `maxDepth` is a syntax error instead.
 struct JSONTapeBuilder {
-    var nodes: [JSONNode] = []
+    /// Node storage, managed by hand rather than as [JSONNode]: an array append pays a
+    /// uniqueness check per value, and realloc of a large block grows it without copying.
+    /// Ownership passes to a `JSONTape` (`finish()`) or is freed (`discard()`).
+    var nodes: UnsafeMutablePointer<JSONNode>
+    var nodeCount = 0
+    var nodeCapacity: Int
     var unescaped: [UInt8] = []
     let maxDepth: Int
 
     init(maxDepth: Int, sizeHint: Int) {
         self.maxDepth = maxDepth
-        // COCO-like files hold about one value per 7 bytes; reserving a little more avoids a regrowth
-        // copy, and untouched reserved pages cost no memory.
-        nodes.reserveCapacity(max(16, sizeHint / 5))
+        // COCO-like files hold about one value per 7 bytes; starting a little above that avoids
+        // growing, and untouched pages of the allocation cost no memory.
+        nodeCapacity = max(16, sizeHint / 5)
+        nodes = malloc(nodeCapacity * MemoryLayout<JSONNode>.stride)!.assumingMemoryBound(to: JSONNode.self)
     }
+
+    @inline(__always)
+    private mutating func append(_ node: JSONNode) {
+        if nodeCount == nodeCapacity { grow() }
+        nodes[nodeCount] = node  // JSONNode is a trivial type: plain stores into raw memory are fine
+        nodeCount += 1
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        nodeCapacity *= 2
+        nodes = realloc(nodes, nodeCapacity * MemoryLayout<JSONNode>.stride)!.assumingMemoryBound(to: JSONNode.self)
+    }
+
+    func finish() -> JSONTape { JSONTape(nodes: nodes, count: nodeCount) }
+    func discard() { free(nodes) }
 
     mutating func parse(_ p: UnsafeBufferPointer<UInt8>) throws(JSONParseError) {
         let n = p.count
@@ -105,11 +146,11 @@ struct JSONTapeBuilder {
                     throw .at(i, in: p, "nesting deeper than \(maxDepth) levels")
                 }
                 let isObject = c == UInt8(ascii: "{")
-                nodes.append(JSONNode(kind: isObject ? .object : .array, count: 0, low: 0, offset: i))
-                let index = nodes.count - 1
+                append(JSONNode(kind: isObject ? .object : .array, count: 0, low: 0, offset: i))
+                let index = nodeCount - 1
                 i = skipSpace(p, i + 1)
                 if i < n, p[i] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                    nodes[index].payload |= UInt64(nodes.count)
+                    nodes[index].payload |= UInt64(nodeCount)
                     i += 1
                 } else {
                     stack.append(index)
@@ -122,15 +163,15 @@ struct JSONTapeBuilder {
                 i = try parseNumber(p, i)
             case UInt8(ascii: "t"):
                 try expectLiteral(p, i, "true")
-                nodes.append(JSONNode(kind: .bool, count: 1, low: 0, offset: i))
+                append(JSONNode(kind: .bool, count: 1, low: 0, offset: i))
                 i += 4
             case UInt8(ascii: "f"):
                 try expectLiteral(p, i, "false")
-                nodes.append(JSONNode(kind: .bool, count: 0, low: 0, offset: i))
+                append(JSONNode(kind: .bool, count: 0, low: 0, offset: i))
                 i += 5
             case UInt8(ascii: "n"):
                 try expectLiteral(p, i, "null")
-                nodes.append(JSONNode(kind: .null, count: 0, low: 0, offset: i))
+                append(JSONNode(kind: .null, count: 0, low: 0, offset: i))
                 i += 4
             case UInt8(ascii: "N"), UInt8(ascii: "I"):
                 throw .at(i, in: p, "NaN and Infinity are not valid JSON numbers")
@@ -159,7 +200,7 @@ struct JSONTapeBuilder {
                     continue valueLoop
                 }
                 if c == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                    nodes[top].payload |= UInt64(nodes.count)
+                    nodes[top].payload |= UInt64(nodeCount)
                     stack.removeLast()
                     i += 1
                     continue
@@ -213,7 +254,7 @@ struct JSONTapeBuilder {
         while i < n {
             let c = p[i]
             if c == UInt8(ascii: "\"") {
-                nodes.append(JSONNode(kind: .string, count: UInt32(i - start), low: UInt32(start), offset: quote))
+                append(JSONNode(kind: .string, count: UInt32(i - start), low: UInt32(start), offset: quote))
                 return i + 1
             }
             if c == UInt8(ascii: "\\") { return try parseEscapedString(p, quote, plainUpTo: i) }
@@ -231,7 +272,7 @@ struct JSONTapeBuilder {
         while i < n {
             let c = p[i]
             if c == UInt8(ascii: "\"") {
-                nodes.append(JSONNode(kind: .string, escaped: true, count: UInt32(unescaped.count - outStart),
+                append(JSONNode(kind: .string, escaped: true, count: UInt32(unescaped.count - outStart),
                                       low: UInt32(outStart), offset: quote))
                 return i + 1
             }
@@ -303,8 +344,18 @@ struct JSONTapeBuilder {
         }
     }
 
-    /// Exact powers of ten representable in a Double (10^22 is the largest).
-    private static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { acc, _ in acc * 10 } }
+    /// Exact powers of ten representable in a Double (10^22 is the largest). A switch of
+    /// literals compiles to a constant table; a static array would cost a lazy-initialisation
+    /// check and a retain per number.
+    @inline(__always)
+    private func powerOfTen(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1e0; case 1: 1e1; case 2: 1e2; case 3: 1e3; case 4: 1e4; case 5: 1e5; case 6: 1e6; case 7: 1e7
+        case 8: 1e8; case 9: 1e9; case 10: 1e10; case 11: 1e11; case 12: 1e12; case 13: 1e13; case 14: 1e14
+        case 15: 1e15; case 16: 1e16; case 17: 1e17; case 18: 1e18; case 19: 1e19; case 20: 1e20; case 21: 1e21
+        default: 1e22
+        }
+    }
 
     /// Validates the JSON number grammar and converts. Most numbers take Clinger's fast path
     /// (mantissa below 2^53, power of ten up to 22: one exactly-rounded multiply or divide);
@@ -363,7 +414,7 @@ struct JSONTapeBuilder {
         var value: Double
         if !truncated, mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
             value = Double(mantissa)
-            if exponent >= 0 { value *= Self.powersOfTen[exponent] } else { value /= Self.powersOfTen[-exponent] }
+            if exponent >= 0 { value *= powerOfTen(exponent) } else { value /= powerOfTen(-exponent) }
             if negative { value = -value }
         } else {
             let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
@@ -371,7 +422,7 @@ struct JSONTapeBuilder {
             value = parsed
         }
         if !value.isFinite { throw .at(start, in: p, "number out of range (larger than a double)") }
-        nodes.append(JSONNode(number: value))
+        append(JSONNode(number: value))
         return i
     }
 

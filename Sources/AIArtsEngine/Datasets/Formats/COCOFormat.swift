@@ -46,7 +46,7 @@ public struct COCOParser: DatasetParser {
 
         reader.readCategories(loaded)
         for file in loaded {
-            reader.readImagesAndAnnotations(file, base: base, multipleFiles: loaded.count > 1)
+            reader.readImagesAndAnnotations(file, base: base)
         }
         reader.finish()
         return ParsedDataset(labels: reader.labels, samples: reader.samples, issues: reader.issues)
@@ -214,7 +214,7 @@ struct COCOReader {
         }
     }
 
-    mutating func readImagesAndAnnotations(_ file: COCOFile, base: URL, multipleFiles: Bool) {
+    mutating func readImagesAndAnnotations(_ file: COCOFile, base: URL) {
         let root = file.document.root
         let lines = file.document.lineIndex()
         let jsonFolder = file.url.deletingLastPathComponent().standardizedFileURL.path
@@ -254,7 +254,10 @@ struct COCOReader {
 
         var seenAnnotationIDs: [Int64: Int?] = [:]
         guard let annotations = root["annotations"] else {
-            issues.append(ImportIssue(path: file.relative, reason: "no 'annotations' list; images imported without annotations"))
+            // COCO's own test-split files (image_info_test*.json) list images only; that is normal.
+            if split != .test {
+                issues.append(ImportIssue(path: file.relative, reason: "no 'annotations' list; images imported without annotations"))
+            }
             return
         }
         var position = 0

@@ -1,0 +1,183 @@
+import Foundation
+
+/// Reads one COCO annotation record (bbox, segmentation, iscrowd), collecting issues about it.
+/// Files converted from labelme or written by hand often lack fields; absent optional fields
+/// are tolerated, malformed ones reported.
+struct COCORecord {
+    let sourceID: Int64?
+    let position: Int
+    let path: String
+    let line: Int?
+    var issues: [ImportIssue] = []
+
+    init(sourceID: Int64?, position: Int, path: String, line: Int?) {
+        self.sourceID = sourceID; self.position = position; self.path = path; self.line = line
+    }
+
+    private var name: String { sourceID.map { "annotation \($0)" } ?? "annotation \(position) (no 'id')" }
+
+    private mutating func issue(_ reason: String) {
+        issues.append(ImportIssue(path: path, line: line, reason: "\(name): \(reason)"))
+    }
+
+    /// The annotation, or nil when it has nothing usable (issues say why).
+    mutating func annotation(_ json: JSON, label: String) -> ParsedAnnotation? {
+        let segmentation = readSegmentation(json["segmentation"])
+        var box: Box?
+        if let bbox = json["bbox"], !bbox.isNull {
+            guard let values = bbox.doubles, values.count == 4 else {
+                let found = bbox.kind == .array ? "\(bbox.count) values" : "a \(bbox.kind)"
+                issue("bbox must be [x, y, width, height] (4 numbers), found \(found); skipped")
+                return nil
+            }
+            guard values[2] >= 0, values[3] >= 0 else {
+                issue("bbox has a negative width or height (\(format(values[2])) × \(format(values[3]))); skipped")
+                return nil
+            }
+            guard values[2] > 0, values[3] > 0 else {
+                issue("bbox has zero width or height; skipped")
+                return nil
+            }
+            box = Box(x: values[0], y: values[1], width: values[2], height: values[3])
+        } else if case let .polygons(polygons)? = segmentation {
+            box = COCOGeometry.bounds(polygons)  // some converters leave bbox out; the polygon defines it
+        }
+        if box == nil && segmentation == nil {
+            issue("has neither 'bbox' nor 'segmentation'; skipped")
+            return nil
+        }
+        let crowd: Bool
+        if let flag = json["iscrowd"] {
+            crowd = flag.bool ?? ((flag.double ?? 0) != 0)
+        } else {
+            crowd = false
+        }
+        return ParsedAnnotation(label: label, box: box, segmentation: segmentation, isCrowd: crowd)
+    }
+
+    private func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    /// Polygons `[[x, y, ...], ...]` (a flat `[x, y, ...]` is accepted too), or RLE
+    /// `{"size": [h, w], "counts": [...] or "..."}`. Missing, null and `[]` mean none.
+    private mutating func readSegmentation(_ json: JSON?) -> Segmentation? {
+        guard let json, !json.isNull else { return nil }
+        switch json.kind {
+        case .array:
+            if json.count == 0 { return nil }
+            var polygons: [[Double]] = []
+            if let flat = json.doubles {
+                polygons = [flat]
+            } else {
+                for element in json.elements {
+                    guard let points = element.doubles else {
+                        issue("segmentation polygon is not a list of numbers; that polygon was dropped")
+                        continue
+                    }
+                    polygons.append(points)
+                }
+            }
+            let valid = polygons.filter { $0.count >= 6 && $0.count % 2 == 0 }
+            if valid.count < polygons.count {
+                issue("segmentation polygon needs an even count of at least 6 numbers (3 points); \(polygons.count - valid.count) dropped")
+            }
+            return valid.isEmpty ? nil : .polygons(valid)
+        case .object:
+            guard let size = json["size"]?.doubles, size.count == 2,
+                  let height = Int(exactly: size[0]), let width = Int(exactly: size[1]), height > 0, width > 0 else {
+                issue("RLE segmentation needs 'size': [height, width]; segmentation dropped")
+                return nil
+            }
+            guard let counts = json["counts"] else {
+                issue("RLE segmentation has no 'counts'; segmentation dropped")
+                return nil
+            }
+            if let text = counts.string {
+                return .compressedRLE(height: height, width: width, counts: text)
+            }
+            if let values = counts.doubles, let runs = Optional(values.compactMap { Int(exactly: $0) }),
+               runs.count == values.count, runs.allSatisfy({ $0 >= 0 }) {
+                guard runs.reduce(0, +) == height * width else {
+                    issue("RLE counts add up to \(runs.reduce(0, +)), not height × width = \(height * width); segmentation dropped")
+                    return nil
+                }
+                return .rle(height: height, width: width, counts: runs)
+            }
+            issue("RLE 'counts' must be a list of non-negative integers or a string; segmentation dropped")
+            return nil
+        default:
+            issue("segmentation must be a list of polygons or an RLE object; segmentation dropped")
+            return nil
+        }
+    }
+}
+
+/// Geometry helpers shared by the COCO reader and writer.
+enum COCOGeometry {
+    static func bounds(_ polygons: [[Double]]) -> Box? {
+        var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
+        for polygon in polygons {
+            var i = 0
+            while i + 1 < polygon.count {
+                minX = min(minX, polygon[i]); maxX = max(maxX, polygon[i])
+                minY = min(minY, polygon[i + 1]); maxY = max(maxY, polygon[i + 1])
+                i += 2
+            }
+        }
+        guard minX.isFinite, maxX > minX, maxY > minY else { return nil }
+        return Box(x1: minX, y1: minY, x2: maxX, y2: maxY)
+    }
+
+    /// Area as pycocotools computes it for evaluation's small/medium/large ranges: polygon
+    /// area (shoelace), foreground pixels for RLE, box area otherwise.
+    static func area(_ segmentation: Segmentation?, box: Box?) -> Double {
+        switch segmentation {
+        case let .polygons(polygons)?:
+            return polygons.reduce(0) { sum, p in
+                var twice = 0.0
+                let n = p.count / 2
+                for k in 0..<n {
+                    let j = (k + 1) % n
+                    twice += p[2 * k] * p[2 * j + 1] - p[2 * j] * p[2 * k + 1]
+                }
+                return sum + abs(twice) / 2
+            }
+        case let .rle(_, _, counts)?:
+            return Double(stride(from: 1, to: counts.count, by: 2).reduce(0) { $0 + counts[$1] })
+        case let .compressedRLE(_, _, text)?:
+            guard let counts = decodeCompressedCounts(text) else { return box.map { $0.width * $0.height } ?? 0 }
+            return Double(stride(from: 1, to: counts.count, by: 2).reduce(0) { $0 + counts[$1] })
+        case nil:
+            return box.map { $0.width * $0.height } ?? 0
+        }
+    }
+
+    /// Decodes the run lengths of a compressed COCO RLE string: each count is a little-endian
+    /// sequence of 5-bit groups offset by 48 ('0'), bit 0x20 meaning "more groups follow" and
+    /// bit 0x10 of the last group the sign; from the third count on, values are deltas from the
+    /// count two places back. Returns nil for a malformed string.
+    static func decodeCompressedCounts(_ text: String) -> [Int]? {
+        var counts: [Int] = []
+        var iterator = text.utf8.makeIterator()
+        while var byte = iterator.next() {
+            var value = 0
+            var shift = 0
+            while true {
+                guard byte >= 48, byte < 48 + 64, shift < 60 else { return nil }
+                let group = Int(byte) - 48
+                value |= (group & 0x1F) << shift
+                shift += 5
+                if group & 0x20 == 0 {
+                    if group & 0x10 != 0 { value |= -1 << shift }
+                    break
+                }
+                guard let next = iterator.next() else { return nil }
+                byte = next
+            }
+            if counts.count > 2 { value += counts[counts.count - 2] }
+            counts.append(value)
+        }
+        return counts
+    }
+}

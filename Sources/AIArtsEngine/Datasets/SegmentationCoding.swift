@@ -6,7 +6,7 @@ enum SegmentationCoding {
     static func encode(_ segmentation: Segmentation) -> String {
         switch segmentation {
         case .polygons(let polygons):
-            return "[" + polygons.map { "[" + $0.map(Self.number).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+            return "[" + polygons.map { "[" + $0.map(FormatListFiles.number).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
         case .rle(let height, let width, let counts):
             return "{\"size\":[\(height),\(width)],\"counts\":[\(counts.map(String.init).joined(separator: ","))]}"
         case .compressedRLE(let height, let width, let counts):
@@ -23,11 +23,5 @@ enum SegmentationCoding {
         if let counts = dict["counts"] as? [Int] { return .rle(height: size[0], width: size[1], counts: counts) }
         if let counts = dict["counts"] as? String { return .compressedRLE(height: size[0], width: size[1], counts: counts) }
         return nil
-    }
-
-    /// Shortest text that reads back as the same Double.
-    static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
     }
 }

@@ -84,13 +84,7 @@ public struct COCOExporter: DatasetExporter {
                 throw JSONDatasetError("sample path '\(sample.path)' cannot be exported: \(error.reason)")
             }
             let target = imagesFolder.appendingPathComponent(fileNames[index])
-            try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
-            do {
-                try fileManager.copyItem(at: source, to: target)
-            } catch {
-                throw JSONDatasetError("cannot copy '\(sample.path)' to \(target.path): \(error.localizedDescription)")
-            }
+            try FormatListFiles.copy(source, to: target)
         }
     }
 

@@ -94,8 +94,8 @@ public struct ImageNetExporter: DatasetExporter {
         for sample in content.samples {
             guard let label = sample.annotations.first.map({ content.labels[$0.labelIndex] }) else { continue }
             let prefix = withSplit ? (sample.split ?? .train).rawValue + "/" : ""
-            let name = ExportFiles.uniqueName((sample.path as NSString).lastPathComponent, in: prefix + label, used: &used)
-            try ExportFiles.copy(sample.path, from: datasetFolder, to: destination.appendingPathComponent(prefix + label + "/" + name))
+            let name = FormatListFiles.uniqueName((sample.path as NSString).lastPathComponent, in: prefix + label, used: &used)
+            try FormatListFiles.copy(datasetFolder.appendingPathComponent(sample.path), to: destination.appendingPathComponent(prefix + label + "/" + name))
         }
         // Empty class folders keep labels that have no images in the export.
         for label in content.labels {
@@ -103,30 +103,5 @@ public struct ImageNetExporter: DatasetExporter {
                 try FileManager.default.createDirectory(at: destination.appendingPathComponent(prefix + label), withIntermediateDirectories: true)
             }
         }
-    }
-}
-
-/// File helpers shared by exporters.
-enum ExportFiles {
-    static func copy(_ relative: String, from folder: URL, to target: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try fm.copyItem(at: folder.appendingPathComponent(relative), to: target)
-    }
-
-    static func write(_ text: String, to target: URL) throws {
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: target, options: .atomic)
-    }
-
-    /// A file name not yet used in `folder`: "a.jpg", then "a_1.jpg", "a_2.jpg"...
-    static func uniqueName(_ name: String, in folder: String, used: inout Set<String>) -> String {
-        let stem = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
-        var candidate = name, n = 0
-        while !used.insert(folder + "/" + candidate).inserted {
-            n += 1
-            candidate = ext.isEmpty ? "\(stem)_\(n)" : "\(stem)_\(n).\(ext)"
-        }
-        return candidate
     }
 }

@@ -24,13 +24,7 @@ public struct LabelmeExporter: DatasetExporter {
                 throw JSONDatasetError("sample path '\(sample.path)' cannot be exported: \(error.reason)")
             }
             let target = destination.appendingPathComponent(relative)
-            try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
-            do {
-                try fileManager.copyItem(at: source, to: target)
-            } catch {
-                throw JSONDatasetError("cannot copy '\(sample.path)' to \(target.path): \(error.localizedDescription)")
-            }
+            try FormatListFiles.copy(source, to: target)
 
             // a.jpg → a.json, unless a.png already took it: then a.jpg.json.
             var jsonRelative = (relative as NSString).deletingPathExtension + ".json"

@@ -72,12 +72,12 @@ public struct PaddleXClassificationExporter: DatasetExporter {
         var lists: [Split: [String]] = [:]
         for sample in content.samples {
             guard let annotation = sample.annotations.first else { continue }
-            try ExportFiles.copy(sample.path, from: datasetFolder, to: destination.appendingPathComponent(sample.path))
+            try FormatListFiles.copy(datasetFolder.appendingPathComponent(sample.path), to: destination.appendingPathComponent(sample.path))
             lists[sample.split ?? .train, default: []].append("\(sample.path) \(annotation.labelIndex)")
         }
-        try ExportFiles.write(content.labels.joined(separator: "\n") + "\n", to: destination.appendingPathComponent("labels.txt"))
+        try FormatListFiles.write(content.labels.joined(separator: "\n") + "\n", to: destination.appendingPathComponent("labels.txt"))
         for (split, lines) in lists {
-            try ExportFiles.write(lines.joined(separator: "\n") + "\n", to: destination.appendingPathComponent("\(split.rawValue)_list.txt"))
+            try FormatListFiles.write(lines.joined(separator: "\n") + "\n", to: destination.appendingPathComponent("\(split.rawValue)_list.txt"))
         }
     }
 }

@@ -150,4 +150,15 @@ enum FormatListFiles {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
+
+    /// A file name not yet used in `folder`: "a.jpg", then "a_1.jpg", "a_2.jpg"...
+    static func uniqueName(_ name: String, in folder: String, used: inout Set<String>) -> String {
+        let stem = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
+        var candidate = name, n = 0
+        while !used.insert(folder + "/" + candidate).inserted {
+            n += 1
+            candidate = ext.isEmpty ? "\(stem)_\(n)" : "\(stem)_\(n).\(ext)"
+        }
+        return candidate
+    }
 }

@@ -6,6 +6,7 @@ import Logging
 /// copy the good files into a staging folder, then swap records and files in at once. A bad file is
 /// recorded with its reason and the rest goes on; a cancelled or failed import leaves the dataset as it was.
 extension Workspace {
+    @discardableResult
     public func importDataset(_ id: String, from source: URL, format: DatasetFormat, mode: ImportMode = .copy,
                               progress: (@Sendable (ImportProgress) -> Void)? = nil,
                               isCancelled: (@Sendable () -> Bool)? = nil) throws -> ImportResult {

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
-AIARTS_BIN="$PWD/.build/debug/aiarts" bash tests/e2e/cli.sh
-AIARTS_BIN="$PWD/.build/debug/aiarts" bash tests/e2e/tui.sh
+AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/cli.sh
+AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/tui.sh

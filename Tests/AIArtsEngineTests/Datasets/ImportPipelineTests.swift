@@ -180,3 +180,34 @@ import Testing
         _ = _folder
     }
 }
+
+/// Boxes stay in the frame the annotation tool saw: the declared size tells stored from rotated.
+@Suite struct OrientationFrameTests {
+    /// A JPEG whose EXIF says "rotate 90° clockwise" (orientation 6).
+    static func rotatedJPEG(width: Int, height: Int) -> Data {
+        var tiff: [UInt8] = [0x49, 0x49, 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00]
+        tiff += [0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00]
+        tiff += [0x00, 0x00, 0x00, 0x00]
+        let payload: [UInt8] = Array("Exif".utf8) + [0, 0] + tiff
+        let length = payload.count + 2
+        let app1: [UInt8] = [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+        let jpeg = [UInt8](Fixtures.jpeg(width: width, height: height))
+        return Data(Array(jpeg[0..<2]) + app1 + Array(jpeg[2...]))
+    }
+
+    @Test(arguments: [(80, 40), (40, 80)])
+    func frameFollowsTheDeclaredSize(declaredWidth: Int, declaredHeight: Int) throws {
+        let (ws, _folder) = try Fixtures.workspace()
+        let src = TempFolder()
+        src.write("JPEGImages/a.jpg", Self.rotatedJPEG(width: 80, height: 40))  // displays as 40×80
+        src.write("Annotations/a.xml", Fixtures.voc("a.jpg", width: declaredWidth, height: declaredHeight, objects: [("cat", 5, 5, 35, 70)]))
+        let id = try ws.createDataset(name: "d", type: .detection).id
+        try ws.importDataset(id, from: src.url, format: .voc)
+        let sample = try ws.content(id).0.samples[0]
+        #expect(sample.size == ImageSize(width: declaredWidth, height: declaredHeight))
+        // In the 80×40 stored frame the box is cut at y = 40; in the rotated 40×80 frame it fits whole.
+        let expected = declaredHeight == 80 ? Box(x1: 5, y1: 5, x2: 35, y2: 70) : Box(x1: 5, y1: 5, x2: 35, y2: 40)
+        #expect(sample.annotations.first?.box == expected)
+        _ = _folder
+    }
+}

@@ -7,3 +7,12 @@ extension FileManager {
         return fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }
+
+/// The folder a dataset's paths are relative to, for a source that may be a file: a folder is its
+/// own root; an annotation file's root is its folder, or the folder above when the file sits in
+/// `annotations/` (COCO's own layout: annotations/instances_train2017.json beside train2017/).
+func datasetRoot(of source: URL) -> URL {
+    if FileManager.default.isDirectory(source) { return source }
+    let folder = source.deletingLastPathComponent()
+    return folder.lastPathComponent.lowercased() == "annotations" ? folder.deletingLastPathComponent() : folder
+}

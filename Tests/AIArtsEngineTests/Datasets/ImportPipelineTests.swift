@@ -120,6 +120,27 @@ import Testing
         _ = _folder
     }
 
+    /// COCO's own layout: PATH is annotations/instances_val2017.json, images sit in val2017/ beside annotations/.
+    @Test(arguments: [ImportMode.copy, .register])
+    func cocoFileInItsOwnLayout(mode: ImportMode) throws {
+        let (ws, _folder) = try Fixtures.workspace()
+        let src = TempFolder()
+        src.write("val2017/000001.jpg", Fixtures.jpeg(width: 64, height: 48))
+        let json = src.write("annotations/instances_val2017.json", """
+            {"images": [{"id": 1, "file_name": "000001.jpg", "width": 64, "height": 48}],
+             "categories": [{"id": 3, "name": "car"}],
+             "annotations": [{"id": 0, "image_id": 1, "category_id": 3, "bbox": [4, 4, 20, 10], "iscrowd": 0}]}
+            """)
+        let id = try ws.createDataset(name: "coco", type: .detection).id
+        let result = try ws.importDataset(id, from: json, format: .coco, mode: mode)
+        #expect(result.images == 1 && result.annotations == 1 && result.failed == 0)
+        let (content, folder) = try ws.content(id)
+        #expect(content.samples.first?.split == .val)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(content.samples[0].path).path))
+        if mode == .register { #expect(content.samples[0].path == "val2017/000001.jpg") }
+        _ = _folder
+    }
+
     @Test func importsFromAnArchiveAndRefusesSlipEntries() throws {
         let (ws, _folder) = try Fixtures.workspace()
         let src = TempFolder()

@@ -130,7 +130,7 @@ struct COCOReader {
             throw JSONDatasetError("\(root.path) does not exist")
         }
         if !isDirectory.boolValue {
-            return (root.deletingLastPathComponent(), [root])
+            return (datasetRoot(of: root), [root])
         }
         func jsonFiles(_ folder: URL) -> [URL] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

@@ -146,7 +146,7 @@ final class ImportRun: @unchecked Sendable {
             folderURL = workspace.root.appendingPathComponent(storedFolder)
         case .register:
             // The dataset refers to the files where they are, by their path under the source root.
-            let base = Self.folder(of: root)
+            let base = datasetRoot(of: root)
             for i in checked.samples.indices {
                 checked.samples[i].relativePath = Self.relative(checked.samples[i].source, to: base)
                 if let mask = checked.samples[i].mask {
@@ -248,11 +248,6 @@ final class ImportRun: @unchecked Sendable {
         guard entries.count == 1 else { return nil }
         let only = folder.appendingPathComponent(entries[0])
         return FileManager.default.isDirectory(only) ? only : nil
-    }
-
-    /// A source may be a file (a COCO JSON): its folder is the dataset's.
-    static func folder(of root: URL) -> URL {
-        FileManager.default.isDirectory(root) ? root : root.deletingLastPathComponent()
     }
 
     static func relative(_ url: URL, to base: URL) -> String {

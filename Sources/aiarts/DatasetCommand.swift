@@ -5,6 +5,7 @@ import Foundation
 
 extension DatasetType: ExpressibleByArgument {}
 extension DatasetFormat: ExpressibleByArgument {}
+extension ImageVerification: ExpressibleByArgument {}
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,13 +37,15 @@ struct DatasetCommand: ParsableCommand {
         @Argument(help: "Folder, archive, or (COCO) annotation JSON.") var path: String
         @Option(help: "imagenet, paddlex, voc, coco, yolo, labelme or seg.") var format: DatasetFormat
         @Flag(help: "Leave the files where they are instead of copying them into the workspace.") var register = false
+        @Option(help: ArgumentHelp("full: decode every image, catching truncated and corrupt files; header: read only sizes (fast, for huge registered datasets).", valueName: "full|header"))
+        var verify: ImageVerification = .full
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() throws {
             let workspace = try global.open()
             let bar = ProgressBar()
             let source = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
-            let job = workspace.startImport(id, from: source, format: format, mode: register ? .register : .copy,
+            let job = workspace.startImport(id, from: source, format: format, mode: register ? .register : .copy, verification: verify,
                                             onProgress: { bar.update($0) })
             // Ctrl-C asks the import to stop cleanly instead of leaving a half-written dataset.
             signal(SIGINT, SIG_IGN)

@@ -71,12 +71,9 @@ extension Workspace {
     static func summary(of record: DatasetRecord, _ db: Database) throws -> DatasetSummary {
         let id = record.id
         let images = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sample WHERE datasetId = ?", arguments: [id]) ?? 0
-        let annotations = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM annotation WHERE datasetId = ?", arguments: [id]) ?? 0
-        let labelRows = try Row.fetchAll(db, sql: """
-            SELECT l.name AS name, COUNT(a.id) AS count FROM label l
-            LEFT JOIN annotation a ON a.datasetId = l.datasetId AND a.labelIdx = l.idx
-            WHERE l.datasetId = ? GROUP BY l.idx ORDER BY l.idx
-            """, arguments: [id])
+        let labelRows = try Row.fetchAll(db, sql: "SELECT name, count FROM label WHERE datasetId = ? ORDER BY idx", arguments: [id])
+        // Every annotation carries exactly one label.
+        let annotations = labelRows.reduce(0) { $0 + ($1["count"] as Int) }
         var splits = ["train": 0, "val": 0, "test": 0]
         for row in try Row.fetchAll(db, sql: "SELECT split, COUNT(*) AS n FROM sample WHERE datasetId = ? AND split IS NOT NULL GROUP BY split", arguments: [id]) {
             splits[row["split"]] = row["n"]

@@ -1,27 +1,72 @@
 import Foundation
 
-/// Segmentation is stored as COCO-shaped JSON text: polygons as a list of flat x,y lists,
-/// RLE as {"size":[h,w],"counts":...}.
+/// Segmentation is stored as a compact little-endian blob: imports write hundreds of thousands of
+/// polygons, and formatting each number as text cost more than the rest of storing them.
+///   'P' u32 polygonCount { u32 valueCount, f64 × valueCount }*
+///   'R' u32 height u32 width u32 countCount { u32 }*            uncompressed RLE
+///   'C' u32 height u32 width utf8…                              compressed RLE string
 enum SegmentationCoding {
-    static func encode(_ segmentation: Segmentation) -> String {
+    static func encode(_ segmentation: Segmentation) -> Data {
+        var out = [UInt8]()
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) } }
         switch segmentation {
         case .polygons(let polygons):
-            return "[" + polygons.map { "[" + $0.map(FormatListFiles.number).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+            out.reserveCapacity(5 + polygons.reduce(0) { $0 + 4 + $1.count * 8 })
+            out.append(UInt8(ascii: "P"))
+            u32(polygons.count)
+            for polygon in polygons {
+                u32(polygon.count)
+                for value in polygon { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            }
         case .rle(let height, let width, let counts):
-            return "{\"size\":[\(height),\(width)],\"counts\":[\(counts.map(String.init).joined(separator: ","))]}"
+            out.append(UInt8(ascii: "R"))
+            u32(height); u32(width); u32(counts.count)
+            for count in counts { u32(count) }
         case .compressedRLE(let height, let width, let counts):
-            let data = (try? JSONSerialization.data(withJSONObject: [counts], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
-            let quoted = String(decoding: data, as: UTF8.self).dropFirst().dropLast()
-            return "{\"size\":[\(height),\(width)],\"counts\":\(quoted)}"
+            out.append(UInt8(ascii: "C"))
+            u32(height); u32(width)
+            out.append(contentsOf: counts.utf8)
         }
+        return Data(out)
     }
 
-    static func decode(_ text: String) -> Segmentation? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return nil }
-        if let polygons = object as? [[Double]] { return .polygons(polygons) }
-        guard let dict = object as? [String: Any], let size = dict["size"] as? [Int], size.count == 2 else { return nil }
-        if let counts = dict["counts"] as? [Int] { return .rle(height: size[0], width: size[1], counts: counts) }
-        if let counts = dict["counts"] as? String { return .compressedRLE(height: size[0], width: size[1], counts: counts) }
-        return nil
+    static func decode(_ data: Data) -> Segmentation? {
+        let bytes = [UInt8](data)
+        var at = 1
+        func u32() -> Int? {
+            guard at + 4 <= bytes.count else { return nil }
+            defer { at += 4 }
+            return Int(UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
+        }
+        func f64() -> Double? {
+            guard at + 8 <= bytes.count else { return nil }
+            var bits: UInt64 = 0
+            for i in 0..<8 { bits |= UInt64(bytes[at + i]) << (8 * UInt64(i)) }
+            at += 8
+            return Double(bitPattern: bits)
+        }
+        switch bytes.first {
+        case UInt8(ascii: "P"):
+            guard let count = u32(), count <= bytes.count else { return nil }
+            var polygons: [[Double]] = []
+            for _ in 0..<count {
+                guard let n = u32(), n * 8 <= bytes.count - at else { return nil }
+                var polygon: [Double] = []
+                polygon.reserveCapacity(n)
+                for _ in 0..<n { guard let v = f64() else { return nil }; polygon.append(v) }
+                polygons.append(polygon)
+            }
+            return .polygons(polygons)
+        case UInt8(ascii: "R"):
+            guard let h = u32(), let w = u32(), let n = u32(), n * 4 <= bytes.count - at else { return nil }
+            var counts: [Int] = []
+            for _ in 0..<n { guard let c = u32() else { return nil }; counts.append(c) }
+            return .rle(height: h, width: w, counts: counts)
+        case UInt8(ascii: "C"):
+            guard let h = u32(), let w = u32() else { return nil }
+            return .compressedRLE(height: h, width: w, counts: String(decoding: bytes[at...], as: UTF8.self))
+        default:
+            return nil
+        }
     }
 }

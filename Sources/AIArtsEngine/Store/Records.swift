@@ -42,6 +42,7 @@ public struct LabelRecord: Codable, Equatable, Sendable, FetchableRecord, Persis
     public var datasetId: String
     public var idx: Int
     public var name: String
+    public var count: Int
 }
 
 public struct SampleRecord: Codable, Equatable, Sendable, FetchableRecord, MutablePersistableRecord {
@@ -68,8 +69,8 @@ public struct AnnotationRecord: Codable, Equatable, Sendable, FetchableRecord, M
     public var w: Double?
     public var h: Double?
     public var isCrowd: Bool
-    /// Segmentation as JSON text (SegmentationCoding).
-    public var segmentation: String?
+    /// Segmentation as a compact blob (SegmentationCoding).
+    public var segmentation: Data?
     public var sourceId: Int64?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

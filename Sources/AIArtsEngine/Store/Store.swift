@@ -48,6 +48,8 @@ public final class Store: Sendable {
                 t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
                 t.column("idx", .integer).notNull()
                 t.column("name", .text).notNull()
+                /// Annotations carrying the label, kept by whoever writes annotations.
+                t.column("count", .integer).notNull().defaults(to: 0)
                 t.primaryKey(["datasetId", "idx"])
             }
             try db.create(table: "sample") { t in
@@ -70,11 +72,10 @@ public final class Store: Sendable {
                 t.column("w", .double)
                 t.column("h", .double)
                 t.column("isCrowd", .boolean).notNull().defaults(to: false)
-                t.column("segmentation", .text)
+                t.column("segmentation", .blob)
                 t.column("sourceId", .integer)
             }
             try db.create(index: "annotation_sample", on: "annotation", columns: ["sampleId"])
-            try db.create(index: "annotation_dataset_label", on: "annotation", columns: ["datasetId", "labelIdx"])
             try db.create(table: "failedFile") { t in
                 t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
                 t.column("path", .text).notNull()

@@ -8,6 +8,7 @@ import Logging
 extension Workspace {
     @discardableResult
     public func importDataset(_ id: String, from source: URL, format: DatasetFormat, mode: ImportMode = .copy,
+                              verification: ImageVerification = .full,
                               progress: (@Sendable (ImportProgress) -> Void)? = nil,
                               isCancelled: (@Sendable () -> Bool)? = nil) throws -> ImportResult {
         let dataset = try self.dataset(id)
@@ -23,7 +24,7 @@ extension Workspace {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: staging) }
 
-        let run = ImportRun(workspace: self, dataset: dataset, progress: progress, isCancelled: isCancelled)
+        let run = ImportRun(workspace: self, dataset: dataset, verification: verification, progress: progress, isCancelled: isCancelled)
         do {
             try run.setStatus(.checking, "checking \(source.path)", done: 0, total: 0, clearCancel: true)
             let result = try run.perform(source: source, format: format, mode: mode, staging: staging)
@@ -44,6 +45,7 @@ extension Workspace {
 final class ImportRun: @unchecked Sendable {
     let workspace: Workspace
     let dataset: DatasetRecord
+    let verification: ImageVerification
     let progress: (@Sendable (ImportProgress) -> Void)?
     let localCancel: (@Sendable () -> Bool)?
     private let lock = NSLock()
@@ -51,8 +53,10 @@ final class ImportRun: @unchecked Sendable {
     private var cancelFlag = false
     private var lastStatusWrite = Date.distantPast
 
-    init(workspace: Workspace, dataset: DatasetRecord, progress: (@Sendable (ImportProgress) -> Void)?, isCancelled: (@Sendable () -> Bool)?) {
-        self.workspace = workspace; self.dataset = dataset; self.progress = progress; self.localCancel = isCancelled
+    init(workspace: Workspace, dataset: DatasetRecord, verification: ImageVerification,
+         progress: (@Sendable (ImportProgress) -> Void)?, isCancelled: (@Sendable () -> Bool)?) {
+        self.workspace = workspace; self.dataset = dataset; self.verification = verification
+        self.progress = progress; self.localCancel = isCancelled
     }
 
     /// True when this process or another (through the database flag) asked to cancel.
@@ -117,6 +121,7 @@ final class ImportRun: @unchecked Sendable {
         }
         try checkCancel()
 
+        var clock = PhaseClock()
         let parsed: ParsedDataset
         do {
             parsed = try format.parser(for: dataset.type).parse(root: root, type: dataset.type)
@@ -128,7 +133,9 @@ final class ImportRun: @unchecked Sendable {
         issues += parsed.issues
         try checkCancel()
 
+        clock.lap("parse")
         var checked = try SampleChecker(run: self, type: dataset.type, labels: parsed.labels).check(parsed.samples)
+        clock.lap("check")
         issues += checked.issues
         try checkCancel()
         if checked.samples.isEmpty {
@@ -147,18 +154,23 @@ final class ImportRun: @unchecked Sendable {
         case .register:
             // The dataset refers to the files where they are, by their path under the source root.
             let base = datasetRoot(of: root)
+            let prefix = base.standardizedFileURL.path + "/"
             for i in checked.samples.indices {
-                checked.samples[i].relativePath = Self.relative(checked.samples[i].source, to: base)
+                checked.samples[i].relativePath = Self.relative(checked.samples[i].source.path, to: prefix)
                 if let mask = checked.samples[i].mask {
-                    checked.samples[i].mask?.relativePath = Self.relative(mask.source, to: base)
+                    checked.samples[i].mask?.relativePath = Self.relative(mask.source.path, to: prefix)
                 }
             }
             storedFolder = base.path
             folderURL = base
         }
         try checkCancel()
-        return try commit(checked, issues: issues, source: source, format: format, mode: effectiveMode,
-                          storedFolder: storedFolder, folderURL: folderURL, staged: effectiveMode == .copy ? content : nil)
+        clock.lap("copy")
+        let result = try commit(checked, issues: issues, source: source, format: format, mode: effectiveMode,
+                                storedFolder: storedFolder, folderURL: folderURL, staged: effectiveMode == .copy ? content : nil)
+        clock.lap("store")
+        workspace.log.info("import \(dataset.id) phases: \(clock.summary)")
+        return result
     }
 
     private func copyFiles(_ checked: inout CheckedSamples, into content: URL, issues: inout [ImportIssue]) throws {
@@ -197,19 +209,29 @@ final class ImportRun: @unchecked Sendable {
             for table in ["annotation", "sample", "label", "failedFile"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE datasetId = ?", arguments: [id])
             }
-            let insertLabel = try db.makeStatement(sql: "INSERT INTO label(datasetId, idx, name) VALUES (?, ?, ?)")
-            for (idx, name) in checked.labels.enumerated() { try insertLabel.execute(arguments: [id, idx, name]) }
-            let insertSample = try db.makeStatement(sql: "INSERT INTO sample(datasetId, path, width, height, split, maskPath) VALUES (?, ?, ?, ?, ?, ?)")
-            let insertAnnotation = try db.makeStatement(sql: """
+            // Label counts are kept with the labels: counting 500k annotations per label on every
+            // `show` would need an index that costs more to maintain during import than it saves.
+            var counts = [Int](repeating: 0, count: checked.labels.count)
+            for sample in checked.samples { for a in sample.annotations { counts[a.labelIndex] += 1 } }
+            let insertLabel = try db.makeStatement(sql: "INSERT INTO label(datasetId, idx, name, count) VALUES (?, ?, ?, ?)")
+            for (idx, name) in checked.labels.enumerated() { try insertLabel.execute(arguments: [id, idx, name, counts[idx]]) }
+            let insertSample = try BulkInsert(db, sql: "INSERT INTO sample(datasetId, path, width, height, split, maskPath) VALUES (?, ?, ?, ?, ?, ?)")
+            let insertAnnotation = try BulkInsert(db, sql: """
                 INSERT INTO annotation(sampleId, datasetId, labelIdx, x, y, w, h, isCrowd, segmentation, sourceId)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for sample in checked.samples {
-                try insertSample.execute(arguments: [id, sample.relativePath, sample.size.width, sample.size.height, sample.split?.rawValue, sample.mask?.relativePath])
+                try insertSample.row { row in
+                    row.text(id); row.text(sample.relativePath); row.int(Int64(sample.size.width)); row.int(Int64(sample.size.height))
+                    row.text(sample.split?.rawValue); row.text(sample.mask?.relativePath)
+                }
                 let sampleID = db.lastInsertedRowID
                 for a in sample.annotations {
-                    try insertAnnotation.execute(arguments: [sampleID, id, a.labelIndex, a.box?.x, a.box?.y, a.box?.width, a.box?.height,
-                                                             a.isCrowd, a.segmentation.map(SegmentationCoding.encode), a.sourceID])
+                    try insertAnnotation.row { row in
+                        row.int(sampleID); row.text(id); row.int(Int64(a.labelIndex))
+                        row.double(a.box?.x); row.double(a.box?.y); row.double(a.box?.width); row.double(a.box?.height)
+                        row.int(a.isCrowd ? 1 : 0); row.blob(a.segmentation.map(SegmentationCoding.encode)); row.int(a.sourceID)
+                    }
                 }
             }
             let insertFailure = try db.makeStatement(sql: "INSERT INTO failedFile(datasetId, path, line, reason) VALUES (?, ?, ?, ?)")
@@ -250,9 +272,9 @@ final class ImportRun: @unchecked Sendable {
         return FileManager.default.isDirectory(only) ? only : nil
     }
 
-    static func relative(_ url: URL, to base: URL) -> String {
-        let path = url.standardizedFileURL.path
-        let prefix = base.standardizedFileURL.path.hasSuffix("/") ? base.standardizedFileURL.path : base.standardizedFileURL.path + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : url.lastPathComponent
+    /// `path` relative to the folder `prefix` (which ends in '/'). Parsers confine every file to the
+    /// source root, so the prefix matches; the file name alone is a safe fallback.
+    static func relative(_ path: String, to prefix: String) -> String {
+        path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : (path as NSString).lastPathComponent
     }
 }

@@ -90,7 +90,7 @@ struct SampleChecker {
         let path = sample.relativePath
         let image: ProbedImage
         do {
-            image = try ImageProbe.probe(sample.source)
+            image = try ImageProbe.probe(sample.source, verification: run.verification)
         } catch {
             return .failed(ImportIssue(path: path, reason: "\(Self.describe(error)); fix or remove the file"))
         }

@@ -6,17 +6,23 @@ import Foundation
 ///   'R' u32 height u32 width u32 countCount { u32 }*            uncompressed RLE
 ///   'C' u32 height u32 width utf8…                              compressed RLE string
 enum SegmentationCoding {
-    static func encode(_ segmentation: Segmentation) -> Data {
-        var out = [UInt8]()
-        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) } }
+    /// Encodes into `out` (emptied first), so a bulk insert can reuse one buffer for every row.
+    static func encode(_ segmentation: Segmentation, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        func u32(_ v: Int) {
+            let x = UInt32(truncatingIfNeeded: v)
+            out.append(UInt8(x & 0xFF)); out.append(UInt8(x >> 8 & 0xFF)); out.append(UInt8(x >> 16 & 0xFF)); out.append(UInt8(x >> 24))
+        }
         switch segmentation {
         case .polygons(let polygons):
-            out.reserveCapacity(5 + polygons.reduce(0) { $0 + 4 + $1.count * 8 })
             out.append(UInt8(ascii: "P"))
             u32(polygons.count)
             for polygon in polygons {
                 u32(polygon.count)
-                for value in polygon { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                for value in polygon {
+                    let bits = value.bitPattern
+                    for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+                }
             }
         case .rle(let height, let width, let counts):
             out.append(UInt8(ascii: "R"))
@@ -27,7 +33,6 @@ enum SegmentationCoding {
             u32(height); u32(width)
             out.append(contentsOf: counts.utf8)
         }
-        return Data(out)
     }
 
     static func decode(_ data: Data) -> Segmentation? {

@@ -47,10 +47,10 @@ struct BulkInsert {
             index += 1
         }
 
-        mutating func blob(_ value: Data?) {
-            if let value {
-                value.withUnsafeBytes { bytes in
-                    _ = sqlite3_bind_blob(raw, index, bytes.baseAddress, Int32(bytes.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        mutating func blob(_ bytes: [UInt8]?) {
+            if let bytes {
+                bytes.withUnsafeBytes { buffer in
+                    _ = sqlite3_bind_blob(raw, index, buffer.baseAddress, Int32(buffer.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
                 }
             } else {
                 sqlite3_bind_null(raw, index)

@@ -220,6 +220,8 @@ final class ImportRun: @unchecked Sendable {
                 INSERT INTO annotation(sampleId, datasetId, labelIdx, x, y, w, h, isCrowd, segmentation, sourceId)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            var scratch = [UInt8]()
+            scratch.reserveCapacity(256)
             for sample in checked.samples {
                 try insertSample.row { row in
                     row.text(id); row.text(sample.relativePath); row.int(Int64(sample.size.width)); row.int(Int64(sample.size.height))
@@ -227,10 +229,11 @@ final class ImportRun: @unchecked Sendable {
                 }
                 let sampleID = db.lastInsertedRowID
                 for a in sample.annotations {
+                    if let segmentation = a.segmentation { SegmentationCoding.encode(segmentation, into: &scratch) }
                     try insertAnnotation.row { row in
                         row.int(sampleID); row.text(id); row.int(Int64(a.labelIndex))
                         row.double(a.box?.x); row.double(a.box?.y); row.double(a.box?.width); row.double(a.box?.height)
-                        row.int(a.isCrowd ? 1 : 0); row.blob(a.segmentation.map(SegmentationCoding.encode)); row.int(a.sourceID)
+                        row.int(a.isCrowd ? 1 : 0); row.blob(a.segmentation == nil ? nil : scratch); row.int(a.sourceID)
                     }
                 }
             }

@@ -148,7 +148,7 @@ final class ImportRun: @unchecked Sendable {
         switch effectiveMode {
         case .copy:
             try setStatus(.checked, "checked \(checked.samples.count) images; \(issues.count) problems", done: checked.samples.count, total: checked.samples.count)
-            try copyFiles(&checked, into: content, issues: &issues)
+            try copyFiles(&checked, into: content, moving: root.path.hasPrefix(staging.path + "/"), issues: &issues)
             storedFolder = "datasets/\(dataset.id)"
             folderURL = workspace.root.appendingPathComponent(storedFolder)
         case .register:
@@ -173,19 +173,29 @@ final class ImportRun: @unchecked Sendable {
         return result
     }
 
-    private func copyFiles(_ checked: inout CheckedSamples, into content: URL, issues: inout [ImportIssue]) throws {
+    /// Copies the good files into the staging folder; files unpacked from an archive are already the
+    /// workspace's own, so they are moved instead.
+    private func copyFiles(_ checked: inout CheckedSamples, into content: URL, moving: Bool, issues: inout [ImportIssue]) throws {
         let fm = FileManager.default
         let total = checked.samples.count
         try setStatus(.copying, "copying \(total) images", done: 0, total: total)
         var kept: [CheckedSample] = []
         kept.reserveCapacity(total)
+        var folders = Set<String>()
         for (index, sample) in checked.samples.enumerated() {
             if index % 64 == 0 { try checkCancel(); report(.copying, done: index, total: total) }
             do {
                 for file in [ParsedFile(source: sample.source, relativePath: sample.relativePath)] + (sample.mask.map { [$0] } ?? []) {
                     let target = content.appendingPathComponent(file.relativePath)
-                    try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    try fm.copyItem(at: file.source, to: target)
+                    let folder = target.deletingLastPathComponent()
+                    if folders.insert(folder.path).inserted {
+                        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+                    }
+                    if moving {
+                        try fm.moveItem(at: file.source, to: target)
+                    } else {
+                        try fm.copyItem(at: file.source, to: target)
+                    }
                 }
                 kept.append(sample)
             } catch {

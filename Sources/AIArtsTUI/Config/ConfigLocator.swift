@@ -87,7 +87,7 @@ public struct ConfigLocator: Sendable {
         if let text = kind.builtins[name] { return Source(text: text, file: "built-in \(kind.rawValue)/\(name).toml") }
         let places = folders.map(\.path).joined(separator: ", ")
         let builtins = kind.builtins.keys.sorted().joined(separator: ", ")
-        throw ConfigError(file: name, "no \(kind.noun) by that name in \(places.isEmpty ? "no folder" : places); built in: \(builtins)")
+        throw ConfigError(file: "\(kind.noun) \"\(name)\"", "not found in \(places.isEmpty ? "no folder" : places); built in: \(builtins)")
     }
 
     /// A file in the config folder (config.toml, keymap.toml), or nil when there is none.

@@ -1,11 +1,17 @@
 import AIArtsEngine
 import AIArtsRender
+import Foundation
 
 /// Opens the full-screen Home view over `workspace` and returns when the user quits (q, Ctrl-C).
 /// The terminal is restored on return, on a thrown error, on SIGINT/SIGTERM/SIGHUP and on a crash.
-public func runHomeUI(workspace: Workspace) throws {
-    let backend = try NcursesBackend()
+/// `theme` and `keymap` are names or paths (`--theme`, `--keymap`); nil takes config.toml's choice,
+/// else "default". A bad theme or keymap file throws a `ConfigError` before the screen is touched.
+public func runHomeUI(workspace: Workspace, theme: String? = nil, keymap: String? = nil,
+                      environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    let config = try UIConfig.load(theme: theme, keymap: keymap, locator: ConfigLocator(environment: environment))
+    let backend = try NcursesBackend(environment: environment)
     defer { backend.close() }
-    let app = HomeApp(workspace: workspace, ascii: !backend.supportsUnicode)
+    let app = HomeApp(workspace: workspace, ascii: !backend.supportsUnicode,
+                      theme: Theme(palette: config.palette, depth: backend.colorDepth), keymap: config.keymap)
     Runtime(program: app, backend: backend).run()
 }

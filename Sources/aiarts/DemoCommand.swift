@@ -9,6 +9,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Create a demo workspace (generated 'shapes' datasets, split, one project each), offline, then open it.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var ui: UIOptions
     @Flag(help: "Create the demo workspace and exit.") var noTui = false
 
     func run() throws {
@@ -25,8 +26,16 @@ struct DemoCommand: ParsableCommand {
             bar.finish()
             for line in demo.summary { print(line) }
         }
-        if !noTui { try OpenCommand.open(workspace) }
+        if !noTui { try OpenCommand.open(workspace, ui: ui) }
     }
+}
+
+/// How the full-screen UI looks and which keys it takes (docs/ui.md, "Themes and keymaps").
+struct UIOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, gruvbox-dark, your own name, or a .toml path.", valueName: "NAME"))
+    var theme: String?
+    @Option(help: ArgumentHelp("Key bindings: default, vim, emacs, your own name, or a .toml path.", valueName: "NAME"))
+    var keymap: String?
 }
 
 /// What `aiarts` with no command does: the full-screen UI on a terminal, the workspace at a glance
@@ -34,17 +43,18 @@ struct DemoCommand: ParsableCommand {
 struct OpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Open the workspace in the terminal UI.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var ui: UIOptions
     @Flag(help: "Print the workspace summary instead of opening the UI.") var summary = false
 
     func run() throws {
         let workspace = try global.open()
         if summary { return try Self.show(workspace) }
-        try Self.open(workspace)
+        try Self.open(workspace, ui: ui)
     }
 
-    static func open(_ workspace: Workspace) throws {
+    static func open(_ workspace: Workspace, ui: UIOptions) throws {
         if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
-            try runHomeUI(workspace: workspace)
+            try runHomeUI(workspace: workspace, theme: ui.theme, keymap: ui.keymap)
         } else {
             try show(workspace)
         }

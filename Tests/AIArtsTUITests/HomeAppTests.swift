@@ -98,3 +98,62 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(a.state.datasets.offset == 0)
     }
 }
+
+@Suite struct HomeAppKeymapTests {
+    private func vimApp() throws -> HomeApp {
+        var state = sampleState()
+        state.keymap = try Keymap.parse(try #require(try shippedFiles("keymaps")["vim"]), file: "keymaps/vim.toml")
+        return HomeApp(state: state) { .loaded(sampleState().data!) }
+    }
+
+    @Test func keysFromTheVimKeymapMoveTheSelection() throws {
+        var a = try vimApp()
+        _ = a.update(.key(.char("j")))
+        #expect(a.state.datasets.selected == 1)
+        _ = a.update(.key(.char("g")))
+        #expect(a.state.datasets.selected == 0)
+        _ = a.update(.key(.char("G")))
+        #expect(a.state.datasets.selected == 1)
+        _ = a.update(.key(.ctrl("u")))
+        #expect(a.state.datasets.selected == 0)
+        _ = a.update(.key(.char("l")))
+        #expect(a.state.focus == .detail)
+        _ = a.update(.key(.ctrl("d")))
+        #expect(a.state.labels.selected == 2)
+        _ = a.update(.key(.char("h")))
+        #expect(a.state.focus == .datasets)
+        _ = a.update(.key(.ctrl("w")))
+        #expect(a.state.focus == .detail)
+    }
+
+    @Test func theDefaultKeymapDoesNotTakeVimKeys() {
+        var a = app()
+        _ = a.update(.key(.char("l")))
+        _ = a.update(.key(.ctrl("d")))
+        #expect(a.state.focus == .datasets)
+        #expect(a.state.datasets.selected == 0)
+    }
+
+    @Test func footerAndHelpListTheActiveKeymap() throws {
+        var a = try vimApp()
+        let size = Size(width: 80, height: 24)
+        #expect(a.render(size: size).lines()[23].hasPrefix(" jk/↑↓ move  l next pane  r reload  ? help  q quit"))
+        _ = a.update(.key(.char("?")))
+        let help = a.render(size: size).lines().joined(separator: "\n")
+        #expect(help.contains("Keys (vim)"))
+        #expect(help.contains("h l  Tab S-Tab  ^W"))
+        #expect(help.contains("Esc ? Enter"))
+        #expect(a.render(size: size).lines()[23].hasPrefix(" Esc close"))
+        _ = a.update(.key(.char("?")))
+        #expect(!a.state.showHelp)
+    }
+
+    @Test func anOverriddenQuitKeyIsWhatTheFooterShows() throws {
+        var state = sampleState()
+        try state.keymap.apply(overrides: "[home]\nquit = \"ctrl+x\"", file: "keymap.toml")
+        var a = HomeApp(state: state) { .loaded(sampleState().data!) }
+        #expect(a.render(size: Size(width: 80, height: 24)).lines()[23].contains("^X quit"))
+        #expect(a.update(.key(.char("q"))).isEmpty)
+        #expect(a.render(size: Size(width: 40, height: 10)).lines().contains { $0.contains("^X quits") })
+    }
+}

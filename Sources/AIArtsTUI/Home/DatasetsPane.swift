@@ -16,7 +16,8 @@ struct DatasetsPane: Widget {
 
     func render(in area: Rect, buffer: inout Buffer) {
         let focused = state.focus == .datasets
-        let block = Block(title: "Datasets", focused: focused, ascii: state.ascii)
+        let theme = state.theme
+        let block = theme.block("Datasets", focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
         let rows = state.data?.datasets ?? []
         let table = Table(
@@ -25,8 +26,9 @@ struct DatasetsPane: Widget {
             widths: [.fixed(5), .fill(1), .fixed(8), .fixed(8), .fixed(6), .fixed(6)],
             alignments: [.left, .left, .left, .left, .right, .right],
             selected: rows.isEmpty ? nil : state.datasets.selected, offset: state.datasets.offset,
+            headerStyle: theme.columnHeader,
             // An unfocused pane still marks its selection, more quietly.
-            selectedStyle: focused ? Style(modifiers: .reverse) : Style(modifiers: .bold),
+            selectedStyle: focused ? theme.selection : theme.quietSelection,
             emptyText: state.data == nil ? "loading…" : "no datasets yet: aiarts dataset create / aiarts demo")
         buffer.render(table, in: block.inner(area))
     }

@@ -1,34 +1,39 @@
 import AIArtsRender
 
-/// The key list, drawn over the middle of the screen; any key but q closes it.
+/// The keys of the active keymap for the focused pane, drawn over the middle of the screen, with the
+/// keys that close it; any key without a binding of its own closes it too.
 struct HelpOverlay: Widget {
-    var ascii: Bool
+    var state: HomeState
 
-    static let entries: [(String, String)] = [
-        ("↑ ↓  j k", "move the selection"),
-        ("PgUp PgDn", "move by a page"),
-        ("g G  Home End", "first / last row"),
-        ("Tab  S-Tab", "next / previous pane"),
-        ("r", "reload the workspace"),
-        ("?", "this help"),
-        ("q", "quit"),
-    ]
+    /// (keys, what they do), one row per help line: the Home view's, then the help's own.
+    static func entries(_ state: HomeState) -> [(String, String)] {
+        KeyContext.allCases.flatMap { context in
+            ActionHelp.lines(for: context, pane: state.focus).map {
+                (KeyHints.help($0, keymap: state.keymap, context: context, ascii: state.ascii), $0.text)
+            }
+        }
+        .filter { !$0.0.isEmpty }
+    }
 
     func render(in area: Rect, buffer: inout Buffer) {
-        let keyWidth = Self.entries.map { DisplayWidth.of($0.0) }.max() ?? 0
-        let textWidth = Self.entries.map { DisplayWidth.of($0.1) }.max() ?? 0
-        let box = area.centered(width: keyWidth + textWidth + 6, height: Self.entries.count + 4)
-        let block = Block(title: "Keys", focused: true, ascii: ascii)
+        let entries = Self.entries(state)
+        let theme = state.theme
+        let title = state.keymap.name.isEmpty ? "Keys" : "Keys (\(state.keymap.name))"
+        // The key column is capped so a keymap with many keys cannot push the descriptions off screen.
+        let keyWidth = min(28, entries.map { DisplayWidth.of($0.0) }.max() ?? 0)
+        let textWidth = entries.map { DisplayWidth.of($0.1) }.max() ?? 0
+        let box = area.centered(width: max(keyWidth + textWidth + 6, DisplayWidth.of(title) + 6), height: entries.count + 4)
+        let block = theme.block(title, focused: true, ascii: state.ascii)
         buffer.render(block, in: box)
         let inner = block.inner(box)
-        for (i, (key, text)) in Self.entries.enumerated() where inner.y + i < inner.maxY {
-            let k = ascii ? key.replacingOccurrences(of: "↑ ↓", with: "up dn") : key
+        for (i, (keys, text)) in entries.enumerated() where inner.y + i < inner.maxY {
             let x = inner.x + 1
-            buffer.set(x: x, y: inner.y + i, string: k, style: Theme.key, maxWidth: inner.maxX - x)
+            buffer.set(x: x, y: inner.y + i, string: DisplayWidth.truncate(keys, to: keyWidth), style: theme.key,
+                       maxWidth: inner.maxX - x)
             buffer.set(x: x + keyWidth + 2, y: inner.y + i, string: text, maxWidth: max(0, inner.maxX - x - keyWidth - 2))
         }
-        if inner.height > Self.entries.count + 1 {
-            buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "any key closes", style: Theme.muted, maxWidth: inner.width - 1)
+        if inner.height > entries.count + 1 {
+            buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "any other key closes", style: theme.muted, maxWidth: inner.width - 1)
         }
     }
 }

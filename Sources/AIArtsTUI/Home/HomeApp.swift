@@ -8,29 +8,6 @@ public enum HomeMessage: Sendable {
     case loadFailed(String)
 }
 
-/// What a key means on the Home view; the keymap is the only place keys are named.
-enum HomeAction: Equatable {
-    case up, down, pageUp, pageDown, top, bottom, nextPane, previousPane, reload, help, closeHelp, quit
-
-    static func of(_ key: Key, helpShown: Bool) -> HomeAction? {
-        switch key {
-        case .char("q"): return .quit
-        case _ where helpShown: return .closeHelp  // any other key closes the help
-        case .up, .char("k"): return .up
-        case .down, .char("j"): return .down
-        case .pageUp, .ctrl("b"): return .pageUp
-        case .pageDown, .ctrl("f"), .char(" "): return .pageDown
-        case .home, .char("g"): return .top
-        case .end, .char("G"): return .bottom
-        case .tab, .right, .char("l"): return .nextPane
-        case .backtab, .left, .char("h"): return .previousPane
-        case .char("r"), .ctrl("r"): return .reload
-        case .char("?"), .function(1): return .help
-        default: return nil
-        }
-    }
-}
-
 /// The Home screen as a Program: datasets, projects and the selected dataset's detail.
 public struct HomeApp: Program {
     public var state: HomeState
@@ -43,8 +20,8 @@ public struct HomeApp: Program {
     }
 
     /// A Home view over a real workspace.
-    public init(workspace: Workspace, ascii: Bool = false) {
-        self.init(state: HomeState(ascii: ascii)) {
+    public init(workspace: Workspace, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
+        self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap)) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -75,28 +52,30 @@ public struct HomeApp: Program {
             state.loading = false
             state.error = Sanitize.line(text)
         case .key(let key):
-            guard let action = HomeAction.of(key, helpShown: state.showHelp) else { return [] }
-            return perform(action)
+            // Keys become actions through the keymap only; this file never names a key.
+            if let action = state.keymap.action(for: key, in: state.keyContext) { return perform(action) }
+            // Any other key closes the help, so nobody is stuck in it whatever their keymap.
+            if state.showHelp { state.showHelp = false }
         }
         return []
     }
 
-    private mutating func perform(_ action: HomeAction) -> [Command<HomeMessage>] {
+    private mutating func perform(_ action: Action) -> [Command<HomeMessage>] {
         switch action {
         case .quit: return [.quit]
         case .help: state.showHelp = true
-        case .closeHelp: state.showHelp = false
+        case .close: state.showHelp = false
         case .reload:
             state.loading = true
             return [reload()]
         case .nextPane: state.focus = state.focus.next
         case .previousPane: state.focus = state.focus.previous
-        case .up: move(-1)
-        case .down: move(1)
+        case .moveUp: move(-1)
+        case .moveDown: move(1)
         case .pageUp: move(-max(1, visibleRows(state.focus) - 1))
         case .pageDown: move(max(1, visibleRows(state.focus) - 1))
-        case .top: move(-Int.max / 2)
-        case .bottom: move(Int.max / 2)
+        case .first: move(-Int.max / 2)
+        case .last: move(Int.max / 2)
         }
         return []
     }

@@ -22,8 +22,17 @@ public struct HomeState: Equatable, Sendable {
     public var size = Size(width: 80, height: 24)
     /// Draw with ASCII only (the locale is not UTF-8).
     public var ascii = false
+    /// Styles resolved for this terminal; tests that only read text keep the colourless default.
+    public var theme: Theme
+    /// What keys do; the footer and help are written from it.
+    public var keymap: Keymap
 
-    public init(data: HomeData? = nil, ascii: Bool = false) { self.data = data; self.ascii = ascii }
+    public init(data: HomeData? = nil, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
+        self.data = data; self.ascii = ascii; self.theme = theme; self.keymap = keymap
+    }
+
+    /// Where keys are looked up now: the help overlay has its own bindings.
+    public var keyContext: KeyContext { showHelp ? .help : .home }
 
     public var selectedDataset: DatasetRow? {
         guard let rows = data?.datasets, datasets.selected < rows.count else { return nil }

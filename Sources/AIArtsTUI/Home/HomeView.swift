@@ -28,8 +28,10 @@ enum HomeView {
     static func render(_ state: HomeState, size: Size) -> Buffer {
         var buffer = Buffer(size: size)
         guard size.width >= HomeLayout.minimum.width, size.height >= HomeLayout.minimum.height else {
-            TooSmall(size: size, minimum: HomeLayout.minimum).render(in: buffer.area, buffer: &buffer)
-            return buffer
+            let quit = state.keymap.keys(for: .quit, in: .home).first.map { KeyNotation.label($0, ascii: state.ascii) }
+            TooSmall(size: size, minimum: HomeLayout.minimum, quitKey: quit ?? "^C", theme: state.theme)
+                .render(in: buffer.area, buffer: &buffer)
+            return state.theme.underlay(buffer)
         }
         let layout = HomeLayout(size: size)
         buffer.render(HeaderBar(state: state), in: layout.header)
@@ -38,9 +40,9 @@ enum HomeView {
         buffer.render(ProjectsPane(state: state), in: layout.projects)
         buffer.render(FooterBar(state: state), in: layout.footer)
         if state.showHelp {
-            buffer.render(HelpOverlay(ascii: state.ascii), in: buffer.area)
+            buffer.render(HelpOverlay(state: state), in: buffer.area)
         }
-        return buffer
+        return state.theme.underlay(buffer)
     }
 }
 
@@ -48,14 +50,16 @@ enum HomeView {
 struct TooSmall: Widget {
     var size: Size
     var minimum: Size
+    var quitKey: String
+    var theme: Theme
 
     func render(in area: Rect, buffer: inout Buffer) {
-        let lines = ["Terminal too small", "\(size.width)×\(size.height), need \(minimum.width)×\(minimum.height)", "q quits"]
+        let lines = ["Terminal too small", "\(size.width)×\(size.height), need \(minimum.width)×\(minimum.height)", "\(quitKey) quits"]
         let top = area.y + max(0, (area.height - lines.count) / 2)
         for (i, line) in lines.enumerated() where top + i < area.maxY {
             let text = DisplayWidth.truncate(line, to: area.width)
             let x = area.x + max(0, (area.width - DisplayWidth.of(text)) / 2)
-            buffer.set(x: x, y: top + i, string: text, style: i == 0 ? Theme.warning : .plain)
+            buffer.set(x: x, y: top + i, string: text, style: i == 0 ? theme.warning : .plain)
         }
     }
 }

@@ -6,7 +6,8 @@ struct ProjectsPane: Widget {
 
     func render(in area: Rect, buffer: inout Buffer) {
         let focused = state.focus == .projects
-        let block = Block(title: "Projects", focused: focused, ascii: state.ascii)
+        let theme = state.theme
+        let block = theme.block("Projects", focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
         let rows = state.data?.projects ?? []
         let table = Table(
@@ -14,7 +15,8 @@ struct ProjectsPane: Widget {
             rows: rows.map { [$0.id, $0.name, DatasetsPane.typeLabel($0.type), $0.datasetId] },
             widths: [.fixed(5), .fill(1), .fixed(8), .fixed(7)],
             selected: rows.isEmpty ? nil : state.projects.selected, offset: state.projects.offset,
-            selectedStyle: focused ? Style(modifiers: .reverse) : Style(modifiers: .bold),
+            headerStyle: theme.columnHeader,
+            selectedStyle: focused ? theme.selection : theme.quietSelection,
             emptyText: state.data == nil ? "" : "no projects yet")
         buffer.render(table, in: block.inner(area))
     }

@@ -1,0 +1,64 @@
+/// What a key asks the UI to do. Views switch on actions, never on keys; keymap files name actions
+/// by their raw value (`move_up = ["up", "k"]`).
+public enum Action: String, CaseIterable, Sendable {
+    case moveUp = "move_up"
+    case moveDown = "move_down"
+    case pageUp = "page_up"
+    case pageDown = "page_down"
+    case first
+    case last
+    case nextPane = "next_pane"
+    case previousPane = "previous_pane"
+    case reload
+    case help
+    case quit
+    case close
+}
+
+/// Where a key is pressed: each context has its own bindings, so one key may mean different things in
+/// the Home view and in the help overlay.
+public enum KeyContext: String, CaseIterable, Sendable {
+    case home
+    case help
+
+    /// The actions that mean something here. A keymap that binds another one is refused, so a typo'd
+    /// section or a misplaced line is reported rather than ignored.
+    public var actions: [Action] {
+        switch self {
+        case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload, .help, .quit]
+        case .help: [.close, .quit]
+        }
+    }
+}
+
+/// How the help overlay and the footer describe actions. Pairs of opposite actions share one line.
+enum ActionHelp {
+    /// One line of help: the actions whose keys it lists, and what it says they do.
+    struct Line {
+        var actions: [Action]
+        var text: String
+        /// Shorter text for the footer; nil keeps the line out of the footer.
+        var footer: String?
+        /// Whether the footer shows both actions' keys ("↑↓/jk") or only the first action's first key.
+        var footerShowsPairs = false
+    }
+
+    static func lines(for context: KeyContext, pane: HomePane) -> [Line] {
+        switch context {
+        case .home:
+            let labels = pane == .detail
+            return [
+                Line(actions: [.moveUp, .moveDown], text: labels ? "scroll the labels" : "move the selection",
+                     footer: labels ? "labels" : "move", footerShowsPairs: true),
+                Line(actions: [.pageUp, .pageDown], text: "move by a page"),
+                Line(actions: [.first, .last], text: "first / last row"),
+                Line(actions: [.nextPane, .previousPane], text: "next / previous pane", footer: "next pane"),
+                Line(actions: [.reload], text: "reload the workspace", footer: "reload"),
+                Line(actions: [.help], text: "this help", footer: "help"),
+                Line(actions: [.quit], text: "quit", footer: "quit"),
+            ]
+        case .help:
+            return [Line(actions: [.close], text: "close this help", footer: "close")]
+        }
+    }
+}

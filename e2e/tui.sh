@@ -123,10 +123,14 @@ restored() {
 }
 check "the terminal is restored and the process is gone" restored
 
-# A fresh session for each way of being interrupted.
+# A fresh session for each way of being interrupted. The new one starts before the old one goes:
+# killing a server's last session stops the server, and a new one racing it on the socket fails.
+runs=0
 restart() {
-    tm kill-session -t "$S" >/dev/null 2>&1
-    start
+    local old=$S
+    runs=$((runs + 1))
+    S="$old-$runs"
+    start && tm kill-session -t "$old" >/dev/null 2>&1
 }
 
 ctrl_c() {

@@ -33,7 +33,8 @@ public struct KerasProgressParser: LogMetricParser {
         let evaluating = epoch == nil || epochFinished
         var train = MetricRecord(kind: evaluating ? .other("test") : .train)
         var validation = MetricRecord(kind: .eval)
-        for word in bar.split(separator: " ") where word.hasSuffix("/step") {
+        // Keras 3 puts "1s 20ms/step" before the first " - ", Keras 2 after it.
+        for word in (bar + " " + parts[1]).split(separator: " ") where word.hasSuffix("/step") {
             train.secondsPerStep = Self.seconds(word.dropLast(5))
         }
         for part in parts.dropFirst() {
@@ -57,8 +58,8 @@ public struct KerasProgressParser: LogMetricParser {
 
     /// "20ms" → 0.02, "1s" → 1, "350us" → 0.00035.
     static func seconds<S: StringProtocol>(_ text: S) -> Double? {
-        for (unit, scale) in [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("s", 1.0)] where text.hasSuffix(unit) {
-            return MetricText.number(text.dropLast(unit.count)).map { $0 * scale }
+        for (unit, divisor) in [("ms", 1e3), ("us", 1e6), ("µs", 1e6), ("s", 1.0)] where text.hasSuffix(unit) {
+            return MetricText.number(text.dropLast(unit.count)).map { $0 / divisor }
         }
         return nil
     }

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Metric tables written as CSV, one row per logging event:
+///
+/// - Keras CSVLogger: `epoch,accuracy,loss,val_accuracy,val_loss` (sorted keys, epoch 0-based, "NA").
+/// - Lightning CSVLogger `metrics.csv`: sorted columns with `epoch` (0-based) and `step`, sparse
+///   rows (empty cells), and the whole file rewritten with a new header when a key appears.
+/// - ultralytics `results.csv`: `epoch,time,train/box_loss,...,metrics/mAP50(B),...,lr/pg0`,
+///   epoch 1-based; older versions pad fields with spaces and have no time column.
+///
+/// The first line is the header. A later line that is not a data row is taken as a new header
+/// (a rewrite read by a tail that missed the reset), so rows always map to the right columns.
+public struct CSVMetricsParser: LogMetricParser {
+    public enum Flavor: Equatable, Sendable {
+        case keras, lightning, ultralytics, generic
+
+        /// Guesses the writer from a header row.
+        public static func detect(header: [String]) -> Flavor {
+            if header.contains("step") { return .lightning }
+            if header.first == "epoch", header.contains(where: { $0.hasPrefix("train/") || $0.hasPrefix("metrics/") || $0.hasPrefix("lr/pg") }) {
+                return .ultralytics
+            }
+            if header.first == "epoch" { return .keras }
+            return .generic
+        }
+    }
+
+    public private(set) var flavor: Flavor?
+    public private(set) var header: [String]?
+    private var names: [String?] = []
+
+    /// Leave `flavor` nil to detect it from the header.
+    public init(flavor: Flavor? = nil) { self.flavor = flavor }
+
+    public mutating func reset() { self = CSVMetricsParser(flavor: flavor) }
+
+    public mutating func feed(_ line: String) -> [MetricRecord] {
+        let fields = Self.split(line)
+        guard !fields.isEmpty, fields != [""] else { return [] }
+        if header == nil || !Self.isDataRow(fields) {
+            adopt(header: fields)
+            return []
+        }
+        return row(fields)
+    }
+
+    private mutating func adopt(header fields: [String]) {
+        header = fields
+        let flavor = self.flavor ?? Flavor.detect(header: fields)
+        self.flavor = flavor
+        names = fields.map { column -> String? in
+            switch column {
+            case "epoch", "step": return nil
+            case "time" where flavor == .ultralytics: return "train/time"  // elapsed seconds, not wall time
+            default:
+                if flavor == .ultralytics, column.hasPrefix("lr/") { return "train/" + column }
+                return MetricText.seriesName(column)
+            }
+        }
+    }
+
+    private func row(_ fields: [String]) -> [MetricRecord] {
+        guard let header else { return [] }
+        var epoch: Double?, step: Int?
+        var grouped: [(group: String, values: [(name: String, value: Double)])] = []
+        for (index, field) in fields.enumerated() where index < header.count {
+            guard let v = MetricText.number(field) else { continue }  // "", "NA", text
+            switch header[index] {
+            case "epoch": epoch = flavor == .ultralytics ? v : v + 1  // report 1-based epochs
+            case "step": step = v.isFinite && v >= 0 ? Int(v) : nil
+            default:
+                guard let name = names[index] else { continue }
+                let group = String(name.prefix { $0 != "/" })
+                if let i = grouped.firstIndex(where: { $0.group == group }) { grouped[i].values.append((name, v)) }
+                else { grouped.append((group, [(name, v)])) }
+            }
+        }
+        return grouped.map { MetricRecord(kind: MetricRecordKind(name: $0.group), step: step, epoch: epoch, values: $0.values) }
+    }
+
+    /// A data row has a number (or an empty or NA cell) in every column that has something.
+    static func isDataRow(_ fields: [String]) -> Bool {
+        fields.contains { MetricText.number($0) != nil } && fields.allSatisfy { $0.isEmpty || $0 == "NA" || MetricText.number($0) != nil }
+    }
+
+    /// Splits one CSV line; fields are trimmed (ultralytics pads them) and may be quoted.
+    static func split(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var iterator = line.makeIterator()
+        while let c = iterator.next() {
+            if quoted {
+                if c == "\"" { quoted = false } else { current.append(c) }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                fields.append(current.trimmingCharacters(in: .whitespaces)); current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        fields.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+        return fields
+    }
+}

@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Where a tail left off in a file, small enough to store with the task so that reopening a
+/// finished task reads nothing it has read before.
+public struct TailPosition: Codable, Equatable, Sendable {
+    /// Byte offset of the first line not yet returned (a partial line is read again next time,
+    /// so a crash never loses or duplicates half a line).
+    public var offset: Int
+    /// The file's first line with its newline (at most `headCap` bytes), or its first bytes
+    /// while that line is incomplete. A rewrite (Lightning's new header) changes it.
+    public var head: [UInt8]
+    /// Up to 32 bytes just before `offset`: a rewrite that kept the header and grew the file
+    /// (a trainer that reopens with "w" and writes again) changes them.
+    public var tail: [UInt8]
+    /// Set while discarding the rest of a line longer than the reader's limit.
+    public var skippingLongLine: Bool
+
+    public static let start = TailPosition(offset: 0, head: [], tail: [], skippingLongLine: false)
+    public static let headCap = 4096
+    static let tailCap = 32
+}
+
+/// What one `read` found.
+public struct TailChunk: Sendable {
+    /// Complete lines without their line end ("\n" or "\r\n").
+    public var lines: [ArraySlice<UInt8>] = []
+    /// Byte offset in the file where each line starts (for "first bad line at byte N").
+    public var lineOffsets: [Int] = []
+    /// The file was truncated or rewritten: everything derived from it before is void, and
+    /// `lines` start again from byte 0.
+    public var reset = false
+    /// False when the file does not exist (yet): not an error, a trainer creates it late.
+    public var exists = true
+    /// More bytes wait beyond this chunk's size limit: call `read` again.
+    public var hasMore = false
+    /// Lines dropped for exceeding the length limit (untrusted writers can print anything).
+    public var skippedLongLines = 0
+
+    /// The lines as text; invalid UTF-8 becomes U+FFFD rather than failing.
+    public var strings: [String] { lines.map { String(decoding: $0, as: UTF8.self) } }
+}
+
+/// Tails a growing text file by byte offset.
+public struct IncrementalReader: Sendable {
+    public let path: String
+    public private(set) var position: TailPosition
+    public let maxLineBytes: Int
+
+    public init(path: String, position: TailPosition = .start, maxLineBytes: Int = 1 << 20) {
+        self.path = path; self.position = position; self.maxLineBytes = max(1, maxLineBytes)
+    }
+
+    /// Reads the complete lines written since the last call, at most about `maxBytes` of them.
+    public mutating func read(maxBytes: Int = 4 << 20) throws(MetricsError) -> TailChunk {
+        var chunk = TailChunk()
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)  // O_NONBLOCK: a FIFO planted here must not hang us
+        if fd < 0 {
+            if errno == ENOENT { chunk.exists = false; return chunk }
+            throw .unreadable(path, errno: errno, doing: "open it")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(path, errno: errno, doing: "stat it") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw MetricsError(.notRegularFile, path: path, "is not a regular file; metrics are read from plain files only")
+        }
+        let size = Int(info.st_size)
+
+        if try !stillSameFile(fd: fd, size: size) {
+            position = .start
+            chunk.reset = true
+        }
+        let window = max(maxBytes, maxLineBytes + 1)
+        let start = position.offset
+        let bytes = try readAt(fd, offset: start, count: min(size - start, window))
+        split(bytes, base: start, into: &chunk)
+        chunk.hasMore = start + bytes.count < size
+        if position.head.last != 0x0A, position.head.count < TailPosition.headCap {
+            var head = try readAt(fd, offset: 0, count: min(size, TailPosition.headCap))
+            if let newline = head.firstIndex(of: 0x0A) { head.removeSubrange((newline + 1)...) }
+            position.head = head
+        }
+        let tailStart = max(0, position.offset - TailPosition.tailCap)
+        position.tail = tailStart >= start
+            ? Array(bytes[(tailStart - start)..<(position.offset - start)])
+            : try readAt(fd, offset: tailStart, count: position.offset - tailStart)
+        return chunk
+    }
+
+    /// False when the file was truncated or its first line or the bytes before our offset changed.
+    private func stillSameFile(fd: Int32, size: Int) throws(MetricsError) -> Bool {
+        if position.offset == 0 && position.head.isEmpty { return true }
+        if size < position.offset || size < position.head.count { return false }
+        if try readAt(fd, offset: 0, count: position.head.count) != position.head { return false }
+        let tailStart = position.offset - position.tail.count
+        return try readAt(fd, offset: tailStart, count: position.tail.count) == position.tail
+    }
+
+    private mutating func split(_ bytes: [UInt8], base: Int, into chunk: inout TailChunk) {
+        var lineStart = 0
+        var consumed = 0
+        bytes.withUnsafeBufferPointer { p in
+            var i = 0
+            while i < p.count {
+                // memchr is much faster than a byte loop on long logs.
+                guard let hit = memchr(p.baseAddress! + i, 0x0A, p.count - i) else { break }
+                let newline = p.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var end = newline
+                if end > lineStart, p[end - 1] == 0x0D { end -= 1 }
+                if position.skippingLongLine {
+                    position.skippingLongLine = false  // the tail end of a line already counted
+                } else if newline - lineStart > maxLineBytes {
+                    chunk.skippedLongLines += 1
+                } else {
+                    chunk.lines.append(bytes[lineStart..<end])
+                    chunk.lineOffsets.append(base + lineStart)
+                }
+                lineStart = newline + 1
+                consumed = lineStart
+                i = lineStart
+            }
+        }
+        if bytes.count - lineStart > maxLineBytes {
+            // No end in sight: drop what we have and keep dropping up to the next newline.
+            if !position.skippingLongLine { chunk.skippedLongLines += 1 }
+            position.skippingLongLine = true
+            consumed = bytes.count
+        }
+        position.offset = base + consumed
+    }
+
+    private func readAt(_ fd: Int32, offset: Int, count: Int) throws(MetricsError) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path, errno: errno, doing: "read it")
+            }
+            if n == 0 { break }  // shrank while we read: the next call notices
+            done += n
+        }
+        if done < count { out.removeSubrange(done...) }
+        return out
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// PaddleDetection training logs:
+///
+///     [01/02 10:00:00] ppdet.engine INFO: Epoch: [0] [ 20/500] learning_rate: 0.000100 loss: 1.234567 loss_cls: 0.5 eta: 1:02:03 batch_cost: 0.5000 data_cost: 0.0010 ips: 16.0000 images/s
+///      Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.456
+///
+/// The epoch is 0-based and the step is within the epoch (space padded). Evaluation prints
+/// the COCO summary table; its first two rows (mAP and mAP@0.5 over all areas) are taken and
+/// placed at the end of the last training epoch seen.
+public struct PaddleDetectionLogParser: LogMetricParser {
+    private var stepsPerEpoch: Int?
+    private var lastEpoch: Int?  // 1-based
+
+    public init() {}
+
+    public mutating func reset() { self = PaddleDetectionLogParser() }
+
+    public mutating func feed(_ line: String) -> [MetricRecord] {
+        if let body = line.after("Epoch: [") { return train(body) }
+        if line.contains("Average Precision"), line.contains("area=   all"), let eq = line.lastIndex(of: "=") {
+            guard let value = MetricText.number(line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)) else { return [] }
+            let name: String
+            if line.contains("IoU=0.50:0.95"), line.contains("maxDets=100") { name = "eval/mAP" }
+            else if line.contains("IoU=0.50 ") { name = "eval/mAP50" }
+            else { return [] }
+            let step = lastEpoch.flatMap { e in stepsPerEpoch.map { e * $0 } }
+            return [MetricRecord(kind: .eval, step: step, epoch: lastEpoch.map(Double.init), values: [(name, value)])]
+        }
+        return []
+    }
+
+    private mutating func train(_ body: Substring) -> [MetricRecord] {
+        // "0] [ 20/500] learning_rate: ..."
+        guard let close = body.firstIndex(of: "]"), let epoch0 = Int(body[..<close]) else { return [] }
+        var rest = body[body.index(after: close)...].drop { $0 == " " }
+        guard rest.first == "[", let close2 = rest.firstIndex(of: "]"),
+              let (step, total) = LogPairs.fraction(rest[rest.index(after: rest.startIndex)..<close2]) else { return [] }
+        rest = rest[rest.index(after: close2)...]
+        if let total { stepsPerEpoch = total }
+        lastEpoch = epoch0 + 1
+        var record = MetricRecord(kind: .train, step: stepsPerEpoch.map { epoch0 * $0 + step } ?? step, epoch: Double(epoch0 + 1))
+        for (key, value) in LogPairs.scan(rest) {
+            switch key {
+            case "eta": record.reportedETA = MetricText.duration(value)
+            case "batch_cost":
+                record.secondsPerStep = LogPairs.number(value)
+                fallthrough
+            default:
+                if let v = LogPairs.number(value) { record.values.append((MetricText.seriesName(String(key)), v)) }
+            }
+        }
+        return record.values.isEmpty ? [] : [record]
+    }
+}

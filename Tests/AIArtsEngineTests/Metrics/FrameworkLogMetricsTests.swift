@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import AIArtsEngine
+
+@Suite struct FrameworkLogMetricsTests {
+    @Test func huggingFaceConsoleDicts() throws {
+        var parser = HuggingFaceLogParser()
+        let train = try #require(parser.feed("{'loss': 0.6931, 'grad_norm': 1.2345678, 'learning_rate': 5e-05, 'epoch': 0.5}").first)
+        #expect(train.kind == .train && train.epoch == 0.5 && train.step == nil)
+        #expect(train.values.map(\.name) == ["train/loss", "train/grad_norm", "train/lr"])
+        // numpy 2 scalars, nan, and a tqdm redraw in front of the dict.
+        let line = "\r 50%|█████     | 10/20 [00:02<00:02,  4.5it/s]\r                \r{'eval_loss': np.float64(0.52), 'eval_accuracy': nan, 'eval_runtime': 1.2, 'eval_model_preparation_time': 0.001, 'epoch': 1.0}"
+        let eval = try #require(parser.feed(line).first)
+        #expect(eval.kind == .eval && eval["eval/loss"] == 0.52 && eval["eval/accuracy"]?.isNaN == true && eval.epoch == 1)
+        let summary = try #require(parser.feed("{'train_runtime': 10.5, 'train_samples_per_second': 95.2, 'train_steps_per_second': 1.9, 'train_loss': 0.61, 'epoch': 2.0}").first)
+        #expect(summary.kind == .other("summary") && summary["summary/train_loss"] == 0.61)
+        #expect(parser.feed("{'loss': inf, 'note': 'a, b}', 'nested': {'x': [1, 2]}, 'epoch': 0.75}").first?["train/loss"] == .infinity)
+        #expect(parser.feed("Saving model checkpoint to out/checkpoint-20").isEmpty)
+    }
+
+    @Test func trainerStateLogHistory() throws {
+        let json = """
+        {"best_model_checkpoint": "out/checkpoint-20", "epoch": 2.0, "global_step": 40, "max_steps": 40, "num_train_epochs": 2,
+         "log_history": [
+          {"epoch": 0.5, "grad_norm": 1.5, "learning_rate": 4e-05, "loss": 0.69, "step": 10},
+          {"epoch": 1.0, "eval_accuracy": 0.8, "eval_loss": 0.5, "eval_runtime": 1.1, "step": 20},
+          {"epoch": 1.5, "grad_norm": NaN, "learning_rate": 2e-05, "loss": 0.4, "step": 30},
+          {"epoch": 2.0, "step": 40, "total_flos": 1e12, "train_loss": 0.5, "train_runtime": 12.0}
+         ]}
+        """
+        let state = try TrainerStateReader.read(Array(json.utf8))
+        #expect(state.maxSteps == 40 && state.epochs == 2 && state.bestCheckpoint == "out/checkpoint-20")
+        #expect(state.records.map(\.step) == [10, 20, 30, 40])
+        #expect(state.records[1].kind == .eval && state.records[1]["eval/accuracy"] == 0.8)
+        #expect(state.records[2]["train/grad_norm"]?.isNaN == true && state.records[2]["train/lr"] == 2e-05)
+        #expect(state.records[3].kind == .other("summary"))
+        #expect(throws: MetricsError.self) { try TrainerStateReader.read(Array("{\"log_history\": [".utf8)) }
+    }
+
+    @Test func kerasProgressWithRedrawsAndEscapes() throws {
+        let bold = "\u{1B}[1m", reset = "\u{1B}[0m", green = "\u{1B}[32m"
+        let redraws = (1...32).map { i in
+            "\r\(bold)\(i)/32\(reset) \(green)━━━━━━━━━━━━━━━━━━━━\(reset) \(bold)1s\(reset) 20ms/step - accuracy: 0.\(i < 32 ? "5000" : "9000") - loss: \(i < 32 ? "0.7000" : "0.3000")"
+                + (i == 32 ? " - val_accuracy: 0.8500 - val_loss: 0.4000" : "")
+        }.joined() + "\u{08}\u{08}  "
+        var parser = KerasProgressParser()
+        #expect(parser.feed("Epoch 3/10").isEmpty)
+        let records = parser.feed(redraws)
+        #expect(records.count == 2)
+        #expect(records[0].kind == .train && records[0].step == 96 && records[0].epoch == 3 && records[0].steps == 320)
+        #expect(records[0]["train/accuracy"] == 0.9 && records[0]["train/loss"] == 0.3 && records[0].secondsPerStep == 0.02)
+        #expect(records[1].kind == .eval && records[1]["eval/accuracy"] == 0.85 && records[1].step == 96)
+        // Keras 2 bar, then evaluate() output after the epoch ended.
+        #expect(parser.feed("Epoch 4/10").isEmpty)
+        let k2 = parser.feed("32/32 [==============================] - 1s 350us/step - loss: 0.2500 - accuracy: 0.9500")
+        #expect(k2.first?.step == 128 && k2.first?.secondsPerStep == 0.00035)
+        let test = parser.feed("10/10 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - accuracy: 0.8800 - loss: 0.3300")
+        #expect(test.first?.kind == .other("test") && test.first?["test/accuracy"] == 0.88 && test.first?.step == nil)
+        #expect(parser.feed("32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 1ms/step").isEmpty)  // predict(): no metrics
+    }
+
+    @Test func terminalTextTakesTheFinalRedraw() {
+        #expect(TerminalText.finalRedraw("abc\rxy") == "xy")
+        #expect(TerminalText.finalRedraw("abcd\u{08}\u{08}X") == "abX")
+        #expect(TerminalText.finalRedraw("\u{1B}]0;evil title\u{07}ok\u{1B}(B \u{1B}[31mred\u{1B}[0m") == "ok red")
+        #expect(TerminalText.finalRedraw("plain\ttext") == "plain\ttext")
+    }
+}

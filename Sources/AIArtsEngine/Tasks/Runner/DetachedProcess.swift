@@ -74,11 +74,18 @@ public enum DetachedProcess {
 
         var pid: pid_t = 0
         var step: UnsafePointer<CChar>?
-        let rc = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnv in
-                cp_spawn_detached(spawnPath, cArgv, cEnv, cwd, devNull, log,
-                                  Int32(options.forceFork ? CP_SPAWN_FORK : CP_SPAWN_AUTO), &pid, &step)
+        var rc: Int32 = 0
+        // ETXTBSY: a script just written is briefly still open for writing in the child of a
+        // fork another thread made meanwhile (until that child's exec closes it). It passes; retry.
+        for attempt in 0..<10 {
+            if attempt > 0 { usleep(UInt32(10_000 * attempt)) }
+            rc = withCStrings(argv) { cArgv in
+                withCStrings(envp) { cEnv in
+                    cp_spawn_detached(spawnPath, cArgv, cEnv, cwd, devNull, log,
+                                      Int32(options.forceFork ? CP_SPAWN_FORK : CP_SPAWN_AUTO), &pid, &step)
+                }
             }
+            if rc != ETXTBSY { break }
         }
         guard rc == 0 else {
             let stepName = step.map { String(cString: $0) } ?? "spawn"

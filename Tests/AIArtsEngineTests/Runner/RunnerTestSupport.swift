@@ -32,8 +32,11 @@ final class RunnerSandbox {
         var options = DetachedProcess.LaunchOptions()
         options.forceFork = forceFork
         options.shell = shell
+        // Run through /bin/sh rather than exec'ing the script: exec of a file fails with ETXTBSY
+        // while any process still holds it open for writing, and with tests running in parallel a
+        // fork made by another test can briefly hold the descriptor this test wrote the script with.
         let p = try DetachedProcess.launch(
-            executable: script.path, arguments: arguments, environment: environment,
+            executable: "/bin/sh", arguments: [script.path] + arguments, environment: environment,
             workingDirectory: url, logFile: path("train.log"),
             exitStatusFile: supervised ? path("exit_status") : nil, options: options)
         launched.append(p)

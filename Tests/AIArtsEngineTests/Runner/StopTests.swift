@@ -19,7 +19,7 @@ extension RunnerTests {
         func termWithinGraceEndsCleanly(supervised: Bool) throws {
             let box = RunnerSandbox()
             let p = try box.launch(box.script("polite.sh", Self.politeScript), supervised: supervised)
-            #expect(box.waitForLog("ready"))
+            #expect(box.waitForLog("ready"), "log: \(box.log())")
             let result = try DetachedProcess.stop(p.identity, grace: .seconds(5), exitStatusFile: p.exitStatusFile)
             #expect(result == StopResult(ending: .terminated, status: .exited(code: 0)))
             #expect(box.log().components(separatedBy: "got-term").count == 2)  // exactly one TERM arrived
@@ -32,7 +32,7 @@ extension RunnerTests {
         func ignoredTermGetsKilledAfterGrace(supervised: Bool) throws {
             let box = RunnerSandbox()
             let p = try box.launch(box.script("stubborn.sh", Self.stubbornScript), supervised: supervised)
-            #expect(box.waitForLog("ready"))
+            #expect(box.waitForLog("ready"), "log: \(box.log())")
             let started = ContinuousClock.now
             let result = try DetachedProcess.stop(p.identity, grace: .milliseconds(300), exitStatusFile: p.exitStatusFile)
             #expect(ContinuousClock.now - started >= .milliseconds(300))
@@ -50,7 +50,7 @@ extension RunnerTests {
                 echo ready
                 while :; do sleep 0.05; done
                 """))
-            #expect(box.waitForLog("ready"))
+            #expect(box.waitForLog("ready"), "log: \(box.log())")
             let workerPID = try #require(Int32(String(contentsOf: box.path("worker.pid"), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)))
             let worker = try #require(ProcessIdentity.current(pid: workerPID))
@@ -62,7 +62,7 @@ extension RunnerTests {
         @Test func refusesWhatIsNotAGroupLeader() throws {
             let box = RunnerSandbox()
             _ = try box.launch(box.script("cmd.sh", "echo $$ > cmd.pid; echo ready; exec sleep 30"), supervised: true)
-            #expect(box.waitForLog("ready"))
+            #expect(box.waitForLog("ready"), "log: \(box.log())")
             let pid = try #require(Int32(String(contentsOf: box.path("cmd.pid"), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)))
             let command = try #require(ProcessIdentity.current(pid: pid))

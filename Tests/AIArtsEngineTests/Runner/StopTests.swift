@@ -28,6 +28,18 @@ extension RunnerTests {
             }
         }
 
+        @Test(arguments: otherShells)
+        func supervisorForwardsTermOnceUnderEachShell(shell: String) throws {
+            let box = RunnerSandbox()
+            let p = try box.launch(box.script("polite.sh", Self.politeScript), supervised: true, shell: shell)
+            #expect(box.waitForLog("ready"), "log: \(box.log())")
+            let result = try DetachedProcess.stop(p.identity, grace: .seconds(5), exitStatusFile: p.exitStatusFile)
+            #expect(result == StopResult(ending: .terminated, status: .exited(code: 0)))
+            // ("Terminated" lines come from the script's shell: its `sleep` got the TERM too.)
+            #expect(box.log().components(separatedBy: "got-term").count == 2)
+            #expect(ExitRecord.read(from: box.path("exit_status"))?.stopSignals == ["TERM"])
+        }
+
         @Test(arguments: [false, true])
         func ignoredTermGetsKilledAfterGrace(supervised: Bool) throws {
             let box = RunnerSandbox()

@@ -20,12 +20,14 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // libjpeg and libpng report errors by longjmp; that belongs in C.
         .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
+        // fork/posix_spawn with glibc extensions and pidfd_open: calls Swift cannot make.
+        .target(name: "CProcess"),
 
         .target(name: "AIArtsImaging", dependencies: ["CCodecs", "CJPEG", "CPNG"]),
         .target(
             name: "AIArtsEngine",
             dependencies: [
-                "AIArtsImaging", "CZlib",
+                "AIArtsImaging", "CZlib", "CProcess",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,32 @@
+// C side of the task runner. Swift cannot call fork(), variadic syscall(), or the
+// glibc *_np spawn file actions (they need _GNU_SOURCE), so the few calls that
+// start a detached child or open a pidfd live here. Nothing here prints or exits.
+#pragma once
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// How cp_spawn_detached starts the child.
+enum {
+    CP_SPAWN_AUTO = 0,  ///< posix_spawn where the C library can do everything we need, else fork
+    CP_SPAWN_FORK = 1,  ///< always fork+exec (the portable path; tests use it to cover both)
+};
+
+/// Starts `path` (absolute) with `argv` and `envp` (NULL-terminated) in a new session and process
+/// group: stdin from `stdin_fd`, stdout and stderr to `out_fd`, working directory `cwd`, every other
+/// descriptor closed, signal mask empty and every signal at its default action.
+/// Returns 0 and sets *pid_out, or an errno value. `*failed_step` names what failed
+/// ("chdir", "exec", ...) so the caller can say what to fix; it points to a static string.
+int cp_spawn_detached(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                      int stdin_fd, int out_fd, int mode, pid_t *pid_out, const char **failed_step);
+
+/// pidfd_open(2) with O_CLOEXEC semantics (pidfds are always close-on-exec).
+/// Returns the descriptor, or -1 with errno (ENOSYS on kernels before 5.3).
+int cp_pidfd_open(pid_t pid);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,3 @@
+import Testing
+@testable import AIArtsTrain
+@Test func stub() {}

@@ -53,11 +53,24 @@ public enum Preprocess {
         return out
     }
 
-    /// Copies one tensor, mirrored left to right (the augmentation used in training).
-    static func copyFlipped(_ src: FloatIn, _ dst: FloatOut, size: Int) {
-        for row in 0..<(3 * size) {
-            let s = src + row * size, d = dst + row * size
-            for x in 0..<size { d[x] = s[size - 1 - x] }
+    /// Copies one tensor shifted by (dx, dy) pixels, optionally mirrored left to right: the
+    /// training augmentation. Pixels shifted in from outside repeat the edge, which on photos and
+    /// on the demo's noisy backgrounds looks far more natural than a flat fill.
+    static func copyAugmented(_ src: FloatIn, _ dst: FloatOut, size: Int, flip: Bool, dx: Int, dy: Int) {
+        if !flip && dx == 0 && dy == 0 {
+            dst.update(from: src, count: 3 * size * size)
+            return
+        }
+        for c in 0..<3 {
+            let plane = src + c * size * size
+            for y in 0..<size {
+                let sy = min(size - 1, max(0, y - dy))
+                let s = plane + sy * size, d = dst + (c * size + y) * size
+                for x in 0..<size {
+                    let sx = min(size - 1, max(0, x - dx))
+                    d[x] = s[flip ? size - 1 - sx : sx]
+                }
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
     }
 
     /// Learning rates that suit each rule on the demo (used when --lr is not given).
-    public var defaultLearningRate: Double { self == .sgd ? 0.01 : 0.003 }
+    public var defaultLearningRate: Double { self == .sgd ? 0.05 : 0.01 }
 }
 
 /// Mini-batch SGD with momentum, or Adam, over the network's flat parameter vector. The state

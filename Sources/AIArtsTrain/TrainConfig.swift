@@ -26,8 +26,8 @@ public struct TrainConfig: Sendable {
     public var workspace: URL
     public var dataset: String
     public var taskDir: URL
-    public var epochs: Int = 15
-    public var batchSize: Int = 32
+    public var epochs: Int = 60
+    public var batchSize: Int = 16
     public var learningRate: Double?
     public var optimizer: OptimizerKind?
     public var imageSize: Int?
@@ -40,6 +40,8 @@ public struct TrainConfig: Sendable {
     public var schedule: Schedule = .cosine
     /// Random horizontal flips of training images.
     public var flip: Bool = true
+    /// Random shifts of training images by up to this many pixels each way (nil: imageSize / 8).
+    public var shift: Int?
     public var workers: Int = BatchEngine.defaultWorkers
     /// Train lines per epoch (at least; every step when an epoch has fewer steps).
     public var logsPerEpoch: Int = 4
@@ -61,6 +63,7 @@ public struct TrainConfig: Sendable {
         guard batchSize >= 1, batchSize <= 65_536 else { throw TrainError("--batch-size must be in 1...65536") }
         if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw TrainError("--lr must be a positive number") }
         guard saveInterval >= 1 else { throw TrainError("--save-interval must be at least 1") }
+        if let shift, shift < 0 { throw TrainError("--shift must not be negative") }
         guard workers >= 1 else { throw TrainError("workers must be at least 1") }
     }
 }

@@ -99,7 +99,13 @@ public enum Trainer {
             var rng = SeededRandom.forEpoch(seed: config.seed, epoch: epoch)
             var order = Array(0..<train.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.int(in: 0...i)) }
-            let flips = (0..<train.count).map { _ in config.flip && rng.next() & 1 == 1 }
+            // Drawn for every position even when an augmentation is off, so turning one off
+            // does not change the other's draws.
+            let shift = config.shift ?? imageSize / 8
+            let augment = (0..<train.count).map { _ in
+                let flip = rng.next() & 1 == 1, dx = rng.int(in: -shift...shift), dy = rng.int(in: -shift...shift)
+                return (flip: config.flip && flip, dx: dx, dy: dy)
+            }
 
             var windowLoss = 0.0, windowCount = 0, windowStart = clock.now
             let first = epoch == startEpoch ? startStep : 0
@@ -110,7 +116,8 @@ public enum Trainer {
                     batch.withUnsafeMutableBufferPointer { dst in
                         for (k, pos) in (lo..<hi).enumerated() {
                             let from = src.baseAddress! + order[pos] * n, to = dst.baseAddress! + k * n
-                            if flips[pos] { Preprocess.copyFlipped(from, to, size: imageSize) } else { to.update(from: from, count: n) }
+                            let a = augment[pos]
+                            Preprocess.copyAugmented(from, to, size: imageSize, flip: a.flip, dx: a.dx, dy: a.dy)
                         }
                     }
                 }

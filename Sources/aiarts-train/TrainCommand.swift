@@ -16,9 +16,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Dataset id, e.g. D0001 (classification).") var dataset: String
     @Option(help: ArgumentHelp("Task folder: checkpoints/, metrics.jsonl (unless $AIARTS_METRICS) go here.", valueName: "TASKDIR"))
     var out: String
-    @Option(help: "Epochs to train in all (a resumed run counts the epochs already done).") var epochs: Int = 15
-    @Option(name: .customLong("batch-size"), help: "Images per step.") var batchSize: Int = 32
-    @Option(help: "Base learning rate (default: 0.003 for adam, 0.01 for sgd; on resume, the checkpoint's).") var lr: Double?
+    @Option(help: "Epochs to train in all (a resumed run counts the epochs already done).") var epochs: Int = 60
+    @Option(name: .customLong("batch-size"), help: "Images per step.") var batchSize: Int = 16
+    @Option(help: "Base learning rate (default: 0.01 for adam, 0.05 for sgd; on resume, the checkpoint's).") var lr: Double?
     @Option(help: "sgd (momentum 0.9) or adam (default: adam; on resume, the checkpoint's).") var optimizer: String?
     @Option(help: "Learning-rate schedule: cosine or constant.") var schedule: String = "cosine"
     @Option(name: .customLong("image-size"), help: "Images are resized to this square size (default 32).") var imageSize: Int?
@@ -29,6 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("resume-from"), help: ArgumentHelp("Checkpoint folder to continue from.", valueName: "TASKDIR/checkpoints/epoch_N"))
     var resumeFrom: String?
     @Option(name: .customLong("save-interval"), help: "Write a checkpoint every N epochs (the last one always).") var saveInterval: Int = 1
+    @Option(help: "Random shifts of training images by up to N pixels (default: image size / 8; 0 turns them off).") var shift: Int?
     @Option(help: "Worker threads (default: every core).") var workers: Int?
     @Flag(name: .customLong("no-flip"), help: "Turn off the random horizontal flips.") var noFlip = false
 
@@ -40,6 +41,7 @@ struct TrainCommand: ParsableCommand {
         config.seed = seed
         config.saveInterval = saveInterval
         config.flip = !noFlip
+        config.shift = shift
         config.imageSize = imageSize
         config.resumeFrom = resumeFrom.map(fileURL)
         if let workers { config.workers = workers }

@@ -155,7 +155,7 @@ public struct Checkpoint: Sendable {
             if let optimizer { try Self.writeSynced(Self.encodeOptimizer(optimizer), to: temp.appendingPathComponent(Self.optimizerFile)) }
             if let state {
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 encoder.dateEncodingStrategy = .iso8601
                 try Self.writeSynced(Array(try encoder.encode(state)), to: temp.appendingPathComponent(Self.stateFile))
             }

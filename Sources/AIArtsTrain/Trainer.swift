@@ -128,8 +128,7 @@ public enum Trainer {
                 windowLoss += lossSum
                 windowCount += labels.count
 
-                let stopping = stop.isRequested
-                if (b + 1) % logEvery == 0 || b + 1 == stepsPerEpoch || stopping {
+                func logLine() throws {
                     let loss = windowLoss / Double(max(1, windowCount))
                     try metrics.write([("type", .string("train")), ("epoch", .int(epoch)), ("epochs", .int(config.epochs)),
                                        ("step", .int(globalStep)), ("steps", .int(totalSteps)), ("loss", .number(loss)),
@@ -139,7 +138,11 @@ public enum Trainer {
                                      learningRate: rate, imagesPerSecond: elapsed > 0 ? Double(windowCount) / elapsed : 0))
                     windowLoss = 0; windowCount = 0; windowStart = clock.now
                 }
+                if (b + 1) % logEvery == 0 || b + 1 == stepsPerEpoch { try logLine() }
+                // Checked after the line is out, so a request made while it was reported stops here.
+                let stopping = stop.isRequested
                 if stopping && b + 1 < stepsPerEpoch {
+                    if windowCount > 0 { try logLine() }
                     try save(epoch: epoch, stepInEpoch: b + 1, acc1: nil, acc5: nil, best: false)
                     events(.stopped(epoch: epoch, step: globalStep))
                     result.epoch = epoch

@@ -78,7 +78,7 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("the checkpoint is not inside a task's checkpoints/ folder; pass --out DIR for the report")
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(report)
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: target, options: .atomic)
@@ -120,7 +120,7 @@ struct PredictCommand: ParsableCommand {
         let predictions = predictor.predict(paths: images.map { fileURL($0).path }, topK: topK)
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             say(String(decoding: try encoder.encode(predictions), as: UTF8.self))
         } else {
             for p in predictions {

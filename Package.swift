@@ -47,9 +47,17 @@ let package = Package(
         // Benchmark runner for bench/run.py (decode timings, fixture images); not installed.
         .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging"]),
 
+        // The built-in trainer (pure Swift, CPU): model, data loading and training loop, and its command.
+        .target(name: "AIArtsTrain", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
+        .executableTarget(
+            name: "aiarts-train",
+            dependencies: ["AIArtsTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
         .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender"]),
+        .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain"]),
     ]
 )

@@ -1,0 +1,80 @@
+import Foundation
+
+/// A value in a metrics line. Only what the protocol needs: numbers, strings, booleans.
+public enum MetricValue: Sendable, Equatable {
+    case int(Int)
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+
+    var json: String {
+        switch self {
+        case let .int(v): return String(v)
+        // JSON has no NaN or infinity; a diverged loss is written as null rather than break the line.
+        case let .number(v): return v.isFinite ? String(v) : "null"
+        case let .string(s): return MetricsWriter.quote(s)
+        case let .bool(b): return b ? "true" : "false"
+        }
+    }
+}
+
+/// Appends the metrics protocol (DESIGN.md): one JSON object a line. The file is opened with
+/// O_APPEND and every line goes out in a single write(2), so the engine, which reads the file
+/// incrementally while training runs, never sees a partial line from buffering.
+public final class MetricsWriter: @unchecked Sendable {
+    public let url: URL
+    private let fd: Int32
+    private let lock = NSLock()
+
+    /// $AIARTS_METRICS when set, else TASKDIR/metrics.jsonl.
+    public static func defaultURL(taskDir: URL, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let path = environment["AIARTS_METRICS"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        return taskDir.appendingPathComponent("metrics.jsonl")
+    }
+
+    public init(url: URL) throws {
+        self.url = url
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw TrainError("cannot open \(url.path) for metrics: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
+
+    /// Writes one line; fields keep the order given ("type" first reads best).
+    public func write(_ fields: [(String, MetricValue)]) throws {
+        let line = Self.line(fields) + "\n"
+        let bytes = Array(line.utf8)
+        try lock.withLock {
+            var done = 0
+            while done < bytes.count {
+                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, bytes.count - done) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw TrainError("cannot write metrics to \(url.path): \(String(cString: strerror(errno)))")
+                }
+                done += n
+            }
+        }
+    }
+
+    public static func line(_ fields: [(String, MetricValue)]) -> String {
+        "{" + fields.map { quote($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+}

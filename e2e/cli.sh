@@ -124,5 +124,38 @@ errors_are_actionable() {
 }
 check "errors go to stderr with a non-zero exit and say what is wrong" errors_are_actionable
 
+task_runs_and_reports_metrics() {
+    local id
+    id=$("$BIN" --workspace "$W" task create P0001 --name "e2e 任务" --trainer command \
+        --param command='printf "%s\n" "{\"type\":\"train\",\"epoch\":1,\"epochs\":1,\"step\":4,\"steps\":4,\"loss\":0.25,\"time\":1}" "{\"type\":\"eval\",\"epoch\":1,\"acc1\":0.8}" >>"$AIARTS_METRICS"; echo trained') &&
+    [ "$id" = T0001 ] &&
+    "$BIN" --workspace "$W" task start "$id" >/dev/null &&
+    ! "$BIN" --workspace "$W" task params "$id" epochs=3 2>/dev/null &&
+    for _ in $(seq 1 100); do
+        "$BIN" --workspace "$W" task show "$id" --json >"$T/task.json" || return 1
+        json_ok "$T/task.json" 'd["task"]["status"] in ("finished", "failed", "stopped")' >/dev/null && break
+        sleep 0.1
+    done &&
+    json_ok "$T/task.json" 'd["task"]["status"] == "finished" and d["task"]["exitCode"] == 0' &&
+    "$BIN" --workspace "$W" task metrics "$id" --json >"$T/metrics.json" &&
+    json_ok "$T/metrics.json" '[b["name"] for b in d["best"]] == ["eval/acc1"] and d["best"][0]["value"] == 0.8 and d["progress"]["fraction"] == 1 and any(s["name"] == "train/loss" and s["last"] == 0.25 for s in d["series"])' &&
+    [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ]
+}
+check "a command task runs detached, finishes, and its metrics are read" task_runs_and_reports_metrics
+
+task_stop_and_refusals() {
+    local id
+    id=$("$BIN" --workspace "$W" task create P0001 --trainer command --param command='sleep 60') &&
+    "$BIN" --workspace "$W" task start "$id" >/dev/null &&
+    "$BIN" --workspace "$W" task list --json >"$T/tasks.json" &&
+    json_ok "$T/tasks.json" 'any(t["id"] == "'"$id"'" and t["status"] == "running" for t in d)' &&
+    "$BIN" --workspace "$W" task stop "$id" --grace 5 >/dev/null &&
+    "$BIN" --workspace "$W" task show "$id" --json >"$T/stopped.json" &&
+    json_ok "$T/stopped.json" 'd["task"]["status"] == "stopped"' &&
+    ! "$BIN" --workspace "$W" task create P0001 --param epochs=zero 2>"$T/bad.txt" >/dev/null &&
+    grep -q "epochs=zero" "$T/bad.txt"
+}
+check "a running task is listed, stops on request, and bad params are refused" task_stop_and_refusals
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -110,6 +110,20 @@ public struct TaskRecord: Codable, Equatable, Sendable, FetchableRecord, Persist
     public var status: String
     public var statusMessage: String
     public var createdAt: Date
+    /// "aiarts-train" or "command" (`TaskTrainer`).
+    public var trainer: String
+    /// The task's parameters as a JSON object of strings; see `Workspace.taskParams`.
+    public var params: String
+    /// The task this one was derived from (a resume or a copy), if any.
+    public var parentId: String?
+    /// The launched process (the supervisor), named by pid and start time together.
+    public var pid: Int32?
+    public var startTime: Int64?
+    public var exitCode: Int32?
+    public var exitSignal: Int32?
+    public var stopRequested: Bool
+    public var startedAt: Date?
+    public var finishedAt: Date?
 }
 
 public struct ModelRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {

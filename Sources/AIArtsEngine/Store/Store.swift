@@ -110,6 +110,23 @@ public final class Store: Sendable {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        // Training tasks (docs/tasks.md). A new migration, never an edit of v1: workspaces made
+        // by earlier builds get the columns added in place.
+        migrator.registerMigration("v2-tasks") { db in
+            try db.alter(table: "task") { t in
+                t.add(column: "trainer", .text).notNull().defaults(to: "aiarts-train")
+                t.add(column: "params", .text).notNull().defaults(to: "{}")  // JSON object of strings
+                t.add(column: "parentId", .text).references("task", onDelete: .setNull)
+                t.add(column: "pid", .integer)
+                t.add(column: "startTime", .integer)  // clock ticks since boot (/proc/<pid>/stat field 22)
+                t.add(column: "exitCode", .integer)
+                t.add(column: "exitSignal", .integer)
+                t.add(column: "stopRequested", .boolean).notNull().defaults(to: false)
+                t.add(column: "startedAt", .datetime)
+                t.add(column: "finishedAt", .datetime)
+            }
+            try db.create(index: "task_project", on: "task", columns: ["projectId"])
+        }
         return migrator
     }
 }

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Where a training task stands (the `status` column). docs/tasks.md draws the transitions.
+public enum TaskStatus: String, Codable, Sendable, CaseIterable {
+    /// Created, not started; its parameters may still change.
+    case queued
+    /// Claimed by a `startTask` that is launching it.
+    case starting
+    case running
+    /// A stop was asked for and the process has not ended yet.
+    case stopping
+    case stopped
+    case finished
+    case failed
+
+    /// The states in which a process may be alive and must be reconciled with the process table.
+    public var hasProcess: Bool { self == .running || self == .stopping }
+    public var isEnded: Bool { self == .stopped || self == .finished || self == .failed }
+}
+
+/// What a task runs.
+public enum TaskTrainer: String, Codable, Sendable, CaseIterable {
+    /// The built-in trainer, an `aiarts-train` executable beside `aiarts` (or on PATH).
+    case aiartsTrain = "aiarts-train"
+    /// `params["command"]`, a shell command line the user typed, run by /bin/sh -c.
+    case command
+}
+
+/// Parameter names, defaults and checks. Values are kept as strings (they come from the command
+/// line and are passed on as arguments); checks parse them so a typo is refused at once rather
+/// than when the trainer starts minutes later.
+public enum TaskParams {
+    public static let aiartsTrainDefaults: [String: String] = [
+        "model": "cnn", "epochs": "15", "batch_size": "32", "learning_rate": "0.01",
+        "optimizer": "adam", "image_size": "32", "seed": "1", "save_interval": "1",
+    ]
+
+    /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES.
+    static let commonKeys: Set<String> = ["gpus"]
+
+    public static func defaults(for trainer: TaskTrainer) -> [String: String] {
+        trainer == .aiartsTrain ? aiartsTrainDefaults : [:]
+    }
+
+    /// Throws `.invalidArgument` saying what is wrong with `key=value` for `trainer`.
+    public static func validate(_ key: String, _ value: String, trainer: TaskTrainer) throws {
+        func bad(_ why: String) -> AIArtsError { AIArtsError(.invalidArgument, "\(key)=\(value): \(why)") }
+        guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw AIArtsError(.invalidArgument, "'\(key)' is not a parameter name (letters, digits and _ only)")
+        }
+        if key == "gpus" {
+            // Passed as CUDA_VISIBLE_DEVICES; "" hides every GPU, which is allowed (CPU run).
+            guard value.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) })
+                    || value.isEmpty else { throw bad("give GPU ids separated by commas, e.g. 0,1") }
+            return
+        }
+        switch trainer {
+        case .command:
+            if key == "command" && value.trimmingCharacters(in: .whitespaces).isEmpty { throw bad("the command is empty") }
+        case .aiartsTrain:
+            switch key {
+            case "epochs", "batch_size", "image_size", "save_interval":
+                guard let n = Int(value), n >= 1 else { throw bad("must be a whole number of at least 1") }
+            case "seed":
+                guard UInt64(value) != nil else { throw bad("must be a whole number of at least 0") }
+            case "learning_rate":
+                guard let x = Double(value), x.isFinite, x > 0 else { throw bad("must be a number above 0, e.g. 0.01") }
+            case "optimizer":
+                guard ["adam", "sgd"].contains(value) else { throw bad("must be adam or sgd") }
+            case "model":
+                guard ["cnn", "mlp"].contains(value) else { throw bad("must be cnn or mlp") }
+            default:
+                let known = (Array(aiartsTrainDefaults.keys) + Array(commonKeys)).sorted().joined(separator: ", ")
+                throw AIArtsError(.invalidArgument, "aiarts-train has no parameter '\(key)'; it takes \(known)")
+            }
+        }
+    }
+
+    /// Parses "key=value" (the value may contain '=').
+    public static func parseAssignment(_ text: String) throws -> (key: String, value: String) {
+        guard let eq = text.firstIndex(of: "=") else {
+            throw AIArtsError(.invalidArgument, "'\(text)' is not key=value (e.g. epochs=20)")
+        }
+        return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+    }
+
+    static func encode(_ params: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(params), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+}
+
+/// A task as `task show` presents it: the record, its parameters decoded, and its folder.
+public struct TaskDetail: Codable, Equatable, Sendable {
+    public var task: TaskRecord
+    public var params: [String: String]
+    public var folder: String
+}

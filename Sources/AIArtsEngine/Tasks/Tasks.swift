@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+
+/// Training tasks: create, parameters, list (docs/tasks.md). Starting, stopping and reconciling
+/// with the process table are in TaskLifecycle.swift.
+extension Workspace {
+    var tasksFolder: URL { root.appendingPathComponent("tasks") }
+
+    /// The folder of a task's files: params.json, command.txt, train.log, metrics.jsonl ...
+    public func taskFolder(_ id: String) -> URL { tasksFolder.appendingPathComponent(id) }
+
+    /// Creates a queued task in a project. `params` overrides the trainer's defaults; each value
+    /// is checked now so a typo is refused before anything runs.
+    @discardableResult
+    public func createTask(projectID: String, name: String? = nil, trainer: TaskTrainer = .aiartsTrain,
+                           params: [String: String] = [:], description: String = "") throws -> TaskRecord {
+        var merged = TaskParams.defaults(for: trainer)
+        for (key, value) in params.sorted(by: { $0.key < $1.key }) {
+            try TaskParams.validate(key, value, trainer: trainer)
+            merged[key] = value
+        }
+        let encoded = try TaskParams.encode(merged)
+        return try store.pool.write { db in
+            guard try ProjectRecord.fetchOne(db, key: projectID) != nil else { throw AIArtsError.notFoundTask(projectID) }
+            let id = try db.nextID(.task)
+            let trimmed = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let record = TaskRecord(
+                id: id, projectId: projectID, name: trimmed.isEmpty ? id : trimmed, description: description,
+                status: TaskStatus.queued.rawValue, statusMessage: "not started", createdAt: Date(),
+                trainer: trainer.rawValue, params: encoded, parentId: nil, pid: nil, startTime: nil,
+                exitCode: nil, exitSignal: nil, stopRequested: false, startedAt: nil, finishedAt: nil)
+            try record.insert(db)
+            return record
+        }
+    }
+
+    /// The task as stored now, without reconciling it with the process table (see `refreshTasks`).
+    public func task(_ id: String) throws -> TaskRecord {
+        guard let record = try store.pool.read({ try TaskRecord.fetchOne($0, key: id) }) else {
+            throw AIArtsError.notFoundTask(id)
+        }
+        return record
+    }
+
+    /// Tasks, oldest first; of one project when `projectID` is given.
+    public func tasks(projectID: String? = nil) throws -> [TaskRecord] {
+        try store.pool.read { db in
+            var request = TaskRecord.order(Column("id"))
+            if let projectID { request = request.filter(Column("projectId") == projectID) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func taskDetail(_ id: String) throws -> TaskDetail {
+        let record = try task(id)
+        return TaskDetail(task: record, params: TaskParams.decode(record.params), folder: taskFolder(id).path)
+    }
+
+    public func taskParams(_ id: String) throws -> [String: String] {
+        TaskParams.decode(try task(id).params)
+    }
+
+    /// Sets one parameter. Refused once the task has been started: what ran must stay what the
+    /// record says (params.json and command.txt are written at start).
+    public func setTaskParam(_ id: String, key: String, value: String) throws {
+        try store.pool.write { db in
+            guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
+            guard record.status == TaskStatus.queued.rawValue, record.startedAt == nil else {
+                throw AIArtsError(.conflict, "\(id) has already been started (\(record.status)); its parameters are what it ran with. Create a new task to change them")
+            }
+            guard let trainer = TaskTrainer(rawValue: record.trainer) else {
+                throw AIArtsError(.badInput, "\(id) has an unknown trainer '\(record.trainer)'")
+            }
+            try TaskParams.validate(key, value, trainer: trainer)
+            var params = TaskParams.decode(record.params)
+            params[key] = value
+            record.params = try TaskParams.encode(params)
+            try record.update(db)
+        }
+    }
+}
+
+extension AIArtsError {
+    static func notFoundTask(_ id: String) -> AIArtsError {
+        let list = id.hasPrefix("P") ? "aiarts project list" : "aiarts task list"
+        return .init(.notFound, "\(id) does not exist in this workspace (see `\(list)`)")
+    }
+}

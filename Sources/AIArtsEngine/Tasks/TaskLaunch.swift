@@ -23,7 +23,7 @@ struct TaskLaunchPlan: Equatable {
                 throw AIArtsError(.invalidArgument, "project \(task.projectId) has no dataset; aiarts-train needs one (create the project with --dataset D0001)")
             }
             guard let trainer = locateTrainer() else {
-                throw AIArtsError(.notFound, "the built-in trainer `aiarts-train` was not found next to aiarts or on PATH; put it beside the aiarts executable or on PATH, or use --trainer command")
+                throw AIArtsError(.notFound, "the built-in trainer `aiarts-train` was not found next to aiarts or on PATH; `swift build` builds it beside aiarts (install both together), or use --trainer command")
             }
             let p = TaskParams.aiartsTrainDefaults.merging(params) { $1 }
             let arguments = [

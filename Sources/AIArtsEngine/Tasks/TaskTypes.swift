@@ -31,7 +31,7 @@ public enum TaskTrainer: String, Codable, Sendable, CaseIterable {
 /// than when the trainer starts minutes later.
 public enum TaskParams {
     public static let aiartsTrainDefaults: [String: String] = [
-        "model": "cnn", "epochs": "15", "batch_size": "32", "learning_rate": "0.01",
+        "model": "cnn", "epochs": "60", "batch_size": "16", "learning_rate": "0.01",
         "optimizer": "adam", "image_size": "32", "seed": "1", "save_interval": "1",
     ]
 

@@ -123,8 +123,12 @@ import Testing
 
     @Test func stopEndsASleepingCommand() throws {
         let s = try Sandbox()
-        let task = try s.command("sleep 30")
+        let task = try s.command("echo started; sleep 30")
         try s.ws.startTask(task.id)
+        // Stop once the command runs: a TERM that lands while the supervisor is still starting
+        // is only answered by the SIGKILL after the grace period.
+        let deadline = Date().addingTimeInterval(10)
+        while try !s.ws.taskLog(task.id).contains("started"), Date() < deadline { usleep(10_000) }
         let begun = Date()
         let stopped = try s.ws.stopTask(task.id, grace: .seconds(5))
         #expect(Date().timeIntervalSince(begun) < 5)
@@ -183,7 +187,7 @@ import Testing
                                            workspace: s.ws.root, folder: folder, locateTrainer: { "/opt/aiarts-train" })
         #expect(plan.executable == "/opt/aiarts-train")
         #expect(plan.arguments == ["train", "--workspace", s.ws.root.path, "--dataset", "D0001", "--out", folder.path,
-                                   "--epochs", "3", "--batch-size", "32", "--lr", "0.01", "--optimizer", "adam",
+                                   "--epochs", "3", "--batch-size", "16", "--lr", "0.01", "--optimizer", "adam",
                                    "--image-size", "32", "--model", "cnn", "--seed", "1", "--save-interval", "1"])
         #expect(plan.addedEnvironment == ["AIARTS_METRICS": folder.appendingPathComponent("metrics.jsonl").path,
                                           "CUDA_VISIBLE_DEVICES": "1"])

@@ -59,8 +59,16 @@ public struct JSONLineIndex: Sendable {
 
     init(_ bytes: [UInt8]) {
         var found: [Int] = []
+        // memchr skips newline-free stretches many bytes at a time; a byte loop over a 100 MB
+        // file was a visible part of reading a COCO file.
         bytes.withUnsafeBufferPointer { p in
-            for i in 0..<p.count where p[i] == 0x0A { found.append(i) }
+            guard let base = p.baseAddress else { return }
+            var from = 0
+            while from < p.count, let hit = memchr(base + from, 0x0A, p.count - from) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                found.append(i)
+                from = i + 1
+            }
         }
         newlines = found
     }

@@ -232,6 +232,12 @@ struct COCOReader {
         // Image id → sample index; ids whose image was rejected map to nil so their
         // annotations are dropped without a second message.
         var sampleOfImage = COCOImageTable()
+        // Sized up front: growing tables of 100k path strings rehashes every string each time.
+        let imageCount = root["images"]!.count
+        sampleOfImage.reserveCapacity(imageCount)
+        samples.reserveCapacity(samples.count + imageCount)
+        sampleOfSource.reserveCapacity(sampleOfSource.count + imageCount)
+        usedRelativePaths.reserveCapacity(usedRelativePaths.count + imageCount)
         var listings = [COCOFolderListing?](repeating: nil, count: folders.count)
         for image in root["images"]!.elements {
             let line = image.offset.map { lines.line(at: $0) }

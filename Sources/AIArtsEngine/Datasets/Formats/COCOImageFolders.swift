@@ -70,6 +70,8 @@ struct COCOImageTable {
     private var numbers: [Int64: Int?] = [:]
     private var texts: [String: Int?] = [:]
 
+    mutating func reserveCapacity(_ count: Int) { numbers.reserveCapacity(count) }
+
     subscript(id: COCOID) -> Int?? {
         get {
             switch id {

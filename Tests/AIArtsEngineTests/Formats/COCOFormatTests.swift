@@ -268,6 +268,28 @@ func storedContent(_ parsed: ParsedDataset, type: DatasetType, datasetFolder: UR
         #expect(result.issues.count == 1 && result.issues[0].reason.contains("symlink points outside"))
     }
 
+    /// Image folders are listed once rather than stat'ed per image: entries that are folders,
+    /// links (followed, confined; dangling ones missing) and names with a '/' must come out as
+    /// they did with an lstat per candidate.
+    @Test func folderListingAgreesWithStat() throws {
+        let f = try COCOFixture()
+        let fm = FileManager.default
+        try fm.createDirectory(at: f.root.appendingPathComponent("images/d.jpg"), withIntermediateDirectories: true)
+        try f.image("a/d.jpg")
+        try f.image("a/real.jpg")
+        try fm.createSymbolicLink(atPath: f.root.appendingPathComponent("images/in.jpg").path, withDestinationPath: "../a/real.jpg")
+        try fm.createSymbolicLink(atPath: f.root.appendingPathComponent("images/dangling.jpg").path, withDestinationPath: "nowhere.jpg")
+        try f.image("a/sub/x.jpg")
+        try f.write("a.json", cocoJSON(images: [#"{"id": 1, "file_name": "d.jpg"}"#, #"{"id": 2, "file_name": "in.jpg"}"#,
+                                                #"{"id": 3, "file_name": "dangling.jpg"}"#, #"{"id": 4, "file_name": "sub/x.jpg"}"#],
+                                       annotations: []))
+        let result = try parser.parse(root: f.root, type: .detection)
+        let root = f.root.standardizedFileURL.path
+        #expect(result.samples.map { String($0.source.path.dropFirst(root.count)) } == ["/a/d.jpg", "/images/in.jpg", "/a/sub/x.jpg"])
+        #expect(result.samples.map(\.relativePath) == ["images/d.jpg", "images/in.jpg", "images/sub/x.jpg"])
+        #expect(result.issues.count == 1 && result.issues[0].reason.contains("image file 'dangling.jpg' not found"))
+    }
+
     @Test func missingImageFileIsAnIssue() throws {
         let f = try COCOFixture()
         try f.write("a.json", cocoJSON(images: [#"{"id": 1, "file_name": "gone.jpg"}"#], annotations: []))

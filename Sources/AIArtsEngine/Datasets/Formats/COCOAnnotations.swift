@@ -1,5 +1,34 @@
 import Foundation
 
+/// The members of an annotation object the reader uses, found in one walk over it (the first
+/// of a repeated key, as `JSON[key]` would find). Half a million annotations make a lookup
+/// per field, each comparing keys from the start, a visible cost.
+struct COCOAnnotationFields {
+    var id: JSON?
+    var imageID: JSON?
+    var categoryID: JSON?
+    var segmentation: JSON?
+    var bbox: JSON?
+    var iscrowd: JSON?
+
+    init(_ json: JSON) {
+        json.forEachMember { key, value in
+            func named(_ name: StaticString) -> Bool {
+                key.count == name.utf8CodeUnitCount && memcmp(key.baseAddress!, name.utf8Start, key.count) == 0
+            }
+            switch key.count {
+            case 2: if id == nil, named("id") { id = value }
+            case 4: if bbox == nil, named("bbox") { bbox = value }
+            case 7: if iscrowd == nil, named("iscrowd") { iscrowd = value }
+            case 8: if imageID == nil, named("image_id") { imageID = value }
+            case 11: if categoryID == nil, named("category_id") { categoryID = value }
+            case 12: if segmentation == nil, named("segmentation") { segmentation = value }
+            default: break
+            }
+        }
+    }
+}
+
 /// Reads one COCO annotation record (bbox, segmentation, iscrowd), collecting issues about it.
 /// Files converted from labelme or written by hand often lack fields; absent optional fields
 /// are tolerated, malformed ones reported.
@@ -7,38 +36,40 @@ struct COCORecord {
     let sourceID: Int64?
     let position: Int
     let path: String
-    let line: Int?
+    /// Where the record starts; turned into a line only when an issue needs one.
+    let offset: Int?
+    let lines: JSONLineIndex
     var issues: [ImportIssue] = []
 
-    init(sourceID: Int64?, position: Int, path: String, line: Int?) {
-        self.sourceID = sourceID; self.position = position; self.path = path; self.line = line
+    init(sourceID: Int64?, position: Int, path: String, offset: Int?, lines: JSONLineIndex) {
+        self.sourceID = sourceID; self.position = position; self.path = path; self.offset = offset; self.lines = lines
     }
 
     private var name: String { sourceID.map { "annotation \($0)" } ?? "annotation \(position) (no 'id')" }
 
     private mutating func issue(_ reason: String) {
-        issues.append(ImportIssue(path: path, line: line, reason: "\(name): \(reason)"))
+        issues.append(ImportIssue(path: path, line: offset.map { lines.line(at: $0) }, reason: "\(name): \(reason)"))
     }
 
     /// The annotation, or nil when it has nothing usable (issues say why).
-    mutating func annotation(_ json: JSON, label: String) -> ParsedAnnotation? {
-        let segmentation = readSegmentation(json["segmentation"])
+    mutating func annotation(_ json: COCOAnnotationFields, label: String) -> ParsedAnnotation? {
+        let segmentation = readSegmentation(json.segmentation)
         var box: Box?
-        if let bbox = json["bbox"], !bbox.isNull {
-            guard let values = bbox.doubles, values.count == 4 else {
+        if let bbox = json.bbox, !bbox.isNull {
+            guard let values = Self.fourNumbers(bbox) else {
                 let found = bbox.kind == .array ? "\(bbox.count) values" : "a \(bbox.kind)"
                 issue("bbox must be [x, y, width, height] (4 numbers), found \(found); skipped")
                 return nil
             }
-            guard values[2] >= 0, values[3] >= 0 else {
-                issue("bbox has a negative width or height (\(format(values[2])) × \(format(values[3]))); skipped")
+            guard values.2 >= 0, values.3 >= 0 else {
+                issue("bbox has a negative width or height (\(format(values.2)) × \(format(values.3))); skipped")
                 return nil
             }
-            guard values[2] > 0, values[3] > 0 else {
+            guard values.2 > 0, values.3 > 0 else {
                 issue("bbox has zero width or height; skipped")
                 return nil
             }
-            box = Box(x: values[0], y: values[1], width: values[2], height: values[3])
+            box = Box(x: values.0, y: values.1, width: values.2, height: values.3)
         } else if case let .polygons(polygons)? = segmentation {
             box = COCOGeometry.bounds(polygons)  // some converters leave bbox out; the polygon defines it
         }
@@ -47,12 +78,22 @@ struct COCORecord {
             return nil
         }
         let crowd: Bool
-        if let flag = json["iscrowd"] {
+        if let flag = json.iscrowd {
             crowd = flag.bool ?? ((flag.double ?? 0) != 0)
         } else {
             crowd = false
         }
         return ParsedAnnotation(label: label, box: box, segmentation: segmentation, isCrowd: crowd)
+    }
+
+    /// `[x, y, width, height]` when `json` is an array of exactly four numbers; read in place
+    /// rather than through an array allocated per box.
+    private static func fourNumbers(_ json: JSON) -> (Double, Double, Double, Double)? {
+        guard json.kind == .array, json.count == 4 else { return nil }
+        var iterator = json.elements.makeIterator()
+        guard let x = iterator.next()?.double, let y = iterator.next()?.double,
+              let width = iterator.next()?.double, let height = iterator.next()?.double else { return nil }
+        return (x, y, width, height)
     }
 
     private func format(_ value: Double) -> String {
@@ -70,6 +111,7 @@ struct COCORecord {
             if let flat = json.doubles {
                 polygons = [flat]
             } else {
+                polygons.reserveCapacity(json.count)
                 for element in json.elements {
                     guard let points = element.doubles else {
                         issue("segmentation polygon is not a list of numbers; that polygon was dropped")
@@ -78,7 +120,9 @@ struct COCORecord {
                     polygons.append(points)
                 }
             }
-            let valid = polygons.filter { $0.count >= 6 && $0.count % 2 == 0 }
+            func usable(_ polygon: [Double]) -> Bool { polygon.count >= 6 && polygon.count % 2 == 0 }
+            // Filtering copies the list; almost always every polygon is usable and it need not be.
+            let valid = polygons.allSatisfy(usable) ? polygons : polygons.filter(usable)
             if valid.count < polygons.count {
                 issue("segmentation polygon needs an even count of at least 6 numbers (3 points); \(polygons.count - valid.count) dropped")
             }

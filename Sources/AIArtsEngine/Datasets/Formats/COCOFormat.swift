@@ -231,7 +231,14 @@ struct COCOReader {
 
         // Image id → sample index; ids whose image was rejected map to nil so their
         // annotations are dropped without a second message.
-        var sampleOfImage: [COCOID: Int?] = [:]
+        var sampleOfImage = COCOImageTable()
+        // Sized up front: growing tables of 100k path strings rehashes every string each time.
+        let imageCount = root["images"]!.count
+        sampleOfImage.reserveCapacity(imageCount)
+        samples.reserveCapacity(samples.count + imageCount)
+        sampleOfSource.reserveCapacity(sampleOfSource.count + imageCount)
+        usedRelativePaths.reserveCapacity(usedRelativePaths.count + imageCount)
+        var listings = [COCOFolderListing?](repeating: nil, count: folders.count)
         for image in root["images"]!.elements {
             let line = image.offset.map { lines.line(at: $0) }
             guard let id = COCOID(image["id"]) else {
@@ -249,10 +256,9 @@ struct COCOReader {
                 continue
             }
             sampleOfImage[id] = .some(addImage(fileName, image: image, file: file, stem: stem, line: line, split: split,
-                                                folders: folders, basePath: basePath))
+                                                folders: folders, listings: &listings, basePath: basePath))
         }
 
-        var seenAnnotationIDs: [Int64: Int?] = [:]
         guard let annotations = root["annotations"] else {
             // COCO's own test-split files (image_info_test*.json) list images only; that is normal.
             if split != .test {
@@ -260,27 +266,32 @@ struct COCOReader {
             }
             return
         }
+        // First offset of each annotation id; lines are computed only for the rare message.
+        var seenAnnotationIDs: [Int64: Int?] = [:]
+        seenAnnotationIDs.reserveCapacity(annotations.count)
         var position = 0
         for annotation in annotations.elements {
             position += 1
-            let line = annotation.offset.map { lines.line(at: $0) }
+            let offset = annotation.offset
+            var line: Int? { offset.map { lines.line(at: $0) } }
             guard annotation.kind == .object else {
                 issues.append(ImportIssue(path: file.relative, line: line, reason: "annotation \(position) is not an object; skipped"))
                 continue
             }
-            let sourceID = annotation["id"]?.int64
+            let fields = COCOAnnotationFields(annotation)
+            let sourceID = fields.id?.int64
             // Built only when a message needs it: most of 500k annotations never do.
             var name: String { sourceID.map { "annotation \($0)" } ?? "annotation \(position) (no 'id')" }
             if let sourceID {
-                if let firstLine = seenAnnotationIDs[sourceID] {
-                    let at = firstLine.map { " (first on line \($0))" } ?? ""
+                if let firstOffset = seenAnnotationIDs[sourceID] {
+                    let at = firstOffset.map { " (first on line \(lines.line(at: $0)))" } ?? ""
                     issues.append(ImportIssue(path: file.relative, line: line,
                                               reason: "annotation id \(sourceID) is used more than once\(at); both kept"))
                 } else {
-                    seenAnnotationIDs[sourceID] = .some(line)
+                    seenAnnotationIDs[sourceID] = .some(offset)
                 }
             }
-            guard let imageID = COCOID(annotation["image_id"]) else {
+            guard let imageID = COCOID(fields.imageID) else {
                 issues.append(ImportIssue(path: file.relative, line: line, reason: "\(name) has no 'image_id'; skipped"))
                 continue
             }
@@ -290,7 +301,7 @@ struct COCOReader {
                 continue
             }
             guard let sampleIndex = target else { continue }  // its image was already reported
-            guard let categoryID = annotation["category_id"]?.int64 else {
+            guard let categoryID = fields.categoryID?.int64 else {
                 issues.append(ImportIssue(path: file.relative, line: line, reason: "\(name) has no integer 'category_id'; skipped"))
                 continue
             }
@@ -302,12 +313,12 @@ struct COCOReader {
                 unknownCategories[categoryID]!.count += 1
                 continue
             }
-            var record = COCORecord(sourceID: sourceID, position: position, path: file.relative, line: line)
-            if var parsed = record.annotation(annotation, label: labels[labelIndex]) {
+            var record = COCORecord(sourceID: sourceID, position: position, path: file.relative, offset: offset, lines: lines)
+            if var parsed = record.annotation(fields, label: labels[labelIndex]) {
                 parsed.sourceID = sourceID
                 samples[sampleIndex].annotations.append(parsed)
             }
-            issues.append(contentsOf: record.issues)
+            if !record.issues.isEmpty { issues.append(contentsOf: record.issues) }
         }
     }
 
@@ -316,7 +327,12 @@ struct COCOReader {
     /// Paths are handled as strings and checked with stat: URL operations cost more than the
     /// rest of the import together on 100k images.
     private mutating func addImage(_ fileName: String, image: JSON, file: COCOFile, stem: String, line: Int?, split: Split?,
-                                   folders: [String], basePath: String) -> Int? {
+                                   folders: [String], listings: inout [COCOFolderListing?], basePath: String) -> Int? {
+        func refuse() -> Int? {
+            issues.append(ImportIssue(path: file.relative, line: line,
+                                      reason: "file_name '\(fileName)' not imported: symlink points outside the dataset folder"))
+            return nil
+        }
         let relativeName: String
         do {
             relativeName = Self.isPlainRelative(fileName) ? fileName : try SafePath.normalize(fileName)
@@ -326,20 +342,41 @@ struct COCOReader {
             return nil
         }
         var found: String?
-        for folder in folders {
+        // Names without a '/' are looked up in each folder's listing, read once; others (and
+        // links, and entries of unknown type) are stat'ed as before.
+        let listable = !relativeName.utf8.contains(UInt8(ascii: "/"))
+        for (index, folder) in folders.enumerated() {
+            var lookup = Lookup.stat
+            if listable {
+                if listings[index] == nil { listings[index] = COCOFolderListing(path: folder) }
+                lookup = listings[index]!.lookup(relativeName)
+            }
             let path = folder + "/" + relativeName
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
-            let isLink = (info.st_mode & S_IFMT) == S_IFLNK
-            if isLink { guard stat(path, &info) == 0 else { continue } }
-            guard (info.st_mode & S_IFMT) != S_IFDIR else { continue }
-            guard isConfined(path, isLink: isLink) else {
-                issues.append(ImportIssue(path: file.relative, line: line,
-                                          reason: "file_name '\(fileName)' not imported: symlink points outside the dataset folder"))
-                return nil
+            switch lookup {
+            case .missing: continue
+            case .file: guard isConfined(path, isLink: false) else { return refuse() }
+            case .stat:
+                switch statCandidate(path) {
+                case .missing: continue
+                case .outside: return refuse()
+                case .found: break
+                }
             }
             found = path
             break
+        }
+        // A case-insensitive file system finds by stat what the listing's exact names miss;
+        // search as before so such files are found exactly as they were.
+        if found == nil, listable {
+            for folder in folders {
+                let path = folder + "/" + relativeName
+                switch statCandidate(path) {
+                case .missing: continue
+                case .outside: return refuse()
+                case .found: found = path
+                }
+                break
+            }
         }
         guard let key = found else {
             let places = folders.map { $0 == basePath ? "./" : String($0.dropFirst(basePath.count + 1)) + "/" }
@@ -363,6 +400,19 @@ struct COCOReader {
         samples.append(ParsedSample(source: source, relativePath: relativePath, split: split, declaredSize: size, origin: origin))
         sampleOfSource[key] = samples.count - 1
         return samples.count - 1
+    }
+
+    private enum StatResult { case missing, found, outside }
+
+    /// One candidate path checked with lstat: links are followed (a dangling one is missing),
+    /// folders are not images, and whatever is found must lie inside the import root.
+    private mutating func statCandidate(_ path: String) -> StatResult {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .missing }
+        let isLink = (info.st_mode & S_IFMT) == S_IFLNK
+        if isLink { guard stat(path, &info) == 0 else { return .missing } }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { return .missing }
+        return isConfined(path, isLink: isLink) ? .found : .outside
     }
 
     /// SafePath's symlink rule (the real location must be inside the root), with the real path

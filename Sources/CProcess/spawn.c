@@ -173,3 +173,7 @@ int cp_spawn_detached(const char *path, char *const argv[], char *const envp[], 
     if (out_high != out_fd && out_high >= 0) close(out_high);
     return rc;
 }
+
+long cp_copy_file_range(int in_fd, int out_fd, unsigned long length) {
+    return (long)copy_file_range(in_fd, NULL, out_fd, NULL, (size_t)length, 0);
+}

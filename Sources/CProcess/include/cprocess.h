@@ -23,6 +23,10 @@ enum {
 int cp_spawn_detached(const char *path, char *const argv[], char *const envp[], const char *cwd,
                       int stdin_fd, int out_fd, int mode, pid_t *pid_out, const char **failed_step);
 
+/// copy_file_range(2) from the current offsets (it needs _GNU_SOURCE, which Swift's Glibc lacks).
+/// Returns bytes copied, 0 at end of input, or -1 with errno.
+long cp_copy_file_range(int in_fd, int out_fd, unsigned long length);
+
 /// pidfd_open(2) with O_CLOEXEC semantics (pidfds are always close-on-exec).
 /// Returns the descriptor, or -1 with errno (ENOSYS on kernels before 5.3).
 int cp_pidfd_open(pid_t pid);

@@ -116,7 +116,7 @@ enum FormatListFiles {
         }
         try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
-        try fm.copyItem(at: source, to: destination)
+        try FileCopy.copy(source.path, to: destination.path)
     }
 
     static func write(_ text: String, to url: URL) throws {

@@ -194,7 +194,7 @@ final class ImportRun: @unchecked Sendable {
                     if moving {
                         try fm.moveItem(at: file.source, to: target)
                     } else {
-                        try fm.copyItem(at: file.source, to: target)
+                        try FileCopy.copy(file.source.path, to: target.path)
                     }
                 }
                 kept.append(sample)

@@ -56,6 +56,8 @@ def aiarts_import(workspace, kind, path, fmt, register, verify="full"):
     shutil.rmtree(workspace, ignore_errors=True)
     env = dict(os.environ, AIARTS_WORKSPACE=workspace)
     subprocess.run([AIARTS, "dataset", "create", "bench", "--type", kind], check=True, stdout=subprocess.DEVNULL, env=env)
+    # Earlier runs leave dirty pages behind; flush them so they do not throttle this run's writes.
+    os.sync()
     cmd = [AIARTS, "dataset", "import", "D0001", path, "--format", fmt, "--verify", verify, "--json"] + (["--register"] if register else [])
     start = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, env=env).stdout

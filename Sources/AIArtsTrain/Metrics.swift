@@ -1,3 +1,4 @@
+import AIArtsEngine
 import Foundation
 
 /// A value in a metrics line. Only what the protocol needs: numbers, strings, booleans.
@@ -7,13 +8,13 @@ public enum MetricValue: Sendable, Equatable {
     case string(String)
     case bool(Bool)
 
-    var json: String {
+    /// JSONWriter writes NaN and infinity as null: a diverged loss must not break the line.
+    func write(to writer: inout JSONWriter) {
         switch self {
-        case let .int(v): return String(v)
-        // JSON has no NaN or infinity; a diverged loss is written as null rather than break the line.
-        case let .number(v): return v.isFinite ? String(v) : "null"
-        case let .string(s): return MetricsWriter.quote(s)
-        case let .bool(b): return b ? "true" : "false"
+        case let .int(v): writer.number(v)
+        case let .number(v): writer.number(v)
+        case let .string(s): writer.string(s)
+        case let .bool(b): writer.bool(b)
         }
     }
 }
@@ -59,22 +60,13 @@ public final class MetricsWriter: @unchecked Sendable {
     }
 
     public static func line(_ fields: [(String, MetricValue)]) -> String {
-        "{" + fields.map { quote($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
+        var writer = JSONWriter()
+        writer.beginObject()
+        for (name, value) in fields {
+            writer.key(name)
+            value.write(to: &writer)
         }
-        return out + "\""
+        writer.endObject()
+        return writer.string
     }
 }

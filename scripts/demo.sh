@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product aiarts
+swift build -c release   # aiarts, and aiarts-train beside it
 exec .build/release/aiarts demo "$@"

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where a run stands, derived from its train records: the chart header's "step 1200/5000,
 /// 14.2 steps/s, ETA 4:41".
-public struct TrainingProgress: Equatable, Sendable {
+public struct TrainingProgress: Codable, Equatable, Sendable {
     public var step: Int?
     public var steps: Int?
     public var epoch: Double?

@@ -20,17 +20,6 @@ public struct TaskMetrics: Codable, Equatable, Sendable {
         public var epoch: Double?
     }
 
-    public struct Progress: Codable, Equatable, Sendable {
-        public var step: Int?
-        public var steps: Int?
-        public var epoch: Double?
-        public var epochs: Int?
-        public var fraction: Double?
-        public var stepsPerSecond: Double?
-        /// Seconds left.
-        public var eta: Double?
-    }
-
     public struct Checkpoint: Codable, Equatable, Sendable {
         public var epoch: Double?
         public var step: Int?
@@ -41,7 +30,7 @@ public struct TaskMetrics: Codable, Equatable, Sendable {
     public var taskId: String
     public var series: [Series]
     public var best: [Best]
-    public var progress: Progress
+    public var progress: TrainingProgress
     public var checkpoints: [Checkpoint]
     /// Protocol lines that were read, and a summary of those skipped ("" when none).
     public var lines: Int
@@ -88,11 +77,8 @@ extension Workspace {
                 best.append(.init(name: name, value: top.value, goal: lowIsBetter ? "min" : "max", step: top.step, epoch: top.epoch))
             }
         }
-        let p = store.progress.current
         return TaskMetrics(
-            taskId: id, series: series, best: best,
-            progress: .init(step: p.step, steps: p.steps, epoch: p.epoch, epochs: p.epochs, fraction: p.fraction,
-                            stepsPerSecond: p.stepsPerSecond, eta: p.eta),
+            taskId: id, series: series, best: best, progress: store.progress.current,
             checkpoints: store.checkpoints.map { .init(epoch: $0.epoch, step: $0.step, path: $0.path, best: $0.best) },
             lines: lines, skipped: skipped)
     }

@@ -29,7 +29,7 @@ demo() {
     "$BIN" --workspace "$W" dataset list --json >"$T/list.json" &&
     json_ok "$T/list.json" 'len(d) == 2 and d[0]["type"] == "classification" and d[1]["type"] == "detection" and all(x["images"] >= 200 for x in d)' &&
     "$BIN" --workspace "$W" project list --json >"$T/projects.json" &&
-    json_ok "$T/projects.json" '[p["datasetId"] for p in d] == ["D0001", "D0002"]'
+    json_ok "$T/projects.json" '[p["dataset"] for p in d] == ["D0001", "D0002"]'
 }
 check "demo creates two split datasets and a project on each" demo
 
@@ -133,10 +133,10 @@ task_runs_and_reports_metrics() {
     ! "$BIN" --workspace "$W" task params "$id" epochs=3 2>/dev/null &&
     for _ in $(seq 1 100); do
         "$BIN" --workspace "$W" task show "$id" --json >"$T/task.json" || return 1
-        json_ok "$T/task.json" 'd["task"]["status"] in ("finished", "failed", "stopped")' >/dev/null && break
+        json_ok "$T/task.json" 'd["state"] in ("finished", "failed", "stopped")' >/dev/null && break
         sleep 0.1
     done &&
-    json_ok "$T/task.json" 'd["task"]["status"] == "finished" and d["task"]["exitCode"] == 0' &&
+    json_ok "$T/task.json" 'd["state"] == "finished" and d["exit_code"] == 0' &&
     "$BIN" --workspace "$W" task metrics "$id" --json >"$T/metrics.json" &&
     json_ok "$T/metrics.json" '[b["name"] for b in d["best"]] == ["eval/acc1"] and d["best"][0]["value"] == 0.8 and d["progress"]["fraction"] == 1 and any(s["name"] == "train/loss" and s["last"] == 0.25 for s in d["series"])' &&
     [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ]
@@ -148,10 +148,10 @@ task_stop_and_refusals() {
     id=$("$BIN" --workspace "$W" task create P0001 --trainer command --param command='sleep 60') &&
     "$BIN" --workspace "$W" task start "$id" >/dev/null &&
     "$BIN" --workspace "$W" task list --json >"$T/tasks.json" &&
-    json_ok "$T/tasks.json" 'any(t["id"] == "'"$id"'" and t["status"] == "running" for t in d)' &&
+    json_ok "$T/tasks.json" 'any(t["id"] == "'"$id"'" and t["state"] == "running" for t in d)' &&
     "$BIN" --workspace "$W" task stop "$id" --grace 5 >/dev/null &&
     "$BIN" --workspace "$W" task show "$id" --json >"$T/stopped.json" &&
-    json_ok "$T/stopped.json" 'd["task"]["status"] == "stopped"' &&
+    json_ok "$T/stopped.json" 'd["state"] == "stopped"' &&
     ! "$BIN" --workspace "$W" task create P0001 --param epochs=zero 2>"$T/bad.txt" >/dev/null &&
     grep -q "epochs=zero" "$T/bad.txt"
 }

@@ -3,23 +3,34 @@ import AIArtsRender
 import ArgumentParser
 import Foundation
 
-extension TaskTrainer: ExpressibleByArgument {}
+extension TaskTrainer: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["builtin", "torch", "command"] }
+}
 
 struct TaskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
-        abstract: "Create, start, stop and inspect training tasks (docs/tasks.md).",
-        subcommands: [Create.self, List.self, Show.self, Params.self, Start.self, Stop.self, Log.self, Metrics.self]
+        abstract: "Create, start, stop, resume and inspect training tasks (docs/tasks.md).",
+        subcommands: [Create.self, List.self, Show.self, Status.self, Params.self, Start.self, Stop.self, Resume.self,
+                      Wait.self, Logs.self, Metrics.self, Queue.self]
     )
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a training task in a project (queued until started).",
-            discussion: "aiarts-train takes model, epochs, batch_size, learning_rate, optimizer, image_size, seed, save_interval, gpus; a command task takes command='python3 train.py ...' and gpus.")
+            discussion: """
+                builtin (aiarts-train) takes model, epochs, batch_size, learning_rate, optimizer, image_size, seed, save_interval.
+                torch takes model, epochs, batch_size, learning_rate ... (docs/torch-trainers.md).
+                command takes command='python3 train.py --lr {learning_rate}' ({name} is replaced by the param), or
+                startup_file=/abs/train.py (run with every param as --key value, plus --data_path and --output_path).
+                Every trainer takes gpus (0,1 / auto / empty for CPU) and gpu_memory (MiB needed free on each GPU).
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Project id (P0001).") var project: String
         @Option(help: "Task name (default: its id).") var name: String?
-        @Option(help: "aiarts-train (built in) or command (a shell command, --param command='...').") var trainer: TaskTrainer = .aiartsTrain
+        @Option(help: "Description.") var description = ""
+        @Option(help: "builtin (aiarts-train), torch (PyTorch/torchvision) or command.") var trainer: TaskTrainer = .aiartsTrain
         @Option(name: .customLong("param"), help: ArgumentHelp("A parameter, key=value; repeat for more.", valueName: "key=value"))
         var params: [String] = []
         @Flag(help: "Print the task as JSON.") var json = false
@@ -28,12 +39,19 @@ struct TaskCommand: ParsableCommand {
             var values: [String: String] = [:]
             for text in params {
                 let (key, value) = try TaskParams.parseAssignment(text)
-                values[key] = value
+                values[key] = TaskCommand.absolutePath(key: key, value: value)
             }
             let workspace = try global.open()
-            let record = try workspace.createTask(projectID: project, name: name, trainer: trainer, params: values)
+            let record = try workspace.createTask(projectID: project, name: name, trainer: trainer, params: values, description: description)
             if json { try Output.json(try workspace.taskDetail(record.id)) } else { print(record.id) }
         }
+    }
+
+    /// A startup file named relative to where the command runs is stored as an absolute path:
+    /// the task runs later, from its own folder.
+    static func absolutePath(key: String, value: String) -> String {
+        guard key == "startup_file", !value.isEmpty, !value.hasPrefix("/") else { return value }
+        return URL(fileURLWithPath: value, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
     }
 
     struct List: ParsableCommand {
@@ -46,15 +64,15 @@ struct TaskCommand: ParsableCommand {
             let workspace = try global.open()
             try workspace.refreshTasks()
             let tasks = try workspace.tasks(projectID: project)
-            if json { return try Output.json(tasks) }
-            Output.table(["ID", "PROJECT", "NAME", "TRAINER", "STATUS", "MESSAGE"], tasks.map {
+            if json { return try Output.json(try tasks.map { try workspace.taskDetail($0.id) }) }
+            Output.table(["ID", "PROJECT", "NAME", "TRAINER", "STATE", "MESSAGE"], tasks.map {
                 [$0.id, $0.projectId, Sanitize.line($0.name), $0.trainer, $0.status, Sanitize.line($0.statusMessage)]
             })
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a task: status, parameters, process, folder.")
+        static let configuration = CommandConfiguration(abstract: "Show a task: state, parameters, process, folder.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id (T0001).") var id: String
         @Flag(help: "Print as JSON.") var json = false
@@ -66,13 +84,32 @@ struct TaskCommand: ParsableCommand {
             if json { return try Output.json(detail) }
             let t = detail.task
             print("\(t.id)  \(Sanitize.line(t.name))  (project \(t.projectId), trainer \(t.trainer))")
-            print("status:  \(t.status)  \(Sanitize.line(t.statusMessage))")
-            if let pid = t.pid { print("process: pid \(pid)") }
+            print("state:   \(t.status)  \(Sanitize.line(t.statusMessage))")
+            if let pid = t.pid, t.taskStatus?.hasProcess == true { print("process: pid \(pid)") }
             if let started = t.startedAt { print("started: \(started.formatted(.iso8601))") }
             if let finished = t.finishedAt { print("ended:   \(finished.formatted(.iso8601))") }
             print("folder:  \(detail.folder)")
             print("params:")
             for (key, value) in detail.params.sorted(by: { $0.key < $1.key }) { print("  \(key) = \(Sanitize.line(value))") }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A task's state and progress: epoch, step, ETA; the reason and last log lines when it failed.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Task id.") var id: String
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let s = try global.open().taskStatus(id)
+            if json { return try Output.json(s) }
+            var line = "\(s.id) \(s.state)"
+            if let epoch = s.epoch { line += ", epoch \(Metrics.number(epoch))" + (s.epochs.map { "/\($0)" } ?? "") }
+            if let progress = s.progress { line += String(format: " (%.0f%%)", progress * 100) }
+            if let eta = s.eta, s.state == "running" { line += ", ETA \(Metrics.duration(eta))" }
+            print(line)
+            if !s.message.isEmpty { print(Sanitize.line(s.message)) }
+            for text in s.logTail ?? [] { print("  | " + Sanitize.line(text)) }
         }
     }
 
@@ -88,12 +125,27 @@ struct TaskCommand: ParsableCommand {
             let workspace = try global.open()
             for text in assignments {
                 let (key, value) = try TaskParams.parseAssignment(text)
-                try workspace.setTaskParam(id, key: key, value: value)
+                try workspace.setTaskParam(id, key: key, value: TaskCommand.absolutePath(key: key, value: value))
             }
             let params = try workspace.taskParams(id)
             if json { return try Output.json(params) }
             for (key, value) in params.sorted(by: { $0.key < $1.key }) { print("\(key)=\(Sanitize.line(value))") }
         }
+    }
+
+    /// What start and resume print: running with its pid, or waiting for GPU memory (then a queue
+    /// worker is started, detached, to start it when there is room).
+    static func reportStarted(_ record: TaskRecord, workspace: Workspace) throws {
+        if record.status == TaskStatus.waitingGPU.rawValue {
+            try workspace.ensureQueueWorker(executable: selfExecutable())
+            print("\(record.id) waiting_gpu: \(Sanitize.line(record.statusMessage)); it starts when there is room")
+        } else {
+            print("\(record.id) running (pid \(record.pid.map(String.init) ?? "?")); `aiarts task logs -f \(record.id)` follows its output")
+        }
+    }
+
+    static func selfExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     struct Start: ParsableCommand {
@@ -103,8 +155,21 @@ struct TaskCommand: ParsableCommand {
         @Argument(help: "Task id.") var id: String
 
         func run() throws {
-            let record = try global.open().startTask(id)
-            print("\(record.id) running (pid \(record.pid.map(String.init) ?? "?")); `aiarts task log \(record.id)` follows its output")
+            let workspace = try global.open()
+            try TaskCommand.reportStarted(try workspace.startTask(id), workspace: workspace)
+        }
+    }
+
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a stopped, failed or finished task again from a saved checkpoint; its curves continue.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Task id.") var id: String
+        @Option(help: "The epoch whose checkpoint to continue from (default: the last saved).") var epoch: Int?
+
+        func run() throws {
+            let workspace = try global.open()
+            try TaskCommand.reportStarted(try workspace.resumeTask(id, epoch: epoch), workspace: workspace)
         }
     }
 
@@ -124,19 +189,65 @@ struct TaskCommand: ParsableCommand {
         }
     }
 
-    struct Log: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a task's train.log (escape sequences removed).")
+    struct Wait: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Wait until a task ends; exit status 0 only if it finished.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Task id.") var id: String
+
+        func run() throws {
+            let record = try global.open().waitForTask(id)
+            guard record.status == TaskStatus.finished.rawValue else {
+                FileHandle.standardError.write(Data("\(record.id) \(record.status): \(Sanitize.line(record.statusMessage))\n".utf8))
+                throw ExitCode(1)
+            }
+            print("\(record.id) finished")
+        }
+    }
+
+    struct Logs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "logs", abstract: "Print a task's train.log (escape sequences removed); -f follows it.", aliases: ["log"])
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id.") var id: String
         @Option(name: .short, help: "Only the last N lines.") var n: Int?
+        @Flag(name: [.short, .customLong("follow")], help: "Keep printing new lines until the task ends.") var f = false
 
         func run() throws {
             if let n, n < 0 { throw ValidationError("-n must be 0 or more") }
-            for line in try global.open().taskLog(id, lines: n) {
-                // Progress bars redraw with \r; show the last state of the line, as a terminal would.
-                let shown = line.split(separator: "\r", omittingEmptySubsequences: true).last.map(String.init) ?? ""
-                print(Sanitize.text(shown))
+            let workspace = try global.open()
+            if !f {
+                for line in try workspace.taskLog(id, lines: n) { print(Self.shown(line)) }
+                return
             }
+            try workspace.followTaskLog(id, lines: n ?? 10) { line in
+                print(Self.shown(line))
+                fflush(nil)
+            }
+        }
+
+        /// Progress bars redraw with \r; show the last state of the line, as a terminal would.
+        static func shown(_ line: String) -> String {
+            Sanitize.text(line.split(separator: "\r", omittingEmptySubsequences: true).last.map(String.init) ?? "")
+        }
+    }
+
+    struct Queue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tasks waiting for GPU memory; --run is the worker that starts them (launched by `task start`).")
+        @OptionGroup var global: GlobalOptions
+        @Flag(name: .customLong("run"), help: "Run the queue in the foreground until nothing waits.") var worker = false
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let workspace = try global.open()
+            if worker { return try workspace.runGPUQueue() }
+            let waiting = try workspace.waitingTasks()
+            if json { return try Output.json(try waiting.map { try workspace.taskDetail($0.id) }) }
+            if waiting.isEmpty { return print("no task is waiting for a GPU") }
+            Output.table(["ID", "PROJECT", "NAME", "WAITING FOR"], waiting.map {
+                [$0.id, $0.projectId, Sanitize.line($0.name), Sanitize.line($0.statusMessage)]
+            })
         }
     }
 

@@ -63,41 +63,6 @@ struct WorkspaceCommand: ParsableCommand {
     }
 }
 
-struct ProjectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "project",
-        abstract: "Projects bind a dataset to training tasks.",
-        subcommands: [Create.self, List.self]
-    )
-
-    struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a project.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "Project name.") var name: String
-        @Option(help: "classification, detection, segmentation or instance_segmentation.") var type: DatasetType
-        @Option(help: "Dataset id of the same type.") var dataset: String?
-        @Option(help: "Description.") var description = ""
-        @Flag(help: "Print the record as JSON.") var json = false
-
-        func run() throws {
-            let record = try global.open().createProject(name: name, type: type, datasetID: dataset, description: description)
-            if json { try Output.json(record) } else { print(record.id) }
-        }
-    }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List projects.")
-        @OptionGroup var global: GlobalOptions
-        @Flag(help: "Print as JSON.") var json = false
-
-        func run() throws {
-            let projects = try global.open().projects()
-            if json { return try Output.json(projects) }
-            Output.table(["ID", "NAME", "TYPE", "DATASET"], projects.map { [$0.id, Sanitize.line($0.name), $0.type.rawValue, $0.datasetId ?? "-"] })
-        }
-    }
-}
-
 struct SystemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "system", abstract: "CPU count, memory and OS of this machine.")
     @Flag(help: "Print as JSON.") var json = false

@@ -24,4 +24,65 @@ extension Workspace {
     public func projects() throws -> [ProjectRecord] {
         try store.pool.read { try ProjectRecord.order(Column("id")).fetchAll($0) }
     }
+
+    public func project(_ id: String) throws -> ProjectRecord {
+        guard let record = try store.pool.read({ try ProjectRecord.fetchOne($0, key: id) }) else {
+            throw AIArtsError.notFoundTask(id)
+        }
+        return record
+    }
+
+    /// A project with its task count, as `project list/show --json` prints it.
+    public func projectInfo(_ record: ProjectRecord) throws -> ProjectInfo {
+        let count = try store.pool.read { try TaskRecord.filter(Column("projectId") == record.id).fetchCount($0) }
+        return ProjectInfo(id: record.id, name: record.name, description: record.description, type: record.type.rawValue,
+                           dataset: record.datasetId, tasks: count, createdAt: record.createdAt.timeIntervalSince1970)
+    }
+
+    /// Deletes a project and its tasks with their folders. Running tasks are stopped first
+    /// (SIGTERM, SIGKILL after `grace`); the UI asks before calling this when some run.
+    public func deleteProject(_ id: String, grace: Duration = .seconds(10)) throws {
+        _ = try project(id)
+        try refreshTasks()
+        for task in try tasks(projectID: id) {
+            switch task.taskStatus {
+            case .running?, .stopping?, .waitingGPU?: try stopTask(task.id, grace: grace)
+            case .starting?: throw AIArtsError(.conflict, "\(task.id) is being started; delete the project again in a moment")
+            default: break
+            }
+        }
+        let ids = try store.pool.write { db -> [String] in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM task WHERE projectId = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM task WHERE projectId = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM project WHERE id = ?", arguments: [id])
+            return ids
+        }
+        for task in ids { try? FileManager.default.removeItem(at: taskFolder(task)) }
+    }
+}
+
+/// A project as the CLI prints it (`dataset` is the bound dataset's id).
+public struct ProjectInfo: Codable, Equatable, Sendable {
+    public var id: String
+    public var name: String
+    public var description: String
+    public var type: String
+    public var dataset: String?
+    public var tasks: Int
+    public var createdAt: Double
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, description, type, dataset, tasks, createdAt = "created_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(type, forKey: .type)
+        try c.encode(dataset, forKey: .dataset)  // null when unbound, not absent
+        try c.encode(tasks, forKey: .tasks)
+        try c.encode(createdAt, forKey: .createdAt)
+    }
 }

@@ -8,34 +8,94 @@ struct TaskLaunchPlan: Equatable {
     /// Variables added to (or replacing those in) the environment aiarts itself runs with.
     var addedEnvironment: [String: String]
 
-    static func make(task: TaskRecord, params: [String: String], datasetID: String?, workspace: URL,
-                     folder: URL, locateTrainer: () -> String?) throws -> TaskLaunchPlan {
-        var env = ["AIARTS_METRICS": folder.appendingPathComponent("metrics.jsonl").path]
-        if let gpus = params["gpus"] { env["CUDA_VISIBLE_DEVICES"] = gpus }
+    /// What a launch knows besides the record: resolved when the task starts or resumes.
+    struct Context {
+        var params: [String: String]
+        var datasetID: String?
+        var datasetFolder: URL?
+        var workspace: URL
+        var folder: URL
+        /// The GPUs the task got (empty: CPU).
+        var gpus: [Int]
+        /// The checkpoint a resumed run continues from.
+        var resumeFrom: String?
+    }
+
+    static func make(task: TaskRecord, context c: Context, locateTrainer: () -> String?) throws -> TaskLaunchPlan {
+        var env = ["AIARTS_METRICS": c.folder.appendingPathComponent("metrics.jsonl").path]
+        // gpus= (empty) asks for the CPU: "" hides every GPU, so the task never grabs one by accident.
+        if !c.gpus.isEmpty || c.params["gpus"] == "" {
+            env["CUDA_VISIBLE_DEVICES"] = c.gpus.map(String.init).joined(separator: ",")
+        }
         switch TaskTrainer(rawValue: task.trainer) {
         case .command:
-            guard let command = params["command"], !command.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw AIArtsError(.invalidArgument, "\(task.id) has no command to run; set one with `aiarts task params \(task.id) command='python3 train.py'`")
+            if let startup = c.params["startup_file"], !startup.isEmpty {
+                return try startupFilePlan(task: task, path: startup, context: c, env: env)
             }
-            return TaskLaunchPlan(executable: "/bin/sh", arguments: ["-c", command], addedEnvironment: env)
+            guard let command = c.params["command"], !command.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw AIArtsError(.invalidArgument, "\(task.id) has no command to run; set one with `aiarts task params \(task.id) command='python3 train.py'` or startup_file=/path/train.py")
+            }
+            let line = CommandTemplate.expand(command, values: templateValues(c))
+            if c.resumeFrom != nil, !command.contains("{resume}") {
+                throw AIArtsError(.invalidArgument, "\(task.id)'s command has no {resume} placeholder, so it cannot be told where to continue from; add e.g. `--resume {resume}` to it")
+            }
+            return TaskLaunchPlan(executable: "/bin/sh", arguments: ["-c", line], addedEnvironment: env)
         case .aiartsTrain:
-            guard let datasetID else {
+            guard let datasetID = c.datasetID else {
                 throw AIArtsError(.invalidArgument, "project \(task.projectId) has no dataset; aiarts-train needs one (create the project with --dataset D0001)")
             }
             guard let trainer = locateTrainer() else {
                 throw AIArtsError(.notFound, "the built-in trainer `aiarts-train` was not found next to aiarts or on PATH; `swift build` builds it beside aiarts (install both together), or use --trainer command")
             }
-            let p = TaskParams.aiartsTrainDefaults.merging(params) { $1 }
-            let arguments = [
-                "train", "--workspace", workspace.path, "--dataset", datasetID, "--out", folder.path,
+            let p = TaskParams.aiartsTrainDefaults.merging(c.params) { $1 }
+            var arguments = [
+                "train", "--workspace", c.workspace.path, "--dataset", datasetID, "--out", c.folder.path,
                 "--epochs", p["epochs"]!, "--batch-size", p["batch_size"]!, "--lr", p["learning_rate"]!,
                 "--optimizer", p["optimizer"]!, "--image-size", p["image_size"]!, "--model", p["model"]!,
                 "--seed", p["seed"]!, "--save-interval", p["save_interval"]!,
             ]
+            if let resume = c.resumeFrom { arguments += ["--resume-from", resume] }
             return TaskLaunchPlan(executable: trainer, arguments: arguments, addedEnvironment: env)
+        case .torch:
+            throw AIArtsError(.invalidArgument, "the PyTorch trainers are not wired in yet")
         case nil:
             throw AIArtsError(.badInput, "\(task.id) has an unknown trainer '\(task.trainer)'")
         }
+    }
+
+    /// `{name}` values a command line may use: every param, plus where things are.
+    private static func templateValues(_ c: Context) -> [String: String] {
+        var values = c.params
+        for key in TaskParams.engineKeys { values[key] = nil }
+        values["data_path"] = c.datasetFolder?.path ?? ""
+        values["dataset"] = c.datasetID ?? ""
+        values["output_path"] = c.folder.path
+        values["gpus"] = c.gpus.map(String.init).joined(separator: ",")
+        values["resume"] = c.resumeFrom ?? ""
+        return values
+    }
+
+    /// AIArts's startup files: `python3 train.py --key value ... --data_path D --output_path O`
+    /// (a .sh file runs under /bin/sh the same way).
+    private static func startupFilePlan(task: TaskRecord, path: String, context c: Context, env: [String: String]) throws -> TaskLaunchPlan {
+        guard path.hasPrefix("/") else {
+            throw AIArtsError(.invalidArgument, "startup_file must be an absolute path (got \(path))")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw AIArtsError(.notFound, "\(task.id)'s startup file \(path) does not exist or cannot be read")
+        }
+        let interpreter: String
+        switch URL(fileURLWithPath: path).pathExtension {
+        case "py": interpreter = "python3"
+        case "sh": interpreter = "/bin/sh"
+        default: throw AIArtsError(.invalidArgument, "startup_file must be a .py or .sh file (got \(path))")
+        }
+        let passed = c.params.filter { !TaskParams.commandOwnKeys.contains($0.key) && !TaskParams.engineKeys.contains($0.key) }
+        var arguments = [path]
+        for (key, value) in passed.sorted(by: { $0.key < $1.key }) { arguments += ["--\(key)", value] }
+        arguments += ["--data_path", c.datasetFolder?.path ?? "", "--output_path", c.folder.path]
+        if let resume = c.resumeFrom { arguments += ["--resume", resume] }
+        return TaskLaunchPlan(executable: interpreter, arguments: arguments, addedEnvironment: env)
     }
 
     /// command.txt: enough to run the same thing again by hand, shell-quoted.
@@ -71,6 +131,31 @@ struct TaskLaunchPlan: Equatable {
             if DetachedProcess.isExecutableFile(candidate) { return candidate }
         }
         return nil
+    }
+}
+
+/// `{name}` substitution in a command task's command line: `{name}` where name is a parameter
+/// (or data_path, output_path, dataset, gpus, resume) becomes its value, shell-quoted so a value
+/// with spaces or quotes stays one word. Anything else in braces is left alone, so JSON, awk
+/// programs and `${VAR}` pass through untouched.
+enum CommandTemplate {
+    static func expand(_ template: String, values: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            let afterOpen = rest.index(after: open)
+            let isShellVariable = open > rest.startIndex && rest[rest.index(before: open)] == "$"
+            if !isShellVariable, let close = rest[afterOpen...].firstIndex(of: "}"),
+               let value = values[String(rest[afterOpen..<close])] {
+                out += rest[..<open]
+                out += TaskLaunchPlan.quote(value)
+                rest = rest[rest.index(after: close)...]
+            } else {
+                out += rest[...open]
+                rest = rest[afterOpen...]
+            }
+        }
+        return out + rest
     }
 }
 

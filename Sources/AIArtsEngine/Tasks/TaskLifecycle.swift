@@ -12,33 +12,54 @@ extension Workspace {
     static let abandonedStart: TimeInterval = 60
 
     /// Launches a queued task detached (it outlives aiarts), output to train.log, metrics to
-    /// $AIARTS_METRICS. When it cannot be launched the task goes back to `queued` with the reason
-    /// as its status message (nothing ran, so it may be started again) and the error is thrown.
+    /// $AIARTS_METRICS. When its GPUs lack the memory it asks for (`gpu_memory`), it goes to
+    /// `waiting_gpu` instead and the queue (`startWaitingTasks`, `runGPUQueue`) starts it later.
+    /// When it cannot be launched it goes back to `queued` with the reason as its status message
+    /// (nothing ran, so it may be started again) and the error is thrown.
     @discardableResult
     public func startTask(_ id: String) throws -> TaskRecord {
-        let (record, datasetID) = try store.pool.write { db -> (TaskRecord, String?) in
+        let (claimed, dataset) = try store.pool.write { db -> (TaskRecord, DatasetRecord?) in
             guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
-            guard record.status == TaskStatus.queued.rawValue else {
-                throw AIArtsError(.conflict, "\(id) is \(record.status), not queued; only a task that has not run can be started (create a new one to run again)")
+            guard [TaskStatus.queued.rawValue, TaskStatus.waitingGPU.rawValue].contains(record.status) else {
+                let hint = TaskStatus(rawValue: record.status)?.isEnded == true ? " (`aiarts task resume \(id)` continues it from a checkpoint)" : ""
+                throw AIArtsError(.conflict, "\(id) is \(record.status), not queued; only a task that has not run can be started\(hint)")
             }
             // Claimed in the same transaction that checked it, so two starts cannot both launch.
+            let wasWaiting = record.status == TaskStatus.waitingGPU.rawValue
             record.status = TaskStatus.starting.rawValue
             record.statusMessage = "starting"
-            record.startedAt = Date()
+            if !wasWaiting || record.startedAt == nil { record.startedAt = Date() }
             try record.update(db)
-            return (record, try ProjectRecord.fetchOne(db, key: record.projectId)?.datasetId)
+            let datasetID = try ProjectRecord.fetchOne(db, key: record.projectId)?.datasetId
+            return (record, try datasetID.flatMap { try DatasetRecord.fetchOne(db, key: $0) })
         }
+        var record = claimed
         let folder = taskFolder(id)
+        var params = TaskParams.decode(record.params)
         do {
-            let params = TaskParams.decode(record.params)
-            let plan = try TaskLaunchPlan.make(task: record, params: params, datasetID: datasetID, workspace: root,
-                                               folder: folder, locateTrainer: { TaskLaunchPlan.locateBuiltInTrainer() })
-            try writeLaunchFiles(plan, params: params, record: record, folder: folder)
-            let environment = ProcessInfo.processInfo.environment.merging(plan.addedEnvironment) { $1 }
+            let trainer = TaskTrainer(rawValue: record.trainer)
+            let capacities = trainer == .aiartsTrain ? [] : gpuProbe.read()
+            let plan = try GPUPlan.make(params: params, neededMiB: Int(params["gpu_memory"] ?? "") ?? 0,
+                                        capacities: capacities, reservedMiB: try reservedGPUMemory(excluding: id))
+            if let waiting = plan.waitingFor {
+                return try store.pool.write { db in
+                    try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ? WHERE id = ? AND status = ?",
+                                   arguments: [TaskStatus.waitingGPU.rawValue, waiting, id, TaskStatus.starting.rawValue])
+                    return try TaskRecord.fetchOne(db, key: id) ?? record
+                }
+            }
+            params["assigned_gpus"] = plan.gpus.map(String.init).joined(separator: ",")
+            record.params = try TaskParams.encode(params)
+            let context = TaskLaunchPlan.Context(
+                params: params, datasetID: dataset?.id, datasetFolder: dataset?.folder.map(resolveFolder),
+                workspace: root, folder: folder, gpus: plan.gpus, resumeFrom: params["resume_from"])
+            let launch = try TaskLaunchPlan.make(task: record, context: context, locateTrainer: { TaskLaunchPlan.locateBuiltInTrainer() })
+            try writeLaunchFiles(launch, params: params, record: record, folder: folder)
+            let environment = ProcessInfo.processInfo.environment.merging(launch.addedEnvironment) { $1 }
             let launched: LaunchedProcess
             do {
                 launched = try DetachedProcess.launch(
-                    executable: plan.executable, arguments: plan.arguments, environment: environment,
+                    executable: launch.executable, arguments: launch.arguments, environment: environment,
                     workingDirectory: folder, logFile: folder.appendingPathComponent("train.log"),
                     exitStatusFile: folder.appendingPathComponent("exit_status"))
             } catch {
@@ -46,21 +67,97 @@ extension Workspace {
             }
             return try store.pool.write { db in
                 guard var current = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
+                current.params = record.params
                 current.pid = launched.pid
                 current.startTime = Int64(clamping: launched.startTime)
                 current.status = TaskStatus.running.rawValue
-                current.statusMessage = "running"
+                current.statusMessage = plan.gpus.isEmpty ? "running" : "running on GPU \(params["assigned_gpus"]!)"
                 try current.update(db)
                 return current
             }
         } catch {
             let message = (error as? AIArtsError)?.message ?? "\(id) could not be started: \(error)"
+            // A resumed task has run before: its start time stays (its params stay frozen).
+            let resumed = params["resume_from"] != nil
             try? store.pool.write { db in
-                try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ?, startedAt = NULL WHERE id = ? AND status = ?",
-                               arguments: [TaskStatus.queued.rawValue, message, id, TaskStatus.starting.rawValue])
+                try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ?, startedAt = CASE WHEN ? THEN startedAt ELSE NULL END WHERE id = ? AND status = ?",
+                               arguments: [TaskStatus.queued.rawValue, message, resumed, id, TaskStatus.starting.rawValue])
             }
             throw error
         }
+    }
+
+    /// Runs an ended task again from a checkpoint it saved: `epoch` names one, nil takes the last.
+    /// The task keeps its id, folder and log; a `resume` line in metrics.jsonl tells readers that
+    /// the curves continue from that epoch (points after it from the earlier run are dropped).
+    @discardableResult
+    public func resumeTask(_ id: String, epoch: Int? = nil) throws -> TaskRecord {
+        try refreshTasks()
+        let record = try task(id)
+        guard record.taskStatus?.isEnded == true else {
+            throw AIArtsError(.conflict, "\(id) is \(record.status); only a stopped, failed or finished task can be resumed")
+        }
+        let checkpoint = try resumeCheckpoint(id, epoch: epoch)
+        let folder = taskFolder(id)
+        var marker = JSONWriter()
+        marker.beginObject()
+        marker.key("type"); marker.string("resume")
+        marker.key("epoch"); marker.number(Double(checkpoint.epoch))
+        marker.key("from"); marker.string(checkpoint.path)
+        marker.key("time"); marker.number(Date().timeIntervalSince1970)
+        marker.endObject()
+        try Self.appendLine(marker.string, to: folder.appendingPathComponent("metrics.jsonl"))
+        try store.pool.write { db in
+            guard var current = try TaskRecord.fetchOne(db, key: id), current.taskStatus?.isEnded == true else {
+                throw AIArtsError(.conflict, "\(id) changed while it was being resumed; look at `aiarts task status \(id)`")
+            }
+            var params = TaskParams.decode(current.params)
+            params["resume_from"] = folder.appendingPathComponent(checkpoint.path).path
+            params["resume_epoch"] = String(checkpoint.epoch)
+            current.params = try TaskParams.encode(params)
+            current.status = TaskStatus.queued.rawValue
+            current.statusMessage = "resuming from epoch \(checkpoint.epoch)"
+            current.pid = nil
+            current.startTime = nil
+            current.exitCode = nil
+            current.exitSignal = nil
+            current.stopRequested = false
+            current.finishedAt = nil
+            try current.update(db)
+        }
+        return try startTask(id)
+    }
+
+    /// Appends one line with a single write(2) on an O_APPEND descriptor, as trainers do, so a
+    /// reader never sees half of it.
+    static func appendLine(_ line: String, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AIArtsError(.io, "cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let bytes = Array((line + "\n").utf8)
+        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw AIArtsError(.io, "cannot write to \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The checkpoint a resume continues from: the one saved at `epoch` (whole epochs preferred
+    /// over a mid-epoch one written at a stop), else the last one written.
+    func resumeCheckpoint(_ id: String, epoch: Int?) throws -> (epoch: Int, path: String) {
+        let saved = try taskMetrics(id).checkpoints.compactMap { c -> (epoch: Int, path: String)? in
+            guard let path = c.path, let e = c.epoch, e.isFinite else { return nil }
+            guard FileManager.default.fileExists(atPath: taskFolder(id).appendingPathComponent(path).path) else { return nil }
+            return (Int(e), path)
+        }
+        guard !saved.isEmpty else {
+            throw AIArtsError(.notFound, "\(id) saved no checkpoint that still exists, so there is nothing to resume from; start a new task")
+        }
+        guard let epoch else { return saved.last! }
+        let matches = saved.filter { $0.epoch == epoch }
+        guard let chosen = matches.first(where: { !$0.path.contains("_step_") }) ?? matches.last else {
+            let epochs = Array(Set(saved.map(\.epoch))).sorted().map(String.init).joined(separator: ", ")
+            throw AIArtsError(.notFound, "\(id) has no checkpoint at epoch \(epoch); it has epochs \(epochs)")
+        }
+        return chosen
     }
 
     private func writeLaunchFiles(_ plan: TaskLaunchPlan, params: [String: String], record: TaskRecord, folder: URL) throws {
@@ -123,9 +220,9 @@ extension Workspace {
                 throw AIArtsError(.badInput, "\(id) has an unknown status '\(record.status)'")
             }
             switch status {
-            case .queued:
+            case .queued, .waitingGPU:
                 record.status = TaskStatus.stopped.rawValue
-                record.statusMessage = "stopped before it started"
+                record.statusMessage = status == .queued ? "stopped before it started" : "stopped while waiting for GPU memory"
                 record.stopRequested = true
                 record.finishedAt = Date()
                 try record.update(db)

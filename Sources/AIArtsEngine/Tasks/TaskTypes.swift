@@ -4,6 +4,8 @@ import Foundation
 public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     /// Created, not started; its parameters may still change.
     case queued
+    /// Started, but its GPUs lack the memory it asks for: the queue starts it when they have room.
+    case waitingGPU = "waiting_gpu"
     /// Claimed by a `startTask` that is launching it.
     case starting
     case running
@@ -22,8 +24,19 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable {
 public enum TaskTrainer: String, Codable, Sendable, CaseIterable {
     /// The built-in trainer, an `aiarts-train` executable beside `aiarts` (or on PATH).
     case aiartsTrain = "aiarts-train"
-    /// `params["command"]`, a shell command line the user typed, run by /bin/sh -c.
+    /// The PyTorch/torchvision trainers shipped with aiarts (trainers/torch), where torch is installed.
+    case torch
+    /// `params["command"]`, a shell command line the user typed, run by /bin/sh -c, or a startup
+    /// file (`params["startup_file"]`, .py or .sh) given the other params as `--key value`.
     case command
+
+    /// The names `--trainer` takes: `builtin` (or `aiarts-train`), `torch`, `command`.
+    public init?(name: String) {
+        switch name {
+        case "builtin", "aiarts-train": self = .aiartsTrain
+        default: self.init(rawValue: name)
+        }
+    }
 }
 
 /// Parameter names, defaults and checks. Values are kept as strings (they come from the command
@@ -35,8 +48,14 @@ public enum TaskParams {
         "optimizer": "adam", "image_size": "32", "seed": "1", "save_interval": "1",
     ]
 
-    /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES.
-    static let commonKeys: Set<String> = ["gpus"]
+    /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES, and the MiB each must have free.
+    static let commonKeys: Set<String> = ["gpus", "gpu_memory"]
+
+    /// A command task's own keys, not passed on to a startup file as `--key value`.
+    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory"]
+
+    /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
+    public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch"]
 
     public static func defaults(for trainer: TaskTrainer) -> [String: String] {
         trainer == .aiartsTrain ? aiartsTrainDefaults : [:]
@@ -48,15 +67,28 @@ public enum TaskParams {
         guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
             throw AIArtsError(.invalidArgument, "'\(key)' is not a parameter name (letters, digits and _ only)")
         }
+        if engineKeys.contains(key) {
+            throw AIArtsError(.invalidArgument, "'\(key)' is set by aiarts when the task starts or resumes, not by hand")
+        }
+        if key == "gpu_memory" {
+            guard let n = Int(value), n >= 0 else { throw bad("give the MiB needed on each GPU, e.g. 8000") }
+            return
+        }
         if key == "gpus" {
             // Passed as CUDA_VISIBLE_DEVICES; "" hides every GPU, which is allowed (CPU run).
             guard value.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) })
-                    || value.isEmpty else { throw bad("give GPU ids separated by commas, e.g. 0,1") }
+                    || value.isEmpty || value == "auto" else { throw bad("give GPU ids separated by commas, e.g. 0,1, or auto") }
             return
         }
         switch trainer {
         case .command:
             if key == "command" && value.trimmingCharacters(in: .whitespaces).isEmpty { throw bad("the command is empty") }
+            if key == "startup_file" {
+                guard value.hasPrefix("/") else { throw bad("give an absolute path") }
+                guard value.hasSuffix(".py") || value.hasSuffix(".sh") else { throw bad("a startup file is a .py or .sh file") }
+            }
+        case .torch:
+            break
         case .aiartsTrain:
             switch key {
             case "epochs", "batch_size", "image_size", "save_interval":
@@ -95,9 +127,36 @@ public enum TaskParams {
     }
 }
 
-/// A task as `task show` presents it: the record, its parameters decoded, and its folder.
-public struct TaskDetail: Codable, Equatable, Sendable {
+/// A task as `task show` presents it: the record, its parameters decoded, and its folder. As JSON
+/// it is one flat object (`id`, `name`, `project`, `trainer`, `parent`, `state`, `message`, `pid`,
+/// `exit_code`, `signal`, times in Unix seconds, `params`, `folder`).
+public struct TaskDetail: Encodable, Equatable, Sendable {
     public var task: TaskRecord
     public var params: [String: String]
     public var folder: String
+
+    enum Key: String, CodingKey {
+        case id, name, description, project, trainer, parent, state, message, pid, exitCode = "exit_code", signal
+        case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at", params, folder
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(task.id, forKey: .id)
+        try c.encode(task.name, forKey: .name)
+        try c.encode(task.description, forKey: .description)
+        try c.encode(task.projectId, forKey: .project)
+        try c.encode(task.trainer, forKey: .trainer)
+        try c.encode(task.parentId, forKey: .parent)
+        try c.encode(task.status, forKey: .state)
+        try c.encode(task.statusMessage, forKey: .message)
+        try c.encode(task.taskStatus?.hasProcess == true ? task.pid : nil, forKey: .pid)
+        try c.encode(task.exitCode, forKey: .exitCode)
+        try c.encode(task.exitSignal, forKey: .signal)
+        try c.encode(task.createdAt.timeIntervalSince1970, forKey: .createdAt)
+        try c.encode(task.startedAt?.timeIntervalSince1970, forKey: .startedAt)
+        try c.encode(task.finishedAt?.timeIntervalSince1970, forKey: .finishedAt)
+        try c.encode(params, forKey: .params)
+        try c.encode(folder, forKey: .folder)
+    }
 }

@@ -6,6 +6,8 @@ import Logging
 public final class Workspace: Sendable {
     public let root: URL
     public let store: Store
+    /// Where the task queue reads the GPUs' free memory.
+    public let gpuProbe: GPUProbe
     let log: Logger
 
     /// Where a workspace lives when none is named: $AIARTS_WORKSPACE, else $XDG_DATA_HOME/aiarts,
@@ -22,8 +24,14 @@ public final class Workspace: Sendable {
     }
 
     /// Opens the workspace at `root`, creating its folders and database if they don't exist.
-    public init(root: URL) throws {
+    public convenience init(root: URL) throws {
+        try self.init(root: root, gpuProbe: .system)
+    }
+
+    /// `gpuProbe` says how much GPU memory is free, for the task queue (tests pass their own).
+    public init(root: URL, gpuProbe: GPUProbe) throws {
         self.root = root.standardizedFileURL
+        self.gpuProbe = gpuProbe
         let fm = FileManager.default
         do {
             for sub in ["", "datasets", "tasks", "models", "logs"] {

@@ -183,8 +183,10 @@ import Testing
         let s = try Sandbox()
         let task = try s.ws.createTask(projectID: s.project.id, params: ["epochs": "3", "gpus": "1"])
         let folder = s.ws.taskFolder(task.id)
-        let plan = try TaskLaunchPlan.make(task: task, params: try s.ws.taskParams(task.id), datasetID: "D0001",
-                                           workspace: s.ws.root, folder: folder, locateTrainer: { "/opt/aiarts-train" })
+        func context(_ params: [String: String]) -> TaskLaunchPlan.Context {
+            .init(params: params, datasetID: "D0001", datasetFolder: nil, workspace: s.ws.root, folder: folder, gpus: [1], resumeFrom: nil)
+        }
+        let plan = try TaskLaunchPlan.make(task: task, context: context(try s.ws.taskParams(task.id)), locateTrainer: { "/opt/aiarts-train" })
         #expect(plan.executable == "/opt/aiarts-train")
         #expect(plan.arguments == ["train", "--workspace", s.ws.root.path, "--dataset", "D0001", "--out", folder.path,
                                    "--epochs", "3", "--batch-size", "16", "--lr", "0.01", "--optimizer", "adam",
@@ -192,8 +194,7 @@ import Testing
         #expect(plan.addedEnvironment == ["AIARTS_METRICS": folder.appendingPathComponent("metrics.jsonl").path,
                                           "CUDA_VISIBLE_DEVICES": "1"])
         let missing = #expect(throws: AIArtsError.self) {
-            try TaskLaunchPlan.make(task: task, params: [:], datasetID: "D0001", workspace: s.ws.root, folder: folder,
-                                    locateTrainer: { nil })
+            try TaskLaunchPlan.make(task: task, context: context([:]), locateTrainer: { nil })
         }
         #expect(missing?.message.contains("aiarts-train") == true)
         // The project has no dataset: start refuses, says why, and leaves the task startable.

@@ -1,0 +1,86 @@
+import AIArtsEngine
+import AIArtsRender
+import ArgumentParser
+import Foundation
+
+struct ProjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Projects bind a dataset to training tasks.",
+        subcommands: [Create.self, List.self, Show.self, Remove.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a project.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Project name.") var name: String
+        @Option(help: "classification, detection, segmentation or instance_segmentation.") var type: DatasetType
+        @Option(help: "Dataset id of the same type.") var dataset: String?
+        @Option(help: "Description.") var description = ""
+        @Flag(help: "Print the project as JSON.") var json = false
+
+        func run() throws {
+            let workspace = try global.open()
+            let record = try workspace.createProject(name: name, type: type, datasetID: dataset, description: description)
+            if json { try Output.json(try workspace.projectInfo(record)) } else { print(record.id) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List projects.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let workspace = try global.open()
+            let projects = try workspace.projects().map(workspace.projectInfo)
+            if json { return try Output.json(projects) }
+            Output.table(["ID", "NAME", "TYPE", "DATASET", "TASKS"], projects.map {
+                [$0.id, Sanitize.line($0.name), $0.type, $0.dataset ?? "-", String($0.tasks)]
+            })
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a project and its tasks.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Project id (P0001).") var id: String
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let workspace = try global.open()
+            try workspace.refreshTasks()
+            let info = try workspace.projectInfo(try workspace.project(id))
+            let tasks = try workspace.tasks(projectID: id)
+            if json {
+                struct Shown: Encodable { var project: ProjectInfo; var tasks: [TaskDetail] }
+                return try Output.json(Shown(project: info, tasks: try tasks.map { try workspace.taskDetail($0.id) }))
+            }
+            print("\(info.id)  \(Sanitize.line(info.name))  (\(info.type), dataset \(info.dataset ?? "none"))")
+            if !info.description.isEmpty { print(Sanitize.line(info.description)) }
+            if tasks.isEmpty { return print("no tasks yet: `aiarts task create \(info.id)`") }
+            Output.table(["TASK", "NAME", "TRAINER", "STATE", "MESSAGE"], tasks.map {
+                [$0.id, Sanitize.line($0.name), $0.trainer, $0.status, Sanitize.line($0.statusMessage)]
+            })
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Delete a project and its tasks (running ones are stopped first, with --force).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Project id.") var id: String
+        @Flag(help: "Stop running tasks instead of refusing.") var force = false
+
+        func run() throws {
+            let workspace = try global.open()
+            try workspace.refreshTasks()
+            let running = try workspace.tasks(projectID: id).filter { $0.taskStatus?.hasProcess == true || $0.taskStatus == .waitingGPU }
+            if !running.isEmpty && !force {
+                throw AIArtsError(.conflict, "\(id) has running tasks (\(running.map(\.id).joined(separator: ", "))); pass --force to stop them and delete the project")
+            }
+            try workspace.deleteProject(id)
+            print("deleted \(id)")
+        }
+    }
+}

@@ -157,5 +157,47 @@ task_stop_and_refusals() {
 }
 check "a running task is listed, stops on request, and bad params are refused" task_stop_and_refusals
 
+builtin_trainer_on_the_demo() {
+    local id
+    "$BIN" --workspace "$W" task create P0001 --trainer builtin --param epochs=20 --json >"$T/created.json" &&
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/created.json") &&
+    "$BIN" --workspace "$W" task start "$id" >/dev/null &&
+    "$BIN" --workspace "$W" task wait "$id" &&
+    "$BIN" --workspace "$W" task status "$id" --json >"$T/status.json" &&
+    json_ok "$T/status.json" 'd["state"] == "finished" and d["epoch"] == 20 and d["epochs"] == 20 and d["pid"] is None and d["exit_code"] == 0' &&
+    python3 - "$W/tasks/$id/metrics.jsonl" <<'PY'
+import json, sys
+evals = [json.loads(l) for l in open(sys.argv[1]) if '"eval"' in l]
+best = max(e["acc1"] for e in evals)
+print("best val acc1", best)
+assert best >= 0.9, best
+PY
+    "$BIN" --workspace "$W" task resume "$id" --epoch 18 >/dev/null &&
+    "$BIN" --workspace "$W" task wait "$id" &&
+    grep -q '"type":"resume","epoch":18' "$W/tasks/$id/metrics.jsonl" &&
+    grep -q "resuming from .*epoch_18 at epoch 19" "$W/tasks/$id/train.log"
+}
+check "aiarts-train reaches 90% val accuracy on the demo; wait, status and resume" builtin_trainer_on_the_demo
+
+failing_tasks_and_projects() {
+    local id
+    "$BIN" --workspace "$W" project create "doomed" --type classification --json >"$T/project.json" &&
+    json_ok "$T/project.json" 'd["id"] == "P0003" and d["dataset"] is None and d["tasks"] == 0' &&
+    id=$("$BIN" --workspace "$W" task create P0003 --trainer command --param command='echo "ModuleNotFoundError: No module named '"'"'torchvision'"'"'"; exit 1') &&
+    "$BIN" --workspace "$W" task start "$id" >/dev/null &&
+    ! "$BIN" --workspace "$W" task wait "$id" 2>"$T/wait.err" &&
+    grep -q "torchvision" "$T/wait.err" &&
+    "$BIN" --workspace "$W" task status "$id" --json >"$T/failed.json" &&
+    json_ok "$T/failed.json" 'd["state"] == "failed" and "pip install torchvision" in d["message"] and d["exit_code"] == 1 and d["log_tail"]' &&
+    "$BIN" --workspace "$W" task create P0003 --trainer command --param command='sleep 60' >/dev/null &&
+    "$BIN" --workspace "$W" task start T0005 >/dev/null &&
+    ! "$BIN" --workspace "$W" project rm P0003 2>/dev/null &&
+    "$BIN" --workspace "$W" project rm P0003 --force >/dev/null &&
+    "$BIN" --workspace "$W" project list --json >"$T/projects2.json" &&
+    json_ok "$T/projects2.json" '[p["id"] for p in d] == ["P0001", "P0002"]' &&
+    [ ! -e "$W/tasks/T0005" ]
+}
+check "a failing task says why; deleting a project stops and removes its tasks" failing_tasks_and_projects
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -54,7 +54,8 @@ setup() {
     "$BIN" --workspace "$W" dataset create "cats and dogs" --type classification >/dev/null &&
     "$BIN" --workspace "$W" dataset create "猫と犬" --type detection >/dev/null &&
     "$BIN" --workspace "$W" dataset create "$(printf 'evil\033]0;pwned\007name\033[31m')" --type segmentation >/dev/null &&
-    "$BIN" --workspace "$W" project create "first project" --type classification --dataset D0001 >/dev/null
+    "$BIN" --workspace "$W" project create "first project" --type classification --dataset D0001 >/dev/null &&
+    "$BIN" --workspace "$W" task create P0001 --name "第一 task" --trainer command --param command=true >/dev/null
 }
 check "a workspace with three datasets and a project" setup
 
@@ -76,9 +77,9 @@ rows() {
     s=$(screen)
     echo "$s" | grep -F "D0001" | grep -qF "cats and dogs" &&
     echo "$s" | grep -F "D0002" | grep -qF "猫と犬" &&
-    echo "$s" | grep -F "P0001" | grep -qF "first project"
+    echo "$s" | grep -F "T0001" | grep -F "第一" | grep -qF "queued"
 }
-check "dataset and project rows are shown, CJK included" rows
+check "dataset and task rows are shown, CJK included" rows
 
 inert() {
     local s

@@ -11,7 +11,8 @@ public func runHomeUI(workspace: Workspace, theme: String? = nil, keymap: String
     let config = try UIConfig.load(theme: theme, keymap: keymap, locator: ConfigLocator(environment: environment))
     let backend = try NcursesBackend(environment: environment)
     defer { backend.close() }
-    let app = HomeApp(workspace: workspace, ascii: !backend.supportsUnicode,
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let app = HomeApp(workspace: workspace, executable: executable, ascii: !backend.supportsUnicode,
                       theme: Theme(palette: config.palette, depth: backend.colorDepth), keymap: config.keymap)
     Runtime(program: app, backend: backend).run()
 }

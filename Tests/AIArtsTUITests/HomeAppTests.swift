@@ -38,11 +38,11 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(a.state.datasets.selected == 0)
         #expect(a.render(size: Size(width: 80, height: 24)).lines()[23].contains("labels"))
         _ = a.update(.key(.tab))
-        #expect(a.state.focus == .projects)
+        #expect(a.state.focus == .tasks)
         _ = a.update(.key(.tab))
         #expect(a.state.focus == .datasets)
         _ = a.update(.key(.backtab))
-        #expect(a.state.focus == .projects)
+        #expect(a.state.focus == .tasks)
     }
 
     @Test func qQuitsEvenFromHelp() {
@@ -96,6 +96,71 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(lines[12].contains("D50"))
         _ = a.update(.key(.home))
         #expect(a.state.datasets.offset == 0)
+    }
+}
+
+/// Starting and stopping tasks from the Tasks pane, the refresh while tasks run, and notices.
+@Suite struct HomeAppTaskTests {
+    final class Calls: @unchecked Sendable {
+        var started: [String] = []
+        var stopped: [String] = []
+    }
+
+    private func taskApp(_ calls: Calls) -> HomeApp {
+        var state = sampleState()
+        state.focus = .tasks
+        let actions = TaskActions(start: { calls.started.append($0); return Notice(text: "\($0) started", isError: false) },
+                                  stop: { calls.stopped.append($0); return Notice(text: "\($0) stopped", isError: false) })
+        return HomeApp(state: state, actions: actions, refreshInterval: 0) { .loaded(sampleState().data!) }
+    }
+
+    private func run(_ commands: [Command<HomeMessage>]) -> [HomeMessage] {
+        commands.compactMap { if case .perform(let work) = $0 { work() } else { nil } }
+    }
+
+    @Test func sStartsTheSelectedTaskInTheBackground() {
+        let calls = Calls()
+        var a = taskApp(calls)
+        _ = a.update(.key(.char("j")))
+        let messages = run(a.update(.key(.char("s"))))
+        #expect(calls.started == ["T0002"])
+        guard case .done(let notice)? = messages.first else { Issue.record("no result"); return }
+        _ = a.update(.done(notice))
+        #expect(a.render(size: Size(width: 80, height: 24)).lines()[23].hasPrefix(" T0002 started"))
+    }
+
+    @Test func stoppingAsksFirst() {
+        let calls = Calls()
+        var a = taskApp(calls)
+        #expect(run(a.update(.key(.char("x")))).isEmpty)
+        #expect(a.state.question?.text == "Stop T0001 baseline?")
+        #expect(a.render(size: Size(width: 80, height: 24)).lines().contains { $0.contains("Stop T0001 baseline?") })
+        _ = a.update(.key(.char("n")))
+        #expect(a.state.question == nil && calls.stopped.isEmpty)
+        _ = a.update(.key(.char("x")))
+        _ = run(a.update(.key(.char("y"))))
+        #expect(calls.stopped == ["T0001"])
+        // A finished or failed task has nothing to stop: no question.
+        _ = a.update(.key(.char("j")))
+        _ = a.update(.key(.char("x")))
+        #expect(a.state.question == nil)
+    }
+
+    @Test func runningTasksAreLookedAtAgainAndTheirEndIsAnnounced() {
+        var a = taskApp(Calls())
+        let data = sampleState().data!
+        // T0001 runs: one tick is scheduled, and only one.
+        #expect(a.update(.loaded(data)).count == 1)
+        #expect(a.update(.loaded(data)).isEmpty)
+        #expect(a.update(.tick).count == 1)  // the reload
+        var ended = data
+        ended.tasks[0].state = "finished"
+        _ = a.update(.loaded(ended))
+        #expect(a.state.notice == Notice(text: "T0001 finished", isError: false))
+        // Nothing runs any more: nothing is scheduled.
+        #expect(a.update(.loaded(ended)).isEmpty)
+        _ = a.update(.key(.char("j")))
+        #expect(a.state.notice == nil)
     }
 }
 

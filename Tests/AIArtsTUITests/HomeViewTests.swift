@@ -14,7 +14,11 @@ func sampleState() -> HomeState {
             DatasetRow(id: "D0002", name: "猫と犬のデータセット", type: "detection", status: "check_failed",
                        statusMessage: "3 files could not be read", images: 12, labels: [("猫", 5)], failed: 3),
         ],
-        projects: [ProjectRow(id: "P0001", name: "first", type: "classification", datasetId: "D0001")])
+        projects: [ProjectRow(id: "P0001", name: "first", type: "classification", datasetId: "D0001")],
+        tasks: [TaskRow(id: "T0001", name: "baseline", project: "P0001", trainer: "aiarts-train", state: "running",
+                        message: "running", epoch: 3, epochs: 20, progress: 0.15),
+                TaskRow(id: "T0002", name: "big lr", project: "P0001", trainer: "command", state: "failed",
+                        message: "exited with code 1")])
     return HomeState(data: data)
 }
 
@@ -33,8 +37,9 @@ func sampleState() -> HomeState {
         #expect(lines[7].hasSuffix("│failed  0                     │"))
         #expect(lines[9].hasSuffix("│LABEL                    COUNT│"))
         #expect(lines[10].hasSuffix("│circle                      80│"))
-        #expect(lines[14].hasPrefix("┌ Projects ─"))
-        #expect(lines[16].hasPrefix("│P0001 first"))
+        #expect(lines[14].hasPrefix("┌ Tasks ─"))
+        #expect(lines[16].hasPrefix("│T0001 bas… P0001 running     3/20    running  │"))
+        #expect(lines[17].hasPrefix("│T0002 big… P0001 failed      -       exited w…│"))
         #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  ? help  q quit"))
     }
 
@@ -50,7 +55,7 @@ func sampleState() -> HomeState {
         let lines = HomeView.render(sampleState(), size: Size(width: 50, height: 20)).lines()
         let datasets = lines.firstIndex { $0.contains("Datasets") }!
         let detail = lines.firstIndex { $0.contains("D0001 shapes ─") }!
-        let projects = lines.firstIndex { $0.contains("Projects") }!
+        let projects = lines.firstIndex { $0.contains("Tasks") }!
         #expect(datasets < detail && detail < projects)
         #expect(lines.allSatisfy { DisplayWidth.of($0) == 50 })
     }

@@ -61,7 +61,9 @@ private func keymapError(_ text: String) -> ConfigError? {
         #expect(k.action(for: .char("?"), in: .home) == .help)
         #expect(k.action(for: .esc, in: .help) == .close)
         #expect(k.action(for: .char("q"), in: .help) == .quit)
-        #expect(k.action(for: .char("x"), in: .home) == nil)
+        #expect(k.action(for: .char("s"), in: .home) == .startTask)
+        #expect(k.action(for: .char("y"), in: .confirm) == .confirm)
+        #expect(k.action(for: .char("z"), in: .home) == nil)
     }
 
     @Test func keyNotation() throws {

@@ -13,6 +13,10 @@ public enum Action: String, CaseIterable, Sendable {
     case help
     case quit
     case close
+    case startTask = "start_task"
+    case stopTask = "stop_task"
+    case confirm
+    case cancel
 }
 
 /// Where a key is pressed: each context has its own bindings, so one key may mean different things in
@@ -20,13 +24,17 @@ public enum Action: String, CaseIterable, Sendable {
 public enum KeyContext: String, CaseIterable, Sendable {
     case home
     case help
+    /// A yes/no question (stopping a task).
+    case confirm
 
     /// The actions that mean something here. A keymap that binds another one is refused, so a typo'd
     /// section or a misplaced line is reported rather than ignored.
     public var actions: [Action] {
         switch self {
-        case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload, .help, .quit]
+        case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
+                     .startTask, .stopTask, .help, .quit]
         case .help: [.close, .quit]
+        case .confirm: [.confirm, .cancel]
         }
     }
 }
@@ -47,18 +55,26 @@ enum ActionHelp {
         switch context {
         case .home:
             let labels = pane == .detail
-            return [
+            var lines = [
                 Line(actions: [.moveUp, .moveDown], text: labels ? "scroll the labels" : "move the selection",
                      footer: labels ? "labels" : "move", footerShowsPairs: true),
                 Line(actions: [.pageUp, .pageDown], text: "move by a page"),
                 Line(actions: [.first, .last], text: "first / last row"),
                 Line(actions: [.nextPane, .previousPane], text: "next / previous pane", footer: "next pane"),
                 Line(actions: [.reload], text: "reload the workspace", footer: "reload"),
-                Line(actions: [.help], text: "this help", footer: "help"),
-                Line(actions: [.quit], text: "quit", footer: "quit"),
             ]
+            // Task keys only say so in the footer where they act, but help lists them everywhere.
+            lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
+            lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
+            lines += [
+                Line(actions: [.help], text: "this help", footer: "help"),
+                Line(actions: [.quit], text: "quit (training goes on)", footer: "quit"),
+            ]
+            return lines
         case .help:
             return [Line(actions: [.close], text: "close this help", footer: "close")]
+        case .confirm:
+            return [Line(actions: [.confirm], text: "yes", footer: "yes"), Line(actions: [.cancel], text: "no", footer: "no")]
         }
     }
 }

@@ -137,12 +137,18 @@ last = ["end", "G"]
 next_pane = ["tab", "right"]
 previous_pane = ["shift+tab", "left"]
 reload = ["r", "f5"]
+start_task = ["s"]
+stop_task = ["x"]
 help = ["?", "f1"]
 quit = ["q"]
 
 [help]
 close = ["esc", "enter", "?"]
 quit = ["q"]
+
+[confirm]
+confirm = ["y", "enter"]
+cancel = ["n", "esc"]
 
 """#,
         "emacs": #"""
@@ -162,12 +168,18 @@ last = [">", "end"]
 next_pane = ["tab", "ctrl+o"]
 previous_pane = ["shift+tab"]
 reload = ["g", "f5"]
+start_task = ["s"]
+stop_task = ["k"]
 help = ["?", "f1"]
 quit = ["q", "ctrl+x"]
 
 [help]
 close = ["ctrl+g", "q", "esc"]
 quit = ["ctrl+x"]
+
+[confirm]
+confirm = ["y"]
+cancel = ["n", "ctrl+g", "esc"]
 
 """#,
         "vim": #"""
@@ -185,12 +197,18 @@ last = ["G", "end"]
 next_pane = ["l", "tab", "ctrl+w"]
 previous_pane = ["h", "shift+tab"]
 reload = ["r", "ctrl+l"]
+start_task = ["s"]
+stop_task = ["x"]
 help = ["?", "f1"]
 quit = ["q"]
 
 [help]
 close = ["esc", "?", "enter"]
 quit = ["q"]
+
+[confirm]
+confirm = ["y", "enter"]
+cancel = ["n", "esc"]
 
 """#,
     ]

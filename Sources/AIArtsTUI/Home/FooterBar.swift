@@ -16,6 +16,11 @@ struct FooterBar: Widget {
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         buffer.fill(area, .plain)
+        if let notice = state.notice {
+            buffer.set(x: area.x, y: area.y, string: DisplayWidth.truncate(" " + notice.text, to: area.width),
+                       style: notice.isError ? theme.error : theme.key)
+            return
+        }
         if let error = state.error {
             buffer.set(x: area.x, y: area.y, string: DisplayWidth.truncate(" error: " + error, to: area.width),
                        style: theme.error)

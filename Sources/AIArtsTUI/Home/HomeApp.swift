@@ -1,3 +1,4 @@
+import Foundation
 import AIArtsEngine
 import AIArtsRender
 
@@ -6,22 +7,69 @@ public enum HomeMessage: Sendable {
     case resized(Size)
     case loaded(HomeData)
     case loadFailed(String)
+    /// Time to look at running tasks again.
+    case tick
+    /// A task action finished in the background: what to tell the user.
+    case done(Notice)
 }
 
-/// The Home screen as a Program: datasets, projects and the selected dataset's detail.
+/// What the Home view asks the engine to do to tasks; each runs on the background queue.
+public struct TaskActions: Sendable {
+    public var start: @Sendable (String) -> Notice
+    public var stop: @Sendable (String) -> Notice
+
+    public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice) {
+        self.start = start; self.stop = stop
+    }
+
+    /// Says what the engine did, or why it could not.
+    static func notice(_ work: () throws -> String) -> Notice {
+        do { return Notice(text: try work(), isError: false) } catch {
+            return Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true)
+        }
+    }
+
+    public static func engine(_ workspace: Workspace, executable: String) -> TaskActions {
+        TaskActions(
+            start: { id in notice {
+                let record = try workspace.startTask(id)
+                if record.status == TaskStatus.waitingGPU.rawValue {
+                    try workspace.ensureQueueWorker(executable: executable)
+                    return "\(id) waits: \(record.statusMessage)"
+                }
+                return "\(id) started"
+            } },
+            stop: { id in notice { "\(id) \(try workspace.stopTask(id).status)" } })
+    }
+
+    /// For views without an engine (tests): every action says it can't.
+    public static let none = TaskActions(start: { _ in Notice(text: "no engine", isError: true) },
+                                         stop: { _ in Notice(text: "no engine", isError: true) })
+}
+
+/// The Home screen as a Program: datasets and the selected dataset's detail, and tasks.
 public struct HomeApp: Program {
     public var state: HomeState
     /// Reads the workspace; runs on the background queue, never on the loop.
     let load: @Sendable () -> HomeMessage
+    let actions: TaskActions
+    /// How long to wait before looking at running tasks again.
+    let refreshInterval: Double
+    /// A tick is on its way; never more than one.
+    var tickPending = false
 
-    public init(state: HomeState = HomeState(), load: @escaping @Sendable () -> HomeMessage) {
+    public init(state: HomeState = HomeState(), actions: TaskActions = .none, refreshInterval: Double = 1,
+                load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
         self.load = load
+        self.actions = actions
+        self.refreshInterval = refreshInterval
     }
 
     /// A Home view over a real workspace.
-    public init(workspace: Workspace, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
-        self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap)) {
+    public init(workspace: Workspace, executable: String, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
+        self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap),
+                  actions: .engine(workspace, executable: executable)) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -39,19 +87,33 @@ public struct HomeApp: Program {
             state.size = size
             clampCursors()
         case .loaded(let data):
-            // Keep the same dataset selected across a reload, even if rows were added before it.
+            // Keep the same rows selected across a reload, even if rows were added before them.
             let selectedID = state.selectedDataset?.id
+            let selectedTask = state.selectedTask?.id
+            if let ended = Self.endedTask(before: state.data?.tasks ?? [], after: data.tasks) { state.notice = ended }
             state.data = data
             state.loading = false
             state.error = nil
             if let selectedID, let i = data.datasets.firstIndex(where: { $0.id == selectedID }) {
                 state.datasets.selected = i
             }
+            if let selectedTask, let i = data.tasks.firstIndex(where: { $0.id == selectedTask }) {
+                state.tasks.selected = i
+            }
             clampCursors()
+            return scheduleTick()
         case .loadFailed(let text):
             state.loading = false
             state.error = Sanitize.line(text)
+            return scheduleTick()
+        case .tick:
+            tickPending = false
+            return [reload()]
+        case .done(let notice):
+            state.notice = notice
+            return [reload()]
         case .key(let key):
+            state.notice = nil
             // Keys become actions through the keymap only; this file never names a key.
             if let action = state.keymap.action(for: key, in: state.keyContext) { return perform(action) }
             // Any other key closes the help, so nobody is stuck in it whatever their keymap.
@@ -60,9 +122,45 @@ public struct HomeApp: Program {
         return []
     }
 
+    /// While a task runs, look again after `refreshInterval` (a background sleep: the loop itself
+    /// stays blocked in poll). Nothing running, nothing scheduled: an idle UI does no work.
+    private mutating func scheduleTick() -> [Command<HomeMessage>] {
+        guard !tickPending, state.data?.tasks.contains(where: \.isActive) == true else { return [] }
+        tickPending = true
+        let interval = refreshInterval
+        return [.perform { Thread.sleep(forTimeInterval: interval); return .tick }]
+    }
+
+    /// A task that was active and has ended since the last load: what the user is told.
+    static func endedTask(before: [TaskRow], after: [TaskRow]) -> Notice? {
+        for row in after where ["finished", "failed", "stopped"].contains(row.state) {
+            guard let old = before.first(where: { $0.id == row.id }), old.isActive else { continue }
+            let text = row.state == "failed" ? "\(row.id) failed: \(row.message)" : "\(row.id) \(row.state)"
+            return Notice(text: text, isError: row.state == "failed")
+        }
+        return nil
+    }
+
     private mutating func perform(_ action: Action) -> [Command<HomeMessage>] {
         switch action {
         case .quit: return [.quit]
+        case .startTask:
+            guard state.focus == .tasks, let task = state.selectedTask else { return [] }
+            let start = actions.start
+            return [.perform { .done(start(task.id)) }]
+        case .stopTask:
+            guard state.focus == .tasks, let task = state.selectedTask, task.isActive || task.state == "queued" else { return [] }
+            state.question = Question(text: "Stop \(task.id) \(task.name)?", onYes: .stopTask(task.id))
+        case .confirm:
+            guard let question = state.question else { return [] }
+            state.question = nil
+            switch question.onYes {
+            case .stopTask(let id):
+                let stop = actions.stop
+                state.notice = Notice(text: "stopping \(id)…", isError: false)
+                return [.perform { .done(stop(id)) }]
+            }
+        case .cancel: state.question = nil
         case .help: state.showHelp = true
         case .close: state.showHelp = false
         case .reload:
@@ -87,8 +185,8 @@ public struct HomeApp: Program {
             let before = state.datasets.selected
             state.datasets.move(by: delta, count: state.data?.datasets.count ?? 0, visible: visible)
             if state.datasets.selected != before { state.labels = ListCursor() }
-        case .projects:
-            state.projects.move(by: delta, count: state.data?.projects.count ?? 0, visible: visible)
+        case .tasks:
+            state.tasks.move(by: delta, count: state.data?.tasks.count ?? 0, visible: visible)
         case .detail:
             state.labels.move(by: delta, count: state.selectedDataset?.labels.count ?? 0, visible: visible)
         }
@@ -96,7 +194,7 @@ public struct HomeApp: Program {
 
     private mutating func clampCursors() {
         state.datasets.clamp(count: state.data?.datasets.count ?? 0, visible: visibleRows(.datasets))
-        state.projects.clamp(count: state.data?.projects.count ?? 0, visible: visibleRows(.projects))
+        state.tasks.clamp(count: state.data?.tasks.count ?? 0, visible: visibleRows(.tasks))
         state.labels.clamp(count: state.selectedDataset?.labels.count ?? 0, visible: visibleRows(.detail))
     }
 
@@ -105,7 +203,7 @@ public struct HomeApp: Program {
         let layout = HomeLayout(size: state.size)
         switch pane {
         case .datasets: return max(1, layout.datasets.height - 3)  // border and header
-        case .projects: return max(1, layout.projects.height - 3)
+        case .tasks: return max(1, layout.tasks.height - 3)
         case .detail:
             guard let row = state.selectedDataset else { return 1 }
             return max(1, DetailPane.labelsArea(in: layout.detail.inset(by: 1), row: row).height - 1)

@@ -54,6 +54,35 @@ public struct ProjectRow: Equatable, Sendable {
     }
 }
 
+/// One training task as the Tasks pane shows it.
+public struct TaskRow: Equatable, Sendable {
+    public var id: String
+    public var name: String
+    public var project: String
+    public var trainer: String
+    public var state: String
+    public var message: String
+    public var epoch: Double?
+    public var epochs: Int?
+    /// 0...1 when the trainer says how far it is.
+    public var progress: Double?
+
+    public init(id: String, name: String, project: String, trainer: String, state: String, message: String = "",
+                epoch: Double? = nil, epochs: Int? = nil, progress: Double? = nil) {
+        self.id = Sanitize.line(id); self.name = Sanitize.line(name); self.project = Sanitize.line(project)
+        self.trainer = Sanitize.line(trainer); self.state = Sanitize.line(state); self.message = Sanitize.line(message)
+        self.epoch = epoch; self.epochs = epochs; self.progress = progress
+    }
+
+    public init(_ s: TaskStatusReport) {
+        self.init(id: s.id, name: s.name, project: s.project, trainer: s.trainer, state: s.state, message: s.message,
+                  epoch: s.epoch, epochs: s.epochs, progress: s.progress)
+    }
+
+    /// A process runs or is about to: the view refreshes while any task is like this.
+    public var isActive: Bool { ["starting", "running", "stopping", "waiting_gpu"].contains(state) }
+}
+
 /// Everything the Home view shows, read from the engine in one go on a background queue.
 public struct HomeData: Equatable, Sendable {
     public var path: String
@@ -61,18 +90,24 @@ public struct HomeData: Equatable, Sendable {
     public var modelCount: Int
     public var datasets: [DatasetRow]
     public var projects: [ProjectRow]
+    public var tasks: [TaskRow]
 
-    public init(path: String, taskCount: Int = 0, modelCount: Int = 0, datasets: [DatasetRow], projects: [ProjectRow]) {
-        self.path = Sanitize.line(path); self.taskCount = taskCount; self.modelCount = modelCount
-        self.datasets = datasets; self.projects = projects
+    public init(path: String, taskCount: Int? = nil, modelCount: Int = 0, datasets: [DatasetRow], projects: [ProjectRow],
+                tasks: [TaskRow] = []) {
+        self.path = Sanitize.line(path); self.taskCount = taskCount ?? tasks.count; self.modelCount = modelCount
+        self.datasets = datasets; self.projects = projects; self.tasks = tasks
     }
 
     public static func load(from workspace: Workspace) throws -> HomeData {
+        // Reconciles running tasks with the process table first: this is also how the UI adopts
+        // tasks that outlived an earlier aiarts, and records the end of those that finished.
+        try workspace.refreshTasks()
         let info = try workspace.info()
         return HomeData(path: info.path, taskCount: info.tasks, modelCount: info.models,
                         datasets: try workspace.summaries().map(DatasetRow.init),
                         projects: try workspace.projects().map {
                             ProjectRow(id: $0.id, name: $0.name, type: $0.type.rawValue, datasetId: $0.datasetId)
-                        })
+                        },
+                        tasks: try workspace.tasks().map { TaskRow(try workspace.taskStatus($0.id)) })
     }
 }

@@ -7,7 +7,7 @@ struct HomeLayout {
     /// Below this width the detail pane goes under the datasets instead of beside them.
     static let sideBySideWidth = 72
 
-    var header, datasets, detail, projects, footer: Rect
+    var header, datasets, detail, tasks, footer: Rect
 
     init(size: Size) {
         let rows = size.rect.split(.vertical, [.fixed(1), .fill(1), .fixed(1)])
@@ -15,10 +15,10 @@ struct HomeLayout {
         if size.width >= Self.sideBySideWidth {
             let columns = rows[1].split(.horizontal, [.percentage(60), .fill(1)])
             let left = columns[0].split(.vertical, [.percentage(60), .fill(1)])
-            datasets = left[0]; projects = left[1]; detail = columns[1]
+            datasets = left[0]; tasks = left[1]; detail = columns[1]
         } else {
             let stack = rows[1].split(.vertical, [.fill(2), .fill(2), .fill(1)])
-            datasets = stack[0]; detail = stack[1]; projects = stack[2]
+            datasets = stack[0]; detail = stack[1]; tasks = stack[2]
         }
     }
 }
@@ -37,10 +37,13 @@ enum HomeView {
         buffer.render(HeaderBar(state: state), in: layout.header)
         buffer.render(DatasetsPane(state: state), in: layout.datasets)
         buffer.render(DetailPane(state: state), in: layout.detail)
-        buffer.render(ProjectsPane(state: state), in: layout.projects)
+        buffer.render(TasksPane(state: state), in: layout.tasks)
         buffer.render(FooterBar(state: state), in: layout.footer)
         if state.showHelp {
             buffer.render(HelpOverlay(state: state), in: buffer.area)
+        }
+        if let question = state.question {
+            buffer.render(QuestionBox(text: question.text, state: state), in: buffer.area)
         }
         return state.theme.underlay(buffer)
     }
@@ -61,5 +64,26 @@ struct TooSmall: Widget {
             let x = area.x + max(0, (area.width - DisplayWidth.of(text)) / 2)
             buffer.set(x: x, y: top + i, string: text, style: i == 0 ? theme.warning : .plain)
         }
+    }
+}
+
+/// A yes/no question in a box in the middle of the screen, with the keys that answer it.
+struct QuestionBox: Widget {
+    var text: String
+    var state: HomeState
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let keys = { (action: Action) in
+            state.keymap.keys(for: action, in: .confirm).first.map { KeyNotation.label($0, ascii: state.ascii) } ?? "?"
+        }
+        let hint = "\(keys(.confirm)) yes   \(keys(.cancel)) no"
+        let width = min(area.width - 2, max(DisplayWidth.of(text), DisplayWidth.of(hint)) + 4)
+        let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - 4) / 2), width: width, height: 4)
+        buffer.fill(box, .plain)
+        let block = state.theme.block("Confirm", focused: true, ascii: state.ascii)
+        buffer.render(block, in: box)
+        let inner = block.inner(box)
+        buffer.set(x: inner.x + 1, y: inner.y, string: DisplayWidth.truncate(text, to: inner.width - 1), maxWidth: inner.width - 1)
+        buffer.set(x: inner.x + 1, y: inner.y + 1, string: hint, style: state.theme.key, maxWidth: inner.width - 1)
     }
 }

@@ -1,0 +1,29 @@
+import AIArtsRender
+
+/// Training tasks of every project: state, progress, and why it failed or what it waits for.
+struct TasksPane: Widget {
+    var state: HomeState
+
+    static func progressText(_ row: TaskRow) -> String {
+        guard let epoch = row.epoch else { return row.state == "queued" ? "" : "-" }
+        let e = epoch == epoch.rounded() ? String(Int(epoch)) : String(format: "%.1f", epoch)
+        return e + (row.epochs.map { "/\($0)" } ?? "")
+    }
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let focused = state.focus == .tasks
+        let theme = state.theme
+        let block = theme.block("Tasks", focused: focused, ascii: state.ascii)
+        buffer.render(block, in: area)
+        let rows = state.data?.tasks ?? []
+        let table = Table(
+            header: ["ID", "NAME", "PROJ", "STATE", "EPOCH", "MESSAGE"],
+            rows: rows.map { [$0.id, $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
+            widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(7), .fill(2)],
+            selected: rows.isEmpty ? nil : state.tasks.selected, offset: state.tasks.offset,
+            headerStyle: theme.columnHeader,
+            selectedStyle: focused ? theme.selection : theme.quietSelection,
+            emptyText: state.data == nil ? "" : "no tasks yet: aiarts task create P0001")
+        buffer.render(table, in: block.inner(area))
+    }
+}

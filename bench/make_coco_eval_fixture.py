@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes a synthetic COCO ground truth, a results file and pycocotools' 12 numbers for them.
 
-The committed fixture (Tests/AIArtsEngineTests/Evaluation/Fixtures/coco-*) comes from:
+The committed fixture (Tests/Fixtures/evaluation/coco-*) comes from:
 
-    python3 bench/make_coco_eval_fixture.py Tests/AIArtsEngineTests/Evaluation/Fixtures
+    python3 bench/make_coco_eval_fixture.py Tests/Fixtures/evaluation
 
 Everything is drawn from a seeded random.Random, so the same seed gives the same files. The data
 exercises what COCOeval treats specially: crowd regions, small/medium/large areas (taken from the

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic COCO ground truth, a results file and pycocotools' 12 numbers for them.
 
-The committed fixture (Tests/Fixtures/evaluation/coco-*) comes from:
+The committed fixtures (Tests/Fixtures/evaluation/coco-*: boxes, and coco-segm-*: masks) come from:
 
     python3 bench/make_coco_eval_fixture.py Tests/Fixtures/evaluation
 
@@ -100,7 +100,87 @@ def generate(images=300, categories=6, seed=7, heavy_images=(7, 42), heavy_count
     return {"images": imgs, "annotations": anns, "categories": cats}, dets
 
 
-def evaluate(gt_path, dt_path):
+def generate_segm(images=80, categories=3, seed=5):
+    """Masks: polygon ground truth (several polygons for some objects), crowd regions as
+    uncompressed RLE, results as compressed RLE strings of jittered polygons."""
+    import numpy as np
+    from pycocotools import mask as mask_utils
+
+    rng = random.Random(seed)
+    cats = [{"id": c + 1, "name": f"class{c + 1}"} for c in range(categories)]
+    imgs, anns, dets = [], [], []
+    ann_id = 1
+
+    def polygon(cx, cy, rx, ry, n):
+        pts = []
+        for k in range(n):
+            a = 2 * 3.141592653589793 * k / n + rng.uniform(-0.2, 0.2)
+            r = rng.uniform(0.6, 1.0)
+            pts += [round(cx + rx * r * np.cos(a), 2), round(cy + ry * r * np.sin(a), 2)]
+        return pts
+
+    def to_rle(polys, h, w):
+        return mask_utils.merge(mask_utils.frPyObjects(polys, h, w))
+
+    for i in range(images):
+        image_id = i + 1
+        w, h = rng.choice([(64, 48), (96, 80), (160, 120), (320, 240)])
+        imgs.append({"id": image_id, "width": w, "height": h})
+        for _ in range(0 if rng.random() < 0.1 else rng.randint(1, 4)):
+            cat = rng.choice(cats)["id"]
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            rx, ry = rng.uniform(2, w / 2), rng.uniform(2, h / 2)
+            if rng.random() < 0.08:
+                # A crowd region as uncompressed RLE (column-major runs).
+                m = np.zeros((h, w), dtype=np.uint8)
+                x0, y0 = int(rng.uniform(0, w / 2)), int(rng.uniform(0, h / 2))
+                m[y0:y0 + int(h / 2), x0:x0 + int(w / 2)] = 1
+                flat = m.flatten(order="F")
+                counts, cur, run = [], 0, 0
+                for v in flat:
+                    if v != cur:
+                        counts.append(run); run = 0; cur = v
+                    run += 1
+                counts.append(run)
+                rle = mask_utils.encode(np.asfortranarray(m))
+                bbox = [float(v) for v in mask_utils.toBbox(rle)]
+                anns.append({"id": ann_id, "image_id": image_id, "category_id": cat, "iscrowd": 1,
+                             "segmentation": {"size": [h, w], "counts": counts},
+                             "area": float(mask_utils.area(rle)), "bbox": bbox})
+                ann_id += 1
+                for _ in range(rng.randint(0, 2)):
+                    p = polygon(x0 + w / 8, y0 + h / 8, w / 10, h / 10, 6)
+                    r = to_rle([p], h, w)
+                    dets.append({"image_id": image_id, "category_id": cat, "score": round(rng.random(), 2),
+                                 "segmentation": {"size": [h, w], "counts": r["counts"].decode("ascii")}})
+                continue
+            polys = [polygon(cx, cy, rx, ry, rng.randint(3, 9))]
+            if rng.random() < 0.2:
+                polys.append(polygon(cx + rx, cy, rx / 2, ry / 2, 5))
+            rle = to_rle(polys, h, w)
+            area = float(mask_utils.area(rle))
+            if area == 0:
+                continue
+            bbox = [float(v) for v in mask_utils.toBbox(rle)]
+            anns.append({"id": ann_id, "image_id": image_id, "category_id": cat, "iscrowd": 0,
+                         "segmentation": polys, "area": area, "bbox": bbox})
+            ann_id += 1
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                jittered = [[round(v + rng.gauss(0, 0.1) * (rx if k % 2 == 0 else ry), 2) for k, v in enumerate(p)] for p in polys]
+                r = to_rle(jittered, h, w)
+                dets.append({"image_id": image_id, "category_id": cat if rng.random() < 0.9 else rng.choice(cats)["id"],
+                             "score": round(rng.random(), 2),
+                             "segmentation": {"size": [h, w], "counts": r["counts"].decode("ascii")}})
+        for _ in range(rng.randint(0, 2)):
+            p = polygon(rng.uniform(0, w), rng.uniform(0, h), rng.uniform(2, w / 4), rng.uniform(2, h / 4), 5)
+            r = to_rle([p], h, w)
+            dets.append({"image_id": image_id, "category_id": rng.choice(cats)["id"], "score": round(rng.random(), 2),
+                         "segmentation": {"size": [h, w], "counts": r["counts"].decode("ascii")}})
+    rng.shuffle(dets)
+    return {"images": imgs, "annotations": anns, "categories": cats}, dets
+
+
+def evaluate(gt_path, dt_path, iou_type="bbox"):
     """pycocotools' 12 numbers (its summary printing silenced)."""
     import contextlib
     import io
@@ -110,7 +190,7 @@ def evaluate(gt_path, dt_path):
     with contextlib.redirect_stdout(io.StringIO()):
         coco = COCO(gt_path)
         res = coco.loadRes(dt_path)
-        e = COCOeval(coco, res, "bbox")
+        e = COCOeval(coco, res, iou_type)
         e.evaluate()
         e.accumulate()
         e.summarize()
@@ -131,6 +211,18 @@ def main():
     with open(os.path.join(out, "coco-expected.json"), "w") as f:
         json.dump(stats, f, indent=1, sort_keys=True)
     print(f"{len(gt['images'])} images, {len(gt['annotations'])} annotations, {len(dt)} detections")
+    print(json.dumps(stats))
+
+    gt, dt = generate_segm()
+    gt_path, dt_path = os.path.join(out, "coco-segm-gt.json"), os.path.join(out, "coco-segm-dt.json")
+    with open(gt_path, "w") as f:
+        json.dump(gt, f, separators=(",", ":"))
+    with open(dt_path, "w") as f:
+        json.dump(dt, f, separators=(",", ":"))
+    stats = evaluate(gt_path, dt_path, "segm")
+    with open(os.path.join(out, "coco-segm-expected.json"), "w") as f:
+        json.dump(stats, f, indent=1, sort_keys=True)
+    print(f"segm: {len(gt['images'])} images, {len(gt['annotations'])} annotations, {len(dt)} results")
     print(json.dumps(stats))
 
 

@@ -14,20 +14,21 @@ struct EvalCommand: ParsableCommand {
 struct EvalCOCOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coco",
-        abstract: "COCO box AP/AR of a results file, as pycocotools' COCOeval computes them.",
+        abstract: "COCO AP/AR of a results file (boxes or masks), as pycocotools' COCOeval computes them.",
         discussion: "GT is a COCO annotation file; DETECTIONS a results list [{\"image_id\", \"category_id\", \"bbox\", \"score\"}, ...]. Detections on images absent from GT are left out (pycocotools refuses such a file) and counted on stderr."
     )
 
     @Option(help: ArgumentHelp("COCO ground-truth JSON.", valueName: "GT.json")) var gt: String
     @Option(help: ArgumentHelp("COCO results JSON.", valueName: "DETECTIONS.json")) var dt: String
-    @Option(name: .customLong("iou-type"), help: "bbox (the only kind supported so far).") var iouType: String = "bbox"
+    @Option(name: .customLong("iou-type"), help: "bbox (boxes) or segm (masks: polygons or RLE).") var iouType: String = "bbox"
     @Flag(help: "Print the 12 numbers as one JSON object.") var json = false
 
     func run() throws {
-        guard iouType == "bbox" else { throw ValidationError("--iou-type: only bbox is supported") }
-        let groundTruth = try COCOFiles.loadGroundTruth(path(gt))
-        let detections = try COCOFiles.loadDetections(path(dt))
-        let result = COCOEvaluator().evaluate(groundTruth: groundTruth, detections: detections)
+        guard let kind = COCOIoUType(rawValue: iouType) else { throw ValidationError("--iou-type must be bbox or segm") }
+        let masks = kind == .segm
+        let groundTruth = try COCOFiles.loadGroundTruth(path(gt), masks: masks)
+        let detections = try COCOFiles.loadDetections(path(dt), masks: masks)
+        let result = try COCOEvaluator(iouType: kind).evaluate(groundTruth: groundTruth, detections: detections)
         if result.unknownImageDetections > 0 {
             FileHandle.standardError.write(Data("note: \(result.unknownImageDetections) detections name images that are not in \(gt); they were left out\n".utf8))
         }

@@ -9,6 +9,8 @@ public struct COCOGroundTruth: Sendable {
     public var categoryIDs: [Int64] = []
     /// Category names by id, for the summary table; may be empty.
     public var categoryNames: [Int64: String] = [:]
+    /// Image sizes by id: polygons are drawn at this size for mask evaluation.
+    public var imageSizes: [Int64: ImageSize] = [:]
 
     public var annotationIDs: [Int64] = []
     public var annotationImages: [Int64] = []
@@ -18,15 +20,18 @@ public struct COCOGroundTruth: Sendable {
     /// The "area" field (pycocotools uses it, not the box, for the small/medium/large ranges).
     public var areas: [Double] = []
     public var crowd: [Bool] = []
+    /// Masks for `segm` evaluation (nil: none; such an annotation overlaps nothing).
+    public var segmentations: [Segmentation?] = []
 
     public init() {}
 
     public var annotationCount: Int { annotationIDs.count }
 
-    public mutating func append(id: Int64, image: Int64, category: Int64, box: Box, area: Double, isCrowd: Bool) {
+    public mutating func append(id: Int64, image: Int64, category: Int64, box: Box, area: Double, isCrowd: Bool,
+                                segmentation: Segmentation? = nil) {
         annotationIDs.append(id); annotationImages.append(image); annotationCategories.append(category)
         boxes.append(box.x); boxes.append(box.y); boxes.append(box.width); boxes.append(box.height)
-        areas.append(area); crowd.append(isCrowd)
+        areas.append(area); crowd.append(isCrowd); segmentations.append(segmentation)
     }
 }
 
@@ -36,16 +41,23 @@ public struct COCODetections: Sendable {
     public var categories: [Int64] = []
     public var boxes: [Double] = []
     public var scores: [Double] = []
+    /// Masks for `segm` evaluation.
+    public var segmentations: [Segmentation?] = []
 
     public init() {}
 
     public var count: Int { images.count }
 
-    public mutating func append(image: Int64, category: Int64, box: Box, score: Double) {
+    public mutating func append(image: Int64, category: Int64, box: Box, score: Double, segmentation: Segmentation? = nil) {
         images.append(image); categories.append(category)
         boxes.append(box.x); boxes.append(box.y); boxes.append(box.width); boxes.append(box.height)
-        scores.append(score)
+        scores.append(score); segmentations.append(segmentation)
     }
+}
+
+/// What is compared: boxes, or masks (pycocotools' iouType "bbox" and "segm").
+public enum COCOIoUType: String, Codable, Sendable, CaseIterable {
+    case bbox, segm
 }
 
 /// The 12 summary numbers of pycocotools' COCOeval.summarize(), under the names aiarts prints them.
@@ -97,7 +109,9 @@ public struct COCOEvaluator: Sendable {
         return (0..<count).map { $0 == count - 1 ? stop : Double($0) * step + start }
     }
 
-    public init() {}
+    public var iouType: COCOIoUType
+
+    public init(iouType: COCOIoUType = .bbox) { self.iouType = iouType }
 
     /// Accumulated tables in pycocotools' layout: precision[t][r][k][a][m], recall[t][k][a][m].
     public struct Result: Sendable {
@@ -109,7 +123,8 @@ public struct COCOEvaluator: Sendable {
         public var unknownImageDetections: Int
     }
 
-    public func evaluate(groundTruth gt: COCOGroundTruth, detections dt: COCODetections) -> Result {
+    /// Throws only for `segm`, when a mask cannot be decoded.
+    public func evaluate(groundTruth gt: COCOGroundTruth, detections dt: COCODetections) throws -> Result {
         let T = Self.iouThresholds.count, R = Self.recallThresholds.count, A = Self.areaRanges.count, M = Self.maxDets.count
         let maxDet = Self.maxDets[M - 1]
 
@@ -159,10 +174,33 @@ public struct COCOEvaluator: Sendable {
             }
         }
 
+        // Masks are decoded once per annotation, only for segm; polygons drawn at their image's size.
+        var gtMasks: [RLE?] = [], dtMasks: [RLE?] = []
+        if iouType == .segm {
+            func mask(_ s: Segmentation?, image: Int64, what: String) throws -> RLE? {
+                guard let s else { return nil }
+                let size = gt.imageSizes[image] ?? ImageSize(width: 0, height: 0)
+                do {
+                    return try RLE(s, height: size.height, width: size.width)
+                } catch let error as AIArtsError {
+                    throw AIArtsError(.badInput, "\(what) on image \(image): \(error.message)")
+                }
+            }
+            for j in 0..<gt.annotationCount {
+                gtMasks.append(try mask(j < gt.segmentations.count ? gt.segmentations[j] : nil, image: gt.annotationImages[j],
+                                        what: "annotation \(gt.annotationIDs[j])"))
+            }
+            for j in 0..<dt.count {
+                dtMasks.append(try mask(j < dt.segmentations.count ? dt.segmentations[j] : nil, image: dt.images[j],
+                                        what: "detection [\(j)]"))
+            }
+        }
+
         var precision = [Double](repeating: -1, count: T * R * K * A * M)
         var recall = [Double](repeating: -1, count: T * K * A * M)
-        let context = Context(T: T, R: R, K: K, A: A, M: M, I: I, maxDet: maxDet,
-                              gt: gt, dt: dt, gtStart: gtStart, gtOrder: gtOrder, dtStart: dtStart, dtOrder: dtOrder)
+        let context = Context(T: T, R: R, K: K, A: A, M: M, I: I, maxDet: maxDet, iouType: iouType,
+                              gt: gt, dt: dt, gtStart: gtStart, gtOrder: gtOrder, dtStart: dtStart, dtOrder: dtOrder,
+                              gtMasks: gtMasks, dtMasks: dtMasks)
         precision.withUnsafeMutableBufferPointer { p in
             recall.withUnsafeMutableBufferPointer { r in
                 let out = Tables(precision: p, recall: r)
@@ -242,9 +280,11 @@ private struct Scratch {
 
 private struct Context: @unchecked Sendable {
     let T: Int, R: Int, K: Int, A: Int, M: Int, I: Int, maxDet: Int
+    let iouType: COCOIoUType
     let gt: COCOGroundTruth
     let dt: COCODetections
     let gtStart: [Int32], gtOrder: [Int32], dtStart: [Int32], dtOrder: [Int32]
+    let gtMasks: [RLE?], dtMasks: [RLE?]
 
     func evaluateCategory(_ k: Int, scratch s: inout Scratch, into out: Tables) {
         let thresholds = COCOEvaluator.iouThresholds.map { min($0, 1 - 1e-10) }
@@ -316,7 +356,8 @@ private struct Context: @unchecked Sendable {
                     }
                     // Unmatched detections outside the area range are ignored.
                     let box = 4 * j
-                    let area = dt.boxes[box + 2] * dt.boxes[box + 3]
+                    // loadRes gives a result the area of its box, or of its mask for segm.
+                    let area = iouType == .segm ? Double(dtMasks[j]?.area ?? 0) : dt.boxes[box + 2] * dt.boxes[box + 3]
                     if area < lo || area > hi {
                         ignoredBits |= ~matchedBits & ((1 << UInt16(T)) - 1)
                     }
@@ -331,10 +372,24 @@ private struct Context: @unchecked Sendable {
         accumulate(k, s: &s, into: out)
     }
 
-    /// IoU of sorted detections with file-order ground truth, as maskApi's bbIou: a crowd
+    /// IoU of sorted detections with file-order ground truth, as maskApi's bbIou and rleIou: a crowd
     /// region divides the intersection by the detection's own area.
     func computeIoUs(g0: Int, G: Int, d0: Int, D: Int, into ious: inout [Double]) {
         if ious.count < D * G { ious = Array(repeating: 0, count: D * G) }
+        if iouType == .segm {
+            for d in 0..<D {
+                let j = Int(dtOrder[d0 + d])
+                for g in 0..<G {
+                    let gj = Int(gtOrder[g0 + g])
+                    if let dm = dtMasks[j], let gm = gtMasks[gj] {
+                        ious[d * G + g] = RLE.iou(dm, gm, crowd: gt.crowd[gj])
+                    } else {
+                        ious[d * G + g] = 0
+                    }
+                }
+            }
+            return
+        }
         gt.boxes.withUnsafeBufferPointer { gb in
             dt.boxes.withUnsafeBufferPointer { db in
                 ious.withUnsafeMutableBufferPointer { o in

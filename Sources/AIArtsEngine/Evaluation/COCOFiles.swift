@@ -4,14 +4,16 @@ import Foundation
 /// the engine's tape parser: a results file of a million detections is read without building a
 /// dictionary per detection.
 public enum COCOFiles {
-    public static func loadGroundTruth(_ url: URL) throws -> COCOGroundTruth {
+    /// - Parameter masks: also read each annotation's "segmentation" and the images' sizes (for `segm`).
+    public static func loadGroundTruth(_ url: URL, masks: Bool = false) throws -> COCOGroundTruth {
         let document = try parse(url, what: "ground-truth file")
-        return try groundTruth(document, name: url.lastPathComponent)
+        return try groundTruth(document, name: url.lastPathComponent, masks: masks)
     }
 
-    public static func loadDetections(_ url: URL) throws -> COCODetections {
+    /// - Parameter masks: read each result's "segmentation" (required then; "bbox" becomes optional).
+    public static func loadDetections(_ url: URL, masks: Bool = false) throws -> COCODetections {
         let document = try parse(url, what: "detections file")
-        return try detections(document, name: url.lastPathComponent)
+        return try detections(document, name: url.lastPathComponent, masks: masks)
     }
 
     static func parse(_ url: URL, what: String) throws -> JSONDocument {
@@ -30,7 +32,7 @@ public enum COCOFiles {
 
     /// Parses ground truth from a document: "images" (ids), "categories" (ids, names) and
     /// "annotations" (id, image_id, category_id, bbox, area, iscrowd).
-    public static func groundTruth(_ document: JSONDocument, name: String) throws -> COCOGroundTruth {
+    public static func groundTruth(_ document: JSONDocument, name: String, masks: Bool = false) throws -> COCOGroundTruth {
         let root = document.root
         guard root.kind == .object else { throw AIArtsError(.badInput, "\(name): expected a COCO object with images, annotations and categories") }
         var gt = COCOGroundTruth()
@@ -42,6 +44,7 @@ public enum COCOFiles {
                 throw AIArtsError(.badInput, "\(name): images[\(n)] has no integer \"id\"")
             }
             gt.imageIDs.append(id)
+            if masks, let w = image["width"]?.int, let h = image["height"]?.int { gt.imageSizes[id] = ImageSize(width: w, height: h) }
         }
         guard let categories = root["categories"], categories.kind == .array else {
             throw AIArtsError(.badInput, "\(name): no \"categories\" list; is this a COCO ground-truth file?")
@@ -66,14 +69,21 @@ public enum COCOFiles {
             guard let box = fields.box else {
                 throw AIArtsError(.badInput, "\(name): annotations[\(n)] has no \"bbox\" of four numbers [x, y, width, height]")
             }
+            var segmentation: Segmentation?
+            if masks, let s = fields.segmentation, !s.isNull {
+                guard let parsed = PredictionsFile.segmentation(s) else {
+                    throw AIArtsError(.badInput, "\(name): annotations[\(n)] has a \"segmentation\" that is neither polygons nor RLE")
+                }
+                segmentation = parsed
+            }
             gt.append(id: fields.id ?? Int64(n + 1), image: image, category: category, box: box,
-                      area: fields.area ?? box.width * box.height, isCrowd: fields.crowd)
+                      area: fields.area ?? box.width * box.height, isCrowd: fields.crowd, segmentation: segmentation)
         }
         return gt
     }
 
     /// Parses a results list: [{"image_id", "category_id", "bbox", "score"}, ...].
-    public static func detections(_ document: JSONDocument, name: String) throws -> COCODetections {
+    public static func detections(_ document: JSONDocument, name: String, masks: Bool = false) throws -> COCODetections {
         let root = document.root
         guard root.kind == .array else {
             throw AIArtsError(.badInput, "\(name): expected a JSON list of detections [{\"image_id\", \"category_id\", \"bbox\", \"score\"}, ...]")
@@ -86,19 +96,27 @@ public enum COCOFiles {
             guard let image = fields.image, let category = fields.category else {
                 throw AIArtsError(.badInput, "\(name): detection [\(n)] needs integer \"image_id\" and \"category_id\"")
             }
-            guard let box = fields.box else {
+            var segmentation: Segmentation?
+            if masks {
+                guard let s = fields.segmentation, let parsed = PredictionsFile.segmentation(s) else {
+                    throw AIArtsError(.badInput, "\(name): detection [\(n)] has no \"segmentation\" (RLE {\"size\", \"counts\"} or polygons)")
+                }
+                segmentation = parsed
+            }
+            guard let box = fields.box ?? (masks ? Box(x: 0, y: 0, width: 0, height: 0) : nil) else {
                 throw AIArtsError(.badInput, "\(name): detection [\(n)] has no \"bbox\" of four numbers [x, y, width, height]")
             }
             guard let score = fields.score else {
                 throw AIArtsError(.badInput, "\(name): detection [\(n)] has no numeric \"score\"")
             }
-            dt.append(image: image, category: category, box: box, score: score)
+            dt.append(image: image, category: category, box: box, score: score, segmentation: segmentation)
         }
         return dt
     }
 
     private struct Fields {
         var id: Int64?, image: Int64?, category: Int64?, box: Box?, area: Double?, score: Double?, crowd = false
+        var segmentation: JSON?
     }
 
     /// One pass over an annotation's members.
@@ -115,6 +133,7 @@ public enum COCOFiles {
             case 7 where equal(key, "iscrowd"): f.crowd = (value.double ?? 0) != 0 || value.bool == true
             case 8 where equal(key, "image_id"): f.image = identifier(value)
             case 11 where equal(key, "category_id"): f.category = identifier(value)
+            case 12 where equal(key, "segmentation"): f.segmentation = value
             default: break
             }
         }

@@ -32,7 +32,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     /// Predicted labels the dataset does not have (boxes dropped, classes counted wrong).
     public var unknownLabels: Int
     /// classification: acc1, acc<k>, precision/LABEL, recall/LABEL; detection: the 12 COCO keys,
-    /// voc_map and ap/LABEL; segmentation: miou, pixel_acc, iou/LABEL.
+    /// voc_map and ap/LABEL; instance segmentation: those and the 12 mask keys as segm_AP …;
+    /// segmentation: miou, pixel_acc, iou/LABEL.
     public var metrics: [String: Double]
     public var classification: ClassificationMetrics?
     public var segmentation: SegmentationMetrics?
@@ -87,7 +88,7 @@ public enum Evaluation {
         case .classification:
             scoreClassification(samples, matched, content.labels, labelIndex, options, &report)
         case .detection, .instanceSegmentation:
-            scoreDetection(samples, matched, content.labels, labelIndex, options, &report)
+            try scoreDetection(samples, matched, content.labels, labelIndex, options, masks: task == .instanceSegmentation, &report)
         case .segmentation:
             try scoreSegmentation(samples, matched, content.labels, file.header.labels, datasetFolder, predictionsFolder, &report)
         }
@@ -124,7 +125,8 @@ public enum Evaluation {
     }
 
     static func scoreDetection(_ samples: [StoredSample], _ matched: [PredictionsFile.Entry?], _ labels: [String],
-                               _ labelIndex: [String: Int], _ options: EvaluationOptions, _ report: inout EvaluationReport) {
+                               _ labelIndex: [String: Int], _ options: EvaluationOptions, masks: Bool,
+                               _ report: inout EvaluationReport) throws {
         var gt = COCOGroundTruth()
         var dt = COCODetections()
         var vocTruth: [VOCEvaluator.GroundTruth] = []
@@ -135,22 +137,27 @@ public enum Evaluation {
         for (i, (sample, entry)) in zip(samples, matched).enumerated() {
             let image = Int64(i + 1)
             gt.imageIDs.append(image)
+            gt.imageSizes[image] = sample.size
             for a in sample.annotations {
                 guard let box = a.box, a.labelIndex >= 0, a.labelIndex < labels.count else { continue }
                 // The dataset keeps no COCO "area" field: the box's area places it small, medium or large.
                 gt.append(id: annotationID, image: image, category: Int64(a.labelIndex + 1), box: box,
-                          area: box.width * box.height, isCrowd: a.isCrowd)
+                          area: box.width * box.height, isCrowd: a.isCrowd, segmentation: a.segmentation)
                 annotationID += 1
                 vocTruth.append(.init(image: i, label: a.labelIndex, box: box, difficult: a.isCrowd))
             }
             for b in entry?.boxes ?? [] where b.score >= options.scoreThreshold {
                 guard let c = labelIndex[b.label] else { unknown += 1; continue }
-                dt.append(image: image, category: Int64(c + 1), box: b.bbox, score: b.score)
+                dt.append(image: image, category: Int64(c + 1), box: b.bbox, score: b.score, segmentation: b.segmentation)
                 vocDetections.append(.init(image: i, label: c, box: b.bbox, score: b.score))
             }
         }
-        let coco = COCOEvaluator().evaluate(groundTruth: gt, detections: dt)
+        let coco = try COCOEvaluator().evaluate(groundTruth: gt, detections: dt)
         for (key, value) in coco.stats.dictionary { report.metrics[key] = value }
+        if masks {
+            let segm = try COCOEvaluator(iouType: .segm).evaluate(groundTruth: gt, detections: dt)
+            for (key, value) in segm.stats.dictionary { report.metrics["segm_" + key] = value }
+        }
         let voc = VOCEvaluator.evaluate(groundTruth: vocTruth, detections: vocDetections, classes: labels.count,
                                         iouThreshold: options.iouThreshold, elevenPoint: options.vocElevenPoint)
         report.metrics["voc_map"] = voc.mAP

@@ -142,6 +142,46 @@ import Testing
         _ = _folder
     }
 
+    /// A COCO instance-segmentation dataset: boxes scored as boxes, masks as masks. The dog's box
+    /// is exact but its mask covers 16 of its 30 columns (IoU 0.53): a match at IoU 0.5 only.
+    @Test func instanceSegmentationFromAWorkspace() throws {
+        let (ws, _folder) = try Fixtures.workspace()
+        let src = TempFolder()
+        src.write("val/a.jpg", Fixtures.jpeg(width: 100, height: 80))
+        src.write("annotations/instances_val.json", """
+            {"images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 80}],
+             "annotations": [
+               {"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 40, 40], "area": 1600, "iscrowd": 0,
+                "segmentation": [[10, 10, 50, 10, 50, 50, 10, 50]]},
+               {"id": 2, "image_id": 1, "category_id": 2, "bbox": [60, 20, 30, 50], "area": 1500, "iscrowd": 0,
+                "segmentation": [[60, 20, 90, 20, 90, 70, 60, 70]]}],
+             "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]}
+            """)
+        let id = try ws.createDataset(name: "things", type: .instanceSegmentation).id
+        try ws.importDataset(id, from: src.url, format: .coco)
+        let (content, _) = try ws.content(id)
+        let val = content.samples.filter { $0.split == .val }
+        #expect(val.count == 1)
+
+        let out = TempFolder()
+        let url = out.path("predictions.jsonl")
+        try PredictionsFile(header: .init(task: .instanceSegmentation, labels: ["cat", "dog"]), entries: [
+            .init(file: val[0].path, boxes: [
+                .init(label: "cat", score: 0.9, bbox: Box(x: 10, y: 10, width: 40, height: 40),
+                      segmentation: .polygons([[10, 10, 50, 10, 50, 50, 10, 50]])),
+                .init(label: "dog", score: 0.8, bbox: Box(x: 60, y: 20, width: 30, height: 50),
+                      segmentation: .polygons([[60, 20, 76, 20, 76, 70, 60, 70]])),
+            ]),
+        ]).write(to: url)
+        let report = try Evaluation.evaluate(workspace: ws, dataset: id, split: .val, predictions: url)
+        #expect(abs((report.metrics["AP"] ?? 0) - 1) < 1e-9)
+        #expect(abs((report.metrics["segm_AP50"] ?? 0) - 1) < 1e-9)
+        #expect(abs((report.metrics["segm_AP75"] ?? 0) - 0.5) < 1e-9)
+        // cat 1 at every threshold, dog 1 at the first of ten.
+        #expect(abs((report.metrics["segm_AP"] ?? 0) - 0.55) < 1e-9)
+        _ = _folder
+    }
+
     /// Masks predicted as PNGs next to the predictions file, with the header's labels in another
     /// order than the dataset's.
     @Test func segmentationFromAWorkspace() throws {

@@ -78,8 +78,7 @@ struct EvalPredictionsCommand: ParsableCommand {
         }
         print("\(report.dataset) \(report.split): \(report.task.rawValue), \(report.samples) samples, \(report.predicted) predicted"
               + (report.ignoredPredictions > 0 ? ", \(report.ignoredPredictions) predictions for files outside the split ignored" : ""))
-        for key in report.metrics.keys.sorted() {
-            print("\(key.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%.4f", report.metrics[key] ?? 0))")
-        }
+        let keys = report.metrics.keys.sorted()
+        Output.table(["metric", "value"], keys.map { [$0, String(format: "%.4f", report.metrics[$0] ?? 0)] })
     }
 }

@@ -436,13 +436,12 @@ private struct Context: @unchecked Sendable {
             }
             for m in 0..<M {
                 let cap = COCOEvaluator.maxDets[m]
-                // The detections in the first `cap` of their image, still in sorted order.
-                var nd = 0
                 for t in 0..<T {
                     var tp = 0, fp = 0
                     s.rc.removeAll(keepingCapacity: true)
                     s.pr.removeAll(keepingCapacity: true)
                     let bit: UInt16 = 1 << UInt16(t)
+                    // The detections in the first `cap` of their image, still in sorted order.
                     for x in s.order where Int(s.rank[a][Int(x)]) < cap {
                         let matched = s.matched[a][Int(x)] & bit != 0
                         let ignored = s.ignored[a][Int(x)] & bit != 0
@@ -451,7 +450,7 @@ private struct Context: @unchecked Sendable {
                         s.rc.append(tpd / Double(npig))
                         s.pr.append(tpd / (fpd + tpd + Double.ulpOfOne))
                     }
-                    nd = s.rc.count
+                    let nd = s.rc.count
                     out.recall[((t * K + k) * A + a) * M + m] = nd > 0 ? s.rc[nd - 1] : 0
                     if nd > 1 {
                         for i in stride(from: nd - 1, to: 0, by: -1) where s.pr[i] > s.pr[i - 1] { s.pr[i - 1] = s.pr[i] }

@@ -22,6 +22,8 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var accTopK: Double
     /// Mean cross-entropy.
     public var loss: Double
+    /// The predictions.jsonl written beside the report (`aiarts-train eval`), for the engine to score.
+    public var predictions: String?
     public var labels: [String]
     /// confusion[true][predicted] counts.
     public var confusion: [[Int]]
@@ -32,9 +34,16 @@ public enum Evaluator {
     /// Runs the model over `set` and tallies accuracy, top-k, loss and the confusion matrix.
     public static func evaluate(network: Network, set: ImageSet, labels: [String], topK: Int = 3,
                                 engine: BatchEngine? = nil) -> EvalReport {
+        tally(probabilities: probabilities(network: network, set: set, engine: engine), classes: network.spec.classes,
+              set: set, labels: labels, topK: topK)
+    }
+
+    static func probabilities(network: Network, set: ImageSet, engine: BatchEngine?) -> [Float] {
         let engine = engine ?? BatchEngine(network: network, workers: BatchEngine.defaultWorkers)
-        let classes = network.spec.classes
-        let probs = set.inputs.withUnsafeBufferPointer { engine.probabilities(network: network, inputs: $0, count: set.count) }
+        return set.inputs.withUnsafeBufferPointer { engine.probabilities(network: network, inputs: $0, count: set.count) }
+    }
+
+    static func tally(probabilities probs: [Float], classes: Int, set: ImageSet, labels: [String], topK: Int) -> EvalReport {
         var confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
         var top1 = 0, top5 = 0, topk = 0, loss = 0.0
         for s in 0..<set.count {
@@ -126,6 +135,14 @@ extension Evaluator {
     /// dataset whose labels are listed in another order still scores correctly.
     public static func evaluate(checkpoint: Checkpoint, workspace: Workspace, dataset: String, split: Split,
                                 topK: Int = 3) throws -> EvalReport {
+        try evaluateWithPredictions(checkpoint: checkpoint, workspace: workspace, dataset: dataset, split: split, topK: topK).report
+    }
+
+    /// The same, with what the model predicted for each image in the engine's predictions.jsonl
+    /// form (docs/evaluation.md): every class ranked, best first, cut to the top `keep`.
+    public static func evaluateWithPredictions(checkpoint: Checkpoint, workspace: Workspace, dataset: String, split: Split,
+                                               topK: Int = 3, keep: Int = 5,
+                                               epoch: Int? = nil) throws -> (report: EvalReport, predictions: PredictionsFile) {
         let data = try ClassificationData.load(workspace: workspace, dataset: dataset, splits: [split],
                                                imageSize: checkpoint.network.spec.imageSize,
                                                normalization: checkpoint.normalization)
@@ -137,9 +154,24 @@ extension Evaluator {
         }
         let index = Dictionary(checkpoint.labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         set.labels = set.labels.map { index[data.labels[$0]]! }
-        var report = evaluate(network: checkpoint.network, set: set, labels: checkpoint.labels, topK: topK)
+        let classes = checkpoint.network.spec.classes
+        let probs = probabilities(network: checkpoint.network, set: set, engine: nil)
+        var report = tally(probabilities: probs, classes: classes, set: set, labels: checkpoint.labels, topK: topK)
         report.dataset = dataset
         report.split = split.rawValue
-        return report
+
+        let kept = max(1, min(max(keep, topK), classes))
+        var entries: [PredictionsFile.Entry] = []
+        entries.reserveCapacity(set.count)
+        for s in 0..<set.count {
+            let p = probs[(s * classes)..<((s + 1) * classes)]
+            // Higher probability first, lower class index on ties (as `predict` ranks them).
+            let ranked = (0..<classes).sorted { p[p.startIndex + $0] != p[p.startIndex + $1] ? p[p.startIndex + $0] > p[p.startIndex + $1] : $0 < $1 }
+            entries.append(PredictionsFile.Entry(file: set.paths[s], labels: ranked.prefix(kept).map {
+                PredictionsFile.Label(label: checkpoint.labels[$0], score: Double(p[p.startIndex + $0]))
+            }))
+        }
+        let header = PredictionsFile.Header(task: .classification, labels: checkpoint.labels, split: split.rawValue, epoch: epoch)
+        return (report, PredictionsFile(header: header, entries: entries))
     }
 }

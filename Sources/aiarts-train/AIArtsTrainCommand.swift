@@ -44,7 +44,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate a checkpoint on a dataset split: accuracy, top-k, confusion matrix.",
-        discussion: "Writes the report as JSON to TASKDIR/eval/<checkpoint>_<split>.json (TASKDIR being the folder above checkpoints/), or under --out."
+        discussion: "Writes the report as JSON to TASKDIR/eval/<checkpoint>_<split>.json (TASKDIR being the folder above checkpoints/), or under --out, and beside it <checkpoint>_<split>.predictions.jsonl (docs/evaluation.md)."
     )
 
     @Option(help: ArgumentHelp("Workspace folder (default: $AIARTS_WORKSPACE, else ~/.local/share/aiarts).", valueName: "DIR"))
@@ -62,8 +62,10 @@ struct EvalCommand: ParsableCommand {
         let split = try parseSplit(split)
         let checkpointURL = fileURL(checkpoint)
         let loaded = try Checkpoint.load(from: checkpointURL)
-        var report = try Evaluator.evaluate(checkpoint: loaded, workspace: try Workspace(root: workspaceURL(workspace)),
-                                            dataset: dataset, split: split, topK: topK)
+        let (evaluated, predictions) = try Evaluator.evaluateWithPredictions(
+            checkpoint: loaded, workspace: try Workspace(root: workspaceURL(workspace)),
+            dataset: dataset, split: split, topK: topK, epoch: loaded.state?.epoch)
+        var report = evaluated
         report.checkpoint = checkpointURL.path
 
         let folder = (try? FileManager.default.attributesOfItem(atPath: checkpointURL.path)[.type] as? FileAttributeType) == .typeDirectory
@@ -77,10 +79,14 @@ struct EvalCommand: ParsableCommand {
         } else {
             throw ValidationError("the checkpoint is not inside a task's checkpoints/ folder; pass --out DIR for the report")
         }
+        // What the model predicted, for the engine to score like any trainer's (docs/evaluation.md).
+        let predictionsURL = target.deletingPathExtension().appendingPathExtension("predictions.jsonl")
+        report.predictions = predictionsURL.path
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(report)
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try predictions.write(to: predictionsURL)
         try data.write(to: target, options: .atomic)
 
         if json {
@@ -98,6 +104,7 @@ struct EvalCommand: ParsableCommand {
                 + row.map { String($0).padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " "))
         }
         say("report: \(target.path)")
+        say("predictions: \(predictionsURL.path)")
     }
 }
 

@@ -1,4 +1,5 @@
 import AIArtsEngine
+import AIArtsRender
 import ArgumentParser
 import Foundation
 
@@ -52,33 +53,47 @@ struct EvalPredictionsCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: ArgumentHelp("Dataset id, e.g. D0001.", valueName: "DID")) var dataset: String
     @Argument(help: ArgumentHelp("predictions.jsonl written by a trainer.", valueName: "FILE")) var predictions: String
-    @Option(help: "Split the predictions cover: train, val or test.") var split: String = "val"
+    @OptionGroup var scoring: ScoringOptions
+    @Flag(help: "Print the whole report as JSON.") var json = false
+
+    func run() throws {
+        let workspace = try global.open()
+        let report = try Evaluation.evaluate(workspace: workspace, dataset: dataset, split: try scoring.chosenSplit(),
+                                             predictions: URL(fileURLWithPath: (predictions as NSString).expandingTildeInPath),
+                                             options: try scoring.options())
+        if json { return try Output.json(report) }
+        scoring.print(report)
+    }
+}
+
+/// The split and the thresholds of an evaluation, named as PaddleX names them.
+struct ScoringOptions: ParsableArguments {
+    @Option(help: "Split to score: train, val or test.") var split: String = "val"
     @Option(help: "k of the top-k accuracy (classification).") var topk: Int = 5
     @Option(name: .customLong("score-threshold"), help: "Drop boxes scoring below this (detection).") var scoreThreshold: Double = 0
     @Option(name: .customLong("iou-threshold"), help: "IoU for a VOC true positive (detection).") var iouThreshold: Double = 0.5
     @Flag(name: .customLong("voc-all-points"), help: "VOC AP over all recall points (VOC2010+) instead of 11 points (VOC2007).")
     var vocAllPoints = false
-    @Flag(help: "Print the whole report as JSON.") var json = false
 
-    func run() throws {
+    func chosenSplit() throws -> Split {
+        guard let value = Split(rawValue: split) else { throw ValidationError("--split must be train, val or test") }
+        return value
+    }
+
+    func options() throws -> EvaluationOptions {
         guard topk >= 1 else { throw ValidationError("--topk must be at least 1") }
-        guard let split = Split(rawValue: split) else { throw ValidationError("--split must be train, val or test") }
-        let workspace = try global.open()
         var options = EvaluationOptions()
         options.topk = topk
         options.scoreThreshold = scoreThreshold
         options.iouThreshold = iouThreshold
         options.vocElevenPoint = !vocAllPoints
-        let report = try Evaluation.evaluate(workspace: workspace, dataset: dataset, split: split,
-                                             predictions: URL(fileURLWithPath: (predictions as NSString).expandingTildeInPath),
-                                             options: options)
-        if json {
-            try Output.json(report)
-            return
-        }
-        print("\(report.dataset) \(report.split): \(report.task.rawValue), \(report.samples) samples, \(report.predicted) predicted"
+        return options
+    }
+
+    func print(_ report: EvaluationReport) {
+        Swift.print("\(report.dataset) \(report.split): \(report.task.rawValue), \(report.samples) samples, \(report.predicted) predicted"
               + (report.ignoredPredictions > 0 ? ", \(report.ignoredPredictions) predictions for files outside the split ignored" : ""))
         let keys = report.metrics.keys.sorted()
-        Output.table(["metric", "value"], keys.map { [$0, String(format: "%.4f", report.metrics[$0] ?? 0)] })
+        Output.table(["metric", "value"], keys.map { [Sanitize.line($0), String(format: "%.4f", report.metrics[$0] ?? 0)] })
     }
 }

@@ -1,0 +1,125 @@
+import Foundation
+
+/// A task's evaluation: which checkpoint was scored on which split, and the engine's report
+/// (docs/evaluation.md). Every trainer is scored by the engine from a predictions file.
+public struct TaskEvaluation: Codable, Sendable, Equatable {
+    public var task: String
+    public var epoch: Int?
+    public var checkpoint: String?
+    public var predictions: String
+    public var report: EvaluationReport
+}
+
+extension Workspace {
+    /// Scores a task on a split of its project's dataset. The trainer writes predictions for the
+    /// checkpoint saved at `epoch` (default: the best, else the last), then the engine scores them;
+    /// `predictions` skips the trainer and scores that file (how command tasks are evaluated).
+    /// The report is kept as tasks/Txxxx/eval/epoch_N_<split>.metrics.json.
+    public func evaluateTask(_ id: String, epoch: Int? = nil, split: Split = .val,
+                             options: EvaluationOptions = EvaluationOptions(), predictions: URL? = nil) throws -> TaskEvaluation {
+        let record = try task(id)
+        guard let dataset = try project(record.projectId).datasetId else {
+            throw AIArtsError(.invalidArgument, "project \(record.projectId) has no dataset to evaluate \(id) on")
+        }
+        let folder = taskFolder(id)
+        let evalFolder = folder.appendingPathComponent("eval")
+        try? FileManager.default.createDirectory(at: evalFolder, withIntermediateDirectories: true)
+        var chosen: (epoch: Int, path: String)?
+        let predictionsURL: URL
+        if let predictions {
+            predictionsURL = predictions
+        } else {
+            let checkpoint = try evaluationCheckpoint(id, epoch: epoch)
+            chosen = checkpoint
+            let stem = "epoch_\(checkpoint.epoch)_\(split.rawValue)"
+            let plan = try TaskPredictionPlan.make(trainer: TaskTrainer(rawValue: record.trainer), taskID: id, workspace: root,
+                                                   dataset: dataset, checkpoint: folder.appendingPathComponent(checkpoint.path),
+                                                   split: split, topk: options.topk, evalFolder: evalFolder, stem: stem,
+                                                   folder: folder, params: TaskParams.decode(record.params))
+            try plan.prepare?()
+            try ChildRun.run(plan.executable, plan.arguments, workingDirectory: folder, what: "the trainer's eval of \(id)")
+            predictionsURL = plan.predictions
+        }
+        guard FileManager.default.fileExists(atPath: predictionsURL.path) else {
+            throw AIArtsError(.notFound, "no predictions file at \(predictionsURL.path)")
+        }
+        let report = try Evaluation.evaluate(workspace: self, dataset: dataset, split: split, predictions: predictionsURL, options: options)
+        let result = TaskEvaluation(task: id, epoch: chosen?.epoch ?? report.epoch, checkpoint: chosen?.path,
+                                    predictions: predictionsURL.path, report: report)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let name = "epoch_\(result.epoch.map(String.init) ?? "file")_\(split.rawValue).metrics.json"
+        try? encoder.encode(result).write(to: evalFolder.appendingPathComponent(name), options: .atomic)
+        return result
+    }
+
+    /// The checkpoint an evaluation, prediction or export uses: the one saved at `epoch`, else the
+    /// best one (the last checkpoint line marked best), else the last.
+    func evaluationCheckpoint(_ id: String, epoch: Int?) throws -> (epoch: Int, path: String) {
+        if let epoch { return try resumeCheckpoint(id, epoch: epoch) }
+        let saved = try taskMetrics(id).checkpoints.filter { c in
+            guard let path = c.path, c.epoch?.isFinite == true else { return false }
+            return FileManager.default.fileExists(atPath: taskFolder(id).appendingPathComponent(path).path)
+        }
+        guard let pick = saved.last(where: \.best) ?? saved.last, let path = pick.path, let e = pick.epoch else {
+            throw AIArtsError(.notFound, "\(id) saved no checkpoint that still exists; train it first")
+        }
+        return (Int(e), path)
+    }
+}
+
+/// How a trainer writes predictions for a checkpoint on a split.
+struct TaskPredictionPlan {
+    var executable: String
+    var arguments: [String]
+    var predictions: URL
+    /// Work before the run (e.g. writing the torch script and the dataset manifest).
+    var prepare: (() throws -> Void)?
+
+    static func make(trainer: TaskTrainer?, taskID: String, workspace: URL, dataset: String, checkpoint: URL, split: Split,
+                     topk: Int, evalFolder: URL, stem: String, folder: URL, params: [String: String]) throws -> TaskPredictionPlan {
+        switch trainer {
+        case .aiartsTrain:
+            guard let trainer = TaskLaunchPlan.locateBuiltInTrainer() else {
+                throw AIArtsError(.notFound, "the built-in trainer `aiarts-train` was not found next to aiarts or on PATH")
+            }
+            let report = evalFolder.appendingPathComponent("\(stem).json")
+            return TaskPredictionPlan(
+                executable: trainer,
+                arguments: ["eval", "--workspace", workspace.path, "--dataset", dataset, "--checkpoint", checkpoint.path,
+                            "--split", split.rawValue, "--top-k", String(max(1, topk)), "--out", report.path],
+                predictions: report.deletingPathExtension().appendingPathExtension("predictions.jsonl"))
+        case .command:
+            throw AIArtsError(.invalidArgument, "\(taskID) is a command task: aiarts cannot run its model; have the script write a predictions file (docs/evaluation.md) and pass it with --predictions FILE")
+        case .torch, nil:
+            throw AIArtsError(.invalidArgument, "\(taskID): this trainer cannot be evaluated yet")
+        }
+    }
+}
+
+/// Runs a child to completion, its output kept for the error message when it fails.
+enum ChildRun {
+    static func run(_ executable: String, _ arguments: [String], workingDirectory: URL, what: String,
+                    environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+        process.currentDirectoryURL = workingDirectory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw AIArtsError(.io, "cannot run \(executable) for \(what): \(error.localizedDescription)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let tail = String(decoding: data.suffix(4096), as: UTF8.self).split(separator: "\n").suffix(5).joined(separator: "\n")
+            let reason = FailureClassifier.classify(logTail: tail.split(separator: "\n").map(String.init),
+                                                    exit: process.terminationReason == .exit ? .exited(code: process.terminationStatus) : .signaled(signal: process.terminationStatus, coreDumped: false))
+            throw AIArtsError(.io, "\(what) failed: \(reason?.message ?? tail)")
+        }
+    }
+}

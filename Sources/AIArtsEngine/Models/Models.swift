@@ -244,16 +244,18 @@ extension Workspace {
                     if let type, let current = model.type, type != current {
                         throw AIArtsError(.conflict, "\(existingID) is a \(current.rawValue) model; this is \(type.rawValue)")
                     }
-                    number = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM modelVersion WHERE modelId = ?", arguments: [existingID]) ?? 0) + 1
+                    let highest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM modelVersion WHERE modelId = ?", arguments: [existingID]) ?? 0
+                    number = max(model.lastVersion, highest) + 1
                 } else {
                     let new = newModel ?? NewModel(name: "", description: "", kind: .uploaded)
                     let id = try db.nextID(.model)
                     let trimmed = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
                     model = ModelRecord(id: id, name: trimmed.isEmpty ? id : trimmed, description: new.description, status: "ready",
                                         statusMessage: "", createdAt: now, kind: new.kind.rawValue, type: nil, trainer: nil,
-                                        sourceTaskId: nil, sourceEpoch: nil, evaluation: nil)
+                                        sourceTaskId: nil, sourceEpoch: nil, evaluation: nil, lastVersion: 0)
                     number = 1
                 }
+                model.lastVersion = number
                 if model.type == nil { model.type = type }
                 if model.trainer == nil { model.trainer = source.trainer ?? ModelFormat.trainer(of: format) }
                 let record = ModelVersionRecord(

@@ -146,6 +146,8 @@ public struct ModelRecord: Codable, Equatable, Sendable, FetchableRecord, Persis
     public var sourceEpoch: Int?
     /// Evaluation results of the newest version that has them (stored as a JSON object).
     public var evaluation: [String: Double]?
+    /// The highest version number given so far; numbers of deleted versions are not given again.
+    public var lastVersion: Int
 }
 
 /// One version of a model: the files in models/<id>/v<version>/.

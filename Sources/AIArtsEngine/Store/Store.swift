@@ -136,6 +136,7 @@ public final class Store: Sendable {
                 t.add(column: "sourceTaskId", .text)
                 t.add(column: "sourceEpoch", .integer)
                 t.add(column: "evaluation", .text)  // JSON object of numbers
+                t.add(column: "lastVersion", .integer).notNull().defaults(to: 0)
             }
             try db.create(table: "modelVersion") { t in
                 t.column("modelId", .text).notNull().references("model", onDelete: .cascade)

@@ -412,3 +412,50 @@ import Testing
         }
     }
 }
+
+/// Several writers at once, and workspaces made before the registry existed.
+@Suite struct ModelRegistrySharingTests {
+    @Test func twoWorkspacesRegisteringAtOnceGetDistinctIdsAndVersions() throws {
+        let s = try ModelSandbox()
+        let other = try Workspace(root: s.ws.root)
+        let file = s.folder.write("w.onnx", "weights")
+        let base = try s.ws.uploadModel(from: file)
+        let errors = ErrorBox()  // StoreTests
+        let workspaces = [s.ws, other]
+        let baseID = base.model.id
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let ws = workspaces[i % 2]
+            do {
+                if i < 4 { _ = try ws.uploadModel(from: file, name: "new \(i)") } else { _ = try ws.uploadModel(from: file, to: baseID) }
+            } catch { errors.add(error) }
+        }
+        #expect(errors.count == 0)
+        let models = try s.ws.models()
+        #expect(models.map(\.id) == ["M0001", "M0002", "M0003", "M0004", "M0005"])
+        #expect(try s.ws.modelDetail(base.model.id).versions.map(\.name) == ["v1", "v2", "v3", "v4", "v5"])
+        #expect(s.modelsFolderContents().filter { $0.hasPrefix(".") }.isEmpty)
+        for model in models {
+            for version in try s.ws.modelDetail(model.id).versions {
+                #expect(fileContents(under: URL(fileURLWithPath: version.folder))["w.onnx"] == Data("weights".utf8))
+            }
+        }
+    }
+
+    @Test func aWorkspaceFromBeforeTheRegistryOpensWithItsModelRows() throws {
+        let folder = TempFolder("aiarts-models-migration")
+        let path = folder.path("aiarts.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try Store.migrator.migrate(pool, upTo: "v2-tasks")
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO model(id, name, status, createdAt) VALUES ('M0001', 'old', 'ready', '2026-01-01 00:00:00.000')")
+            }
+        }
+        let ws = try Workspace(root: folder.url)
+        let model = try ws.model("M0001")
+        #expect(model.kind == "uploaded" && model.lastVersion == 0 && model.evaluation == nil)
+        #expect(try ws.models().first?.versions == 0)
+        #expect(throws: AIArtsError.self) { try ws.modelVersion("M0001") }
+    }
+}
+

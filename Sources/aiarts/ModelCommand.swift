@@ -27,7 +27,7 @@ struct ModelCommand: ParsableCommand {
     }
 
     static func printRegistered(_ r: RegisteredVersion) {
-        print("\(r.model.id) \(r.version.name)  \(Sanitize.line(r.model.name))  (\(r.version.format), \(size(r.version.size)), \(r.version.fileCount) file\(r.version.fileCount == 1 ? "" : "s"))")
+        print("\(r.model.id) \(r.version.name)  \(Sanitize.line(r.model.name))  (\(Sanitize.line(r.version.format)), \(size(r.version.size)), \(r.version.fileCount) file\(r.version.fileCount == 1 ? "" : "s"))")
     }
 
     struct List: ParsableCommand {

@@ -23,6 +23,8 @@ enum ModelFormat {
                 found.insert(onnx)
             } else if ["pt", "pth", "ts", "pt2", "jit", "torchscript"].contains(ext) {
                 found.insert(isTorchScript(url) ? torchScript : stateDict)
+            } else if ext == "bin", zipEntries(url).contains(where: { $0.hasSuffix("data.pkl") }) {
+                found.insert(stateDict)  // Hugging Face's pytorch_model.bin is torch.save's zip
             } else if ext == "safetensors" {
                 found.insert(safetensors)
             } else if ["pdparams", "pdmodel", "pdiparams"].contains(ext) {
@@ -42,10 +44,14 @@ enum ModelFormat {
     /// torch.jit.save writes a zip holding the model's code (`<name>/code/...`) and
     /// `constants.pkl`; torch.save of a state_dict writes a zip with only data.pkl and tensors.
     static func isTorchScript(_ url: URL) -> Bool {
-        guard head(url, 2) == [0x50, 0x4B], let file = try? ArchiveFile(url) else { return false }
+        zipEntries(url).contains { $0.hasSuffix("constants.pkl") || $0.contains("/code/") }
+    }
+
+    /// Entry names when `url` is a zip; none when it is not one or cannot be read.
+    static func zipEntries(_ url: URL) -> [String] {
+        guard head(url, 2) == [0x50, 0x4B], let file = try? ArchiveFile(url) else { return [] }
         var reader = ZipReader(file, limits: .default)
-        guard let entries = try? reader.entries() else { return false }
-        return entries.contains { $0.name.hasSuffix("constants.pkl") || $0.name.contains("/code/") }
+        return ((try? reader.entries()) ?? []).map(\.name)
     }
 
     static func head(_ url: URL, _ count: Int) -> [UInt8] {

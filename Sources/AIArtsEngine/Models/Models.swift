@@ -228,7 +228,8 @@ extension Workspace {
         var placed = false
         defer { if !placed { try? fm.removeItem(at: staging) } }
         try tree.copy(into: staging, beforeFile: faults.beforeFile)
-        let format = source.format ?? ModelFormat.detect(tree.files.map { staging.appendingPathComponent($0.relative) })
+        let given = source.format?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let format = given.flatMap { $0.isEmpty ? nil : $0 } ?? ModelFormat.detect(tree.files.map { staging.appendingPathComponent($0.relative) })
         let type = source.type ?? (ModelFormat.trainer(of: format) == "aiarts-train" ? .classification : nil)
         let evaluation = source.evaluation.map { $0.filter { $0.value.isFinite } }.flatMap { $0.isEmpty ? nil : $0 }
         let now = Date()

@@ -142,6 +142,15 @@ import Testing
         #expect(v2.model.sourceEpoch == 3)
         #expect(v2.model.evaluation == ["acc1": 0.8, "acc5": 1, "val_loss": 0.4])
         #expect(throws: AIArtsError.self) { try s.ws.registerModel(fromTask: s.task.id, files: [onnx, onnx]) }
+
+        // A folder among the files keeps its name; torch.save's zip under a .bin name is a state_dict.
+        let saved = export.appendingPathComponent("hf")
+        try FileManager.default.createDirectory(at: saved, withIntermediateDirectories: true)
+        try Data(Fixture.zip([.init(name: "archive/data.pkl", data: [1]), .init(name: "archive/data/0", data: [2])]))
+            .write(to: saved.appendingPathComponent("pytorch_model.bin"))
+        let v3 = try s.ws.addModelVersion(to: r.model.id, fromTask: s.task.id, files: [saved, onnx], format: "  ")
+        #expect(v3.version.format == "onnx, pytorch state_dict")
+        #expect(Set(fileContents(under: URL(fileURLWithPath: v3.version.folder)).keys) == ["hf/pytorch_model.bin", "model.onnx", "model.json"])
     }
 
     // MARK: Uploading

@@ -25,7 +25,7 @@ extension Workspace {
         // task folder (symlinks included); an absolute one is where the user's own script saved it.
         var reported: [TaskCheckpoint] = []
         var escapes: [String] = []
-        for c in metrics.checkpoints {
+        for c in Self.currentCheckpoints(metrics.checkpoints) {
             guard let raw = c.path, !raw.isEmpty else { continue }
             let url: URL
             if raw.hasPrefix("/") {
@@ -56,6 +56,19 @@ extension Workspace {
         }
         let epochs = Array(Set(found.compactMap(\.epoch))).sorted().map(String.init).joined(separator: ", ")
         throw AIArtsError(.notFound, "\(taskID) has no checkpoint of epoch \(epoch); it has epoch \(epochs.isEmpty ? "none numbered" : epochs)")
+    }
+
+    /// The checkpoint lines that still describe what is on disk. A run resumed from epoch E writes
+    /// epoch E+1 ... again into the same folders, so a line of epoch ≥ E+1 from before the resume
+    /// (and its `best` mark) no longer describes them: each line drops earlier ones of its epoch or
+    /// later. This also drops a mid-epoch checkpoint once that epoch is completed.
+    static func currentCheckpoints(_ lines: [MetricCheckpoint]) -> [MetricCheckpoint] {
+        var kept: [MetricCheckpoint] = []
+        for line in lines {
+            if let epoch = line.epoch { kept.removeAll { ($0.epoch ?? -.infinity) >= epoch } }
+            kept.append(line)
+        }
+        return kept
     }
 
     /// checkpoints/epoch_N (a folder, or a file such as epoch_N.pt), by epoch.

@@ -64,6 +64,29 @@ import Testing
         #expect(error?.message.contains("epoch 1, 2") == true)
     }
 
+    @Test func aResumedRunSupersedesTheCheckpointLinesItRewrote() throws {
+        let s = try ModelSandbox()
+        try s.trainedThreeEpochs()
+        // First run: epoch 3 was best. Resumed from epoch 2, the new epoch 3 is not best, and its
+        // folder replaced the old one; the old "best" line no longer describes what is on disk.
+        try s.metrics([
+            #"{"type":"eval","epoch":1,"acc1":0.5}"#,
+            #"{"type":"checkpoint","epoch":1,"path":"checkpoints/epoch_1","best":true}"#,
+            #"{"type":"eval","epoch":2,"acc1":0.7}"#,
+            #"{"type":"checkpoint","epoch":2,"path":"checkpoints/epoch_2","best":true}"#,
+            #"{"type":"eval","epoch":3,"acc1":0.9}"#,
+            #"{"type":"checkpoint","epoch":3,"path":"checkpoints/epoch_3","best":true}"#,
+            #"{"type":"resume","epoch":2}"#,
+            #"{"type":"eval","epoch":3,"acc1":0.6}"#,
+            #"{"type":"checkpoint","epoch":3,"path":"checkpoints/epoch_3","best":false}"#,
+        ])
+        let r = try s.ws.registerModel(fromTask: s.task.id)
+        #expect(r.version.sourceEpoch == 2)
+        #expect(r.version.evaluation == ["acc1": 0.7])
+        let third = try s.ws.registerModel(fromTask: s.task.id, epoch: 3)
+        #expect(third.version.evaluation == ["acc1": 0.6])
+    }
+
     @Test func withoutABestMarkTheLastCheckpointIsTaken() throws {
         let s = try ModelSandbox()
         for epoch in 1...2 { try s.checkpoint("epoch_\(epoch)", epoch: epoch) }

@@ -206,7 +206,7 @@ model_register_from_task() {
     "$BIN" --workspace "$W" task start "$id" >/dev/null &&
     "$BIN" --workspace "$W" task wait "$id" &&
     "$BIN" --workspace "$W" model register "$id" --name "from a task" --json >"$T/reg.json" &&
-    json_ok "$T/reg.json" 'd["model"]["id"] == "M0001" and d["model"]["kind"] == "pretrained" and d["version"]["name"] == "v1" and d["version"]["sourceTaskId"] == "'"$id"'" and d["version"]["sourceEpoch"] == 1 and d["version"]["evaluation"] == {"acc1": 0.75} and d["version"]["format"] == "pytorch state_dict"' &&
+    json_ok "$T/reg.json" 'd["id"] == "M0001" and d["kind"] == "pretrained" and d["task"] == "'"$id"'" and d["version"]["name"] == "v1" and d["version"]["task"] == "'"$id"'" and d["version"]["epoch"] == 1 and d["version"]["source_path"] is None and d["version"]["evaluation"] == {"acc1": 0.75} and d["version"]["format"] == "pytorch state_dict"' &&
     [ "$(cat "$W/models/M0001/v1/model.pt")" = weights ] &&
     ! "$BIN" --workspace "$W" model register "$id" --epoch 7 2>"$T/noepoch.txt" >/dev/null &&
     grep -q "no checkpoint of epoch 7" "$T/noepoch.txt" &&
@@ -214,7 +214,7 @@ model_register_from_task() {
     "$BIN" --workspace "$W" task list --json >"$T/all.json" &&
     builtin=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1])) if t["trainer"] == "aiarts-train" and t["state"] == "finished"][0])' "$T/all.json") &&
     "$BIN" --workspace "$W" model register "$builtin" --json >"$T/reg2.json" &&
-    json_ok "$T/reg2.json" 'd["model"]["id"] == "M0002" and d["version"]["format"] == "aiarts-train checkpoint" and d["model"]["type"] == "classification" and d["version"]["evaluation"]["acc1"] >= 0.9' &&
+    json_ok "$T/reg2.json" 'd["id"] == "M0002" and d["version"]["format"] == "aiarts-train checkpoint" and d["type"] == "classification" and d["version"]["evaluation"]["acc1"] >= 0.9' &&
     if [ -x "$(dirname "$BIN")/aiarts-train" ]; then
         "$(dirname "$BIN")/aiarts-train" predict --checkpoint "$W/models/M0002/v1" --json "$(find "$W/datasets/D0001" -name '*.jpg' | head -1)" >/dev/null
     fi
@@ -224,12 +224,12 @@ check "model register copies a task's best checkpoint with its evaluation" model
 model_upload_download_remove() {
     mkdir -p "$T/upload/sub" && printf 'onnx' >"$T/upload/sub/model.onnx" && printf 'labels' >"$T/upload/labels.txt" &&
     "$BIN" --workspace "$W" model upload "$T/upload" --name "上传的模型" --type detection --json >"$T/up.json" &&
-    json_ok "$T/up.json" 'd["model"]["id"] == "M0003" and d["version"]["format"] == "onnx" and d["version"]["fileCount"] == 2' &&
+    json_ok "$T/up.json" 'd["id"] == "M0003" and d["kind"] == "uploaded" and d["task"] is None and d["version"]["format"] == "onnx" and d["version"]["file_count"] == 2' &&
     "$BIN" --workspace "$W" model upload "$T/upload/labels.txt" --to M0003 >/dev/null &&
     "$BIN" --workspace "$W" model list --json >"$T/models.json" &&
     json_ok "$T/models.json" '[(m["id"], m["versions"]) for m in d] == [("M0001", 1), ("M0002", 1), ("M0003", 2)] and d[2]["name"] == "上传的模型"' &&
     "$BIN" --workspace "$W" model show M0003 --json >"$T/mshow.json" &&
-    json_ok "$T/mshow.json" '[v["name"] for v in d["versions"]] == ["v1", "v2"] and d["model"]["type"] == "detection"' &&
+    json_ok "$T/mshow.json" '[v["name"] for v in d["versions"]] == ["v1", "v2"] and d["type"] == "detection" and d["size"] == sum(v["size"] for v in d["versions"])' &&
     "$BIN" --workspace "$W" model download M0003 --version v1 "$T/down" >/dev/null &&
     cmp -s "$T/down/sub/model.onnx" "$T/upload/sub/model.onnx" && [ -f "$T/down/model.json" ] &&
     "$BIN" --workspace "$W" model download M0003 --version v1 "$T" --archive >/dev/null &&

@@ -39,9 +39,9 @@ struct ModelCommand: ParsableCommand {
             let models = try global.open().models()
             if json { return try Output.json(models) }
             Output.table(["ID", "NAME", "KIND", "TYPE", "VERSIONS", "SIZE", "SOURCE", "EVALUATION"], models.map {
-                [$0.id, Sanitize.line($0.name), $0.kind, $0.type?.rawValue ?? "-", "\($0.versions) (\($0.latest ?? "-"))",
-                 ModelCommand.size($0.size), ModelCommand.source(task: $0.sourceTaskId, epoch: $0.sourceEpoch, path: nil),
-                 ModelCommand.evaluation($0.evaluation)]
+                [$0.model.id, Sanitize.line($0.model.name), $0.model.kind, $0.model.type?.rawValue ?? "-", "\($0.versions) (\($0.latest ?? "-"))",
+                 ModelCommand.size($0.size), ModelCommand.source(task: $0.model.sourceTaskId, epoch: $0.model.sourceEpoch, path: nil),
+                 ModelCommand.evaluation($0.model.evaluation)]
             })
         }
     }

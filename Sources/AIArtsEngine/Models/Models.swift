@@ -47,10 +47,8 @@ extension Workspace {
             let versions = Dictionary(grouping: try ModelVersionRecord.order(Column("version")).fetchAll(db), by: \.modelId)
             return models.map { m in
                 let vs = versions[m.id] ?? []
-                return ModelSummary(
-                    id: m.id, name: m.name, kind: m.kind, type: m.type, trainer: m.trainer, sourceTaskId: m.sourceTaskId,
-                    sourceEpoch: m.sourceEpoch, evaluation: m.evaluation, versions: vs.count,
-                    latest: vs.last.map { "v\($0.version)" }, size: vs.reduce(0) { $0 + $1.size }, createdAt: m.createdAt)
+                return ModelSummary(model: m, versions: vs.count, latest: vs.last.map { "v\($0.version)" },
+                                    size: vs.reduce(0) { $0 + $1.size })
             }
         }
     }

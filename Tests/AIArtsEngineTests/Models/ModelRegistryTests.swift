@@ -436,6 +436,26 @@ import Testing
         #expect(try s.ws.info().models == 1)
     }
 
+    @Test func jsonIsFlatWithSnakeCaseKeysAndNulls() throws {
+        let s = try ModelSandbox()
+        let r = try s.ws.uploadModel(from: s.folder.write("m.onnx", "x"), name: "m")
+        func object(_ value: some Encodable) throws -> [String: Any] {
+            let data = try JSONEncoder().encode(value)
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        let registered = try object(r)
+        #expect(registered["id"] as? String == "M0001")
+        #expect(registered["task"] is NSNull && registered["evaluation"] is NSNull)
+        #expect(registered["created_at"] is Double)
+        let version = try #require(registered["version"] as? [String: Any])
+        #expect(version["name"] as? String == "v1" && version["file_count"] as? Int == 1 && version["epoch"] is NSNull)
+        #expect(version["source_path"] as? String == s.folder.path("m.onnx").standardizedFileURL.path)
+        let detail = try object(try s.ws.modelDetail("M0001"))
+        #expect(detail["kind"] as? String == "uploaded" && (detail["versions"] as? [Any])?.count == 1)
+        let summary = try object(try #require(try s.ws.models().first))
+        #expect(summary["versions"] as? Int == 1 && summary["latest"] as? String == "v1" && summary["type"] is NSNull)
+    }
+
     @Test func versionNamesAreParsed() throws {
         #expect(try Workspace.parseModelVersion("v2") == 2)
         #expect(try Workspace.parseModelVersion("12") == 12)
@@ -463,11 +483,11 @@ import Testing
         }
         #expect(errors.count == 0)
         let models = try s.ws.models()
-        #expect(models.map(\.id) == ["M0001", "M0002", "M0003", "M0004", "M0005"])
+        #expect(models.map(\.model.id) == ["M0001", "M0002", "M0003", "M0004", "M0005"])
         #expect(try s.ws.modelDetail(base.model.id).versions.map(\.name) == ["v1", "v2", "v3", "v4", "v5"])
         #expect(s.modelsFolderContents().filter { $0.hasPrefix(".") }.isEmpty)
-        for model in models {
-            for version in try s.ws.modelDetail(model.id).versions {
+        for summary in models {
+            for version in try s.ws.modelDetail(summary.model.id).versions {
                 #expect(fileContents(under: URL(fileURLWithPath: version.folder))["w.onnx"] == Data("weights".utf8))
             }
         }

@@ -126,6 +126,7 @@ public struct TaskRecord: Codable, Equatable, Sendable, FetchableRecord, Persist
     public var finishedAt: Date?
 }
 
+/// A model in the registry (docs/models.md); its files are in versions (`ModelVersionRecord`).
 public struct ModelRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "model"
     public var id: String
@@ -133,5 +134,37 @@ public struct ModelRecord: Codable, Equatable, Sendable, FetchableRecord, Persis
     public var description: String
     public var status: String
     public var statusMessage: String
+    public var createdAt: Date
+    /// "pretrained", "exported" or "uploaded" (`ModelKind`).
+    public var kind: String
+    /// The dataset type it was trained for, when known.
+    public var type: DatasetType?
+    /// "aiarts-train", "torch" or "command", when it came from a task (or is recognisably aiarts-train's).
+    public var trainer: String?
+    /// The task and epoch of the newest version that came from a task.
+    public var sourceTaskId: String?
+    public var sourceEpoch: Int?
+    /// Evaluation results of the newest version that has them (stored as a JSON object).
+    public var evaluation: [String: Double]?
+    /// The highest version number given so far; numbers of deleted versions are not given again.
+    public var lastVersion: Int
+}
+
+/// One version of a model: the files in models/<id>/v<version>/.
+public struct ModelVersionRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "modelVersion"
+    public var modelId: String
+    /// 1, 2, ... (shown as v1, v2).
+    public var version: Int
+    /// Bytes and regular files in the version folder, the manifest model.json not counted.
+    public var size: Int64
+    public var fileCount: Int
+    /// What the files are: "aiarts-train checkpoint", "pytorch state_dict", "torchscript", "onnx" ...
+    public var format: String
+    public var sourceTaskId: String?
+    public var sourceEpoch: Int?
+    /// The path it was uploaded from.
+    public var sourcePath: String?
+    public var evaluation: [String: Double]?
     public var createdAt: Date
 }

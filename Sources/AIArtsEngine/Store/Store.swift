@@ -127,6 +127,31 @@ public final class Store: Sendable {
             }
             try db.create(index: "task_project", on: "task", columns: ["projectId"])
         }
+        // The model registry (docs/models.md): what a model is, and its versions.
+        migrator.registerMigration("v3-models") { db in
+            try db.alter(table: "model") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "uploaded")
+                t.add(column: "type", .text)
+                t.add(column: "trainer", .text)
+                t.add(column: "sourceTaskId", .text)
+                t.add(column: "sourceEpoch", .integer)
+                t.add(column: "evaluation", .text)  // JSON object of numbers
+                t.add(column: "lastVersion", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "modelVersion") { t in
+                t.column("modelId", .text).notNull().references("model", onDelete: .cascade)
+                t.column("version", .integer).notNull()
+                t.column("size", .integer).notNull()
+                t.column("fileCount", .integer).notNull()
+                t.column("format", .text).notNull()
+                t.column("sourceTaskId", .text)
+                t.column("sourceEpoch", .integer)
+                t.column("sourcePath", .text)
+                t.column("evaluation", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["modelId", "version"])
+            }
+        }
         return migrator
     }
 }

@@ -165,6 +165,14 @@ private func isBlank(_ symbol: String) -> Bool { symbol == " " || symbol == "\u{
         #expect(styles.contains(Style(fg: .cyan, modifiers: .dim)))
     }
 
+    @Test func smoothedValuesGivenByTheCallerAreDrawnAsGiven() {
+        let ys: [Double] = (0..<40).map { $0 % 2 == 0 ? 0 : 1 }
+        let xs = (0..<40).map(Double.init)
+        let computed = LineChart(series: [ChartSeries(name: "n", xs: xs, ys: ys)], smoothing: 0.9)
+        let given = LineChart(series: [ChartSeries(name: "n", xs: xs, ys: ys, smoothed: ChartSmoothing.ema(ys, weight: 0.9))], smoothing: 0.9)
+        #expect(chartBuffer(computed, 30, 8) == chartBuffer(given, 30, 8))
+    }
+
     @Test func durationFormatterForRelativeTime() {
         let s = ChartSeries(name: "t", xs: [0, 3600], ys: [1, 2])
         let lines = chartLines(LineChart(series: [s], xLabel: "time", xFormat: .duration, showLegend: false), 40, 6)

@@ -43,6 +43,9 @@ private let quadrants = image(4, 4) { x, y in
         #expect(small.rgb == [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255])
         let half = image(2, 1) { x, _ in x == 0 ? (0, 0, 0) : (255, 101, 10) }.resized(width: 1, height: 1)
         #expect(half.rgb == [128, 51, 5])
+        // Tall bands (16-bit sums up to 257 rows, 32-bit beyond) average the same way.
+        #expect(image(1, 200) { _, y in y % 2 == 0 ? (255, 255, 0) : (0, 255, 0) }.resized(width: 1, height: 1).rgb == [128, 255, 0])
+        #expect(image(1, 600) { _, y in y % 2 == 0 ? (255, 255, 0) : (0, 255, 0) }.resized(width: 1, height: 1).rgb == [128, 255, 0])
         // Enlarging repeats pixels.
         #expect(image(1, 1) { _, _ in (7, 8, 9) }.resized(width: 2, height: 2).rgb == [UInt8](repeating: 0, count: 12).indices.map { [7, 8, 9][$0 % 3] })
     }

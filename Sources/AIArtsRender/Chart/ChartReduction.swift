@@ -39,13 +39,7 @@ public enum ChartReduction {
                         : lowerBound(xp, count: count, from: start, value: boundary)
                     defer { start = end }
                     if start >= end { continue }
-                    var lo = Double.infinity, hi = floor
-                    // NaN fails every comparison, so it is skipped without a test of its own.
-                    for i in start..<end {
-                        let y = yp[i]
-                        if y > floor && y < lo { lo = y }
-                        if y > hi && y < .infinity { hi = y }
-                    }
+                    let (lo, hi) = extremes(yp, start, end, floor: floor)
                     guard lo < .infinity else { continue }
                     var first = lo, last = hi
                     for i in start..<end where yp[i] > floor && yp[i] < .infinity { first = yp[i]; break }
@@ -59,6 +53,40 @@ public enum ChartReduction {
             }
         }
         return out
+    }
+
+    /// The lowest and highest y in start..<end that are above `floor` and below infinity (lo is
+    /// infinity when there are none). This loop is the whole cost of drawing a long series, so it
+    /// first runs without validity tests, on four independent minimums and maximums (a single
+    /// chain would wait on each comparison); NaN fails every comparison and drops out by itself.
+    /// Only when an infinity or a value at or below `floor` shows up is the column scanned again
+    /// with the tests.
+    @inline(__always)
+    static func extremes(_ yp: UnsafeBufferPointer<Double>, _ start: Int, _ end: Int, floor: Double) -> (Double, Double) {
+        var l0 = Double.infinity, l1 = l0, l2 = l0, l3 = l0
+        var h0 = -Double.infinity, h1 = h0, h2 = h0, h3 = h0
+        var i = start
+        while i + 4 <= end {
+            let a = yp[i], b = yp[i + 1], c = yp[i + 2], d = yp[i + 3]
+            if a < l0 { l0 = a }; if b < l1 { l1 = b }; if c < l2 { l2 = c }; if d < l3 { l3 = d }
+            if a > h0 { h0 = a }; if b > h1 { h1 = b }; if c > h2 { h2 = c }; if d > h3 { h3 = d }
+            i += 4
+        }
+        while i < end {
+            let y = yp[i]
+            if y < l0 { l0 = y }
+            if y > h0 { h0 = y }
+            i += 1
+        }
+        let lo = min(min(l0, l1), min(l2, l3)), hi = max(max(h0, h1), max(h2, h3))
+        if lo == .infinity || (lo > floor && hi < .infinity) { return (lo, hi) }
+        var slo = Double.infinity, shi = floor
+        for j in start..<end {
+            let y = yp[j]
+            if y > floor && y < slo { slo = y }
+            if y > shi && y < .infinity { shi = y }
+        }
+        return (slo, shi)
     }
 
     /// The first index in from..<count whose x is not below `value` (count when none).

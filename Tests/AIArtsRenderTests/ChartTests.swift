@@ -89,6 +89,12 @@ private func isBlank(_ symbol: String) -> Bool { symbol == " " || symbol == "\u{
         #expect(!text.contains("inf") && !text.contains("nan"))
         #expect(text.contains("a 3"))
 
+        // Values at the ends of Double's range, and x spans that overflow, do not crash.
+        for ys in [[1e308, -1e308], [1e308, 1e308], [5e-324, 1e308]] {
+            _ = chartLines(LineChart(series: [ChartSeries(name: "a", xs: [-1e308, 1e308], ys: ys)]), 30, 8)
+            _ = chartLines(LineChart(series: [ChartSeries(name: "a", xs: [0, 1], ys: ys)], yScale: .log), 30, 8)
+        }
+
         // Tiny areas draw what fits and do not crash.
         for (w, h) in [(1, 1), (3, 2), (8, 3), (9, 4)] { _ = chartLines(LineChart(series: [odd], title: "t"), w, h) }
     }

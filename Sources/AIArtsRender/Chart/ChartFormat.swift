@@ -83,7 +83,7 @@ public enum ChartTicks {
     /// Multiples of the smallest round step that gives at most `maxCount` ticks in `lo...hi`
     /// (and no step below `minStep`). Empty when the range is empty or not finite.
     public static func nice(lo: Double, hi: Double, maxCount: Int, minStep: Double = 0) -> [Double] {
-        guard lo.isFinite, hi.isFinite, hi > lo, maxCount >= 1 else { return [] }
+        guard lo.isFinite, hi.isFinite, hi > lo, maxCount >= 1, (hi - lo).isFinite else { return [] }
         let span = hi - lo
         let start = Int(floor(log10(span / Double(maxCount)))) - 1
         for exponent in start...(start + 3) {

@@ -256,9 +256,9 @@ public struct LineChart: Widget {
         for r in 0..<rows { buffer.set(x: axisX, y: top + r, string: ascii ? "|" : "│", style: axisStyle) }
         var used = Set<Int>()
         for (t, label) in zip(ticks, labels) {
-            let dot = row(t)
-            guard dot.isFinite else { continue }
-            let r = Int(dot.rounded()) / dotsY
+            let dot = row(t).rounded()
+            guard dot >= 0, dot < Double(rows * dotsY) else { continue }  // also false for NaN
+            let r = Int(dot) / dotsY
             guard r >= 0, r < rows, used.insert(r).inserted else { continue }
             buffer.set(x: axisX, y: top + r, string: ascii ? "+" : "┤", style: axisStyle)
             let text = DisplayWidth.truncate(label, to: gutter)
@@ -296,8 +296,9 @@ public struct LineChart: Widget {
         let dots = Double(plotWidth * dotsX - 1)
         var nextFree = area.x
         for (t, label) in zip(ticks, labels) {
-            let column = plotX + Int(((t - x0) / (x1 - x0) * dots).rounded()) / dotsX
-            guard column >= plotX, column < plotX + plotWidth else { continue }
+            let dot = ((t - x0) / (x1 - x0) * dots).rounded()
+            guard dot >= 0, dot <= dots else { continue }  // also false for NaN
+            let column = plotX + Int(dot) / dotsX
             buffer.set(x: column, y: y, string: ascii ? "+" : "┬", style: axisStyle)
             let w = DisplayWidth.of(label)
             let start = max(area.x, min(column - w / 2, limit - w))

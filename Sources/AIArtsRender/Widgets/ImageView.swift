@@ -7,8 +7,8 @@ public struct PixelImage: Equatable, Sendable {
 
     /// nil unless both sides are positive and `rgb` holds exactly width × height × 3 bytes.
     public init?(width: Int, height: Int, rgb: [UInt8]) {
-        guard width > 0, height > 0, width.multipliedReportingOverflow(by: height).overflow == false,
-              rgb.count == width * height * 3 else { return nil }
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard width > 0, height > 0, !overflow, pixels <= Int.max / 3, rgb.count == pixels * 3 else { return nil }
         self.width = width; self.height = height; self.rgb = rgb
     }
 

@@ -128,7 +128,7 @@ public struct LineChart: Widget {
         let layers = layers()
         let log = yScale == .log
         let dataX = xRange.flatMap { $0.lowerBound.isFinite && $0.upperBound.isFinite ? $0 : nil }
-            ?? series.compactMap { ChartReduction.xRange(Array($0.xs.prefix(min($0.xs.count, $0.ys.count)))) }
+            ?? layers.compactMap { ChartReduction.xRange($0.xs) }
                 .reduce(nil as ClosedRange<Double>?) { acc, r in acc.map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r }
         var x0 = dataX?.lowerBound ?? 0, x1 = dataX?.upperBound ?? 0
         if x1 <= x0 { x0 -= 0.5; x1 += 0.5 }

@@ -7,7 +7,7 @@ Builds aiarts-bench in release, writes 1M loss-like values (with spikes) to benc
   - AIArtsRender's LineChart drawing them into a 200x50 braille chart (per frame, median of --runs),
     also 1k points, and with smoothing on;
   - plotext drawing the same values at the same size with plt.build() (no printing), median of
-    --peer-runs; plotext is installed from PyPI into bench-out/plotext-venv when missing;
+    --peer-runs; plotext 5.x is installed from PyPI into bench-out/plotext-venv when missing;
   - ImageView turning a 4000x3000 RGB buffer into a 160x90-cell half-block preview (the widget's
     own cost; decoding is measured by bench/run.py).
 Prints a Markdown table for docs/benchmarks.md.
@@ -69,7 +69,8 @@ def main():
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
     if subprocess.run([python, "-c", "import plotext"], capture_output=True).returncode != 0:
-        subprocess.run([python, "-m", "pip", "install", "-q", "plotext"], check=True)
+        # plotext 6 is a rewrite without plt.plot/plt.build; 5.x is the plotext people know.
+        subprocess.run([python, "-m", "pip", "install", "-q", "plotext<6"], check=True)
     version = subprocess.run([python, "-c", "import plotext; print(plotext.__version__)"],
                              capture_output=True, text=True).stdout.strip()
     peer = {}

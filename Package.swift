@@ -45,7 +45,7 @@ let package = Package(
         ),
 
         // Benchmark runner for bench/run.py (decode timings, fixture images); not installed.
-        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging"]),
+        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging", "AIArtsRender"]),
 
         // The built-in trainer (pure Swift, CPU): model, data loading and training loop, and its command.
         .target(name: "AIArtsTrain", dependencies: ["AIArtsEngine", "AIArtsImaging"]),

@@ -1,7 +1,11 @@
 // Benchmark helper for bench/run.py:
 //   aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED]   a noisy photo-like JPEG (quality 90)
 //   aiarts-bench decode FILE WxH RUNS                 decode to a preview fitting WxH; prints ms per run
+//   aiarts-bench chart-data N OUT                     N float64 loss-like values (x = index) with spikes
+//   aiarts-bench chart FILE WxH RUNS [SMOOTH]         draw FILE's values in a braille LineChart; ms per frame
+//   aiarts-bench image WxH CELLSxROWS RUNS            a synthetic WxH RGB buffer through ImageView; ms per frame
 import AIArtsImaging
+import AIArtsRender
 import Foundation
 
 func fail(_ message: String) -> Never {
@@ -39,6 +43,54 @@ case "decode":
         print(String(format: "%.3f", ms))
     }
     FileHandle.standardError.write(Data("preview \(size.width)x\(size.height)\n".utf8))
+case "chart-data":
+    guard args.count == 3, let n = Int(args[1]), n > 0 else { fail("chart-data N OUT") }
+    var rng = SeededRandom(seed: 7)
+    var ys = [Double](repeating: 0, count: n)
+    for i in 0..<n {
+        let t = Double(i) / Double(n)
+        ys[i] = 2 * exp(-4 * t) + 0.1 + Double(rng.int(in: 0...1000)) / 1000 * 0.3
+        if i % (n / 7 + 1) == n / 13 { ys[i] += 5 }  // a few spikes
+    }
+    let data = ys.withUnsafeBufferPointer { Data(buffer: $0) }
+    do { try data.write(to: URL(fileURLWithPath: args[2])) } catch { fail("\(error)") }
+case "chart":
+    guard args.count >= 4, let runs = Int(args[3]), let data = FileManager.default.contents(atPath: args[1]) else {
+        fail("chart FILE WxH RUNS [SMOOTH]")
+    }
+    let dims = args[2].split(separator: "x").compactMap { Int($0) }
+    guard dims.count == 2 else { fail("bad size") }
+    let ys: [Double] = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+    let xs = (0..<ys.count).map(Double.init)
+    let smoothing = args.count > 4 ? Double(args[4]) ?? 0 : 0
+    let chart = LineChart(series: [ChartSeries(name: "loss", xs: xs, ys: ys)], title: "loss", xLabel: "step", smoothing: smoothing)
+    var buffer = Buffer(width: dims[0], height: dims[1])
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        buffer.render(chart, in: buffer.area)
+        print(String(format: "%.4f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+    }
+    if ProcessInfo.processInfo.environment["AIARTS_BENCH_SHOW"] != nil {
+        FileHandle.standardError.write(Data((buffer.lines().joined(separator: "\n") + "\n").utf8))
+    }
+case "image":
+    guard args.count == 4, let runs = Int(args[3]) else { fail("image WxH CELLSxROWS RUNS") }
+    let size = args[1].split(separator: "x").compactMap { Int($0) }, cells = args[2].split(separator: "x").compactMap { Int($0) }
+    guard size.count == 2, cells.count == 2 else { fail("bad size") }
+    var rng = SeededRandom(seed: 3)
+    var rgb = [UInt8](repeating: 0, count: size[0] * size[1] * 3)
+    for i in stride(from: 0, to: rgb.count, by: 3) {
+        let p = i / 3, x = p % size[0], y = p / size[0]
+        rgb[i] = UInt8(x * 255 / size[0]); rgb[i + 1] = UInt8(y * 255 / size[1]); rgb[i + 2] = UInt8(rng.int(in: 0...255))
+    }
+    guard let image = PixelImage(width: size[0], height: size[1], rgb: rgb) else { fail("bad image") }
+    let view = ImageView(image: image, boxes: [ImageBox(x: 500, y: 400, width: 1200, height: 900, label: "cat")])
+    var buffer = Buffer(width: cells[0], height: cells[1])
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        buffer.render(view, in: buffer.area)
+        print(String(format: "%.4f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+    }
 default:
-    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS")
+    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS")
 }

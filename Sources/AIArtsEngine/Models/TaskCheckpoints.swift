@@ -13,12 +13,13 @@ extension Workspace {
     /// The checkpoint `registerModel(fromTask:)` copies: the one of `epoch`, or when nil the last
     /// one marked best, else the last one. Checkpoints come from the `checkpoint` lines of
     /// metrics.jsonl; a trainer that writes none is looked for in checkpoints/epoch_N (folder or file).
-    public func taskCheckpoint(_ taskID: String, epoch: Int? = nil) throws -> TaskCheckpoint {
+    /// `preferBest: false` takes the last one when no epoch is named (what a resume continues from).
+    public func taskCheckpoint(_ taskID: String, epoch: Int? = nil, preferBest: Bool = true) throws -> TaskCheckpoint {
         _ = try task(taskID)
-        return try taskCheckpoint(taskID, epoch: epoch, metrics: try readTaskMetricStore(taskID))
+        return try taskCheckpoint(taskID, epoch: epoch, metrics: try readTaskMetricStore(taskID), preferBest: preferBest)
     }
 
-    func taskCheckpoint(_ taskID: String, epoch: Int?, metrics: MetricStore) throws -> TaskCheckpoint {
+    func taskCheckpoint(_ taskID: String, epoch: Int?, metrics: MetricStore, preferBest: Bool = true) throws -> TaskCheckpoint {
         let folder = taskFolder(taskID)
         let fm = FileManager.default
         // Paths in metrics.jsonl are written by the trainer: a relative one must stay inside the
@@ -46,7 +47,7 @@ extension Workspace {
             throw AIArtsError(.notFound, message)
         }
         guard let epoch else {
-            return found.last(where: \.best) ?? found[found.count - 1]
+            return (preferBest ? found.last(where: \.best) : nil) ?? found[found.count - 1]
         }
         let matches = found.filter { $0.epoch == epoch }
         // A stop in the middle of an epoch saves epoch_E_step_S for the epoch in progress; the

@@ -24,16 +24,16 @@ extension Workspace {
         let folder = taskFolder(id)
         let evalFolder = folder.appendingPathComponent("eval")
         try? FileManager.default.createDirectory(at: evalFolder, withIntermediateDirectories: true)
-        var chosen: (epoch: Int, path: String)?
+        var chosen: TaskCheckpoint?
         let predictionsURL: URL
         if let predictions {
             predictionsURL = predictions
         } else {
-            let checkpoint = try evaluationCheckpoint(id, epoch: epoch)
+            let checkpoint = try taskCheckpoint(id, epoch: epoch)
             chosen = checkpoint
-            let stem = "epoch_\(checkpoint.epoch)_\(split.rawValue)"
+            let stem = "epoch_\(checkpoint.epoch.map(String.init) ?? "last")_\(split.rawValue)"
             let plan = try TaskPredictionPlan.make(trainer: TaskTrainer(rawValue: record.trainer), taskID: id, workspace: root,
-                                                   dataset: dataset, checkpoint: folder.appendingPathComponent(checkpoint.path),
+                                                   dataset: dataset, checkpoint: checkpoint.url,
                                                    split: split, topk: options.topk, evalFolder: evalFolder, stem: stem,
                                                    folder: folder, params: TaskParams.decode(record.params))
             try plan.prepare?()
@@ -44,7 +44,7 @@ extension Workspace {
             throw AIArtsError(.notFound, "no predictions file at \(predictionsURL.path)")
         }
         let report = try Evaluation.evaluate(workspace: self, dataset: dataset, split: split, predictions: predictionsURL, options: options)
-        let result = TaskEvaluation(task: id, epoch: chosen?.epoch ?? report.epoch, checkpoint: chosen?.path,
+        let result = TaskEvaluation(task: id, epoch: chosen?.epoch ?? report.epoch, checkpoint: chosen?.url.path,
                                     predictions: predictionsURL.path, report: report)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -53,19 +53,6 @@ extension Workspace {
         return result
     }
 
-    /// The checkpoint an evaluation, prediction or export uses: the one saved at `epoch`, else the
-    /// best one (the last checkpoint line marked best), else the last.
-    func evaluationCheckpoint(_ id: String, epoch: Int?) throws -> (epoch: Int, path: String) {
-        if let epoch { return try resumeCheckpoint(id, epoch: epoch) }
-        let saved = try taskMetrics(id).checkpoints.filter { c in
-            guard let path = c.path, c.epoch?.isFinite == true else { return false }
-            return FileManager.default.fileExists(atPath: taskFolder(id).appendingPathComponent(path).path)
-        }
-        guard let pick = saved.last(where: \.best) ?? saved.last, let path = pick.path, let e = pick.epoch else {
-            throw AIArtsError(.notFound, "\(id) saved no checkpoint that still exists; train it first")
-        }
-        return (Int(e), path)
-    }
 }
 
 /// How a trainer writes predictions for a checkpoint on a split.

@@ -97,13 +97,17 @@ extension Workspace {
         guard record.taskStatus?.isEnded == true else {
             throw AIArtsError(.conflict, "\(id) is \(record.status); only a stopped, failed or finished task can be resumed")
         }
-        let checkpoint = try resumeCheckpoint(id, epoch: epoch)
+        let checkpoint = try taskCheckpoint(id, epoch: epoch, preferBest: false)
+        guard let resumeEpoch = checkpoint.epoch else {
+            throw AIArtsError(.notFound, "\(id)'s checkpoint \(checkpoint.url.path) has no epoch number to resume from")
+        }
         let folder = taskFolder(id)
+        let shown = checkpoint.url.path.hasPrefix(folder.path + "/") ? String(checkpoint.url.path.dropFirst(folder.path.count + 1)) : checkpoint.url.path
         var marker = JSONWriter()
         marker.beginObject()
         marker.key("type"); marker.string("resume")
-        marker.key("epoch"); marker.number(Double(checkpoint.epoch))
-        marker.key("from"); marker.string(checkpoint.path)
+        marker.key("epoch"); marker.number(Double(resumeEpoch))
+        marker.key("from"); marker.string(shown)
         marker.key("time"); marker.number(Date().timeIntervalSince1970)
         marker.endObject()
         try Self.appendLine(marker.string, to: folder.appendingPathComponent("metrics.jsonl"))
@@ -112,11 +116,11 @@ extension Workspace {
                 throw AIArtsError(.conflict, "\(id) changed while it was being resumed; look at `aiarts task status \(id)`")
             }
             var params = TaskParams.decode(current.params)
-            params["resume_from"] = folder.appendingPathComponent(checkpoint.path).path
-            params["resume_epoch"] = String(checkpoint.epoch)
+            params["resume_from"] = checkpoint.url.path
+            params["resume_epoch"] = String(resumeEpoch)
             current.params = try TaskParams.encode(params)
             current.status = TaskStatus.queued.rawValue
-            current.statusMessage = "resuming from epoch \(checkpoint.epoch)"
+            current.statusMessage = "resuming from epoch \(resumeEpoch)"
             current.pid = nil
             current.startTime = nil
             current.exitCode = nil
@@ -140,25 +144,6 @@ extension Workspace {
         }
     }
 
-    /// The checkpoint a resume continues from: the one saved at `epoch` (whole epochs preferred
-    /// over a mid-epoch one written at a stop), else the last one written.
-    func resumeCheckpoint(_ id: String, epoch: Int?) throws -> (epoch: Int, path: String) {
-        let saved = try taskMetrics(id).checkpoints.compactMap { c -> (epoch: Int, path: String)? in
-            guard let path = c.path, let e = c.epoch, e.isFinite else { return nil }
-            guard FileManager.default.fileExists(atPath: taskFolder(id).appendingPathComponent(path).path) else { return nil }
-            return (Int(e), path)
-        }
-        guard !saved.isEmpty else {
-            throw AIArtsError(.notFound, "\(id) saved no checkpoint that still exists, so there is nothing to resume from; start a new task")
-        }
-        guard let epoch else { return saved.last! }
-        let matches = saved.filter { $0.epoch == epoch }
-        guard let chosen = matches.first(where: { !$0.path.contains("_step_") }) ?? matches.last else {
-            let epochs = Array(Set(saved.map(\.epoch))).sorted().map(String.init).joined(separator: ", ")
-            throw AIArtsError(.notFound, "\(id) has no checkpoint at epoch \(epoch); it has epochs \(epochs)")
-        }
-        return chosen
-    }
 
     private func writeLaunchFiles(_ plan: TaskLaunchPlan, params: [String: String], record: TaskRecord, folder: URL) throws {
         do {

@@ -162,7 +162,7 @@ import Testing
         #expect(try s.ws.waitForTask(task.id, interval: .milliseconds(20)).taskStatus == .finished)
 
         let missing = #expect(throws: AIArtsError.self) { try s.ws.resumeTask(task.id, epoch: 9) }
-        #expect(missing?.message.contains("epochs 1, 2, 3") == true)
+        #expect(missing?.message.contains("epoch 1, 2, 3") == true)
         let resumed = try s.ws.resumeTask(task.id, epoch: 1)
         #expect(resumed.taskStatus == .running)
         #expect(try s.ws.waitForTask(task.id, interval: .milliseconds(20)).taskStatus == .finished)

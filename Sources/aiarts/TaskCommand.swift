@@ -13,7 +13,7 @@ struct TaskCommand: ParsableCommand {
         commandName: "task",
         abstract: "Create, start, stop, resume and inspect training tasks (docs/tasks.md).",
         subcommands: [Create.self, List.self, Show.self, Status.self, Params.self, Start.self, Stop.self, Resume.self,
-                      Wait.self, Logs.self, Metrics.self, Eval.self, Queue.self]
+                      Wait.self, Logs.self, Metrics.self, Eval.self, Predict.self, Export.self, Queue.self]
     )
 
     struct Create: ParsableCommand {

@@ -84,29 +84,42 @@ struct TaskPredictionPlan {
     }
 }
 
-/// Runs a child to completion, its output kept for the error message when it fails.
+/// Runs a child to completion and returns its stdout; stderr is kept for the error message when
+/// it fails.
 enum ChildRun {
+    @discardableResult
     static func run(_ executable: String, _ arguments: [String], workingDirectory: URL, what: String,
-                    environment: [String: String] = [:]) throws {
+                    environment: [String: String] = [:]) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
         process.currentDirectoryURL = workingDirectory
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
+        let output = Pipe(), errors = Pipe()
         process.standardOutput = output
-        process.standardError = output
+        process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
             throw AIArtsError(.io, "cannot run \(executable) for \(what): \(error.localizedDescription)")
         }
+        // Both pipes drained at once, so a child filling one never blocks on the other.
+        nonisolated(unsafe) var errorData = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            errorData = errors.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
         let data = output.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let tail = String(decoding: data.suffix(4096), as: UTF8.self).split(separator: "\n").suffix(5).joined(separator: "\n")
-            let reason = FailureClassifier.classify(logTail: tail.split(separator: "\n").map(String.init),
-                                                    exit: process.terminationReason == .exit ? .exited(code: process.terminationStatus) : .signaled(signal: process.terminationStatus, coreDumped: false))
-            throw AIArtsError(.io, "\(what) failed: \(reason?.message ?? tail)")
+            let tail = String(decoding: (errorData.isEmpty ? data : errorData).suffix(4096), as: UTF8.self)
+                .split(separator: "\n").suffix(5).map(String.init)
+            let exit: ExitStatus = process.terminationReason == .exit
+                ? .exited(code: process.terminationStatus) : .signaled(signal: process.terminationStatus, coreDumped: false)
+            let reason = FailureClassifier.classify(logTail: tail, exit: exit)
+            throw AIArtsError(.io, "\(what) failed: \(reason?.message ?? tail.joined(separator: "\n"))")
         }
+        return data
     }
 }

@@ -1,0 +1,157 @@
+import Foundation
+
+/// What a trainer predicted for one image, as `task predict` keeps it.
+public struct ImagePrediction: Codable, Sendable, Equatable {
+    public struct Label: Codable, Sendable, Equatable {
+        public var label: String
+        public var score: Double
+    }
+    public struct Box: Codable, Sendable, Equatable {
+        public var label: String
+        public var score: Double
+        /// x, y, width, height in the image's pixels.
+        public var bbox: [Double]
+    }
+    public var file: String
+    public var labels: [Label]
+    public var boxes: [Box]
+    /// The JPEG with the prediction drawn on it, when one was written.
+    public var drawn: String?
+    public var error: String?
+}
+
+/// The result of `task predict`: where the predictions went, and each image's.
+public struct TaskPredictions: Codable, Sendable, Equatable {
+    public var task: String
+    public var epoch: Int?
+    public var folder: String
+    public var images: [ImagePrediction]
+}
+
+/// The result of `task export`: the files made, the check that they load again, the model entry.
+public struct TaskExport: Encodable, Sendable {
+    public var task: String
+    public var epoch: Int?
+    public var folder: String
+    public var files: [String]
+    /// What loading the export back and predicting one image gave.
+    public var check: String
+    public var model: RegisteredVersion
+}
+
+extension Workspace {
+    /// Predicts with a saved checkpoint (`epoch`, default the best) on image files, or on every
+    /// image of a split of the project's dataset. Results go to tasks/Txxxx/predict/<run>/:
+    /// predictions.json and, per image, a JPEG with the prediction drawn.
+    public func predictTask(_ id: String, epoch: Int? = nil, images: [URL] = [], split: Split? = nil,
+                            topk: Int = 3) throws -> TaskPredictions {
+        let record = try task(id)
+        var files = images
+        if let split {
+            guard let dataset = try project(record.projectId).datasetId else {
+                throw AIArtsError(.invalidArgument, "project \(record.projectId) has no dataset, so there is no \(split.rawValue) split")
+            }
+            let (content, folder) = try self.content(dataset)
+            files += content.samples.filter { $0.split == split }.map { folder.appendingPathComponent($0.path) }
+        }
+        guard !files.isEmpty else { throw AIArtsError(.invalidArgument, "name images to predict, or a split") }
+        let checkpoint = try taskCheckpoint(id, epoch: epoch)
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate, .withTime])
+        let out = taskFolder(id).appendingPathComponent("predict/epoch_\(checkpoint.epoch.map(String.init) ?? "last")-\(stamp)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var predictions: [ImagePrediction]
+        switch TaskTrainer(rawValue: record.trainer) {
+        case .aiartsTrain:
+            predictions = try builtInPredictions(checkpoint: checkpoint.url, images: files, topk: topk, folder: taskFolder(id))
+        case .torch:
+            throw AIArtsError(.invalidArgument, "\(id): torch predictions are not wired in yet")
+        case .command, nil:
+            throw AIArtsError(.invalidArgument, "\(id) is a command task: aiarts cannot run its model; its script predicts on its own")
+        }
+        for i in predictions.indices where predictions[i].error == nil {
+            predictions[i].drawn = PredictionPicture.draw(predictions[i], into: out, index: i)
+        }
+        let result = TaskPredictions(task: id, epoch: checkpoint.epoch, folder: out.path, images: predictions)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(result).write(to: out.appendingPathComponent("predictions.json"), options: .atomic)
+        return result
+    }
+
+    private func builtInPredictions(checkpoint: URL, images: [URL], topk: Int, folder: URL) throws -> [ImagePrediction] {
+        guard let trainer = TaskLaunchPlan.locateBuiltInTrainer() else {
+            throw AIArtsError(.notFound, "the built-in trainer `aiarts-train` was not found next to aiarts or on PATH")
+        }
+        struct Output: Decodable {
+            struct Score: Decodable { var label: String; var probability: Double }
+            var path: String
+            var top: [Score]
+            var error: String?
+        }
+        let data = try ChildRun.run(trainer, ["predict", "--checkpoint", checkpoint.path, "--top-k", String(max(1, topk)), "--json", "--"]
+                                    + images.map(\.path), workingDirectory: folder, what: "aiarts-train predict")
+        let decoded: [Output]
+        do { decoded = try JSONDecoder().decode([Output].self, from: data) } catch {
+            throw AIArtsError(.badInput, "aiarts-train predict printed something that is not its JSON: \(error)")
+        }
+        return decoded.map { o in
+            ImagePrediction(file: o.path, labels: o.top.map { .init(label: $0.label, score: $0.probability) }, boxes: [],
+                            drawn: nil, error: o.error)
+        }
+    }
+
+    /// Exports the model of a checkpoint (`epoch`, default the best) for inference, loads the
+    /// export back and predicts one image with it, and registers it as an exported model.
+    /// aiarts-train's inference model is its model.bin (weights, labels, image size, normalisation).
+    public func exportTask(_ id: String, epoch: Int? = nil, name: String? = nil) throws -> TaskExport {
+        let record = try task(id)
+        let checkpoint = try taskCheckpoint(id, epoch: epoch)
+        let label = checkpoint.epoch.map { "epoch_\($0)" } ?? "last"
+        let out = taskFolder(id).appendingPathComponent("export/\(label)")
+        let files: [URL]
+        let check: String
+        switch TaskTrainer(rawValue: record.trainer) {
+        case .aiartsTrain:
+            let model = checkpoint.url.appendingPathComponent("model.bin")
+            guard FileManager.default.fileExists(atPath: model.path) else {
+                throw AIArtsError(.notFound, "\(checkpoint.url.path) holds no model.bin")
+            }
+            let staging = out.deletingLastPathComponent().appendingPathComponent(".\(label).partial")
+            try? FileManager.default.removeItem(at: staging)
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: model, to: staging.appendingPathComponent("model.bin"))
+            try? FileManager.default.removeItem(at: out)
+            try FileManager.default.moveItem(at: staging, to: out)
+            files = [out.appendingPathComponent("model.bin")]
+            check = try checkBuiltInExport(files[0], task: record)
+        case .torch:
+            throw AIArtsError(.invalidArgument, "\(id): torch exports are not wired in yet")
+        case .command, nil:
+            throw AIArtsError(.invalidArgument, "\(id) is a command task: aiarts does not know how to export its model; register a file with `aiarts model upload PATH`")
+        }
+        let registered = try registerModel(fromTask: id, epoch: checkpoint.epoch, name: name, kind: .exported, files: files,
+                                           format: "aiarts-train")
+        return TaskExport(task: id, epoch: checkpoint.epoch, folder: out.path, files: files.map(\.path), check: check, model: registered)
+    }
+
+    /// Loads an exported aiarts-train model and classifies one image of the dataset with it.
+    private func checkBuiltInExport(_ model: URL, task: TaskRecord) throws -> String {
+        guard let dataset = try project(task.projectId).datasetId else { return "not checked: the project has no dataset" }
+        let (content, folder) = try self.content(dataset)
+        guard let sample = content.samples.first(where: { $0.split == .val }) ?? content.samples.first else {
+            return "not checked: the dataset has no images"
+        }
+        let image = folder.appendingPathComponent(sample.path)
+        let result = try builtInPredictions(checkpoint: model, images: [image], topk: 1, folder: model.deletingLastPathComponent())
+        guard let first = result.first, first.error == nil, let top = first.labels.first else {
+            throw AIArtsError(.badInput, "the export at \(model.path) did not load back: \(result.first?.error ?? "no prediction")")
+        }
+        return "loaded and predicted \(sample.path): \(top.label) \(String(format: "%.3f", top.score))"
+    }
+}
+
+/// Draws a prediction onto its image, for people to look at (filled in by the drawing module).
+enum PredictionPicture {
+    /// The JPEG written, or nil when the image could not be drawn.
+    static func draw(_ prediction: ImagePrediction, into folder: URL, index: Int) -> String? { nil }
+}

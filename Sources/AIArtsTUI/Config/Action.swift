@@ -13,6 +13,10 @@ public enum Action: String, CaseIterable, Sendable {
     case help
     case quit
     case close
+    case xAxis = "x_axis"
+    case smoothMore = "smoothing_more"
+    case smoothLess = "smoothing_less"
+    case logScale = "log_scale"
     case startTask = "start_task"
     case stopTask = "stop_task"
     case confirm
@@ -32,7 +36,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .startTask, .stopTask, .help, .quit]
+                     .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         }
@@ -67,6 +71,9 @@ enum ActionHelp {
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
             lines += [
+                Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
+                Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
+                Line(actions: [.logScale], text: "curves: linear / log y"),
                 Line(actions: [.help], text: "this help", footer: "help"),
                 Line(actions: [.quit], text: "quit (training goes on)", footer: "quit"),
             ]

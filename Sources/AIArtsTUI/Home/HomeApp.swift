@@ -9,6 +9,7 @@ public enum HomeMessage: Sendable {
     case loadFailed(String)
     /// Time to look at running tasks again.
     case tick
+    case curvesLoaded(CurveData)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
 }
@@ -52,16 +53,22 @@ public struct HomeApp: Program {
     public var state: HomeState
     /// Reads the workspace; runs on the background queue, never on the loop.
     let load: @Sendable () -> HomeMessage
+    /// Reads a task's metric series, on the background queue.
+    let loadCurves: @Sendable (String) -> HomeMessage
     let actions: TaskActions
     /// How long to wait before looking at running tasks again.
     let refreshInterval: Double
     /// A tick is on its way; never more than one.
     var tickPending = false
+    /// The selection moved to this task: its curves are to be read.
+    var pendingCurves: String?
 
     public init(state: HomeState = HomeState(), actions: TaskActions = .none, refreshInterval: Double = 1,
+                loadCurves: @escaping @Sendable (String) -> HomeMessage = { .curvesLoaded(CurveData(taskID: $0, curves: [])) },
                 load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
         self.load = load
+        self.loadCurves = loadCurves
         self.actions = actions
         self.refreshInterval = refreshInterval
     }
@@ -69,7 +76,8 @@ public struct HomeApp: Program {
     /// A Home view over a real workspace.
     public init(workspace: Workspace, executable: String, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
         self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap),
-                  actions: .engine(workspace, executable: executable)) {
+                  actions: .engine(workspace, executable: executable),
+                  loadCurves: { id in .curvesLoaded(CurveData.load(taskID: id, from: workspace)) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -101,7 +109,12 @@ public struct HomeApp: Program {
                 state.tasks.selected = i
             }
             clampCursors()
-            return scheduleTick()
+            // The selected task's curves: on first sight, and again while it runs.
+            var commands = scheduleTick()
+            if let task = state.selectedTask, state.curves?.taskID != task.id || task.isActive || selectedTask != task.id {
+                commands.append(curvesCommand(task.id))
+            }
+            return commands
         case .loadFailed(let text):
             state.loading = false
             state.error = Sanitize.line(text)
@@ -109,17 +122,32 @@ public struct HomeApp: Program {
         case .tick:
             tickPending = false
             return [reload()]
+        case .curvesLoaded(let data):
+            // A late answer for a task no longer selected is dropped.
+            if data.taskID == state.selectedTask?.id { state.curves = data }
         case .done(let notice):
             state.notice = notice
             return [reload()]
         case .key(let key):
             state.notice = nil
             // Keys become actions through the keymap only; this file never names a key.
-            if let action = state.keymap.action(for: key, in: state.keyContext) { return perform(action) }
+            if let action = state.keymap.action(for: key, in: state.keyContext) {
+                var commands = perform(action)
+                if let id = pendingCurves {
+                    pendingCurves = nil
+                    commands.append(curvesCommand(id))
+                }
+                return commands
+            }
             // Any other key closes the help, so nobody is stuck in it whatever their keymap.
             if state.showHelp { state.showHelp = false }
         }
         return []
+    }
+
+    private func curvesCommand(_ id: String) -> Command<HomeMessage> {
+        let load = loadCurves
+        return .perform { load(id) }
     }
 
     /// While a task runs, look again after `refreshInterval` (a background sleep: the loop itself
@@ -161,6 +189,10 @@ public struct HomeApp: Program {
                 return [.perform { .done(stop(id)) }]
             }
         case .cancel: state.question = nil
+        case .xAxis: state.curveOptions.axis = state.curveOptions.axis.next
+        case .smoothMore: state.curveOptions.smoothing = min(0.99, (state.curveOptions.smoothing * 100 + 10).rounded() / 100)
+        case .smoothLess: state.curveOptions.smoothing = max(0, (state.curveOptions.smoothing * 100 - 10).rounded() / 100)
+        case .logScale: state.curveOptions.logScale.toggle()
         case .help: state.showHelp = true
         case .close: state.showHelp = false
         case .reload:
@@ -186,7 +218,9 @@ public struct HomeApp: Program {
             state.datasets.move(by: delta, count: state.data?.datasets.count ?? 0, visible: visible)
             if state.datasets.selected != before { state.labels = ListCursor() }
         case .tasks:
+            let before = state.selectedTask?.id
             state.tasks.move(by: delta, count: state.data?.tasks.count ?? 0, visible: visible)
+            if let task = state.selectedTask, task.id != before { pendingCurves = task.id }
         case .detail:
             state.labels.move(by: delta, count: state.selectedDataset?.labels.count ?? 0, visible: visible)
         }

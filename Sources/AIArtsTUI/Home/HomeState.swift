@@ -19,6 +19,9 @@ public struct HomeState: Equatable, Sendable {
     public var tasks = ListCursor()
     public var labels = ListCursor()
     public var showHelp = false
+    /// The selected task's curves (nil until loaded) and how they are drawn.
+    public var curves: CurveData?
+    public var curveOptions = CurveOptions()
     /// A yes/no question on screen, and what a yes does.
     public var question: Question?
     /// The last thing that happened that the user should know of (a task ended, a start failed),

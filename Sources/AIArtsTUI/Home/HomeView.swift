@@ -7,7 +7,7 @@ struct HomeLayout {
     /// Below this width the detail pane goes under the datasets instead of beside them.
     static let sideBySideWidth = 72
 
-    var header, datasets, detail, tasks, footer: Rect
+    var header, datasets, detail, tasks, curves, footer: Rect
 
     init(size: Size) {
         let rows = size.rect.split(.vertical, [.fixed(1), .fill(1), .fixed(1)])
@@ -15,10 +15,11 @@ struct HomeLayout {
         if size.width >= Self.sideBySideWidth {
             let columns = rows[1].split(.horizontal, [.percentage(60), .fill(1)])
             let left = columns[0].split(.vertical, [.percentage(60), .fill(1)])
-            datasets = left[0]; tasks = left[1]; detail = columns[1]
+            let right = columns[1].split(.vertical, [.percentage(50), .fill(1)])
+            datasets = left[0]; tasks = left[1]; detail = right[0]; curves = right[1]
         } else {
-            let stack = rows[1].split(.vertical, [.fill(2), .fill(2), .fill(1)])
-            datasets = stack[0]; detail = stack[1]; tasks = stack[2]
+            let stack = rows[1].split(.vertical, [.fill(2), .fill(2), .fill(1), .fill(2)])
+            datasets = stack[0]; detail = stack[1]; tasks = stack[2]; curves = stack[3]
         }
     }
 }
@@ -38,6 +39,7 @@ enum HomeView {
         buffer.render(DatasetsPane(state: state), in: layout.datasets)
         buffer.render(DetailPane(state: state), in: layout.detail)
         buffer.render(TasksPane(state: state), in: layout.tasks)
+        buffer.render(CurvesPane(state: state), in: layout.curves)
         buffer.render(FooterBar(state: state), in: layout.footer)
         if state.showHelp {
             buffer.render(HelpOverlay(state: state), in: buffer.area)

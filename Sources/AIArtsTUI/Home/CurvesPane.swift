@@ -1,0 +1,123 @@
+import AIArtsEngine
+import AIArtsRender
+import Foundation
+
+/// One metric series of a task, as the Curves pane draws it: parallel arrays, in the order written.
+public struct Curve: Equatable, Sendable {
+    public var name: String
+    public var steps: [Double]
+    /// NaN where the trainer gave no epoch.
+    public var epochs: [Double]
+    /// Unix seconds; NaN where unknown.
+    public var times: [Double]
+    public var values: [Double]
+
+    public init(name: String, steps: [Double], epochs: [Double], times: [Double], values: [Double]) {
+        self.name = Sanitize.line(name); self.steps = steps; self.epochs = epochs; self.times = times; self.values = values
+    }
+
+    /// Training losses go in the top chart; evaluation metrics (accuracy, mAP, mIoU) below.
+    var isLoss: Bool { name.lowercased().contains("loss") && !name.hasPrefix("eval") && !name.hasPrefix("val") }
+}
+
+/// The selected task's curves.
+public struct CurveData: Equatable, Sendable {
+    public var taskID: String
+    public var curves: [Curve]
+
+    public init(taskID: String, curves: [Curve]) { self.taskID = taskID; self.curves = curves }
+}
+
+/// What the x axis measures.
+public enum CurveAxis: String, CaseIterable, Sendable {
+    case step, epoch, time
+
+    var next: CurveAxis { Self.allCases[(Self.allCases.firstIndex(of: self)! + 1) % Self.allCases.count] }
+}
+
+/// How curves are drawn; keys change it.
+public struct CurveOptions: Equatable, Sendable {
+    public var axis: CurveAxis = .step
+    /// TensorBoard's EMA weight, 0...0.99.
+    public var smoothing = 0.6
+    public var logScale = false
+
+    public init() {}
+}
+
+/// The selected task's loss and evaluation curves: losses in the top chart, everything else below.
+struct CurvesPane: Widget {
+    var state: HomeState
+
+    /// The x values of a curve on the chosen axis; points with no x there are dropped (with their y).
+    static func points(_ curve: Curve, axis: CurveAxis) -> (xs: [Double], ys: [Double]) {
+        let source: [Double]
+        switch axis {
+        case .step: source = curve.steps
+        case .epoch: source = curve.epochs
+        case .time:
+            let start = curve.times.first(where: \.isFinite) ?? 0
+            source = curve.times.map { $0 - start }
+        }
+        var xs: [Double] = [], ys: [Double] = []
+        xs.reserveCapacity(source.count); ys.reserveCapacity(source.count)
+        for (x, y) in zip(source, curve.values) where x.isFinite {
+            // A resumed run writes earlier x again: keep x sorted, as the chart needs, by dropping the stale tail.
+            while let last = xs.last, last > x { xs.removeLast(); ys.removeLast() }
+            xs.append(x); ys.append(y)
+        }
+        return (xs, ys)
+    }
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let theme = state.theme
+        let task = state.selectedTask
+        let title = task.map { "Curves \($0.id)" } ?? "Curves"
+        let block = theme.block(title, focused: false, ascii: state.ascii)
+        buffer.render(block, in: area)
+        let inner = block.inner(area)
+        guard let task else {
+            buffer.set(x: inner.x, y: inner.y, string: "select a task", style: theme.muted, maxWidth: inner.width)
+            return
+        }
+        guard let data = state.curves, data.taskID == task.id, !data.curves.isEmpty else {
+            let text = state.curves?.taskID == task.id ? "no metrics yet" : "loading…"
+            buffer.set(x: inner.x, y: inner.y, string: text, style: theme.muted, maxWidth: inner.width)
+            return
+        }
+        let options = state.curveOptions
+        let losses = data.curves.filter(\.isLoss)
+        let others = data.curves.filter { !$0.isLoss && !$0.name.hasSuffix("lr") && $0.name != "lr" }
+        let groups = [losses, others].filter { !$0.isEmpty }
+        let rows = inner.height >= 12 && groups.count == 2 ? inner.split(.vertical, [.fill(1), .fill(1)]) : [inner]
+        for (group, rect) in zip(groups, rows) {
+            let series = group.enumerated().map { i, curve -> ChartSeries in
+                let (xs, ys) = Self.points(curve, axis: options.axis)
+                let style = theme.charts.isEmpty ? Style.plain : theme.charts[i % theme.charts.count]
+                return ChartSeries(name: curve.name, xs: xs, ys: ys, style: style)
+            }
+            let chart = LineChart(
+                series: series, xLabel: options.axis.rawValue, yScale: options.logScale ? .log : .linear,
+                smoothing: options.smoothing, ascii: state.ascii, xFormat: options.axis == .time ? .duration : .number,
+                axisStyle: theme.muted, emptyText: "no points on this axis")
+            buffer.render(chart, in: rect)
+        }
+        let footer = "x \(options.axis.rawValue) · smoothing \(String(format: "%.2f", options.smoothing))" + (options.logScale ? " · log" : "")
+        if area.width > DisplayWidth.of(footer) + 4 {
+            buffer.set(x: area.maxX - DisplayWidth.of(footer) - 2, y: area.maxY - 1, string: footer, style: theme.muted)
+        }
+    }
+}
+
+extension CurveData {
+    /// Every series of a task, from the engine's metric table (empty when it has none or can't be read).
+    public static func load(taskID: String, from workspace: Workspace) -> CurveData {
+        guard let table = try? workspace.taskMetricTable(taskID).table else { return CurveData(taskID: taskID, curves: []) }
+        let curves = table.columns.filter { !$0.raw && $0.count > 0 }.map { column in
+            Curve(name: column.name,
+                  steps: column.steps.map { $0 == Int.min ? .nan : Double($0) },
+                  epochs: column.epochs, times: column.times, values: column.values)
+        }
+        return CurveData(taskID: taskID, curves: curves)
+    }
+}

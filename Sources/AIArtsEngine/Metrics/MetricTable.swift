@@ -115,6 +115,13 @@ public struct MetricTable: Sendable {
 
     mutating func observe(_ record: MetricRecord) { progress.observe(record) }
 
+    /// Reserves room for `factor` times each column's points (a long file read in blocks,
+    /// after its first block), so the columns are not copied as they grow.
+    mutating func reserve(factor: Double) {
+        guard factor > 1, factor.isFinite else { return }
+        for i in columns.indices { columns[i].reserve(Int(Double(columns[i].count) * factor) + 16) }
+    }
+
     /// Marks every point as delivered (see `MetricColumn.mark`).
     public mutating func markDelivered() {
         for i in columns.indices { columns[i].mark = columns[i].count }

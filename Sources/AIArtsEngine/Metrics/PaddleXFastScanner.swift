@@ -17,7 +17,16 @@ import Foundation
 public struct PaddleXFastScanner: Sendable {
     private var parser = PaddleXLogParser()
     private var clock = LogTimestamp()
-    private var keys: [(bytes: [UInt8], column: Int, special: UInt8)] = []  // special: 0 value, 1 eta, 2 time_each_step
+    private struct Key: Sendable {
+        /// The key's first 16 bytes, zero-padded, for a comparison in two loads.
+        var w0: UInt64, w1: UInt64
+        var bytes: [UInt8]
+        var column: Int
+        var special: UInt8  // 0 value, 1 eta, 2 time_each_step
+    }
+    private var keys: [Key] = []
+    private var foundSlots: [Int] = []
+    private var foundValues: [Double] = []
     /// Recent train records not yet shown to the progress tracker (only the last few matter).
     private var pending: [MetricRecord] = []
     public private(set) var lines = 0
@@ -75,8 +84,9 @@ public struct PaddleXFastScanner: Sendable {
         i += Self.stepEquals.count
         guard let step = Self.integer(line, &i), Self.expect(line, &i, 0x2F), let perEpoch = Self.integer(line, &i) else { return false }
         // The pairs: ", key=value" until the end of the line.
-        var found: [(slot: Int, value: Double, special: UInt8)] = []
-        found.reserveCapacity(8)
+        foundSlots.removeAll(keepingCapacity: true)
+        foundValues.removeAll(keepingCapacity: true)
+        var eta: Double?, secondsPerStep: Double?
         while i < line.count {
             guard Self.expect(line, &i, 0x2C) else { return false }
             while i < line.count, line[i] == 0x20 { i += 1 }
@@ -96,41 +106,62 @@ public struct PaddleXFastScanner: Sendable {
             let slot = slot(for: key)
             let special = keys[slot].special
             if special == 1 {
-                guard let eta = MetricText.duration(String(decoding: value, as: UTF8.self)) else { return false }
-                found.append((slot, eta, 1))
+                guard let seconds = Self.duration(value) else { return false }
+                eta = seconds
             } else {
                 guard let v = Self.number(value) else { return false }
-                found.append((slot, v, special))
+                if special == 2 { secondsPerStep = v }
+                foundSlots.append(slot); foundValues.append(v)
             }
         }
         parser.epochs = epochs
         parser.stepsPerEpoch = perEpoch
+        guard !foundSlots.isEmpty else { return true }
         let globalStep = (epoch - 1) * perEpoch + step
         let time = clock.parse(line) ?? .nan
-        var record = MetricRecord(kind: .train, step: globalStep, steps: perEpoch * epochs, epoch: Double(epoch), epochs: epochs,
-                                  wallTime: time.isNaN ? nil : time)
-        var any = false
-        for f in found {
-            if f.special == 1 { record.reportedETA = f.value; continue }
-            if f.special == 2 { record.secondsPerStep = f.value }
-            table.appendFast(column: column(ofSlot: f.slot, in: &table), value: f.value, step: globalStep, epoch: Double(epoch), time: time)
-            any = true
+        for n in foundSlots.indices {
+            table.appendFast(column: column(ofSlot: foundSlots[n], in: &table), value: foundValues[n], step: globalStep, epoch: Double(epoch), time: time)
         }
-        guard any else { return true }
         records += 1
-        pending.append(record)
+        pending.append(MetricRecord(kind: .train, step: globalStep, steps: perEpoch * epochs, epoch: Double(epoch), epochs: epochs,
+                                    wallTime: time.isNaN ? nil : time, secondsPerStep: secondsPerStep, reportedETA: eta))
         if pending.count >= 2 * ProgressTracker.window { pending.removeFirst(ProgressTracker.window) }
         return true
     }
 
+    /// "0:02:31", "12:05", "7": seconds; anything else (days, fractions) through `MetricText.duration`.
+    static func duration(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        var total = 0, part = 0, digits = 0, parts = 1
+        for c in text {
+            if c == 0x3A {
+                guard digits > 0, parts < 3 else { return MetricText.duration(String(decoding: text, as: UTF8.self)) }
+                total = total * 60 + part; part = 0; digits = 0; parts += 1
+            } else if c &- 0x30 < 10, digits < 9 {
+                part = part * 10 + Int(c &- 0x30); digits += 1
+            } else {
+                return MetricText.duration(String(decoding: text, as: UTF8.self))
+            }
+        }
+        guard digits > 0 else { return MetricText.duration(String(decoding: text, as: UTF8.self)) }
+        return Double(total * 60 + part)
+    }
+
     /// The key's entry in the cache (its column is made when a value first lands in it).
+    @inline(__always)
     private mutating func slot(for key: UnsafeBufferPointer<UInt8>) -> Int {
-        for (n, k) in keys.enumerated() where k.bytes.count == key.count {
-            if k.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) { return n }
+        var words: (UInt64, UInt64) = (0, 0)
+        let short = key.count <= 16
+        if short { withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(key)) } }
+        for n in keys.indices where keys[n].bytes.count == key.count {
+            if short {
+                if keys[n].w0 == words.0, keys[n].w1 == words.1 { return n }
+            } else if keys[n].bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) {
+                return n
+            }
         }
         let name = String(decoding: key, as: UTF8.self)
         let special: UInt8 = name == "eta" ? 1 : name == "time_each_step" ? 2 : 0
-        keys.append((Array(key), -1, special))
+        keys.append(Key(w0: words.0, w1: words.1, bytes: Array(key), column: -1, special: special))
         return keys.count - 1
     }
 

@@ -61,6 +61,10 @@ import Testing
             #expect(fast == LogPairs.number(text), "\(text)")
         }
         #expect(Array("1.2.3".utf8).withUnsafeBufferPointer { PaddleXFastScanner.number($0) } == nil)
+        for text in ["0:02:31", "12:05", "7", "25:02:00", "1:2:3:4", "12.5s", "x", ""] {
+            let fast = Array(text.utf8).withUnsafeBufferPointer { PaddleXFastScanner.duration($0) }
+            #expect(fast == MetricText.duration(text), "\(text)")
+        }
     }
 
     @Test func exportNamesKeepCommonNamesPlain() {
@@ -158,5 +162,29 @@ import Testing
         #expect(merged["train/loss"]?.values == [0.9])
         #expect(merged["train/loss"]?.points.first?.step == 10)
         #expect(merged["acc"]?.values == [0.5])
+    }
+}
+
+/// `taskMetricTable`: which of a task folder's files its series come from.
+@Suite struct TaskMetricSourcesMetricsTests {
+    @Test func protocolFirstElseTheConsoleLog() throws {
+        let folder = TempFolder("aiarts-metrics-ws")
+        let ws = try Workspace(root: folder.url)
+        let project = try ws.createProject(name: "p", type: .classification)
+        let task = try ws.createTask(projectID: project.id, trainer: .command, params: ["command": "true"])
+        let taskFolder = ws.taskFolder(task.id)
+        #expect(try ws.taskMetricTable(task.id).table.pointCount == 0)
+        // A custom command that prints PaddleX lines: its log is parsed.
+        try Data(MetricSourceMetricsTests.paddleX.utf8).write(to: taskFolder.appendingPathComponent("train.log"))
+        let fromLog = try ws.taskMetricTable(task.id).table
+        #expect(fromLog["train/loss"]?.count == 5)
+        #expect(fromLog.exportNames.prefix(2) == ["loss", "acc1"])
+        #expect(fromLog.exportNames.contains("val_acc1"))
+        #expect(try ws.taskMetrics(task.id).series.contains { $0.name == "eval/acc1" })
+        // Once it writes the protocol, the log is no longer read.
+        try Data((#"{"type":"train","step":1,"loss":0.5}"# + "\n").utf8).write(to: taskFolder.appendingPathComponent("metrics.jsonl"))
+        let result = try ws.taskMetricTable(task.id)
+        #expect(result.table.names == ["train/loss"])
+        #expect(result.lines == 1)
     }
 }

@@ -173,7 +173,8 @@ import Testing
         let project = try ws.createProject(name: "p", type: .classification)
         let task = try ws.createTask(projectID: project.id, trainer: .command, params: ["command": "true"])
         let taskFolder = ws.taskFolder(task.id)
-        #expect(try ws.taskMetricTable(task.id).table.pointCount == 0)
+        #expect(try ws.taskMetricTable(task.id).table.pointCount == 0)  // no folder yet
+        try FileManager.default.createDirectory(at: taskFolder, withIntermediateDirectories: true)
         // A custom command that prints PaddleX lines: its log is parsed.
         try Data(MetricSourceMetricsTests.paddleX.utf8).write(to: taskFolder.appendingPathComponent("train.log"))
         let fromLog = try ws.taskMetricTable(task.id).table

@@ -158,21 +158,29 @@ public final class MetricsFeed: @unchecked Sendable {
             if fds[1].revents != 0 || !isRunning { return }
             var rediscover = false
             var newFolders = false
+            var touched = false
+            let (sources, folders) = lock.withLock { (Set(readers.map(\.reader.path)), watches) }
             while true {
                 let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
                 if got <= 0 { break }
                 var i = 0
                 while i + 16 <= got {
+                    let wd = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i, as: Int32.self) }
                     let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self) }
                     let length = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i + 12, as: UInt32.self) })
                     if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 { rediscover = true }
                     if mask & UInt32(IN_ISDIR) != 0, mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 { newFolders = true }
                     if mask & UInt32(IN_Q_OVERFLOW) != 0 { rediscover = true; newFolders = true }
+                    if !touched, length > 0, i + 16 + length <= got, let dir = folders[wd] {
+                        // Writes to other files (a checkpoint being saved) need no reading.
+                        let name = buffer[(i + 16)..<(i + 16 + length)].prefix { $0 != 0 }
+                        touched = sources.contains(dir + "/" + String(decoding: name, as: UTF8.self))
+                    }
                     i += 16 + length
                 }
             }
             if newFolders { lock.withLock { addWatches() } }
-            refresh(rediscover: rediscover, deliver: true)
+            if rediscover || touched { refresh(rediscover: rediscover, deliver: true) }
         }
     }
 

@@ -34,6 +34,7 @@ public struct MetricsFeedUpdate: Sendable {
 /// folder and its subfolders) and a pipe that `stop()` writes to. A write wakes it; it reads
 /// what was appended and hands the new points to subscribers on that thread. Idle, it uses no
 /// CPU. Files that appear later (an event file, metrics.jsonl) are picked up when created.
+/// A started feed is kept alive by its thread until `stop()`.
 public final class MetricsFeed: @unchecked Sendable {
     public typealias Handler = @Sendable (MetricsFeedUpdate) -> Void
 

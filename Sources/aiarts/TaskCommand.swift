@@ -252,14 +252,17 @@ struct TaskCommand: ParsableCommand {
     }
 
     struct Metrics: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Summarise a task's metrics.jsonl: last values, best eval values, progress.")
+        static let configuration = CommandConfiguration(
+            abstract: "Summarise a task's metrics: last values, best eval values, progress, ETA.",
+            discussion: "Read from metrics.jsonl, else train.log, plus event files and trainer CSVs in the task folder. --json prints every point: {\"SERIES\": [{\"epoch\", \"step\", \"value\", \"time\"}, ...], ...}.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id.") var id: String
-        @Flag(help: "Print as JSON.") var json = false
+        @Flag(help: "Print every point as JSON.") var json = false
 
         func run() throws {
-            let m = try global.open().taskMetrics(id)
-            if json { return try Output.json(m) }
+            let workspace = try global.open()
+            if json { return try MetricsOutput.writeJSON(try workspace.taskMetricTable(id).table) }
+            let m = try workspace.taskMetrics(id)
             let p = m.progress
             var parts: [String] = []
             if let step = p.step { parts.append("step \(step)" + (p.steps.map { "/\($0)" } ?? "")) }

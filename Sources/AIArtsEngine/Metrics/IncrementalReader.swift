@@ -80,6 +80,64 @@ public struct IncrementalReader: Sendable {
         let bytes = try readAt(fd, offset: start, count: min(size - start, window))
         split(bytes, base: start, into: &chunk)
         chunk.hasMore = start + bytes.count < size
+        try remember(fd: fd, size: size, bytes: bytes, start: start)
+        return chunk
+    }
+
+    /// Like `read`, but returns the complete lines as one block of bytes (newlines included)
+    /// instead of a slice per line: what the fast parsers of long logs scan with memchr.
+    /// Lines longer than `maxLineBytes` may be in the block; `LineBlock.forEachLine` drops them.
+    public mutating func readBlock(maxBytes: Int = 16 << 20) throws(MetricsError) -> LineBlock {
+        var block = LineBlock()
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { block.exists = false; return block }
+            throw .unreadable(path, errno: errno, doing: "open it")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(path, errno: errno, doing: "stat it") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw MetricsError(.notRegularFile, path: path, "is not a regular file; metrics are read from plain files only")
+        }
+        let size = Int(info.st_size)
+        if try !stillSameFile(fd: fd, size: size) {
+            position = .start
+            block.reset = true
+        }
+        let start = position.offset
+        let bytes = try readAt(fd, offset: start, count: min(size - start, max(maxBytes, maxLineBytes + 1)))
+        var from = 0
+        if position.skippingLongLine {
+            guard let nl = bytes.firstIndex(of: 0x0A) else {
+                position.offset = start + bytes.count
+                block.hasMore = start + bytes.count < size
+                try remember(fd: fd, size: size, bytes: bytes, start: start)
+                return block
+            }
+            position.skippingLongLine = false
+            from = nl + 1
+        }
+        var end = bytes.count
+        while end > from, bytes[end - 1] != 0x0A { end -= 1 }
+        if end == from, bytes.count - from > maxLineBytes {
+            block.skippedLongLines += 1
+            position.skippingLongLine = true
+            end = bytes.count
+            from = end
+        }
+        block.bytes = bytes
+        block.range = from..<max(from, end)
+        block.base = start
+        block.maxLineBytes = maxLineBytes
+        position.offset = start + max(from, end)
+        block.hasMore = start + bytes.count < size
+        try remember(fd: fd, size: size, bytes: bytes, start: start)
+        return block
+    }
+
+    /// Updates the head and tail fingerprints after a read that started at `start`.
+    private mutating func remember(fd: Int32, size: Int, bytes: [UInt8], start: Int) throws(MetricsError) {
         if position.head.last != 0x0A, position.head.count < TailPosition.headCap {
             var head = try readAt(fd, offset: 0, count: min(size, TailPosition.headCap))
             if let newline = head.firstIndex(of: 0x0A) { head.removeSubrange((newline + 1)...) }
@@ -89,7 +147,6 @@ public struct IncrementalReader: Sendable {
         position.tail = tailStart >= start
             ? Array(bytes[(tailStart - start)..<(position.offset - start)])
             : try readAt(fd, offset: tailStart, count: position.offset - tailStart)
-        return chunk
     }
 
     /// False when the file was truncated or its first line or the bytes before our offset changed.
@@ -136,18 +193,57 @@ public struct IncrementalReader: Sendable {
 
     private func readAt(_ fd: Int32, offset: Int, count: Int) throws(MetricsError) -> [UInt8] {
         guard count > 0 else { return [] }
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path, errno: errno, doing: "read it")
+        var failure: Int32 = 0
+        // Uninitialised: a 16 MiB chunk is not zeroed only to be overwritten.
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialised in
+            var done = 0
+            while done < count {
+                let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }  // shrank while we read: the next call notices
+                done += n
             }
-            if n == 0 { break }  // shrank while we read: the next call notices
-            done += n
+            initialised = done
         }
-        if done < count { out.removeSubrange(done...) }
+        if failure != 0 { throw .unreadable(path, errno: failure, doing: "read it") }
         return out
+    }
+}
+
+/// Complete lines read in one piece by `IncrementalReader.readBlock`.
+public struct LineBlock: Sendable {
+    public var bytes: [UInt8] = []
+    /// The complete lines within `bytes`, each ending in a newline.
+    public var range: Range<Int> = 0..<0
+    /// File offset of `bytes[0]`.
+    public var base = 0
+    public var reset = false
+    public var exists = true
+    public var hasMore = false
+    public var skippedLongLines = 0
+    var maxLineBytes = Int.max
+
+    /// Calls `body` with each line (without "\n" or "\r\n") and its file offset; lines over
+    /// the reader's limit are counted in `skippedLongLines` instead.
+    public mutating func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) rethrows {
+        var skipped = 0
+        let range = self.range, base = self.base, limit = maxLineBytes
+        try bytes.withUnsafeBufferPointer { p in
+            guard let start = p.baseAddress else { return }
+            var i = range.lowerBound
+            while i < range.upperBound {
+                guard let hit = memchr(start + i, 0x0A, range.upperBound - i) else { break }
+                let nl = start.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var end = nl
+                if end > i, p[end - 1] == 0x0D { end -= 1 }
+                if nl - i > limit { skipped += 1 } else { try body(UnsafeBufferPointer(start: start + i, count: end - i), base + i) }
+                i = nl + 1
+            }
+        }
+        skippedLongLines += skipped
     }
 }

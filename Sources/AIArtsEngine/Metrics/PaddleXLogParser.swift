@@ -11,14 +11,23 @@ import Foundation
 /// Step is within the epoch; the global step is (epoch − 1) · steps-per-epoch + step, so
 /// epoch summaries and evaluations sit at the last step of their epoch.
 public struct PaddleXLogParser: LogMetricParser {
-    private var stepsPerEpoch: Int?
-    private var epochs: Int?
+    var stepsPerEpoch: Int?
+    var epochs: Int?
+    private var clock = LogTimestamp()
 
     public init() {}
 
     public mutating func reset() { self = PaddleXLogParser() }
 
     public mutating func feed(_ line: String) -> [MetricRecord] {
+        var records = parse(line)
+        if !records.isEmpty, let time = clock.parse(line) {
+            for i in records.indices { records[i].wallTime = time }
+        }
+        return records
+    }
+
+    private mutating func parse(_ line: String) -> [MetricRecord] {
         if let body = line.after("[TRAIN] Epoch=") { return train("Epoch=" + body) }
         if let body = line.after("[TRAIN] Epoch ") { return epochSummary(body) }
         if let body = line.after("[EVAL] Finished, ") { return eval(body) }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A task's metrics at a glance, from its metrics.jsonl: what `task metrics` prints and --json emits.
+/// A task's metrics at a glance, from all its sources: what `task metrics` prints and --json emits.
 public struct TaskMetrics: Codable, Equatable, Sendable {
     public struct Series: Codable, Equatable, Sendable {
         public var name: String
@@ -38,40 +38,51 @@ public struct TaskMetrics: Codable, Equatable, Sendable {
 }
 
 extension Workspace {
-    /// Reads the task's metrics.jsonl (docs/metrics-protocol.md). A missing file gives empty metrics:
-    /// a task that has not written any yet, or a command that writes none.
+    /// A task's series from all its sources (docs/metrics-protocol.md, "Where a task's metrics
+    /// come from"): metrics.jsonl; else train.log through the detected log parser; plus event
+    /// files, metrics.csv, results.csv and trainer_state.json under the task folder. Each file
+    /// is read once, front to back by byte offset. A task that wrote nothing has no series.
     ///
-    /// Reads the whole file on each call; that suits the CLI (one call per process). A long-lived
-    /// viewer should keep its own `IncrementalReader` and `MetricStore` and read only what was added.
-    public func taskMetrics(_ id: String) throws -> TaskMetrics {
+    /// A long-lived viewer should keep a `MetricsFeed` instead, which reads only what is added.
+    public func taskMetricTable(_ id: String) throws -> (table: MetricTable, lines: Int, skipped: String) {
         _ = try task(id)
-        var reader = IncrementalReader(path: taskFolder(id).appendingPathComponent("metrics.jsonl").path)
-        var parser = MetricsProtocolParser()
-        var store = MetricStore()
+        let folder = taskFolder(id).path
+        var readers: [(rank: Int, reader: MetricSourceReader)] = []
         var lines = 0
-        while true {
-            let chunk: TailChunk
-            do { chunk = try reader.read() } catch {
+        var skipped: [String] = []
+        for source in TaskMetricSources.discover(folder: folder) {
+            // The log is read only when the protocol gave nothing.
+            if source.rank == 2, let p = readers.first(where: { $0.rank == 0 })?.reader.table,
+               p.pointCount > 0 || !p.checkpoints.isEmpty { continue }
+            var reader = MetricSourceReader(path: source.path, kind: source.kind)
+            do {
+                try reader.update()
+                reader.finish()
+            } catch {
                 throw AIArtsError(.io, "cannot read the metrics of \(id): \(error)")
             }
-            for (line, offset) in zip(chunk.lines, chunk.lineOffsets) {
-                lines += 1
-                if let record = parser.parse(line: line, at: offset) { store.append(record) }
-            }
-            if !chunk.hasMore { break }
+            if source.rank == 0 { lines = reader.lines }
+            if !reader.skipped.isEmpty { skipped.append((source.path as NSString).lastPathComponent + ": " + reader.skipped) }
+            readers.append((source.rank, reader))
         }
-        return Self.summarize(id, store: store, lines: lines, skipped: parser.skipped.summary)
+        return (TaskMetricSources.merge(readers), lines, skipped.joined(separator: "; "))
     }
 
-    static func summarize(_ id: String, store: MetricStore, lines: Int, skipped: String) -> TaskMetrics {
+    /// The human summary of `taskMetricTable`: last values, best eval values, progress, checkpoints.
+    public func taskMetrics(_ id: String) throws -> TaskMetrics {
+        let (table, lines, skipped) = try taskMetricTable(id)
+        return Self.summarize(id, table: table, lines: lines, skipped: skipped)
+    }
+
+    static func summarize(_ id: String, table store: MetricTable, lines: Int, skipped: String) -> TaskMetrics {
         var series: [TaskMetrics.Series] = []
         var best: [TaskMetrics.Best] = []
         for name in store.names.sorted() {
-            guard let s = store[name], let last = s.last else { continue }
-            series.append(.init(name: name, points: s.points.count, last: last.value, lastStep: last.step, lastEpoch: last.epoch))
+            guard let s = store[name]?.points, let last = s.last else { continue }
+            series.append(.init(name: name, points: s.count, last: last.value, lastStep: last.step, lastEpoch: last.epoch))
             guard name.hasPrefix("eval/") else { continue }
             let lowIsBetter = ["loss", "err", "error", "wer", "cer", "mae", "mse", "rmse"].contains { name.lowercased().contains($0) }
-            let finite = s.points.filter { $0.value.isFinite }
+            let finite = s.filter { $0.value.isFinite }
             let top = lowIsBetter ? finite.min { $0.value < $1.value } : finite.max { $0.value < $1.value }
             if let top {
                 best.append(.init(name: name, value: top.value, goal: lowIsBetter ? "min" : "max", step: top.step, epoch: top.epoch))

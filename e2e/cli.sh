@@ -138,7 +138,7 @@ task_runs_and_reports_metrics() {
     done &&
     json_ok "$T/task.json" 'd["state"] == "finished" and d["exit_code"] == 0' &&
     "$BIN" --workspace "$W" task metrics "$id" --json >"$T/metrics.json" &&
-    json_ok "$T/metrics.json" '[b["name"] for b in d["best"]] == ["eval/acc1"] and d["best"][0]["value"] == 0.8 and d["progress"]["fraction"] == 1 and any(s["name"] == "train/loss" and s["last"] == 0.25 for s in d["series"])' &&
+    json_ok "$T/metrics.json" 'd["acc1"] == [{"epoch": 1, "step": None, "value": 0.8, "time": None}] and d["loss"] == [{"epoch": 1, "step": 4, "value": 0.25, "time": 1}]' &&
     [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ]
 }
 check "a command task runs detached, finishes, and its metrics are read" task_runs_and_reports_metrics
@@ -171,7 +171,9 @@ builtin_trainer_on_the_demo() {
     "$BIN" --workspace "$W" task resume "$id" --epoch 18 >/dev/null &&
     "$BIN" --workspace "$W" task wait "$id" &&
     grep -q '"type":"resume","epoch":18' "$W/tasks/$id/metrics.jsonl" &&
-    grep -q "resuming from .*epoch_18 at epoch 19" "$W/tasks/$id/train.log"
+    grep -q "resuming from .*epoch_18 at epoch 19" "$W/tasks/$id/train.log" &&
+    "$BIN" --workspace "$W" task metrics "$id" --json >"$T/resumed.json" &&
+    json_ok "$T/resumed.json" '[p["epoch"] for p in d["acc1"]] == list(range(1, 21))'
 }
 check "aiarts-train reaches 90% val accuracy on the demo (task eval); wait, status and resume" builtin_trainer_on_the_demo
 

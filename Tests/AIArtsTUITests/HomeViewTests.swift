@@ -98,3 +98,66 @@ func sampleState() -> HomeState {
         #expect(!lines[23].contains("↑"))
     }
 }
+
+/// The Curves pane: the selected task's losses above its evaluation metrics, in braille.
+@Suite struct CurvesPaneTests {
+    static func curves() -> CurveData {
+        let steps = (1...40).map(Double.init)
+        return CurveData(taskID: "T0001", curves: [
+            Curve(name: "loss", steps: steps, epochs: steps.map { ($0 / 10).rounded(.up) }, times: steps.map { 1000 + $0 },
+                  values: steps.map { 2 / $0 }),
+            Curve(name: "lr", steps: steps, epochs: steps.map { _ in .nan }, times: steps.map { _ in .nan }, values: steps.map { _ in 0.01 }),
+            Curve(name: "acc1", steps: [10, 20, 30, 40], epochs: [1, 2, 3, 4], times: [1010, 1020, 1030, 1040],
+                  values: [0.5, 0.7, 0.8, 0.9]),
+        ])
+    }
+
+    @Test func lossAboveAccuracyWithLegendAndAxis() {
+        var state = sampleState()
+        state.curves = Self.curves()
+        let lines = HomeView.render(state, size: Size(width: 120, height: 40)).lines()
+        let top = lines.firstIndex { $0.contains("Curves T0001") }!
+        let pane = lines[top...].map { String($0.suffix(48)) }
+        #expect(pane.contains { $0.contains("loss") })
+        let lossRow = pane.firstIndex { $0.contains("loss") }!
+        let accRow = pane.firstIndex { $0.contains("acc1") }!
+        #expect(lossRow < accRow)
+        #expect(!pane.contains { $0.contains(" lr ") })  // the learning rate is not a curve worth a chart here
+        #expect(pane.joined().unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })  // braille dots drawn
+        #expect(pane.contains { $0.contains("x step · smoothing 0.60") })
+    }
+
+    @Test func axisSmoothingAndScaleFollowTheKeys() {
+        var state = sampleState()
+        state.curves = Self.curves()
+        var a = HomeApp(state: state) { .loaded(sampleState().data!) }
+        _ = a.update(.key(.char("e")))
+        _ = a.update(.key(.char("+")))
+        _ = a.update(.key(.char("L")))
+        #expect(a.state.curveOptions.axis == .epoch && a.state.curveOptions.smoothing == 0.7 && a.state.curveOptions.logScale)
+        let text = a.render(size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
+        #expect(text.contains("x epoch · smoothing 0.70 · log"))
+        for _ in 0..<20 { _ = a.update(.key(.char("-"))) }
+        #expect(a.state.curveOptions.smoothing == 0)
+        _ = a.update(.key(.char("e")))
+        _ = a.update(.key(.char("e")))
+        #expect(a.state.curveOptions.axis == .step)
+    }
+
+    @Test func resumedRunsKeepXSorted() {
+        let curve = Curve(name: "loss", steps: [1, 2, 3, 4, 3, 4, 5], epochs: Array(repeating: .nan, count: 7),
+                          times: Array(repeating: .nan, count: 7), values: [9, 8, 7, 6, 5, 4, 3])
+        let (xs, ys) = CurvesPane.points(curve, axis: .step)
+        #expect(xs == [1, 2, 3, 4, 5] && ys == [9, 8, 5, 4, 3])
+        #expect(CurvesPane.points(curve, axis: .epoch).xs.isEmpty)
+    }
+
+    @Test func noTaskOrNoMetricsSaySo() {
+        var state = sampleState()
+        var text = HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
+        #expect(text.contains("loading…"))
+        state.curves = CurveData(taskID: "T0001", curves: [])
+        text = HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
+        #expect(text.contains("no metrics yet"))
+    }
+}

@@ -17,7 +17,7 @@ public struct Curve: Equatable, Sendable {
     }
 
     /// Training losses go in the top chart; evaluation metrics (accuracy, mAP, mIoU) below.
-    var isLoss: Bool { name.lowercased().contains("loss") && !name.hasPrefix("eval") && !name.hasPrefix("val") }
+    var isLoss: Bool { name.lowercased().contains("loss") }
 }
 
 /// The selected task's curves.
@@ -62,8 +62,11 @@ struct CurvesPane: Widget {
         var xs: [Double] = [], ys: [Double] = []
         xs.reserveCapacity(source.count); ys.reserveCapacity(source.count)
         for (x, y) in zip(source, curve.values) where x.isFinite {
-            // A resumed run writes earlier x again: keep x sorted, as the chart needs, by dropping the stale tail.
-            while let last = xs.last, last > x { xs.removeLast(); ys.removeLast() }
+            // A resumed run writes earlier x again: keep x sorted, as the chart needs, by dropping the
+            // stale tail from x on (the engine's restart rule; equal x in a row is fine, e.g. epochs).
+            if let last = xs.last, last > x {
+                while let l = xs.last, l >= x { xs.removeLast(); ys.removeLast() }
+            }
             xs.append(x); ys.append(y)
         }
         return (xs, ys)
@@ -110,13 +113,24 @@ struct CurvesPane: Widget {
 }
 
 extension CurveData {
-    /// Every series of a task, from the engine's metric table (empty when it has none or can't be read).
+    /// Every series of a task, from the engine's metric table, named as `task metrics --json`
+    /// names them (empty when it has none or can't be read). Evaluation points that carry only an
+    /// epoch get the step where that epoch ended, so they share the step axis with the losses.
     public static func load(taskID: String, from workspace: Workspace) -> CurveData {
         guard let table = try? workspace.taskMetricTable(taskID).table else { return CurveData(taskID: taskID, curves: []) }
-        let curves = table.columns.filter { !$0.raw && $0.count > 0 }.map { column in
-            Curve(name: column.name,
-                  steps: column.steps.map { $0 == Int.min ? .nan : Double($0) },
-                  epochs: column.epochs, times: column.times, values: column.values)
+        let progress = table.progress.current
+        let stepsPerEpoch: Double? = {
+            guard let steps = progress.steps, let epochs = progress.epochs, epochs > 0 else { return nil }
+            return Double(steps) / Double(epochs)
+        }()
+        var curves: [Curve] = []
+        for (column, name) in zip(table.columns, table.exportNames) where !column.raw && column.count > 0 {
+            let steps = zip(column.steps, column.epochs).map { step, epoch -> Double in
+                if step != Int.min { return Double(step) }
+                guard let stepsPerEpoch, epoch.isFinite else { return .nan }
+                return (epoch * stepsPerEpoch).rounded()
+            }
+            curves.append(Curve(name: name, steps: steps, epochs: column.epochs, times: column.times, values: column.values))
         }
         return CurveData(taskID: taskID, curves: curves)
     }

@@ -325,6 +325,20 @@ class TorchTests(unittest.TestCase):
                         "--resume", os.path.join(self.task, checkpoints[0]["path"]))
         self.assertEqual(self.metrics()[-1]["type"], "checkpoint")
 
+    def test_two_processes_through_torchrun(self):
+        """DistributedDataParallel on the CPU (gloo): one set of metrics lines, from rank 0."""
+        manifest = make_dataset(self.data, "classification")
+        run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                              SCRIPT, "train", "--manifest", manifest, "--out", self.task, "--model", "resnet18",
+                              "--batch-size", "1", "--image-size", "32", "--workers", "0", "--epochs", "2"],
+                             capture_output=True, text=True, timeout=600)
+        self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-2000:])
+        lines = self.metrics()
+        # 4 images, 2 processes of batch 1: 2 steps per epoch
+        self.assertEqual([l["step"] for l in lines if l["type"] == "train"], [1, 2, 3, 4])
+        self.assertEqual([l["type"] for l in lines].count("eval"), 2)
+        self.assertEqual([l["path"] for l in lines if l["type"] == "checkpoint"], ["checkpoints/epoch_1", "checkpoints/epoch_2"])
+
     def test_missing_image_is_one_line(self):
         manifest = make_dataset(self.data, "classification")
         os.unlink(os.path.join(self.data, "images/train_1.jpg"))

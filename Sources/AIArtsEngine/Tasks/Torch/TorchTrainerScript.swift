@@ -724,7 +724,9 @@ def distributed_setup(torch):
         import torch.distributed as dist
         if cuda:
             torch.cuda.set_device(local_rank)
-        dist.init_process_group(backend="nccl" if cuda else "gloo")
+        import datetime
+        # Rank 0 evaluates while the others wait at a barrier: allow for a long val split.
+        dist.init_process_group(backend="nccl" if cuda else "gloo", timeout=datetime.timedelta(hours=2))
     device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
     return world, rank, device
 
@@ -775,8 +777,9 @@ def save_checkpoint(out_dir, name, state, torch):
 
 def train(args):
     manifest = load_manifest(args.manifest)
-    kind = manifest["type"]
-    check_model_fits(args.model, kind)
+    check_model_fits(args.model, manifest["type"])
+    # A detection model on an instance segmentation dataset trains (and predicts) boxes only.
+    kind = MODELS[args.model]
     labels = manifest["labels"]
     if not labels:
         raise UserError("the dataset has no labels")
@@ -856,9 +859,9 @@ def train(args):
     warmup_steps = int(round(args.warmup_epochs * steps_per_epoch))
     autocast = device.type == "cuda"
     if main_process:
-        log("aiarts torch trainer: %s on %s (%d %s, %d labels), %d train / %d val images, device %s x%d, "
+        log("aiarts torch trainer: %s on %s (%s, %d labels), %d train / %d val images, device %s x%d, "
             "batch_size=%d per process, %d steps per epoch, bf16 autocast %s" % (
-                args.model, clean_text(manifest.get("dataset", "?")), len(train_samples), kind, len(labels),
+                args.model, clean_text(manifest.get("dataset", "?")), kind, len(labels),
                 len(train_samples), len(val_samples), device.type, world, args.batch_size, steps_per_epoch,
                 "on" if autocast else "off"))
     if start_epoch > args.epochs:
@@ -1292,12 +1295,16 @@ def export_command(args):
         report["checks"]["onnx"] = export_onnx(model, kind, example, reference, os.path.join(args.out, "model.onnx"), torch)
         if report["checks"]["onnx"].get("ok"):
             report["files"]["onnx"] = "model.onnx"
-        elif args.format == "onnx" or report["checks"]["onnx"].get("error"):
-            failed = failed or args.format == "onnx"
+        elif args.format == "onnx" or "skipped" not in report["checks"]["onnx"]:
+            failed = True
+    failed = failed or any(not c.get("ok") and ("skipped" not in c or args.format == "onnx") for c in report["checks"].values())
+    report["ok"] = not failed
     atomic_write(os.path.join(args.out, "export.json"), (json.dumps(report, indent=1) + "\n").encode())
     for name, check in report["checks"].items():
-        log("%s: %s" % (name, "loaded back and predicted (%s)" % check.get("detail", "ok") if check.get("ok")
-                        else check.get("error") or check.get("skipped")))
+        if check.get("ok"):
+            log("%s: loaded back and predicted (%s)" % (name, check.get("detail", "ok")))
+        else:
+            log("%s: %s" % (name, check.get("error") or check.get("skipped") or "the output differs from the model's: %s" % check.get("detail")))
     return 1 if failed else 0
 
 
@@ -1315,7 +1322,8 @@ def check_outputs(kind, reference, out, torch):
     if isinstance(reference, dict):
         reference = reference["out"]
     diff = float((out - reference).abs().max())
-    return {"ok": diff < 1e-3, "detail": "max difference %.2e" % diff}
+    scale = max(1.0, float(reference.abs().max()))
+    return {"ok": diff <= 1e-3 * scale, "detail": "max difference %.2e (largest output %.2e)" % (diff, scale)}
 
 
 def export_onnx(model, kind, example, reference, path, torch):
@@ -1349,12 +1357,13 @@ def export_onnx(model, kind, example, reference, path, torch):
         except ImportError:
             return {"ok": True, "detail": "onnx.checker passed; onnxruntime is not installed, so it was not run"}
         session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-        feed = {session.get_inputs()[0].name: (example[None] if example.dim() == 3 else example).numpy()}
+        feed = {session.get_inputs()[0].name: example.numpy()}
         outputs = session.run(None, feed)
         if kind in ("classification", "segmentation"):
             ref = reference["out"] if isinstance(reference, dict) else reference
             diff = float(abs(outputs[0] - ref.numpy()).max())
-            return {"ok": diff < 1e-2, "detail": "onnxruntime max difference %.2e" % diff}
+            scale = max(1.0, float(abs(ref.numpy()).max()))
+            return {"ok": diff <= 1e-2 * scale, "detail": "onnxruntime max difference %.2e (largest output %.2e)" % (diff, scale)}
         return {"ok": True, "detail": "onnxruntime ran: %d boxes" % len(outputs[0])}
     except Exception as e:  # noqa: BLE001: reported in export.json
         return {"ok": False, "error": "ONNX export failed: " + clean_text(str(e).splitlines()[0] if str(e) else type(e).__name__)}

@@ -111,6 +111,29 @@ import Testing
         }
     }
 
+    /// The script's one-line errors, exactly as aiarts_torch.py prints them, are what the
+    /// engine's FailureClassifier recognises.
+    @Test func scriptErrorsAreRecognised() throws {
+        let start = "aiarts torch trainer: resnet18 on D0001 (classification, 2 labels), 40 train / 10 val images, device cuda x1, batch_size=64 per process"
+        let oom = FailureClassifier.classify(logTail: [start, "error: CUDA out of memory at batch size 64 (tried to allocate 20.00 MiB): lower --batch-size or --image-size"], exit: .exited(code: 1))
+        #expect(oom?.kind == .gpuOutOfMemory)
+        #expect(oom?.message.contains("tried to allocate 20.00 MiB") == true)
+        #expect(oom?.message.contains("at batch size 64") == true)
+        let missing = FailureClassifier.classify(logTail: [start, "error: No such file or directory: '/ws/datasets/D0001/a.jpg' (1 missing dataset file)"], exit: .exited(code: 1))
+        #expect(missing?.kind == .missingFile)
+        #expect(missing?.message.contains("/ws/datasets/D0001/a.jpg") == true)
+        let module = FailureClassifier.classify(logTail: ["error: No module named 'torchvision' (the PyTorch trainers need torch and torchvision: pip install torch torchvision)"], exit: .exited(code: 1))
+        #expect(module?.kind == .missingModule)
+        let type = FailureClassifier.classify(logTail: ["error: model resnet18 trains classification datasets; this dataset is detection (choose one of fasterrcnn_mobilenet_v3_large_fpn)"], exit: .exited(code: 1))
+        #expect(type?.message.contains("model resnet18 trains classification datasets") == true)
+        // Each message in the test above is the script's own text.
+        for text in ["CUDA out of memory at batch size %s", "No such file or directory: '%s' (%s missing dataset file%s)",
+                     "error: No module named '%s' (the PyTorch trainers need torch and torchvision: pip install torch torchvision)",
+                     "model %s trains %s datasets; this dataset is %s (choose one of %s)"] {
+            #expect(TorchTrainerScript.text.contains(text), "aiarts_torch.py no longer prints \(text)")
+        }
+    }
+
     @Test func availabilityIsCheckedByImporting() throws {
         let folder = TempFolder("aiarts-torch")
         let good = folder.write("good-python", "#!/bin/sh\nexit 0\n")

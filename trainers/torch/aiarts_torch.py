@@ -172,6 +172,17 @@ class MetricsWriter:
 # Learning rate
 
 
+def split_batches(indices, batch_size, drop_last):
+    """Batches of one epoch. A last batch of a single image is dropped too (when batches are
+    larger): BatchNorm cannot train on one value per channel."""
+    batches = [indices[i:i + batch_size] for i in range(0, len(indices), batch_size)]
+    if drop_last:
+        return [b for b in batches if len(b) == batch_size]
+    if batch_size > 1 and len(batches) > 1 and len(batches[-1]) == 1:
+        batches.pop()
+    return batches
+
+
 def lr_factor(step, total_steps, warmup_steps, schedule):
     """Multiplier of the base rate at global step `step` (0-based): linear warmup, then the schedule."""
     if warmup_steps > 0 and step < warmup_steps:
@@ -848,8 +859,8 @@ def train(args):
     train_set = SampleDataset(train_samples, kind, args.image_size, True, len(labels))
     val_set = SampleDataset(val_samples, kind, args.image_size, False, len(labels))
     drop_last = kind == "segmentation" and len(train_set) > args.batch_size * world
-    steps_per_epoch = len(train_set) // (args.batch_size * world) if drop_last else math.ceil(len(train_set) / (args.batch_size * world))
-    steps_per_epoch = max(1, steps_per_epoch)
+    per_rank = len(train_set) // world if drop_last else math.ceil(len(train_set) / world)
+    steps_per_epoch = max(1, len(split_batches(list(range(per_rank)), args.batch_size, drop_last)))
     total_steps = steps_per_epoch * args.epochs
     warmup_steps = int(round(args.warmup_epochs * steps_per_epoch))
     autocast = device.type == "cuda"
@@ -873,9 +884,7 @@ def train(args):
             g = torch.Generator()
             g.manual_seed(args.seed * 100003 + epoch)
             indices = torch.randperm(len(train_set), generator=g).tolist()
-        batches = [indices[i:i + args.batch_size] for i in range(0, len(indices), args.batch_size)]
-        if drop_last:
-            batches = [b for b in batches if len(b) == args.batch_size]
+        batches = split_batches(indices, args.batch_size, drop_last)
         return torch.utils.data.DataLoader(
             train_set, batch_sampler=batches, num_workers=args.workers,
             collate_fn=collate_detection if is_detection(kind) else None,

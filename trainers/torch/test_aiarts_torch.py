@@ -185,6 +185,15 @@ class TorchIndependentTests(unittest.TestCase):
         self.assertEqual(at.average_precision({}, {}, 2, 0.5), 0.0)
         self.assertAlmostEqual(at.iou_xywh([0, 0, 10, 10], [5, 0, 10, 10]), 50 / 150)
 
+    def test_batches(self):
+        self.assertEqual(at.split_batches([0, 1, 2, 3, 4], 2, False), [[0, 1], [2, 3]])
+        self.assertEqual(at.split_batches([0, 1, 2, 3, 4, 5, 6], 3, False), [[0, 1, 2], [3, 4, 5]])
+        self.assertEqual(at.split_batches([0, 1, 2, 3], 3, False), [[0, 1, 2]])
+        self.assertEqual(at.split_batches([0, 1, 2, 3, 4], 3, False), [[0, 1, 2], [3, 4]])
+        self.assertEqual(at.split_batches([0, 1, 2, 3, 4], 3, True), [[0, 1, 2]])
+        self.assertEqual(at.split_batches([0], 2, False), [[0]])
+        self.assertEqual(at.split_batches([0, 1], 1, False), [[0], [1]])
+
     def test_mean_iou(self):
         miou, acc = at.mean_iou([[3, 1], [0, 4]])
         self.assertAlmostEqual(miou, (3 / 4 + 4 / 5) / 2)
@@ -332,7 +341,7 @@ class TorchTests(unittest.TestCase):
         manifest = make_dataset(self.data, "classification")
         run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                               SCRIPT, "train", "--manifest", manifest, "--out", self.task, "--model", "resnet18",
-                              "--batch-size", "1", "--image-size", "32", "--workers", "0", "--epochs", "2"],
+                              "--batch-size", "1", "--image-size", "64", "--workers", "0", "--epochs", "2"],
                              capture_output=True, text=True, timeout=600)
         self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-2000:])
         lines = self.metrics()

@@ -1,7 +1,7 @@
 """Tests of aiarts_torch.py: `python3 -m unittest discover -s trainers/torch -v`.
 
 TorchIndependentTests run with a plain python3 (no torch, no PIL). TorchTests train every kind of
-model for a step or two on tiny generated datasets on the CPU (about 15 minutes on 2 cores); they
+model for a step or two on tiny generated datasets on the CPU (3 to 12 minutes on 2 shared cores); they
 are skipped when torch, torchvision or PIL is missing, or when AIARTS_SKIP_TORCH_TESTS=1.
 """
 
@@ -298,8 +298,8 @@ class TorchTests(unittest.TestCase):
     def test_segmentation(self):
         rows, result, _ = self.train_eval_predict_export("segmentation", "deeplabv3_mobilenet_v3_large", 32)
         from PIL import Image
-        mask = Image.open(os.path.join(self.task, "eval", rows[1]["mask"]))
-        self.assertEqual(mask.size, (48, 48))
+        with Image.open(os.path.join(self.task, "eval", rows[1]["mask"])) as mask:
+            self.assertEqual(mask.size, (48, 48))
         self.assertIn("mask", result)
         self.assertIn("miou", [l for l in self.metrics() if l["type"] == "eval"][0])
 

@@ -11,6 +11,15 @@ public struct TaskEvaluation: Codable, Sendable, Equatable {
 }
 
 extension Workspace {
+    /// The torch script and manifest, written when a task folder lacks them (a task evaluated,
+    /// predicted or exported by an aiarts newer than the one that started it).
+    func ensureTorchFolder(_ folder: URL, datasetID: String?) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: folder.appendingPathComponent(TorchTrainer.scriptFileName).path),
+           fm.fileExists(atPath: folder.appendingPathComponent(TorchTrainer.manifestFileName).path) { return }
+        try prepareTorchFolder(folder, datasetID: datasetID)
+    }
+
     /// Scores a task on a split of its project's dataset. The trainer writes predictions for the
     /// checkpoint saved at `epoch` (default: the best, else the last), then the engine scores them;
     /// `predictions` skips the trainer and scores that file (how command tasks are evaluated).
@@ -36,7 +45,7 @@ extension Workspace {
                                                    dataset: dataset, checkpoint: checkpoint.url,
                                                    split: split, topk: options.topk, evalFolder: evalFolder, stem: stem,
                                                    folder: folder, params: TaskParams.decode(record.params))
-            try plan.prepare?()
+            if record.trainer == TaskTrainer.torch.rawValue { try ensureTorchFolder(folder, datasetID: dataset) }
             try ChildRun.run(plan.executable, plan.arguments, workingDirectory: folder, what: "the trainer's eval of \(id)")
             predictionsURL = plan.predictions
         }
@@ -60,8 +69,6 @@ struct TaskPredictionPlan {
     var executable: String
     var arguments: [String]
     var predictions: URL
-    /// Work before the run (e.g. writing the torch script and the dataset manifest).
-    var prepare: (() throws -> Void)?
 
     static func make(trainer: TaskTrainer?, taskID: String, workspace: URL, dataset: String, checkpoint: URL, split: Split,
                      topk: Int, evalFolder: URL, stem: String, folder: URL, params: [String: String]) throws -> TaskPredictionPlan {
@@ -78,8 +85,16 @@ struct TaskPredictionPlan {
                 predictions: report.deletingPathExtension().appendingPathExtension("predictions.jsonl"))
         case .command:
             throw AIArtsError(.invalidArgument, "\(taskID) is a command task: aiarts cannot run its model; have the script write a predictions file (docs/evaluation.md) and pass it with --predictions FILE")
-        case .torch, nil:
-            throw AIArtsError(.invalidArgument, "\(taskID): this trainer cannot be evaluated yet")
+        case .torch:
+            let out = evalFolder.appendingPathComponent("\(stem).predictions.jsonl")
+            return TaskPredictionPlan(
+                executable: "python3",
+                arguments: [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "eval",
+                            "--manifest", folder.appendingPathComponent(TorchTrainer.manifestFileName).path,
+                            "--checkpoint", checkpoint.path, "--split", split.rawValue, "--out", out.path, "--top-k", String(max(1, topk))],
+                predictions: out)
+        case nil:
+            throw AIArtsError(.badInput, "\(taskID) has an unknown trainer")
         }
     }
 }

@@ -57,7 +57,11 @@ struct TaskLaunchPlan: Equatable {
             if let resume = c.resumeFrom { arguments += ["--resume-from", resume] }
             return TaskLaunchPlan(executable: trainer, arguments: arguments, addedEnvironment: env)
         case .torch:
-            throw AIArtsError(.invalidArgument, "the PyTorch trainers are not wired in yet")
+            let (argv, added) = try TorchTrainer.command(
+                params: c.params.filter { !TaskParams.engineKeys.contains($0.key) && !TaskParams.commonKeys.contains($0.key) },
+                manifest: c.folder.appendingPathComponent(TorchTrainer.manifestFileName), taskFolder: c.folder,
+                gpus: c.gpus, resumeFrom: c.resumeFrom)
+            return TaskLaunchPlan(executable: argv[0], arguments: Array(argv.dropFirst()), addedEnvironment: env.merging(added) { $1 })
         case nil:
             throw AIArtsError(.badInput, "\(task.id) has an unknown trainer '\(task.trainer)'")
         }

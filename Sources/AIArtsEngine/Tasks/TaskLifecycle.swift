@@ -39,14 +39,22 @@ extension Workspace {
         do {
             let trainer = TaskTrainer(rawValue: record.trainer)
             let capacities = trainer == .aiartsTrain ? [] : gpuProbe.read()
-            let plan = try GPUPlan.make(params: params, neededMiB: Int(params["gpu_memory"] ?? "") ?? 0,
-                                        capacities: capacities, reservedMiB: try reservedGPUMemory(excluding: id))
+            let reserved = try reservedGPUMemory(excluding: id)
+            let memory = trainer == .torch ? TrainingMemory.estimate(model: params["model"] ?? "") : nil
+            let plan = try GPUPlan.make(params: params, neededMiB: Self.neededGPUMemory(params, memory: memory),
+                                        capacities: capacities, reservedMiB: reserved)
             if let waiting = plan.waitingFor {
                 return try store.pool.write { db in
                     try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ? WHERE id = ? AND status = ?",
                                    arguments: [TaskStatus.waitingGPU.rawValue, waiting, id, TaskStatus.starting.rawValue])
                     return try TaskRecord.fetchOne(db, key: id) ?? record
                 }
+            }
+            var sizing = ""
+            if trainer == .torch {
+                sizing = Self.resolveBatchSize(&params, memory: memory, gpus: plan.gpus, capacities: capacities, reserved: reserved,
+                                               type: dataset?.type ?? .classification)
+                try prepareTorchFolder(folder, datasetID: dataset?.id)
             }
             params["assigned_gpus"] = plan.gpus.map(String.init).joined(separator: ",")
             record.params = try TaskParams.encode(params)
@@ -71,7 +79,7 @@ extension Workspace {
                 current.pid = launched.pid
                 current.startTime = Int64(clamping: launched.startTime)
                 current.status = TaskStatus.running.rawValue
-                current.statusMessage = plan.gpus.isEmpty ? "running" : "running on GPU \(params["assigned_gpus"]!)"
+                current.statusMessage = (plan.gpus.isEmpty ? "running" : "running on GPU \(params["assigned_gpus"]!)") + sizing
                 try current.update(db)
                 return current
             }
@@ -85,6 +93,49 @@ extension Workspace {
             }
             throw error
         }
+    }
+
+    /// MiB a task needs free on each of its GPUs: `gpu_memory`, or for `auto` the estimate of its
+    /// model at its batch size (the smallest batch when that is `auto` too).
+    static func neededGPUMemory(_ params: [String: String], memory: TrainingMemory?) -> Int {
+        if let n = Int(params["gpu_memory"] ?? "") { return n }
+        guard params["gpu_memory"] == "auto", let memory else { return 0 }
+        return memory.need(batch: Int(params["batch_size"] ?? "") ?? 1, imageSize: Int(params["image_size"] ?? "") ?? memory.referenceImageSize)
+    }
+
+    /// `batch_size=auto`, as PaddleX does: the largest power of two whose step fits the free memory
+    /// of the task's GPUs (per GPU), with the learning rate scaled linearly from the default
+    /// batch's. On the CPU, or for a model without an estimate, the default batch and rate.
+    /// Returns what the status message says about it.
+    static func resolveBatchSize(_ params: inout [String: String], memory: TrainingMemory?, gpus: [Int],
+                                 capacities: [GPUCapacity], reserved: [Int: Int], type: DatasetType) -> String {
+        guard params["batch_size"] == "auto" else { return "" }
+        let defaults = TorchTrainer.defaults(for: type)
+        let reference = Int(defaults["batch_size"] ?? "") ?? 8
+        let free = gpus.compactMap { g in capacities.first { $0.index == g }.map { $0.freeMiB - (reserved[g] ?? 0) } }.min()
+        guard let memory, let free, let batch = memory.batchSize(freeMiB: free, imageSize: Int(params["image_size"] ?? "") ?? memory.referenceImageSize) else {
+            params["batch_size"] = String(reference)
+            return ""
+        }
+        params["batch_size"] = String(batch)
+        let total = batch * max(1, gpus.count)
+        if let lr = Double(params["learning_rate"] ?? defaults["learning_rate"] ?? "") {
+            params["learning_rate"] = String(TrainingMemory.scaledLearningRate(lr, batch: total, referenceBatch: reference))
+        }
+        return ", batch \(batch) per GPU from \(free) MiB free, learning rate \(params["learning_rate"] ?? "?")"
+    }
+
+    /// The torch trainer's script and the dataset manifest it reads, written into the task folder.
+    func prepareTorchFolder(_ folder: URL, datasetID: String?) throws {
+        guard let datasetID else {
+            throw AIArtsError(.invalidArgument, "the project has no dataset; the torch trainer needs one (create the project with --dataset D0001)")
+        }
+        let availability = TorchTrainer.available()
+        guard availability.isAvailable else {
+            throw AIArtsError(.invalidArgument, availability.reason ?? "PyTorch and torchvision are not installed for python3")
+        }
+        try TorchTrainer.writeScript(into: folder)
+        try writeTrainingManifest(dataset: datasetID, to: folder.appendingPathComponent(TorchTrainer.manifestFileName))
     }
 
     /// Runs an ended task again from a checkpoint it saved: `epoch` names one, nil takes the last.

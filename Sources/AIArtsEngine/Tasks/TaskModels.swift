@@ -64,11 +64,12 @@ extension Workspace {
         case .aiartsTrain:
             predictions = try builtInPredictions(checkpoint: checkpoint.url, images: files, topk: topk, folder: taskFolder(id))
         case .torch:
-            throw AIArtsError(.invalidArgument, "\(id): torch predictions are not wired in yet")
+            try ensureTorchFolder(taskFolder(id), datasetID: try project(record.projectId).datasetId)
+            predictions = try torchPredictions(checkpoint: checkpoint.url, images: files, topk: topk, out: out, folder: taskFolder(id))
         case .command, nil:
             throw AIArtsError(.invalidArgument, "\(id) is a command task: aiarts cannot run its model; its script predicts on its own")
         }
-        for i in predictions.indices where predictions[i].error == nil {
+        for i in predictions.indices where predictions[i].error == nil && predictions[i].drawn == nil {
             predictions[i].drawn = PredictionPicture.draw(predictions[i], into: out, index: i)
         }
         let result = TaskPredictions(task: id, epoch: checkpoint.epoch, folder: out.path, images: predictions)
@@ -100,6 +101,31 @@ extension Workspace {
         }
     }
 
+    /// The torch script's predict: a JSON file and a drawn JPEG per image in `out`.
+    private func torchPredictions(checkpoint: URL, images: [URL], topk: Int, out: URL, folder: URL) throws -> [ImagePrediction] {
+        try ChildRun.run("python3", [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "predict",
+                                     "--checkpoint", checkpoint.path, "--out", out.path, "--top-k", String(max(1, topk)), "--"]
+                         + images.map(\.path), workingDirectory: folder, what: "the torch trainer's predict")
+        struct Output: Decodable {
+            var image: String
+            var labels: [ImagePrediction.Label]?
+            var boxes: [ImagePrediction.Box]?
+            var drawn: String?
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: out.path))?.filter { $0.hasSuffix(".json") }.sorted() ?? []
+        var byImage: [String: ImagePrediction] = [:]
+        for name in names {
+            guard let data = try? Data(contentsOf: out.appendingPathComponent(name)),
+                  let o = try? JSONDecoder().decode(Output.self, from: data) else { continue }
+            byImage[o.image] = ImagePrediction(file: o.image, labels: o.labels ?? [], boxes: o.boxes ?? [],
+                                               drawn: o.drawn.map { out.appendingPathComponent($0).path }, error: nil)
+        }
+        return images.map { url in
+            byImage[url.standardizedFileURL.path] ?? ImagePrediction(file: url.path, labels: [], boxes: [], drawn: nil,
+                                                                      error: "no prediction (see the trainer's messages)")
+        }
+    }
+
     /// Exports the model of a checkpoint (`epoch`, default the best) for inference, loads the
     /// export back and predicts one image with it, and registers it as an exported model.
     /// aiarts-train's inference model is its model.bin (weights, labels, image size, normalisation).
@@ -125,28 +151,44 @@ extension Workspace {
             files = [out.appendingPathComponent("model.bin")]
             check = try checkBuiltInExport(files[0], task: record)
         case .torch:
-            throw AIArtsError(.invalidArgument, "\(id): torch exports are not wired in yet")
+            let folder = taskFolder(id)
+            try ensureTorchFolder(folder, datasetID: try project(record.projectId).datasetId)
+            var arguments = [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "export",
+                             "--checkpoint", checkpoint.url.path, "--out", out.path, "--format", "both"]
+            if let image = try sampleImage(for: record) { arguments += ["--image", image.path] }
+            try? FileManager.default.removeItem(at: out)
+            try ChildRun.run("python3", arguments, workingDirectory: folder, what: "the torch trainer's export")
+            struct Report: Decodable { var files: [String: String]; var ok: Bool }
+            guard let data = try? Data(contentsOf: out.appendingPathComponent("export.json")),
+                  let report = try? JSONDecoder().decode(Report.self, from: data), report.ok, !report.files.isEmpty else {
+                throw AIArtsError(.badInput, "the torch export in \(out.path) did not load back (see export.json)")
+            }
+            files = report.files.values.sorted().map { out.appendingPathComponent($0) } + [out.appendingPathComponent("export.json")]
+            check = "loaded back and predicted: " + report.files.keys.sorted().joined(separator: ", ")
         case .command, nil:
             throw AIArtsError(.invalidArgument, "\(id) is a command task: aiarts does not know how to export its model; register a file with `aiarts model upload PATH`")
         }
         let registered = try registerModel(fromTask: id, epoch: checkpoint.epoch, name: name, kind: .exported, files: files,
-                                           format: "aiarts-train")
+                                           format: record.trainer == TaskTrainer.aiartsTrain.rawValue ? "aiarts-train" : nil)
         return TaskExport(task: id, epoch: checkpoint.epoch, folder: out.path, files: files.map(\.path), check: check, model: registered)
+    }
+
+    /// An image of the task's dataset to check an export with (val first).
+    private func sampleImage(for task: TaskRecord) throws -> URL? {
+        guard let dataset = try project(task.projectId).datasetId else { return nil }
+        let (content, folder) = try self.content(dataset)
+        guard let sample = content.samples.first(where: { $0.split == .val }) ?? content.samples.first else { return nil }
+        return folder.appendingPathComponent(sample.path)
     }
 
     /// Loads an exported aiarts-train model and classifies one image of the dataset with it.
     private func checkBuiltInExport(_ model: URL, task: TaskRecord) throws -> String {
-        guard let dataset = try project(task.projectId).datasetId else { return "not checked: the project has no dataset" }
-        let (content, folder) = try self.content(dataset)
-        guard let sample = content.samples.first(where: { $0.split == .val }) ?? content.samples.first else {
-            return "not checked: the dataset has no images"
-        }
-        let image = folder.appendingPathComponent(sample.path)
+        guard let image = try sampleImage(for: task) else { return "not checked: the task's dataset has no images" }
         let result = try builtInPredictions(checkpoint: model, images: [image], topk: 1, folder: model.deletingLastPathComponent())
         guard let first = result.first, first.error == nil, let top = first.labels.first else {
             throw AIArtsError(.badInput, "the export at \(model.path) did not load back: \(result.first?.error ?? "no prediction")")
         }
-        return "loaded and predicted \(sample.path): \(top.label) \(String(format: "%.3f", top.score))"
+        return "loaded and predicted \(image.lastPathComponent): \(top.label) \(String(format: "%.3f", top.score))"
     }
 }
 

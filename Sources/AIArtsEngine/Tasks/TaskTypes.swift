@@ -57,12 +57,20 @@ public enum TaskParams {
     /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
     public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch"]
 
-    public static func defaults(for trainer: TaskTrainer) -> [String: String] {
-        trainer == .aiartsTrain ? aiartsTrainDefaults : [:]
+    /// A trainer's defaults; the torch trainer's depend on the project's dataset type, and it
+    /// sizes its batch from free GPU memory (`batch_size=auto`, see `TrainingMemory`) and asks
+    /// for the memory its model and batch need (`gpu_memory=auto`).
+    public static func defaults(for trainer: TaskTrainer, type: DatasetType? = nil) -> [String: String] {
+        switch trainer {
+        case .aiartsTrain: return aiartsTrainDefaults
+        case .torch:
+            return TorchTrainer.defaults(for: type ?? .classification).merging(["batch_size": "auto", "gpu_memory": "auto"]) { $1 }
+        case .command: return [:]
+        }
     }
 
     /// Throws `.invalidArgument` saying what is wrong with `key=value` for `trainer`.
-    public static func validate(_ key: String, _ value: String, trainer: TaskTrainer) throws {
+    public static func validate(_ key: String, _ value: String, trainer: TaskTrainer, type: DatasetType? = nil) throws {
         func bad(_ why: String) -> AIArtsError { AIArtsError(.invalidArgument, "\(key)=\(value): \(why)") }
         guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
             throw AIArtsError(.invalidArgument, "'\(key)' is not a parameter name (letters, digits and _ only)")
@@ -71,7 +79,7 @@ public enum TaskParams {
             throw AIArtsError(.invalidArgument, "'\(key)' is set by aiarts when the task starts or resumes, not by hand")
         }
         if key == "gpu_memory" {
-            guard let n = Int(value), n >= 0 else { throw bad("give the MiB needed on each GPU, e.g. 8000") }
+            guard value == "auto" || (Int(value).map { $0 >= 0 } ?? false) else { throw bad("give the MiB needed on each GPU, e.g. 8000, or auto") }
             return
         }
         if key == "gpus" {
@@ -88,7 +96,8 @@ public enum TaskParams {
                 guard value.hasSuffix(".py") || value.hasSuffix(".sh") else { throw bad("a startup file is a .py or .sh file") }
             }
         case .torch:
-            break
+            if key == "batch_size" && value == "auto" { return }
+            try TorchTrainer.validate(key, value, type: type)
         case .aiartsTrain:
             switch key {
             case "epochs", "batch_size", "image_size", "save_interval":

@@ -14,14 +14,14 @@ extension Workspace {
     @discardableResult
     public func createTask(projectID: String, name: String? = nil, trainer: TaskTrainer = .aiartsTrain,
                            params: [String: String] = [:], description: String = "") throws -> TaskRecord {
-        var merged = TaskParams.defaults(for: trainer)
+        let type = try project(projectID).type
+        var merged = TaskParams.defaults(for: trainer, type: type)
         for (key, value) in params.sorted(by: { $0.key < $1.key }) {
-            try TaskParams.validate(key, value, trainer: trainer)
+            try TaskParams.validate(key, value, trainer: trainer, type: type)
             merged[key] = value
         }
         let encoded = try TaskParams.encode(merged)
         return try store.pool.write { db in
-            guard try ProjectRecord.fetchOne(db, key: projectID) != nil else { throw AIArtsError.notFoundTask(projectID) }
             let id = try db.nextID(.task)
             let trimmed = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             let record = TaskRecord(
@@ -71,7 +71,8 @@ extension Workspace {
             guard let trainer = TaskTrainer(rawValue: record.trainer) else {
                 throw AIArtsError(.badInput, "\(id) has an unknown trainer '\(record.trainer)'")
             }
-            try TaskParams.validate(key, value, trainer: trainer)
+            let type = try ProjectRecord.fetchOne(db, key: record.projectId)?.type
+            try TaskParams.validate(key, value, trainer: trainer, type: type)
             var params = TaskParams.decode(record.params)
             params[key] = value
             record.params = try TaskParams.encode(params)

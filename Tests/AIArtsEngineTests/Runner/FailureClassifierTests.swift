@@ -26,6 +26,22 @@ extension RunnerTests {
             #expect(reason.message == "GPU ran out of memory (tried to allocate 2.00 GiB) at batch size 64: lower the batch size (e.g. 32) or the image size")
         }
 
+        @Test func torchrunsOwnTracebackDoesNotHideTheWorkersError() throws {
+            let log = """
+                [rank1]: error: CUDA out of memory at batch size 64: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB
+                E1123 20:01:02 torch/distributed/elastic/multiprocessing/api.py: failed (exitcode: 1) local_rank: 1
+                Traceback (most recent call last):
+                  File "/usr/lib/python3/torch/distributed/run.py", line 900, in main
+                    run(args)
+                torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
+                ============================================================
+                aiarts_torch.py FAILED
+                """
+            let reason = try #require(classify(log))
+            #expect(reason.kind == .gpuOutOfMemory)
+            #expect(reason.message.contains("batch size 64"))
+        }
+
         @Test func olderCudaOutOfMemoryWithoutBatchSize() throws {
             let log = "RuntimeError: CUDA out of memory. Tried to allocate 512.00 MiB (GPU 0; 10.76 GiB total capacity)"
             let reason = try #require(classify(log))

@@ -90,9 +90,16 @@ public enum FailureClassifier {
 
     /// The final line of the last "Traceback (most recent call last):" block: frames are indented,
     /// so it is the first non-indented, non-empty line after the header.
+    /// torchrun's own traceback (`ChildFailedError`) only says a worker failed; the worker's
+    /// traceback or message before it says why, so it is passed over.
     static func lastException(_ lines: [String]) -> String? {
-        guard let header = lines.lastIndex(where: { $0.hasPrefix("Traceback (most recent call last)") }) else { return nil }
-        return lines[(header + 1)...].first { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasPrefix("\t") }
+        var end = lines.endIndex
+        while let header = lines[..<end].lastIndex(where: { $0.hasPrefix("Traceback (most recent call last)") }) {
+            let exception = lines[(header + 1)..<lines.endIndex].first { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasPrefix("\t") }
+            if let exception, !exception.contains("ChildFailedError") { return exception }
+            end = header
+        }
+        return nil
     }
 
     /// " ; last output: ..." from the last line that says something, or "".

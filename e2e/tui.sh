@@ -148,5 +148,41 @@ sigterm() {
 }
 check "SIGTERM leaves cleanly and restores the terminal" sigterm
 
+# Training from the UI: a demo workspace, a built-in task started with s in the Tasks pane; its
+# curve appears and grows, help and a resize work while it trains, and q leaves it running.
+W2=$T/demo
+S2=aiarts-train-e2e
+screen2() { tm capture-pane -p -t "$S2" 2>/dev/null; }
+wait_for2() {
+    local i
+    for i in $(seq 1 ${2:-100}); do
+        screen2 | grep -qF -- "$1" && return 0
+        sleep 0.2
+    done
+    echo "screen never showed: $1"; screen2
+    return 1
+}
+epoch_shown() { screen2 | grep -F "T0001" | grep -oE "running +[0-9]+/40" | grep -oE "[0-9]+/" | tr -d /; }
+
+train_from_the_ui() {
+    "$BIN" --workspace "$W2" demo --no-tui >/dev/null 2>&1 &&
+    "$BIN" --workspace "$W2" task create P0001 --name ui-run --trainer builtin --param epochs=40 >/dev/null &&
+    tm -f /dev/null new-session -d -s "$S2" -x 120 -y 36 \
+        "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --workspace '$W2' open; echo EXITED=\$?; sleep 60" &&
+    wait_for2 "ui-run" && tm send-keys -t "$S2" Tab Tab && wait_for2 "s start" &&
+    tm send-keys -t "$S2" s && wait_for2 "T0001 started" && wait_for2 "running" &&
+    # The loss curve is drawn (its legend and braille dots), then it grows: the epoch shown rises.
+    wait_for2 "━ loss" 150 && screen2 | grep -q "[⠁-⣿]" &&
+    local first; first=$(epoch_shown) && [ -n "$first" ] &&
+    for _ in $(seq 1 100); do [ "$(epoch_shown)" -gt "$first" ] 2>/dev/null && break; sleep 0.3; done &&
+    [ "$(epoch_shown)" -gt "$first" ] &&
+    tm send-keys -t "$S2" '?' && wait_for2 "curves: x axis" && tm send-keys -t "$S2" Escape &&
+    tm resize-window -t "$S2" -x 90 -y 30 && wait_for2 "Curves T0001" &&
+    tm send-keys -t "$S2" q && wait_for2 "EXITED=0" &&
+    "$BIN" --workspace "$W2" task status T0001 --json | grep -q '"state" : "running"'
+}
+check "a task started from the UI trains, its curve grows, and q leaves it running" train_from_the_ui
+"$BIN" --workspace "$W2" task stop T0001 --grace 2 >/dev/null 2>&1
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -149,17 +149,21 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
     @Test func runningTasksAreLookedAtAgainAndTheirEndIsAnnounced() {
         var a = taskApp(Calls())
         let data = sampleState().data!
-        // T0001 runs: one tick is scheduled, and only one; its curves are read on each load.
+        // T0001 runs: one tick is scheduled, and only one; its curves are watched once.
         #expect(a.update(.loaded(data)).count == 2)
-        #expect(a.update(.loaded(data)).count == 1)
+        #expect(a.update(.loaded(data)).isEmpty)
         #expect(a.update(.tick).count == 1)  // the reload
         _ = a.update(.curvesLoaded(CurveData(taskID: "T0001", curves: [])))
         #expect(a.state.curves?.taskID == "T0001")
         var ended = data
         ended.tasks[0].state = "finished"
-        _ = a.update(.loaded(ended))
+        // Its end is announced, and its curves are watched again (the state changed); no tick.
+        let commands = a.update(.loaded(ended))
+        #expect(commands.count == 1)
+        guard case .watch(let key, _)? = commands.first else { Issue.record("no watch"); return }
+        #expect(key == "curves")
         #expect(a.state.notice == Notice(text: "T0001 finished", isError: false))
-        // Nothing runs any more: nothing is scheduled.
+        // Nothing runs any more and nothing changed: nothing is scheduled.
         #expect(a.update(.loaded(ended)).isEmpty)
         _ = a.update(.key(.char("j")))
         #expect(a.state.notice == nil)

@@ -10,11 +10,13 @@ private final class Session: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private(set) var final: HomeApp?
 
-    init(width: Int = 80, height: Int = 24, load: @escaping @Sendable () -> HomeMessage) {
+    init(width: Int = 80, height: Int = 24, app: (@escaping @Sendable () -> HomeMessage) -> HomeApp = { HomeApp(load: $0) },
+         load: @escaping @Sendable () -> HomeMessage) {
         backend = TestBackend(width: width, height: height)
         let backend = self.backend
+        nonisolated(unsafe) let program = app(load)
         Thread {
-            let result = Runtime(program: HomeApp(load: load), backend: backend).run()
+            let result = Runtime(program: program, backend: backend).run()
             self.final = result
             self.done.signal()
         }.start()
@@ -33,6 +35,24 @@ private final class Session: @unchecked Sendable {
 }
 
 @Suite struct RuntimeTests {
+    /// A watch posts messages from its own thread until the loop stops it (here: on quit).
+    @Test func watchesPostUntilTheLoopStopsThem() {
+        final class Flag: @unchecked Sendable { var stopped = false }
+        let flag = Flag()
+        let session = Session(width: 120, height: 40, app: { load in
+            HomeApp(watchCurves: { id, post in
+                let curve = Curve(name: "loss", steps: [1, 2, 3], epochs: [1, 1, 1], times: [1, 2, 3], values: [3, 2, 1])
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { post(.curvesLoaded(CurveData(taskID: id, curves: [curve]))) }
+                return { flag.stopped = true }
+            }, load: load)
+        }) { .loaded(sampleState().data!) }
+        #expect(session.waitFor("━ loss 1"))
+        #expect(!flag.stopped)
+        session.backend.press(.char("q"))
+        #expect(session.waitForExit())
+        #expect(flag.stopped)
+    }
+
     @Test func loadsInTheBackgroundThenReactsToKeysAndQuits() {
         let session = Session { usleep(20_000); return .loaded(sampleState().data!) }
         #expect(session.waitFor("loading…"))

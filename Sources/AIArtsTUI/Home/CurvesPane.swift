@@ -113,11 +113,10 @@ struct CurvesPane: Widget {
 }
 
 extension CurveData {
-    /// Every series of a task, from the engine's metric table, named as `task metrics --json`
-    /// names them (empty when it has none or can't be read). Evaluation points that carry only an
-    /// epoch get the step where that epoch ended, so they share the step axis with the losses.
-    public static func load(taskID: String, from workspace: Workspace) -> CurveData {
-        guard let table = try? workspace.taskMetricTable(taskID).table else { return CurveData(taskID: taskID, curves: []) }
+    /// Every series of a metric table, named as `aiarts task metrics --json` names them.
+    /// Evaluation points that carry only an epoch get the step where that epoch ended, so they
+    /// share the step axis with the losses.
+    public init(taskID: String, table: MetricTable) {
         let progress = table.progress.current
         let stepsPerEpoch: Double? = {
             guard let steps = progress.steps, let epochs = progress.epochs, epochs > 0 else { return nil }
@@ -132,6 +131,63 @@ extension CurveData {
             }
             curves.append(Curve(name: name, steps: steps, epochs: column.epochs, times: column.times, values: column.values))
         }
-        return CurveData(taskID: taskID, curves: curves)
+        self.init(taskID: taskID, curves: curves)
+    }
+
+    /// Watches a task's folder with the engine's inotify feed and posts its curves: once at start,
+    /// then after each write, at most ten times a second. The feed starts off the loop thread (its
+    /// first pass reads every file). A task whose folder does not exist yet posts empty curves; the
+    /// view watches again when the task's state changes. Returns what stops the watch.
+    static func watch(taskID: String, workspace: Workspace,
+                      post: @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void {
+        let watch = CurveWatch()
+        DispatchQueue.global(qos: .userInitiated).async {
+            let feed = MetricsFeed(folder: workspace.taskFolder(taskID).path)
+            do { try feed.start() } catch {
+                post(.curvesLoaded(CurveData(taskID: taskID, curves: [])))
+                return
+            }
+            guard watch.adopt(feed) else { return }
+            post(.curvesLoaded(CurveData(taskID: taskID, table: feed.snapshot())))
+            feed.subscribe { _ in
+                guard watch.claimPost() else { return }
+                DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + 0.1) {
+                    watch.postDone()
+                    post(.curvesLoaded(CurveData(taskID: taskID, table: feed.snapshot())))
+                }
+            }
+        }
+        return { watch.cancel() }
+    }
+}
+
+/// One curves watch: its feed once started, whether it was cancelled, whether a post is on its way.
+final class CurveWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var feed: MetricsFeed?
+    private var cancelled = false
+    private var posting = false
+
+    /// Keeps the feed unless the watch was cancelled meanwhile (then stops it).
+    func adopt(_ started: MetricsFeed) -> Bool {
+        let keep = lock.withLock { () -> Bool in
+            if !cancelled { feed = started }
+            return !cancelled
+        }
+        if !keep { started.stop() }
+        return keep
+    }
+
+    /// True for the first update since the last post: it schedules the next one.
+    func claimPost() -> Bool { lock.withLock { defer { posting = true }; return !posting && !cancelled } }
+    func postDone() { lock.withLock { posting = false } }
+
+    func cancel() {
+        let running = lock.withLock { () -> MetricsFeed? in
+            cancelled = true
+            defer { feed = nil }
+            return feed
+        }
+        running?.stop()
     }
 }

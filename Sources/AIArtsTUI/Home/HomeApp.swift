@@ -53,22 +53,27 @@ public struct HomeApp: Program {
     public var state: HomeState
     /// Reads the workspace; runs on the background queue, never on the loop.
     let load: @Sendable () -> HomeMessage
-    /// Reads a task's metric series, on the background queue.
-    let loadCurves: @Sendable (String) -> HomeMessage
+    /// Starts watching a task's metric series (posting `.curvesLoaded`); returns what stops it.
+    let watchCurves: @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void
     let actions: TaskActions
     /// How long to wait before looking at running tasks again.
     let refreshInterval: Double
     /// A tick is on its way; never more than one.
     var tickPending = false
-    /// The selection moved to this task: its curves are to be read.
-    var pendingCurves: String?
+    /// The selection moved: the new task's curves are to be watched.
+    var selectionMoved = false
+    /// The task whose curves are watched, and its state when the watch started.
+    var watched: (id: String, state: String)?
 
     public init(state: HomeState = HomeState(), actions: TaskActions = .none, refreshInterval: Double = 1,
-                loadCurves: @escaping @Sendable (String) -> HomeMessage = { .curvesLoaded(CurveData(taskID: $0, curves: [])) },
+                watchCurves: @escaping @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void = { id, post in
+                    post(.curvesLoaded(CurveData(taskID: id, curves: [])))
+                    return {}
+                },
                 load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
         self.load = load
-        self.loadCurves = loadCurves
+        self.watchCurves = watchCurves
         self.actions = actions
         self.refreshInterval = refreshInterval
     }
@@ -77,7 +82,7 @@ public struct HomeApp: Program {
     public init(workspace: Workspace, executable: String, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
         self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap),
                   actions: .engine(workspace, executable: executable),
-                  loadCurves: { id in .curvesLoaded(CurveData.load(taskID: id, from: workspace)) }) {
+                  watchCurves: { id, post in CurveData.watch(taskID: id, workspace: workspace, post: post) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -109,10 +114,11 @@ public struct HomeApp: Program {
                 state.tasks.selected = i
             }
             clampCursors()
-            // The selected task's curves: on first sight, and again while it runs.
+            // The selected task's curves come from a watch on its folder, started again when the
+            // task's state changes (a queued task has no folder yet; a resumed one starts over).
             var commands = scheduleTick()
-            if let task = state.selectedTask, state.curves?.taskID != task.id || task.isActive || selectedTask != task.id {
-                commands.append(curvesCommand(task.id))
+            if let task = state.selectedTask, watched?.id != task.id || watched?.state != task.state {
+                commands.append(curvesCommand(task))
             }
             return commands
         case .loadFailed(let text):
@@ -133,9 +139,9 @@ public struct HomeApp: Program {
             // Keys become actions through the keymap only; this file never names a key.
             if let action = state.keymap.action(for: key, in: state.keyContext) {
                 var commands = perform(action)
-                if let id = pendingCurves {
-                    pendingCurves = nil
-                    commands.append(curvesCommand(id))
+                if selectionMoved, let task = state.selectedTask {
+                    selectionMoved = false
+                    commands.append(curvesCommand(task))
                 }
                 return commands
             }
@@ -145,9 +151,10 @@ public struct HomeApp: Program {
         return []
     }
 
-    private func curvesCommand(_ id: String) -> Command<HomeMessage> {
-        let load = loadCurves
-        return .perform { load(id) }
+    private mutating func curvesCommand(_ task: TaskRow) -> Command<HomeMessage> {
+        watched = (task.id, task.state)
+        let watch = watchCurves, id = task.id
+        return .watch(key: "curves") { post in watch(id, post) }
     }
 
     /// While a task runs, look again after `refreshInterval` (a background sleep: the loop itself
@@ -220,7 +227,7 @@ public struct HomeApp: Program {
         case .tasks:
             let before = state.selectedTask?.id
             state.tasks.move(by: delta, count: state.data?.tasks.count ?? 0, visible: visible)
-            if let task = state.selectedTask, task.id != before { pendingCurves = task.id }
+            if state.selectedTask?.id != before { selectionMoved = true }
         case .detail:
             state.labels.move(by: delta, count: state.selectedDataset?.labels.count ?? 0, visible: visible)
         }

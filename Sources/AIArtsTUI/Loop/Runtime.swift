@@ -28,6 +28,8 @@ public final class Runtime<P: Program> {
     private let mailbox = Mailbox<P.Message>()
     private let renderer = Renderer()
     private var running = true
+    /// What stops each running watch, by key.
+    private var watches: [String: @Sendable () -> Void] = [:]
 
     public init(program: P, backend: TerminalBackend,
                 queue: DispatchQueue = DispatchQueue(label: "aiarts.tui.work", qos: .userInitiated)) {
@@ -68,6 +70,8 @@ public final class Runtime<P: Program> {
                 dirty = true
             }
         }
+        for stop in watches.values { stop() }
+        watches.removeAll()
         return program
     }
 
@@ -79,6 +83,12 @@ public final class Runtime<P: Program> {
             case .perform(let work):
                 let mailbox = self.mailbox
                 queue.async { mailbox.post(work()) }
+            case .watch(let key, let start):
+                watches.removeValue(forKey: key)?()
+                let mailbox = self.mailbox
+                watches[key] = start { mailbox.post($0) }
+            case .unwatch(let key):
+                watches.removeValue(forKey: key)?()
             }
         }
     }

@@ -55,20 +55,32 @@ public struct IncrementalReader: Sendable {
         self.path = path; self.position = position; self.maxLineBytes = max(1, maxLineBytes)
     }
 
+    /// Opens a metrics file for reading with its stat; nil when it does not exist. Only plain
+    /// files: O_NONBLOCK keeps a FIFO planted there from hanging the reader, and it is refused.
+    static func openRegularFile(_ path: String) throws(MetricsError) -> (fd: Int32, info: stat)? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw .unreadable(path, errno: errno, doing: "open it")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw .unreadable(path, errno: code, doing: "stat it")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw MetricsError(.notRegularFile, path: path, "is not a regular file; metrics are read from plain files only")
+        }
+        return (fd, info)
+    }
+
     /// Reads the complete lines written since the last call, at most about `maxBytes` of them.
     public mutating func read(maxBytes: Int = 4 << 20) throws(MetricsError) -> TailChunk {
         var chunk = TailChunk()
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)  // O_NONBLOCK: a FIFO planted here must not hang us
-        if fd < 0 {
-            if errno == ENOENT { chunk.exists = false; return chunk }
-            throw .unreadable(path, errno: errno, doing: "open it")
-        }
+        guard let (fd, info) = try Self.openRegularFile(path) else { chunk.exists = false; return chunk }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path, errno: errno, doing: "stat it") }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw MetricsError(.notRegularFile, path: path, "is not a regular file; metrics are read from plain files only")
-        }
         let size = Int(info.st_size)
 
         if try !stillSameFile(fd: fd, size: size) {
@@ -89,17 +101,8 @@ public struct IncrementalReader: Sendable {
     /// Lines longer than `maxLineBytes` may be in the block; `LineBlock.forEachLine` drops them.
     public mutating func readBlock(maxBytes: Int = 16 << 20) throws(MetricsError) -> LineBlock {
         var block = LineBlock()
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { block.exists = false; return block }
-            throw .unreadable(path, errno: errno, doing: "open it")
-        }
+        guard let (fd, info) = try Self.openRegularFile(path) else { block.exists = false; return block }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path, errno: errno, doing: "stat it") }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw MetricsError(.notRegularFile, path: path, "is not a regular file; metrics are read from plain files only")
-        }
         let size = Int(info.st_size)
         if try !stillSameFile(fd: fd, size: size) {
             position = .start

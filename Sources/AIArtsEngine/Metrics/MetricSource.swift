@@ -230,17 +230,8 @@ public struct MetricSourceReader: Sendable {
     }
 
     private mutating func readWhole(previous: [Int]) throws(MetricsError) -> Bool {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { exists = false; return false }
-            throw .unreadable(path, errno: errno, doing: "open it")
-        }
+        guard let (fd, info) = try IncrementalReader.openRegularFile(path) else { exists = false; return false }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path, errno: errno, doing: "stat it") }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw MetricsError(.notRegularFile, path: path, "is not a regular file; metrics are read from plain files only")
-        }
         exists = true
         let signature = [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
         guard signature != previous else { return false }

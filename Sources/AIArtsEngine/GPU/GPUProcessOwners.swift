@@ -22,11 +22,31 @@ extension Workspace {
 
 /// Names the owner of each GPU process (docs/gpu.md, "Process owners"): the aiarts task whose process
 /// tree holds it, else its user and command line; a pid that is not in this /proc is marked foreign.
+/// Inside a PID namespace of its own (a container) the driver reports host pids, which may name an
+/// unrelated process here; there a pid counts as ours only if that process holds /dev/nvidia* open.
 public struct GPUProcessOwners: Sendable {
     /// The proc file system to read; tests point it at a folder laid out like /proc.
     public var procRoot: String
+    /// PROC_PID_INIT_INO: the inode of the initial PID namespace.
+    static let initialPIDNamespace = "pid:[4026531836]"
 
     public init(procRoot: String = "/proc") { self.procRoot = procRoot }
+
+    /// True when this process sees the machine's own pids (it is not in a container's PID namespace,
+    /// or the namespace cannot be read).
+    public var inInitialPIDNamespace: Bool {
+        guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(procRoot)/self/ns/pid") else { return true }
+        return link == Self.initialPIDNamespace
+    }
+
+    /// Whether the process has a /dev/nvidia* device open (nil when its descriptors cannot be read).
+    func holdsNVIDIADevice(_ pid: Int32) -> Bool? {
+        let folder = "\(procRoot)/\(pid)/fd"
+        guard let fds = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        return fds.contains { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(fd)"))?.hasPrefix("/dev/nvidia") == true
+        }
+    }
 
     /// Fills in `task`, `user`, `command` and `foreign` of every process of `gpus`.
     public func assign(_ gpus: inout [GPUDevice], tasks: [GPUTaskOwner]) {
@@ -36,11 +56,12 @@ public struct GPUProcessOwners: Sendable {
             return now.startTime == task.identity.startTime && !now.hasExited
         }
         let byPID = Dictionary(live.map { ($0.identity.pid, $0.taskID) }, uniquingKeysWith: { first, _ in first })
+        let checkDevices = !inInitialPIDNamespace
         var cache: [Int32: GPUProcess] = [:]
         for g in gpus.indices {
             for p in gpus[g].processes.indices {
                 let pid = gpus[g].processes[p].pid
-                let owner = cache[pid] ?? owner(of: pid, tasks: byPID)
+                let owner = cache[pid] ?? owner(of: pid, tasks: byPID, checkDevices: checkDevices)
                 cache[pid] = owner
                 gpus[g].processes[p].task = owner.task
                 gpus[g].processes[p].user = owner.user
@@ -51,8 +72,9 @@ public struct GPUProcessOwners: Sendable {
     }
 
     /// The owner of one pid: only the owner fields of the result are meaningful.
-    func owner(of pid: Int32, tasks: [Int32: String]) -> GPUProcess {
+    func owner(of pid: Int32, tasks: [Int32: String], checkDevices: Bool = false) -> GPUProcess {
         guard pid > 0, let first = stat(pid) else { return GPUProcess(pid: pid, foreign: true) }
+        if checkDevices && holdsNVIDIADevice(pid) != true { return GPUProcess(pid: pid, foreign: true) }
         var result = GPUProcess(pid: pid, user: user(pid), command: commandLine(pid))
         if let task = tasks[pid] ?? tasks[first.session] {
             result.task = task

@@ -69,6 +69,23 @@ extension GPUTests {
             #expect(result?.task == nil && result?.user == nil && result?.command == nil)
         }
 
+        @Test func inAContainerOnlyAProcessHoldingAGPUDeviceIsTrusted() throws {
+            let proc = FakeProc()
+            try FileManager.default.createDirectory(at: proc.folder.path("self/ns"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: proc.folder.path("self/ns/pid").path, withDestinationPath: "pid:[4026532999]")
+            proc.add(pid: 100, parent: 1, session: 100, start: 5000)
+            proc.add(pid: 150, parent: 100, session: 100)   // holds /dev/nvidia0: really ours
+            proc.add(pid: 151, parent: 100, session: 100)   // same pid as a host process on the GPU: not ours
+            try FileManager.default.createDirectory(at: proc.folder.path("150/fd"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: proc.folder.path("150/fd/3").path, withDestinationPath: "/dev/nvidia0")
+            try FileManager.default.createDirectory(at: proc.folder.path("151/fd"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: proc.folder.path("151/fd/3").path, withDestinationPath: "/dev/null")
+            #expect(!GPUProcessOwners(procRoot: proc.root).inInitialPIDNamespace)
+            let result = owners(proc, [150, 151], tasks: [task])
+            #expect(result[0].task == "T0001" && !result[0].foreign)
+            #expect(result[1].foreign && result[1].task == nil)
+        }
+
         @Test func aReusedTaskPidIsNotTakenForTheTask() {
             let proc = FakeProc()
             // Pid 100 now belongs to a process started later than the task's.

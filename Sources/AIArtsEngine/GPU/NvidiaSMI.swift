@@ -26,14 +26,14 @@ public enum NvidiaSMI {
     /// Runs both queries and joins them: processes land on the GPU with their UUID.
     public static func read(executable: String, timeout: Double = 5) -> Result<[GPUDevice], GPUSourceError> {
         let gpuText: String
-        switch ChildOutput.run(executable, gpuArguments, timeout: timeout) {
+        switch BoundedChildOutput.run(executable, gpuArguments, timeout: timeout) {
         case .success(let text): gpuText = text
         case .failure(let error): return .failure(error)
         }
         var gpus = parseGPUs(gpuText)
         if gpus.isEmpty { return .failure(GPUSourceError("nvidia-smi listed no GPU")) }
         // A failed process query leaves the GPUs without processes rather than losing them.
-        if case .success(let text) = ChildOutput.run(executable, processArguments, timeout: timeout) {
+        if case .success(let text) = BoundedChildOutput.run(executable, processArguments, timeout: timeout) {
             attach(parseProcesses(text), to: &gpus)
         }
         return .success(gpus)
@@ -120,7 +120,7 @@ public enum NvidiaSMI {
 
 /// Runs a short-lived child and collects its standard output, killing it after a time limit so a
 /// hung driver never blocks the caller for good.
-enum ChildOutput {
+enum BoundedChildOutput {
     static func run(_ executable: String, _ arguments: [String], timeout: Double) -> Result<String, GPUSourceError> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

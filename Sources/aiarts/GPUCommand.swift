@@ -60,7 +60,8 @@ struct GPUWatch {
             guard GPUWatch.interrupted == 0 else { return }
             var out = "\u{1B}[H"
             for line in GPUTable.lines(snapshot, history: sampler.history) { out += line + "\u{1B}[K\r\n" }
-            out += "\u{1B}[2mrefreshing every second · Ctrl-C to quit\u{1B}[0m\u{1B}[K\u{1B}[J"
+            let every = snapshot.source == .nvidiaSMI ? "every \(Int(sampler.nvidiaSMIInterval)) s (nvidia-smi)" : "every second"
+            out += "\u{1B}[2mrefreshing \(every) · Ctrl-C to quit\u{1B}[0m\u{1B}[K\u{1B}[J"
             GPUWatch.write(out)
         }
         sampler.start()

@@ -58,6 +58,9 @@ public final class GPUMonitor: @unchecked Sendable {
         return snapshot
     }
 
+    /// The GPUs alone: no owner mapping, no host use, no PCIe.
+    func gpuOnlySnapshot() -> GPUSnapshot { readGPUs(includePCIe: false) }
+
     /// Which source the monitor uses (choosing it now if no snapshot was taken yet).
     public var sourceInUse: GPUSource {
         if environment[GPUFixture.environmentKey].map({ !$0.isEmpty }) == true { return .fixture }
@@ -109,7 +112,7 @@ public final class GPUMonitor: @unchecked Sendable {
             case .success:
                 driverVersion = reader.driverVersion()
                 source = .nvml(reader)
-                log.info("GPU source: NVML (driver \(driverVersion ?? "?"))")
+                log.debug("GPU source: NVML (driver \(driverVersion ?? "?"))")
                 return .nvml(reader)
             case .failure(let error): nvmlProblem = error.message
             }
@@ -117,7 +120,7 @@ public final class GPUMonitor: @unchecked Sendable {
         }
         if let smi = NvidiaSMI.find(path: environment["PATH"]) {
             chosen = .smi(smi)
-            log.info("GPU source: \(smi) (\(nvmlProblem))")
+            log.debug("GPU source: \(smi) (\(nvmlProblem))")
         } else {
             chosen = .none("\(nvmlProblem) and no nvidia-smi on PATH")
         }

@@ -45,6 +45,9 @@ public final class GPUSampler: @unchecked Sendable {
     public let interval: Double
     public let historyLength: Int
     public let pcieEvery: Int
+    /// The interval while the source is nvidia-smi: each sample then runs two nvidia-smi processes,
+    /// which cost far more CPU than NVML calls.
+    public let nvidiaSMIInterval: Double
 
     private let condition = NSCondition()
     private var running = false
@@ -61,9 +64,11 @@ public final class GPUSampler: @unchecked Sendable {
     private var count = 0
     private var lastPCIe: [String: (UInt64?, UInt64?)] = [:]
 
-    public init(monitor: GPUMonitor, interval: Double = 1, historyLength: Int = 120, pcieEvery: Int = 10) {
+    public init(monitor: GPUMonitor, interval: Double = 1, historyLength: Int = 120, pcieEvery: Int = 10,
+                nvidiaSMIInterval: Double = 5) {
         self.monitor = monitor
         self.interval = max(0.01, interval)
+        self.nvidiaSMIInterval = max(self.interval, nvidiaSMIInterval)
         self.historyLength = max(1, historyLength)
         self.pcieEvery = max(1, pcieEvery)
     }
@@ -164,9 +169,9 @@ public final class GPUSampler: @unchecked Sendable {
     private func loop() {
         while true {
             let start = Date()
-            sampleOnce()
+            let snapshot = sampleOnce()
             condition.lock()
-            let deadline = start.addingTimeInterval(interval)
+            let deadline = start.addingTimeInterval(snapshot.source == .nvidiaSMI ? nvidiaSMIInterval : interval)
             while !stopping && Date() < deadline { _ = condition.wait(until: deadline) }
             let done = stopping
             condition.unlock()

@@ -66,7 +66,7 @@ public final class NVMLReader: @unchecked Sendable {
                 }
                 guard r == .success else {
                     // A lost or inaccessible GPU is still listed, with nothing known about it.
-                    log.info("GPU \(index): no handle (\(r))")
+                    log.debug("GPU \(index): no handle (\(r))")
                     devices.append(GPUDevice(index: Int(index), name: "GPU \(index) (\(r))", uuid: ""))
                     continue
                 }

@@ -84,3 +84,23 @@ extension GPUTests {
         }
     }
 }
+
+extension GPUTests {
+    @Suite struct GPUProbeMonitorTests {
+        @Test func theQueueSeesFreeMemoryInMiBFromTheMonitor() {
+            let monitor = GPUMonitor(environment: [GPUFixture.environmentKey: GPUFixtures.url("fixture-two-gpus.json").path],
+                                     nvml: { .failure(GPUSourceError("unused")) })
+            #expect(GPUProbe.monitor(monitor).read() == [
+                GPUCapacity(index: 0, totalMiB: 24576, freeMiB: 20480),
+                GPUCapacity(index: 1, totalMiB: 24576, freeMiB: 24576),
+            ])
+        }
+
+        @Test func aGPUWithUnknownMemoryIsLeftOut() throws {
+            let nvml = try RecordedNVML(root: ["devices": [["name": "A", "uuid": "GPU-a", "memory_v2": "NOT_SUPPORTED", "memory": "NOT_SUPPORTED"],
+                                                           ["name": "B", "uuid": "GPU-b", "memory_v2": ["total": 2_147_483_648, "free": 1_073_741_824, "used": 1_073_741_824]]]])
+            let monitor = GPUMonitor(environment: [:], nvml: { .success(nvml) })
+            #expect(monitor.capacities() == [GPUCapacity(index: 1, totalMiB: 2048, freeMiB: 1024)])
+        }
+    }
+}

@@ -51,11 +51,27 @@ public final class GPUMonitor: @unchecked Sendable {
     /// so ask for it now and then). `includeHost` adds CPU and memory use (`HostUsage`).
     public func snapshot(includePCIe: Bool = false, includeHost: Bool = true) -> GPUSnapshot {
         var snapshot = readGPUs(includePCIe: includePCIe)
-        if !snapshot.gpus.isEmpty, snapshot.source != .fixture {
+        if snapshot.source == .fixture {
+            mapUnownedFixtureProcesses(&snapshot.gpus)
+        } else if !snapshot.gpus.isEmpty {
             owners.assign(&snapshot.gpus, tasks: taskOwners())
         }
         if includeHost { snapshot.host = host.read() }
         return snapshot
+    }
+
+    /// Fixture processes that name an owner (task, user, command or foreign) keep it as written; those
+    /// that give only a pid are mapped like real ones, so a demo can point at a running task's process.
+    private func mapUnownedFixtureProcesses(_ gpus: inout [GPUDevice]) {
+        func unowned(_ p: GPUProcess) -> Bool { p.task == nil && p.user == nil && p.command == nil && !p.foreign }
+        guard gpus.contains(where: { $0.processes.contains(where: unowned) }) else { return }
+        var mapped = gpus
+        owners.assign(&mapped, tasks: taskOwners())
+        for g in gpus.indices {
+            for p in gpus[g].processes.indices where unowned(gpus[g].processes[p]) {
+                gpus[g].processes[p] = mapped[g].processes[p]
+            }
+        }
     }
 
     /// The GPUs alone: no owner mapping, no host use, no PCIe.

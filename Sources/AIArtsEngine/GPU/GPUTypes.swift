@@ -216,7 +216,7 @@ public struct GPUProcess: Codable, Sendable, Equatable {
     public var memory: UInt64?
     /// The aiarts task whose process tree holds it.
     public var task: String?
-    /// Its owner's user name (or uid as text when the name is unknown), when it is not a task's.
+    /// Its owner's user name (or uid as text when the name is unknown).
     public var user: String?
     /// Its command line, control characters removed.
     public var command: String?

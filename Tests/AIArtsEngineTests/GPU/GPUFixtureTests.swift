@@ -75,6 +75,21 @@ extension GPUTests {
             #expect(monitor(notJSON.path).snapshot(includeHost: false).reason != nil)
         }
 
+        @Test func fixtureProcessesWithOnlyAPidAreMappedToTheirOwners() throws {
+            let folder = TempFolder("aiarts-fixture")
+            let file = folder.write("gpus.json", """
+                {"gpus": [{"processes": [{"pid": \(getpid()), "memory": 5}, {"pid": \(getpid()), "task": "T0009"}, {"pid": 2147483000}]}]}
+                """)
+            let me = try #require(ProcessIdentity.current(pid: getpid()))
+            let monitor = GPUMonitor(environment: [GPUFixture.environmentKey: file.path],
+                                     taskOwners: { [GPUTaskOwner(taskID: "T0001", identity: me)] },
+                                     nvml: { .failure(GPUSourceError("unused")) })
+            let processes = monitor.snapshot(includeHost: false).gpus[0].processes
+            #expect(processes[0].task == "T0001" && processes[0].memory == 5 && processes[0].command != nil)
+            #expect(processes[1].task == "T0009" && processes[1].command == nil)  // as written
+            #expect(processes[2].foreign)
+        }
+
         @Test func anEmptyListMeansNoGPU() throws {
             let folder = TempFolder("aiarts-fixture")
             let file = folder.write("none.json", #"{"gpus": [], "reason": "fixture: no GPU"}"#)

@@ -139,3 +139,45 @@ extension GPUTests {
         }
     }
 }
+
+extension GPUTests {
+    /// NVMLLibrary against a stand-in libnvidia-ml compiled from Fixtures/fake-nvml.c: the dlopen/dlsym
+    /// path and the C struct layouts, without a GPU. Skipped where no C compiler is installed.
+    @Suite struct NVMLLibraryTests {
+        static let compiler = ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+        @Test(.enabled(if: compiler != nil)) func theLibraryIsReadThroughDlopen() throws {
+            let folder = TempFolder("aiarts-fakenvml")
+            let library = folder.path("libnvidia-ml-fake.so").path
+            let cc = Process()
+            cc.executableURL = URL(fileURLWithPath: try #require(Self.compiler))
+            cc.arguments = ["-shared", "-fPIC", "-O1", "-o", library, GPUFixtures.url("fake-nvml.c").path]
+            try cc.run()
+            cc.waitUntilExit()
+            try #require(cc.terminationStatus == 0)
+
+            let api = try NVMLLibrary.open(names: ["libnvidia-ml-missing.so.1", library]).get()
+            let reader = NVMLReader(api: api)
+            let gpus = try reader.read(includePCIe: true).get()
+            #expect(reader.driverVersion() == "999.1.2")
+            #expect(gpus.map(\.name) == ["Fake GPU A", "Fake GPU B"])
+            #expect(gpus.map(\.uuid) == ["GPU-fake-a", "GPU-fake-b"])
+            let a = gpus[0]
+            // The v2 memory struct was accepted, so its version field was set right.
+            #expect(a.memoryTotal == 8 << 30 && a.memoryUsed == 1 << 30 && a.memoryFree == 7 << 30)
+            #expect(gpus[1].memoryUsed == 2 << 30)
+            #expect(a.utilization == 70 && a.memoryUtilization == 30 && gpus[1].utilization == 71)
+            #expect(a.temperature == 55)
+            #expect(a.power == 123.456 && a.powerLimit == nil)
+            #expect(a.fanSpeed == nil)  // the symbol is missing
+            #expect(a.clockGraphics == 1000 && a.clockSM == 1001 && a.clockMemory == 1002)
+            #expect(a.pcieTx == 100 * 1024 && a.pcieRx == 200 * 1024)
+            #expect(a.migEnabled == nil)
+            // _v3 is missing: _v2's 24-byte records, after an INSUFFICIENT_SIZE retry.
+            #expect(a.processes.count == 40)
+            #expect(a.processes.first == GPUProcess(pid: 5000, memory: 1 << 20))
+            #expect(a.processes.last == GPUProcess(pid: 5039, memory: 40 << 20))
+            #expect(gpus[1].processes.isEmpty)
+        }
+    }
+}

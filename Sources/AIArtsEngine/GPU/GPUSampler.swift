@@ -39,7 +39,8 @@ public struct GPUHistory: Equatable, Sendable {
 /// Samples the GPUs on a background thread once a `interval` and keeps a short history per GPU for
 /// sparklines. Subscribers get every snapshot (on the sampler's thread) or an `AsyncStream`.
 /// PCIe throughput is read only every `pcieEvery` samples (each read blocks ~20 ms); between those,
-/// the last values are carried forward. `stop()` wakes the thread and waits for it to end.
+/// the last values are carried forward. `stop()` wakes the thread and waits for it to end; while it
+/// runs, the thread keeps the sampler alive, so call `stop()` when done with it.
 public final class GPUSampler: @unchecked Sendable {
     public let monitor: GPUMonitor
     public let interval: Double

@@ -22,12 +22,14 @@ let package = Package(
         .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
         // fork/posix_spawn with glibc extensions and pidfd_open: calls Swift cannot make.
         .target(name: "CProcess"),
+        // NVML types only (header, no link): the GPU module dlopens libnvidia-ml at run time.
+        .systemLibrary(name: "CNVML", path: "Sources/CNVML"),
 
         .target(name: "AIArtsImaging", dependencies: ["CCodecs", "CJPEG", "CPNG"]),
         .target(
             name: "AIArtsEngine",
             dependencies: [
-                "AIArtsImaging", "CZlib", "CProcess",
+                "AIArtsImaging", "CZlib", "CProcess", "CNVML",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -55,7 +57,7 @@ let package = Package(
         ),
 
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
-        .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
+        .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"], exclude: ["GPU/Fixtures"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
         .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender"]),
         .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain"]),

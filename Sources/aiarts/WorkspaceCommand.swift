@@ -64,15 +64,20 @@ struct WorkspaceCommand: ParsableCommand {
 }
 
 struct SystemCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "system", abstract: "CPU count, memory and OS of this machine.")
+    static let configuration = CommandConfiguration(commandName: "system", abstract: "CPU count, memory, OS and GPUs of this machine.")
+    @OptionGroup var global: GlobalOptions
     @Flag(help: "Print as JSON.") var json = false
 
     func run() throws {
-        let info = SystemInfo.current()
+        let info = SystemInfo.current(gpus: GPUCommand.monitor(global).snapshot(includeHost: false))
         if json { return try Output.json(info) }
         print("os:     \(info.os)")
         print("cpus:   \(info.cpus)")
         print("memory: \(ByteCountFormatter.string(fromByteCount: Int64(info.memoryBytes), countStyle: .memory))")
-        print("gpus:   \(info.gpus.isEmpty ? "none found" : info.gpus.map(\.name).joined(separator: ", "))")
+        if info.gpus.isEmpty {
+            print("gpus:   none found\(info.gpuReason.map { " (\(Sanitize.line($0)))" } ?? "")")
+        } else {
+            print("gpus:   \(info.gpus.map { "\($0.index): \(Sanitize.line($0.name))" }.joined(separator: ", "))  (\(info.gpuSource.rawValue))")
+        }
     }
 }

@@ -65,75 +65,9 @@ public struct GPUPlan: Equatable, Sendable {
 }
 
 extension GPUProbe {
-    /// The machine's GPUs: a fixture file named by $AIARTS_GPU_FIXTURE when set (tests, demos),
-    /// else `nvidia-smi`. No GPU, no driver: an empty list.
-    public static let system = GPUProbe {
-        if let path = ProcessInfo.processInfo.environment["AIARTS_GPU_FIXTURE"], !path.isEmpty {
-            return GPUCapacityReader.fixture(URL(fileURLWithPath: path))
-        }
-        return GPUCapacityReader.nvidiaSMI()
-    }
-}
-
-/// Reads GPU memory for the queue. Kept small: the monitor (GPU pane, `aiarts gpu`) reads much more.
-enum GPUCapacityReader {
-    /// `{"gpus": [{"index": 0, "memory_total": bytes, "memory_used": bytes}, ...]}` (or a bare array),
-    /// the shape `aiarts system --json` prints.
-    static func fixture(_ url: URL) -> [GPUCapacity] {
-        guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) else { return [] }
-        let list = (object as? [String: Any])?["gpus"] as? [[String: Any]] ?? (object as? [[String: Any]]) ?? []
-        return list.compactMap { gpu in
-            guard let index = (gpu["index"] as? NSNumber)?.intValue,
-                  let total = (gpu["memory_total"] as? NSNumber)?.doubleValue else { return nil }
-            let used = (gpu["memory_used"] as? NSNumber)?.doubleValue ?? 0
-            let free = (gpu["memory_free"] as? NSNumber)?.doubleValue ?? (total - used)
-            return GPUCapacity(index: index, totalMiB: Int(total / 1_048_576), freeMiB: Int(free / 1_048_576))
-        }
-    }
-
-    static func nvidiaSMI() -> [GPUCapacity] {
-        guard let output = try? ChildOutput.run("nvidia-smi", ["--query-gpu=index,memory.total,memory.free", "--format=csv,noheader,nounits"],
-                                                timeout: 10) else { return [] }
-        return parse(output)
-    }
-
-    /// `0, 81559, 80000` lines; values that are not numbers ([N/A]) drop the GPU.
-    static func parse(_ csv: String) -> [GPUCapacity] {
-        csv.split(whereSeparator: \.isNewline).compactMap { line in
-            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard fields.count >= 3, let index = Int(fields[0]), let total = Int(fields[1]), let free = Int(fields[2]) else { return nil }
-            return GPUCapacity(index: index, totalMiB: total, freeMiB: free)
-        }
-    }
-}
-
-/// Runs a short command and returns its stdout, killing it after `timeout` seconds.
-enum ChildOutput {
-    static func run(_ executable: String, _ arguments: [String], timeout: Double) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        nonisolated(unsafe) var data = Data()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            data = pipe.fileHandleForReading.readDataToEndOfFile()
-            done.signal()
-        }
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            done.wait()
-        }
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw AIArtsError(.io, "\(executable) failed (status \(process.terminationStatus))")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// The machine's GPUs through the GPU monitor (NVML, else nvidia-smi; a fixture file named by
+    /// $AIARTS_GPU_FIXTURE in tests and demos). No GPU, no driver: an empty list.
+    public static let system = GPUProbe.monitor(GPUMonitor())
 }
 
 extension Workspace {

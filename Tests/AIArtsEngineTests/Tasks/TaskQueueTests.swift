@@ -69,15 +69,14 @@ import Testing
         #expect(try GPUPlan.make(params: ["gpus": "2,3"], neededMiB: 8000, capacities: []).gpus == [2, 3])
     }
 
-    @Test func nvidiaSMIMemoryColumnsAndFixtures() throws {
-        #expect(GPUCapacityReader.parse("0, 81559, 80000\n1, [N/A], 10\n2, 16384, 1024\n")
-                == [GPUCapacity(index: 0, totalMiB: 81559, freeMiB: 80000), GPUCapacity(index: 2, totalMiB: 16384, freeMiB: 1024)])
+    @Test func theQueueReadsFreeMemoryThroughTheMonitor() throws {
         let folder = TempFolder("aiarts-gpu-fixture")
         let url = folder.url.appendingPathComponent("gpus.json")
         try Data(#"{"gpus":[{"index":0,"name":"A","memory_total":8589934592,"memory_used":2147483648}]}"#.utf8).write(to: url)
-        #expect(GPUCapacityReader.fixture(url) == [GPUCapacity(index: 0, totalMiB: 8192, freeMiB: 6144)])
+        let probe = GPUProbe.monitor(GPUMonitor(environment: ["AIARTS_GPU_FIXTURE": url.path]))
+        #expect(probe.read() == [GPUCapacity(index: 0, totalMiB: 8192, freeMiB: 6144)])
         try Data("not json".utf8).write(to: url)
-        #expect(GPUCapacityReader.fixture(url).isEmpty)
+        #expect(probe.read().isEmpty)
     }
 
     @Test func aTaskWaitsForGPUMemoryThenStarts() throws {

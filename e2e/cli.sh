@@ -21,7 +21,7 @@ check() {
 
 # A JSON assertion: python3 evaluates EXPR with the parsed document bound to d.
 json_ok() { # FILE EXPR
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ok=eval(sys.argv[2]); print(d if not ok else ""); sys.exit(0 if ok else 1)' "$1" "$2"
+    python3 -c 'import json,os,sys; d=json.load(open(sys.argv[1])); ok=eval(sys.argv[2]); print(d if not ok else ""); sys.exit(0 if ok else 1)' "$1" "$2"
 }
 
 demo() {
@@ -166,8 +166,12 @@ builtin_trainer_on_the_demo() {
     "$BIN" --workspace "$W" task status "$id" --json >"$T/status.json" &&
     json_ok "$T/status.json" 'd["state"] == "finished" and d["epoch"] == 20 and d["epochs"] == 20 and d["pid"] is None and d["exit_code"] == 0' &&
     "$BIN" --workspace "$W" task eval "$id" --json >"$T/eval.json" &&
-    json_ok "$T/eval.json" 'd["acc1"] >= 0.9 and d["acc5"] == 1 and d["split"] == "val" and d["samples"] == 60' &&
+    json_ok "$T/eval.json" 'd["acc1"] >= 0.9 and d["acc5"] == 1 and d["split"] == "val" and d["samples"] >= 30' &&
     ! "$BIN" --workspace "$W" task eval "$id" --epoch 99 2>/dev/null &&
+    "$BIN" --workspace "$W" task predict "$id" --split test --json >"$T/predict.json" &&
+    json_ok "$T/predict.json" 'len(d["images"]) >= 15 and all(p["labels"] and os.path.getsize(p["drawn"]) > 0 for p in d["images"])' &&
+    "$BIN" --workspace "$W" task export "$id" --json >"$T/export.json" &&
+    json_ok "$T/export.json" 'd["check"].startswith("loaded and predicted") and d["model"]["kind"] == "exported" and d["model"]["version"]["name"] == "v1"' &&
     "$BIN" --workspace "$W" task resume "$id" --epoch 18 >/dev/null &&
     "$BIN" --workspace "$W" task wait "$id" &&
     grep -q '"type":"resume","epoch":18' "$W/tasks/$id/metrics.jsonl" &&
@@ -204,17 +208,17 @@ model_register_from_task() {
     "$BIN" --workspace "$W" task start "$id" >/dev/null &&
     "$BIN" --workspace "$W" task wait "$id" &&
     "$BIN" --workspace "$W" model register "$id" --name "from a task" --json >"$T/reg.json" &&
-    json_ok "$T/reg.json" 'd["id"] == "M0001" and d["kind"] == "pretrained" and d["task"] == "'"$id"'" and d["version"]["name"] == "v1" and d["version"]["task"] == "'"$id"'" and d["version"]["epoch"] == 1 and d["version"]["source_path"] is None and d["version"]["evaluation"] == {"acc1": 0.75} and d["version"]["format"] == "pytorch state_dict"' &&
-    [ "$(cat "$W/models/M0001/v1/model.pt")" = weights ] &&
+    json_ok "$T/reg.json" 'd["id"] == "M0002" and d["kind"] == "pretrained" and d["task"] == "'"$id"'" and d["version"]["name"] == "v1" and d["version"]["task"] == "'"$id"'" and d["version"]["epoch"] == 1 and d["version"]["source_path"] is None and d["version"]["evaluation"] == {"acc1": 0.75} and d["version"]["format"] == "pytorch state_dict"' &&
+    [ "$(cat "$W/models/M0002/v1/model.pt")" = weights ] &&
     ! "$BIN" --workspace "$W" model register "$id" --epoch 7 2>"$T/noepoch.txt" >/dev/null &&
     grep -q "no checkpoint of epoch 7" "$T/noepoch.txt" &&
     # The aiarts-train task trained above: its best epoch, loadable again by aiarts-train predict.
     "$BIN" --workspace "$W" task list --json >"$T/all.json" &&
     builtin=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1])) if t["trainer"] == "aiarts-train" and t["state"] == "finished"][0])' "$T/all.json") &&
     "$BIN" --workspace "$W" model register "$builtin" --json >"$T/reg2.json" &&
-    json_ok "$T/reg2.json" 'd["id"] == "M0002" and d["version"]["format"] == "aiarts-train checkpoint" and d["type"] == "classification" and d["version"]["evaluation"]["acc1"] >= 0.9' &&
+    json_ok "$T/reg2.json" 'd["id"] == "M0003" and d["version"]["format"] == "aiarts-train checkpoint" and d["type"] == "classification" and d["version"]["evaluation"]["acc1"] >= 0.9' &&
     if [ -x "$(dirname "$BIN")/aiarts-train" ]; then
-        "$(dirname "$BIN")/aiarts-train" predict --checkpoint "$W/models/M0002/v1" --json "$(find "$W/datasets/D0001" -name '*.jpg' | head -1)" >/dev/null
+        "$(dirname "$BIN")/aiarts-train" predict --checkpoint "$W/models/M0003/v1" --json "$(find "$W/datasets/D0001" -name '*.jpg' | head -1)" >/dev/null
     fi
 }
 check "model register copies a task's best checkpoint with its evaluation" model_register_from_task
@@ -222,26 +226,26 @@ check "model register copies a task's best checkpoint with its evaluation" model
 model_upload_download_remove() {
     mkdir -p "$T/upload/sub" && printf 'onnx' >"$T/upload/sub/model.onnx" && printf 'labels' >"$T/upload/labels.txt" &&
     "$BIN" --workspace "$W" model upload "$T/upload" --name "上传的模型" --type detection --json >"$T/up.json" &&
-    json_ok "$T/up.json" 'd["id"] == "M0003" and d["kind"] == "uploaded" and d["task"] is None and d["version"]["format"] == "onnx" and d["version"]["file_count"] == 2' &&
-    "$BIN" --workspace "$W" model upload "$T/upload/labels.txt" --to M0003 >/dev/null &&
+    json_ok "$T/up.json" 'd["id"] == "M0004" and d["kind"] == "uploaded" and d["task"] is None and d["version"]["format"] == "onnx" and d["version"]["file_count"] == 2' &&
+    "$BIN" --workspace "$W" model upload "$T/upload/labels.txt" --to M0004 >/dev/null &&
     "$BIN" --workspace "$W" model list --json >"$T/models.json" &&
-    json_ok "$T/models.json" '[(m["id"], m["versions"]) for m in d] == [("M0001", 1), ("M0002", 1), ("M0003", 2)] and d[2]["name"] == "上传的模型"' &&
-    "$BIN" --workspace "$W" model show M0003 --json >"$T/mshow.json" &&
+    json_ok "$T/models.json" '[(m["id"], m["versions"]) for m in d] == [("M0001", 1), ("M0002", 1), ("M0003", 1), ("M0004", 2)] and d[3]["name"] == "上传的模型"' &&
+    "$BIN" --workspace "$W" model show M0004 --json >"$T/mshow.json" &&
     json_ok "$T/mshow.json" '[v["name"] for v in d["versions"]] == ["v1", "v2"] and d["type"] == "detection" and d["size"] == sum(v["size"] for v in d["versions"])' &&
-    "$BIN" --workspace "$W" model download M0003 --version v1 "$T/down" >/dev/null &&
+    "$BIN" --workspace "$W" model download M0004 --version v1 "$T/down" >/dev/null &&
     cmp -s "$T/down/sub/model.onnx" "$T/upload/sub/model.onnx" && [ -f "$T/down/model.json" ] &&
-    "$BIN" --workspace "$W" model download M0003 --version v1 "$T" --archive >/dev/null &&
-    mkdir -p "$T/untar" && tar xzf "$T/M0003-v1.tar.gz" -C "$T/untar" &&
-    diff -r "$T/down" "$T/untar/M0003-v1" &&
-    ! "$BIN" --workspace "$W" model download M0003 "$T/down" 2>"$T/busy.txt" >/dev/null && grep -q "already exists" "$T/busy.txt" &&
-    "$BIN" --workspace "$W" model rm M0003 --version v1 >/dev/null &&
-    "$BIN" --workspace "$W" model show M0003 --json >"$T/mshow2.json" &&
+    "$BIN" --workspace "$W" model download M0004 --version v1 "$T" --archive >/dev/null &&
+    mkdir -p "$T/untar" && tar xzf "$T/M0004-v1.tar.gz" -C "$T/untar" &&
+    diff -r "$T/down" "$T/untar/M0004-v1" &&
+    ! "$BIN" --workspace "$W" model download M0004 "$T/down" 2>"$T/busy.txt" >/dev/null && grep -q "already exists" "$T/busy.txt" &&
+    "$BIN" --workspace "$W" model rm M0004 --version v1 >/dev/null &&
+    "$BIN" --workspace "$W" model show M0004 --json >"$T/mshow2.json" &&
     json_ok "$T/mshow2.json" '[v["name"] for v in d["versions"]] == ["v2"]' &&
-    "$BIN" --workspace "$W" workspace set M0003 name renamed &&
-    [ "$("$BIN" --workspace "$W" workspace get M0003 name)" = renamed ] &&
-    "$BIN" --workspace "$W" model rm M0003 >/dev/null &&
-    [ ! -e "$W/models/M0003" ] &&
-    ! "$BIN" --workspace "$W" model show M0003 2>"$T/gone.txt" >/dev/null && grep -q "M0003 does not exist" "$T/gone.txt"
+    "$BIN" --workspace "$W" workspace set M0004 name renamed &&
+    [ "$("$BIN" --workspace "$W" workspace get M0004 name)" = renamed ] &&
+    "$BIN" --workspace "$W" model rm M0004 >/dev/null &&
+    [ ! -e "$W/models/M0004" ] &&
+    ! "$BIN" --workspace "$W" model show M0004 2>"$T/gone.txt" >/dev/null && grep -q "M0004 does not exist" "$T/gone.txt"
 }
 check "model upload, list, show, download (folder and tar.gz) and rm" model_upload_download_remove
 

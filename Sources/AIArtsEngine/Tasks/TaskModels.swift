@@ -1,3 +1,4 @@
+import AIArtsImaging
 import Foundation
 
 /// What a trainer predicted for one image, as `task predict` keeps it.
@@ -192,8 +193,33 @@ extension Workspace {
     }
 }
 
-/// Draws a prediction onto its image, for people to look at (filled in by the drawing module).
+/// Draws a prediction onto its image, for people to look at: the top classes in a corner tag,
+/// boxes with their label and score (AIArtsImaging's PredictionDrawing).
 enum PredictionPicture {
-    /// The JPEG written, or nil when the image could not be drawn.
-    static func draw(_ prediction: ImagePrediction, into folder: URL, index: Int) -> String? { nil }
+    /// The JPEG written (`<index>_<name>.jpg` in `folder`), or nil when the image could not be read;
+    /// the prediction itself is kept either way.
+    static func draw(_ prediction: ImagePrediction, into folder: URL, index: Int) -> String? {
+        let source = URL(fileURLWithPath: prediction.file)
+        let name = String(format: "%04d_", index) + source.deletingPathExtension().lastPathComponent + ".jpg"
+        let target = folder.appendingPathComponent(name)
+        let boxes = prediction.boxes.compactMap { box -> PredictedBox? in
+            guard box.bbox.count == 4 else { return nil }
+            return PredictedBox(label: box.label, score: box.score, x: box.bbox[0], y: box.bbox[1], width: box.bbox[2],
+                                height: box.bbox[3], classIndex: classIndex(box.label))
+        }
+        let top = prediction.labels.isEmpty ? nil : prediction.labels.map { ScoredLabel(label: $0.label, score: $0.score) }
+        do {
+            _ = try PredictionDrawing.drawFile(source.path, to: target.path, boxes: boxes, topLabels: top)
+            return target.path
+        } catch {
+            return nil
+        }
+    }
+
+    /// A colour per label name that stays the same from one image to the next (FNV-1a of the name).
+    static func classIndex(_ label: String) -> Int {
+        var hash: UInt32 = 2_166_136_261
+        for byte in label.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Int(hash % 20)
+    }
 }

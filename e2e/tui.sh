@@ -172,8 +172,13 @@ train_from_the_ui() {
     wait_for2 "ui-run" && tm send-keys -t "$S2" Tab Tab && wait_for2 "s start" &&
     tm send-keys -t "$S2" s && wait_for2 "T0001 started" && wait_for2 "running" &&
     # The loss curve is drawn (its legend and braille dots), then it grows: the epoch shown rises.
-    wait_for2 "━ loss" 150 && screen2 | grep -q "[⠁-⣿]" &&
-    local first; first=$(epoch_shown) && [ -n "$first" ] &&
+    wait_for2 "━ loss" 150 &&
+    screen2 | python3 -c 'import sys; t = sys.stdin.buffer.read().decode(); sys.exit(0 if any(0x2801 <= ord(c) <= 0x28FF for c in t) else 1)' &&
+    # The task row refreshes once a second, the curves as points arrive: wait for the row's epoch.
+    local first=""
+    for _ in $(seq 1 50); do first=$(epoch_shown); [ -n "$first" ] && break; sleep 0.2; done
+    [ -n "$first" ] || { echo "no epoch in the Tasks pane"; screen2; return 1; }
+    [ -n "$first" ] &&
     for _ in $(seq 1 100); do [ "$(epoch_shown)" -gt "$first" ] 2>/dev/null && break; sleep 0.3; done &&
     [ "$(epoch_shown)" -gt "$first" ] &&
     tm send-keys -t "$S2" '?' && wait_for2 "curves: x axis" && tm send-keys -t "$S2" Escape &&
@@ -183,6 +188,27 @@ train_from_the_ui() {
 }
 check "a task started from the UI trains, its curve grows, and q leaves it running" train_from_the_ui
 "$BIN" --workspace "$W2" task stop T0001 --grace 2 >/dev/null 2>&1
+
+# The GPU pane from a fixture GPU (AIARTS_GPU_FIXTURE): a task's process is shown with its task id,
+# and a task that asks for more memory than is free waits, saying for what.
+S3=aiarts-gpu-e2e
+gpu_pane_and_queue() {
+    local pid
+    "$BIN" --workspace "$W2" task create P0001 --name sleeper --trainer command --param command='sleep 60' >/dev/null &&
+    "$BIN" --workspace "$W2" task start T0002 >/dev/null &&
+    pid=$("$BIN" --workspace "$W2" task status T0002 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])') &&
+    printf '{"gpus":[{"index":0,"name":"Fixture GPU","uuid":"GPU-e2e","memory_total":25769803776,"memory_used":23622320128,"utilization":71,"temperature":64,"power":210,"processes":[{"pid":%s,"memory":21474836480}]}]}' "$pid" >"$T/gpus.json" &&
+    AIARTS_GPU_FIXTURE="$T/gpus.json" "$BIN" --workspace "$W2" task create P0001 --name big --trainer command --param command=true --param gpu_memory=8000 >/dev/null &&
+    AIARTS_GPU_FIXTURE="$T/gpus.json" "$BIN" --workspace "$W2" task start T0003 | grep -q "waiting_gpu" &&
+    tm -f /dev/null new-session -d -s "$S3" -x 120 -y 36 \
+        "env AIARTS_GPU_FIXTURE='$T/gpus.json' TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --workspace '$W2' open; sleep 30" &&
+    S_SAVED=$S && S=$S3 &&
+    wait_for "Fixture GPU" && wait_for "T0002 20.0G" && wait_for "waiting for 8000 MiB" && wait_for "71%" &&
+    tm send-keys -t "$S3" q; S=$S_SAVED
+}
+check "the GPU pane shows a task's process on a GPU, and a task waiting for memory says so" gpu_pane_and_queue
+"$BIN" --workspace "$W2" task stop T0002 --grace 1 >/dev/null 2>&1
+"$BIN" --workspace "$W2" task stop T0003 --grace 1 >/dev/null 2>&1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -87,13 +87,13 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         var a = app(state)
         _ = a.update(.resized(Size(width: 80, height: 24)))
         _ = a.update(.key(.pageDown))
-        // 80×24: the datasets pane is 13 rows, 10 of them list rows.
-        #expect(a.state.datasets.selected == 9)
+        // 80×24: the datasets pane is 8 rows, 5 of them list rows.
+        #expect(a.state.datasets.selected == 4)
         _ = a.update(.key(.end))
         #expect(a.state.datasets.selected == 49)
-        #expect(a.state.datasets.offset == 40)
+        #expect(a.state.datasets.offset == 45)
         let lines = a.render(size: Size(width: 80, height: 24)).lines()
-        #expect(lines[12].contains("D50"))
+        #expect(lines[7].contains("D50"))
         _ = a.update(.key(.home))
         #expect(a.state.datasets.offset == 0)
     }

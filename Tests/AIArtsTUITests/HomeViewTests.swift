@@ -37,9 +37,11 @@ func sampleState() -> HomeState {
         #expect(lines[7].hasSuffix("│failed  0                     │"))
         #expect(lines[9].hasSuffix("│LABEL                    COUNT│"))
         #expect(lines[10].hasSuffix("│circle                      80│"))
-        #expect(lines[14].hasPrefix("┌ Tasks ─"))
-        #expect(lines[16].hasPrefix("│T0001 bas… P0001 running     3/20    running  │"))
-        #expect(lines[17].hasPrefix("│T0002 big… P0001 failed      -       exited w…│"))
+        #expect(lines[9].hasPrefix("┌ Tasks ─"))
+        #expect(lines[11].hasPrefix("│T0001 bas… P0001 running     3/20    running  │"))
+        #expect(lines[12].hasPrefix("│T0002 big… P0001 failed      -       exited w…│"))
+        #expect(lines[12].hasSuffix("┌ Curves T0001 ────────────────┐"))
+        #expect(lines[18].hasPrefix("┌ GPU ─"))
         #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  ? help  q quit"))
     }
 
@@ -159,5 +161,39 @@ func sampleState() -> HomeState {
         state.curves = CurveData(taskID: "T0001", curves: [])
         text = HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
         #expect(text.contains("no metrics yet"))
+    }
+}
+
+/// The GPU pane: memory, utilisation history, temperature and power, processes by task; or, with
+/// no GPU, why and the CPU and memory use.
+@Suite struct GPUPaneTests {
+    static func gib(_ n: Double) -> UInt64 { UInt64(n * 1_073_741_824) }
+
+    @Test func gpusWithTheirProcessesAndTasks() {
+        var state = sampleState()
+        state.gpus = GPUPaneData(devices: [
+            .init(index: 0, name: "NVIDIA H100 80GB HBM3", memoryUsed: Self.gib(40), memoryTotal: Self.gib(80), utilization: 87,
+                  utilizationHistory: [0.1, 0.5, 0.9, 0.87], temperature: 61, power: 250, powerLimit: 700,
+                  processes: ["T0001 38.0G", "alice python eval.py 2.0G"]),
+            .init(index: 1, name: "NVIDIA H100 80GB HBM3", memoryUsed: 0, memoryTotal: Self.gib(80), utilization: nil,
+                  utilizationHistory: [], temperature: nil, power: nil, powerLimit: nil, processes: []),
+        ])
+        let lines = HomeView.render(state, size: Size(width: 120, height: 40)).lines()
+        let top = lines.firstIndex { $0.contains("┌ GPU ─") }!
+        let first = lines[top + 1], second = lines[top + 2], third = lines[top + 3]
+        #expect(first.contains("0 NVIDIA H100 8… ███▌     50% 40.0G/80.0G  87% "))
+        #expect(first.contains("▁▄▇▇ 61°C 250/700W"))
+        #expect(second.contains("T0001 38.0G · alice python eval.py 2.0G"))
+        #expect(third.contains("1 NVIDIA H100 8… ") && third.contains(" 0.0G/80.0G  n/a"))
+    }
+
+    @Test func noGPUShowsWhyAndTheHost() {
+        var state = sampleState()
+        state.gpus = GPUPaneData(devices: [], reason: "no NVIDIA driver: libnvidia-ml.so.1 not found, nvidia-smi not on PATH",
+                                 cpuPercent: 12.5, memoryUsed: Self.gib(6), memoryTotal: Self.gib(24))
+        let text = HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
+        #expect(text.contains("no NVIDIA driver"))
+        #expect(text.contains("CPU  12% ███████"))
+        #expect(text.contains("RAM 6.0G/24.0G"))
     }
 }

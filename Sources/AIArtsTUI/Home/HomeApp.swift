@@ -10,6 +10,7 @@ public enum HomeMessage: Sendable {
     /// Time to look at running tasks again.
     case tick
     case curvesLoaded(CurveData)
+    case gpus(GPUPaneData)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
 }
@@ -56,6 +57,8 @@ public struct HomeApp: Program {
     /// Starts watching a task's metric series (posting `.curvesLoaded`); returns what stops it.
     let watchCurves: @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void
     let actions: TaskActions
+    /// Starts sampling the GPUs (posting `.gpus`); returns what stops it. nil: no GPU pane data.
+    let watchGPUs: (@Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void)?
     /// How long to wait before looking at running tasks again.
     let refreshInterval: Double
     /// A tick is on its way; never more than one.
@@ -70,8 +73,10 @@ public struct HomeApp: Program {
                     post(.curvesLoaded(CurveData(taskID: id, curves: [])))
                     return {}
                 },
+                watchGPUs: (@Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void)? = nil,
                 load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
+        self.watchGPUs = watchGPUs
         self.load = load
         self.watchCurves = watchCurves
         self.actions = actions
@@ -82,7 +87,8 @@ public struct HomeApp: Program {
     public init(workspace: Workspace, executable: String, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
         self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap),
                   actions: .engine(workspace, executable: executable),
-                  watchCurves: { id, post in CurveData.watch(taskID: id, workspace: workspace, post: post) }) {
+                  watchCurves: { id, post in CurveData.watch(taskID: id, workspace: workspace, post: post) },
+                  watchGPUs: { post in GPUPaneData.watch(workspace: workspace, post: post) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -90,7 +96,10 @@ public struct HomeApp: Program {
     public static func key(_ key: Key) -> HomeMessage { .key(key) }
     public static func resized(_ size: Size) -> HomeMessage { .resized(size) }
 
-    public func start() -> [Command<HomeMessage>] { [reload()] }
+    public func start() -> [Command<HomeMessage>] {
+        guard let watchGPUs else { return [reload()] }
+        return [reload(), .watch(key: "gpus", start: watchGPUs)]
+    }
 
     private func reload() -> Command<HomeMessage> { .perform(load) }
 
@@ -128,6 +137,8 @@ public struct HomeApp: Program {
         case .tick:
             tickPending = false
             return [reload()]
+        case .gpus(let data):
+            state.gpus = data
         case .curvesLoaded(let data):
             // A late answer for a task no longer selected is dropped.
             if data.taskID == state.selectedTask?.id { state.curves = data }

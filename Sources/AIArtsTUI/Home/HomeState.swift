@@ -22,6 +22,8 @@ public struct HomeState: Equatable, Sendable {
     /// The selected task's curves (nil until loaded) and how they are drawn.
     public var curves: CurveData?
     public var curveOptions = CurveOptions()
+    /// The GPUs (nil until first read).
+    public var gpus: GPUPaneData?
     /// A yes/no question on screen, and what a yes does.
     public var question: Question?
     /// The last thing that happened that the user should know of (a task ended, a start failed),

@@ -204,9 +204,11 @@ gpu_pane_and_queue() {
         "env AIARTS_GPU_FIXTURE='$T/gpus.json' TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --workspace '$W2' open; sleep 30" &&
     S_SAVED=$S && S=$S3 &&
     wait_for "Fixture GPU" && wait_for "T0002 20.0G" && wait_for "waiting for 8000 MiB" && wait_for "71%" &&
+    tm send-keys -t "$S3" v && wait_for "GPUs · sorted by memory" && wait_for "USER / COMMAND" &&
+    tm send-keys -t "$S3" Enter && wait_for "Curves T0002" &&
     tm send-keys -t "$S3" q; S=$S_SAVED
 }
-check "the GPU pane shows a task's process on a GPU, and a task waiting for memory says so" gpu_pane_and_queue
+check "the GPU pane and screen show a task's process (Enter goes to the task); a task waiting for memory says so" gpu_pane_and_queue
 "$BIN" --workspace "$W2" task stop T0002 --grace 1 >/dev/null 2>&1
 "$BIN" --workspace "$W2" task stop T0003 --grace 1 >/dev/null 2>&1
 

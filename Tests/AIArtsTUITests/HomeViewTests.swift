@@ -42,7 +42,7 @@ func sampleState() -> HomeState {
         #expect(lines[12].hasPrefix("│T0002 big… P0001 failed      -       exited w…│"))
         #expect(lines[12].hasSuffix("┌ Curves T0001 ────────────────┐"))
         #expect(lines[18].hasPrefix("┌ GPU ─"))
-        #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  ? help  q quit"))
+        #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  v GPUs  ? help  q quit"))
     }
 
     @Test func tooSmallAt40x10() {
@@ -174,7 +174,8 @@ func sampleState() -> HomeState {
         state.gpus = GPUPaneData(devices: [
             .init(index: 0, name: "NVIDIA H100 80GB HBM3", memoryUsed: Self.gib(40), memoryTotal: Self.gib(80), utilization: 87,
                   utilizationHistory: [0.1, 0.5, 0.9, 0.87], temperature: 61, power: 250, powerLimit: 700,
-                  processes: ["T0001 38.0G", "alice python eval.py 2.0G"]),
+                  processes: [.init(gpu: 0, pid: 4242, memory: Self.gib(38), task: "T0001", owner: "root python3 aiarts_torch.py"),
+                              .init(gpu: 0, pid: 777, memory: Self.gib(2), task: nil, owner: "alice python eval.py")]),
             .init(index: 1, name: "NVIDIA H100 80GB HBM3", memoryUsed: 0, memoryTotal: Self.gib(80), utilization: nil,
                   utilizationHistory: [], temperature: nil, power: nil, powerLimit: nil, processes: []),
         ])
@@ -185,6 +186,46 @@ func sampleState() -> HomeState {
         #expect(first.contains("▁▄▇▇ 61°C 250/700W"))
         #expect(second.contains("T0001 38.0G · alice python eval.py 2.0G"))
         #expect(third.contains("1 NVIDIA H100 8… ") && third.contains(" 0.0G/80.0G  n/a"))
+    }
+
+    @Test func theGPUScreenSortsProcessesAndEnterGoesToTheTask() {
+        var state = sampleState()
+        state.gpus = GPUPaneData(devices: [
+            .init(index: 0, name: "A", memoryUsed: Self.gib(10), memoryTotal: Self.gib(80), utilization: 50, utilizationHistory: [0.5],
+                  temperature: 50, power: 100, powerLimit: 300,
+                  processes: [.init(gpu: 0, pid: 300, memory: Self.gib(1), task: nil, owner: "bob python a.py"),
+                              .init(gpu: 0, pid: 100, memory: Self.gib(8), task: "T0002", owner: "me")]),
+            .init(index: 1, name: "B", memoryUsed: Self.gib(4), memoryTotal: Self.gib(80), utilization: 10, utilizationHistory: [],
+                  temperature: nil, power: nil, powerLimit: nil,
+                  processes: [.init(gpu: 1, pid: 200, memory: Self.gib(4), task: "T0001", owner: "me")]),
+        ])
+        var a = HomeApp(state: state) { .loaded(sampleState().data!) }
+        _ = a.update(.key(.char("v")))
+        #expect(a.state.showGPUs && a.state.keyContext == .gpu)
+        var lines = a.render(size: Size(width: 100, height: 30)).lines()
+        #expect(lines[1].contains("GPUs · sorted by memory"))
+        let header = lines.firstIndex { $0.contains("GPU") && $0.contains("PID") && $0.contains("USER / COMMAND") }!
+        #expect(lines[header + 1].contains("100") && lines[header + 1].contains("T0002") && lines[header + 1].contains("8.0G"))
+        #expect(lines[header + 3].contains("bob python a.py"))
+        _ = a.update(.key(.char("o")))  // by GPU
+        _ = a.update(.key(.char("o")))  // by pid
+        lines = a.render(size: Size(width: 100, height: 30)).lines()
+        #expect(lines[1].contains("sorted by pid"))
+        #expect(a.state.sortedGPUProcesses.map(\.pid) == [100, 200, 300])
+        // pid 200 is T0001's: Enter goes back to Home with T0001 selected in the Tasks pane.
+        _ = a.update(.key(.char("j")))
+        _ = a.update(.key(.enter))
+        #expect(!a.state.showGPUs && a.state.focus == .tasks && a.state.selectedTask?.id == "T0001")
+        // A process that is no task's says so.
+        _ = a.update(.key(.char("v")))
+        _ = a.update(.key(.char("o"))); _ = a.update(.key(.char("o")))  // task, then memory again
+        #expect(a.state.gpuSort == .memory)
+        _ = a.update(.key(.char("j")))
+        _ = a.update(.key(.char("j")))
+        _ = a.update(.key(.enter))
+        #expect(a.state.showGPUs && a.state.notice?.text == "pid 300 is not an aiarts task's")
+        _ = a.update(.key(.esc))
+        #expect(!a.state.showGPUs)
     }
 
     @Test func noGPUShowsWhyAndTheHost() {

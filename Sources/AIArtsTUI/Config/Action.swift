@@ -17,6 +17,9 @@ public enum Action: String, CaseIterable, Sendable {
     case smoothMore = "smoothing_more"
     case smoothLess = "smoothing_less"
     case logScale = "log_scale"
+    case gpuScreen = "gpu_screen"
+    case sort
+    case openTask = "open_task"
     case startTask = "start_task"
     case stopTask = "stop_task"
     case confirm
@@ -30,15 +33,18 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case help
     /// A yes/no question (stopping a task).
     case confirm
+    /// The full GPU screen: processes, sortable.
+    case gpu
 
     /// The actions that mean something here. A keymap that binds another one is refused, so a typo'd
     /// section or a misplaced line is reported rather than ignored.
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .help, .quit]
+                     .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
+        case .gpu: [.moveUp, .moveDown, .sort, .openTask, .close, .help, .quit]
         }
     }
 }
@@ -74,6 +80,7 @@ enum ActionHelp {
                 Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.logScale], text: "curves: linear / log y"),
+                Line(actions: [.gpuScreen], text: "the GPU screen: every process, sortable", footer: "GPUs"),
                 Line(actions: [.help], text: "this help", footer: "help"),
                 Line(actions: [.quit], text: "quit (training goes on)", footer: "quit"),
             ]
@@ -82,6 +89,13 @@ enum ActionHelp {
             return [Line(actions: [.close], text: "close this help", footer: "close")]
         case .confirm:
             return [Line(actions: [.confirm], text: "yes", footer: "yes"), Line(actions: [.cancel], text: "no", footer: "no")]
+        case .gpu:
+            return [
+                Line(actions: [.moveUp, .moveDown], text: "GPU screen: move", footer: "move", footerShowsPairs: true),
+                Line(actions: [.sort], text: "GPU screen: sort by memory, GPU, pid or task", footer: "sort"),
+                Line(actions: [.openTask], text: "GPU screen: go to the process's task", footer: "open task"),
+                Line(actions: [.close], text: "GPU screen: back", footer: "back"),
+            ]
         }
     }
 }

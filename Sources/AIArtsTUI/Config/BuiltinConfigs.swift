@@ -143,6 +143,7 @@ x_axis = ["e"]
 smoothing_more = ["+", "="]
 smoothing_less = ["-"]
 log_scale = ["L"]
+gpu_screen = ["v"]
 help = ["?", "f1"]
 quit = ["q"]
 
@@ -153,6 +154,15 @@ quit = ["q"]
 [confirm]
 confirm = ["y", "enter"]
 cancel = ["n", "esc"]
+
+[gpu]
+move_up = ["up", "k"]
+move_down = ["down", "j"]
+sort = ["o"]
+open_task = ["enter"]
+close = ["esc", "v"]
+help = ["?", "f1"]
+quit = ["q"]
 
 """#,
         "emacs": #"""
@@ -178,6 +188,7 @@ x_axis = ["e"]
 smoothing_more = ["+", "="]
 smoothing_less = ["-"]
 log_scale = ["L"]
+gpu_screen = ["v"]
 help = ["?", "f1"]
 quit = ["q", "ctrl+x"]
 
@@ -188,6 +199,15 @@ quit = ["ctrl+x"]
 [confirm]
 confirm = ["y"]
 cancel = ["n", "ctrl+g", "esc"]
+
+[gpu]
+move_up = ["ctrl+p", "up"]
+move_down = ["ctrl+n", "down"]
+sort = ["o"]
+open_task = ["enter"]
+close = ["ctrl+g", "esc", "v"]
+help = ["?", "f1"]
+quit = ["q", "ctrl+x"]
 
 """#,
         "vim": #"""
@@ -211,6 +231,7 @@ x_axis = ["e"]
 smoothing_more = ["+", "="]
 smoothing_less = ["-"]
 log_scale = ["L"]
+gpu_screen = ["v"]
 help = ["?", "f1"]
 quit = ["q"]
 
@@ -221,6 +242,15 @@ quit = ["q"]
 [confirm]
 confirm = ["y", "enter"]
 cancel = ["n", "esc"]
+
+[gpu]
+move_up = ["k", "up"]
+move_down = ["j", "down"]
+sort = ["o"]
+open_task = ["enter"]
+close = ["esc", "v"]
+help = ["?", "f1"]
+quit = ["q"]
 
 """#,
     ]

@@ -17,9 +17,27 @@ public struct GPUPaneData: Equatable, Sendable {
         public var temperature: Int?
         public var power: Double?
         public var powerLimit: Double?
-        /// "T0003 9.8G" for a task's process, "alice python train.py 2.0G" for anyone else's.
-        public var processes: [String]
+        public var processes: [Process]
     }
+    /// A process on a GPU: the task that owns it, or who runs it.
+    public struct Process: Equatable, Sendable {
+        public var gpu: Int
+        public var pid: Int32
+        public var memory: UInt64?
+        public var task: String?
+        /// User and command line, or why it is unknown (sanitized).
+        public var owner: String
+
+        public init(gpu: Int, pid: Int32, memory: UInt64?, task: String?, owner: String) {
+            self.gpu = gpu; self.pid = pid; self.memory = memory; self.task = task.map(Sanitize.line); self.owner = Sanitize.line(owner)
+        }
+
+        /// "T0003 9.8G" for a task's process, "alice python train.py 2.0G" for anyone else's.
+        var label: String { (task ?? owner) + (memory.map { " " + GPUPane.gib($0) } ?? "") }
+    }
+
+    /// Every process of every GPU.
+    public var processes: [Process] { devices.flatMap(\.processes) }
     public var devices: [Device]
     /// Why there is no GPU (no driver, no nvidia-smi), when there is none.
     public var reason: String?
@@ -39,10 +57,9 @@ public struct GPUPaneData: Equatable, Sendable {
                    utilizationHistory: (history.first { $0.uuid == gpu.uuid }?.utilizationSeries ?? []).compactMap { $0 },
                    temperature: gpu.temperature, power: gpu.power, powerLimit: gpu.powerLimit,
                    processes: gpu.processes.map { p in
-                       let memory = p.memory.map { " " + GPUPane.gib($0) } ?? ""
-                       if let task = p.task { return Sanitize.line(task) + memory }
                        let who = [p.user, p.command].compactMap { $0 }.joined(separator: " ")
-                       return Sanitize.line(p.foreign ? "pid \(p.pid) (another namespace)" : who.isEmpty ? "pid \(p.pid)" : who) + memory
+                       return Process(gpu: gpu.index, pid: p.pid, memory: p.memory, task: p.task,
+                                      owner: p.foreign ? "pid \(p.pid) (another namespace)" : who.isEmpty ? "pid \(p.pid)" : who)
                    })
         }
         self.init(devices: devices, reason: snapshot.gpus.isEmpty ? (snapshot.reason ?? "no GPU found") : nil,
@@ -74,14 +91,16 @@ public struct GPUPaneData: Equatable, Sendable {
 /// processes; without GPUs, why, and the CPU and memory use instead.
 struct GPUPane: Widget {
     var state: HomeState
+    /// Drawn in its own box (the Home pane), or straight into the area (the GPU screen's summary).
+    var framed = true
 
     static func gib(_ bytes: UInt64) -> String { String(format: "%.1fG", Double(bytes) / 1_073_741_824) }
 
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         let block = theme.block("GPU", focused: false, ascii: state.ascii)
-        buffer.render(block, in: area)
-        let inner = block.inner(area)
+        if framed { buffer.render(block, in: area) }
+        let inner = framed ? block.inner(area) : area
         guard let data = state.gpus else {
             buffer.set(x: inner.x, y: inner.y, string: "reading…", style: theme.muted, maxWidth: inner.width)
             return
@@ -117,7 +136,7 @@ struct GPUPane: Widget {
                 x += buffer.set(x: x, y: y, string: " \(Self.gib(used))/\(Self.gib(total))", maxWidth: inner.maxX - x)
             }
             x += buffer.set(x: x, y: y, string: device.utilization.map { String(format: " %3d%% ", $0) } ?? "  n/a ", maxWidth: inner.maxX - x)
-            let sparkWidth = min(10, max(0, inner.maxX - x - 14))
+            let sparkWidth = min(framed ? 10 : 60, max(0, inner.maxX - x - 14))
             if sparkWidth > 0, !device.utilizationHistory.isEmpty {
                 buffer.render(Sparkline(values: Array(device.utilizationHistory.suffix(sparkWidth)), min: 0, max: 1,
                                         style: theme.good, ascii: state.ascii),
@@ -129,9 +148,40 @@ struct GPUPane: Widget {
             buffer.set(x: x, y: y, string: state.ascii ? tail.replacingOccurrences(of: "°", with: "") : tail, style: theme.muted, maxWidth: inner.maxX - x)
             y += 1
             if y < inner.maxY, !device.processes.isEmpty {
-                buffer.set(x: inner.x + 2, y: y, string: device.processes.joined(separator: " · "), style: theme.muted, maxWidth: inner.width - 2)
+                buffer.set(x: inner.x + 2, y: y, string: device.processes.map(\.label).joined(separator: " · "), style: theme.muted, maxWidth: inner.width - 2)
                 y += 1
             }
         }
+    }
+}
+
+/// The full GPU screen: every GPU with a longer utilisation history, then every process of every GPU
+/// in a table sorted as the user chose, with the task that owns it; Enter goes to that task.
+struct GPUScreen: Widget {
+    var state: HomeState
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let theme = state.theme
+        let block = theme.block("GPUs · sorted by \(state.gpuSort.rawValue)", focused: true, ascii: state.ascii)
+        buffer.render(block, in: area)
+        let inner = block.inner(area)
+        guard let data = state.gpus, !data.devices.isEmpty else {
+            buffer.set(x: inner.x, y: inner.y, string: state.gpus?.reason ?? "reading…", style: theme.muted, maxWidth: inner.width)
+            return
+        }
+        // The summary lines of the pane, as wide as the screen (the sparkline gets the room).
+        var summary = state
+        summary.gpus?.devices = data.devices.map { var d = $0; d.processes = []; return d }
+        let rows = min(data.devices.count, max(1, inner.height / 2))
+        GPUPane(state: summary, framed: false).render(in: Rect(x: inner.x, y: inner.y, width: inner.width, height: rows), buffer: &buffer)
+        let processes = state.sortedGPUProcesses
+        let table = Table(
+            header: ["GPU", "PID", "TASK", "MEMORY", "USER / COMMAND"],
+            rows: processes.map { [String($0.gpu), String($0.pid), $0.task ?? "-", $0.memory.map(GPUPane.gib) ?? "n/a", $0.owner] },
+            widths: [.fixed(3), .fixed(8), .fixed(6), .fixed(7), .fill(1)],
+            alignments: [.right, .right, .left, .right, .left],
+            selected: processes.isEmpty ? nil : state.gpuProcesses.selected, offset: state.gpuProcesses.offset,
+            headerStyle: theme.columnHeader, selectedStyle: theme.selection, emptyText: "no processes on the GPUs")
+        buffer.render(table, in: Rect(x: inner.x, y: inner.y + rows + 1, width: inner.width, height: max(0, inner.height - rows - 1)))
     }
 }

@@ -207,12 +207,32 @@ public struct HomeApp: Program {
                 return [.perform { .done(stop(id)) }]
             }
         case .cancel: state.question = nil
+        case .gpuScreen:
+            state.showGPUs = true
+            state.gpuProcesses = ListCursor()
+        case .sort:
+            state.gpuSort = state.gpuSort.next
+            state.gpuProcesses = ListCursor()
+        case .openTask:
+            let processes = state.sortedGPUProcesses
+            guard state.gpuProcesses.selected < processes.count else { return [] }
+            let process = processes[state.gpuProcesses.selected]
+            guard let id = process.task, let index = state.data?.tasks.firstIndex(where: { $0.id == id }) else {
+                state.notice = Notice(text: "pid \(process.pid) is not an aiarts task's", isError: true)
+                return []
+            }
+            state.showGPUs = false
+            state.focus = .tasks
+            state.tasks.selected = index
+            clampCursors()
+            selectionMoved = true
         case .xAxis: state.curveOptions.axis = state.curveOptions.axis.next
         case .smoothMore: state.curveOptions.smoothing = min(0.99, (state.curveOptions.smoothing * 100 + 10).rounded() / 100)
         case .smoothLess: state.curveOptions.smoothing = max(0, (state.curveOptions.smoothing * 100 - 10).rounded() / 100)
         case .logScale: state.curveOptions.logScale.toggle()
         case .help: state.showHelp = true
-        case .close: state.showHelp = false
+        case .close:
+            if state.showHelp { state.showHelp = false } else { state.showGPUs = false }
         case .reload:
             state.loading = true
             return [reload()]
@@ -229,6 +249,10 @@ public struct HomeApp: Program {
     }
 
     private mutating func move(_ delta: Int) {
+        if state.showGPUs {
+            state.gpuProcesses.move(by: delta, count: state.gpus?.processes.count ?? 0, visible: max(1, state.size.height - 8))
+            return
+        }
         let visible = visibleRows(state.focus)
         switch state.focus {
         case .datasets:

@@ -24,6 +24,10 @@ public struct HomeState: Equatable, Sendable {
     public var curveOptions = CurveOptions()
     /// The GPUs (nil until first read).
     public var gpus: GPUPaneData?
+    /// The full GPU screen is open, its process list sorted by `gpuSort`.
+    public var showGPUs = false
+    public var gpuSort = GPUSort.memory
+    public var gpuProcesses = ListCursor()
     /// A yes/no question on screen, and what a yes does.
     public var question: Question?
     /// The last thing that happened that the user should know of (a task ended, a start failed),
@@ -42,7 +46,10 @@ public struct HomeState: Equatable, Sendable {
     }
 
     /// Where keys are looked up now: the help overlay has its own bindings.
-    public var keyContext: KeyContext { question != nil ? .confirm : showHelp ? .help : .home }
+    public var keyContext: KeyContext { question != nil ? .confirm : showHelp ? .help : showGPUs ? .gpu : .home }
+
+    /// The GPU screen's processes in their shown order.
+    public var sortedGPUProcesses: [GPUPaneData.Process] { gpuSort.sorted(gpus?.processes ?? []) }
 
     public var selectedTask: TaskRow? {
         guard let rows = data?.tasks, tasks.selected < rows.count else { return nil }
@@ -65,4 +72,23 @@ public struct Question: Equatable, Sendable {
 public struct Notice: Equatable, Sendable {
     public var text: String
     public var isError: Bool
+}
+
+/// How the GPU screen orders processes.
+public enum GPUSort: String, CaseIterable, Sendable {
+    case memory, gpu, pid, task
+
+    var next: GPUSort { Self.allCases[(Self.allCases.firstIndex(of: self)! + 1) % Self.allCases.count] }
+
+    func sorted(_ processes: [GPUPaneData.Process]) -> [GPUPaneData.Process] {
+        processes.sorted { a, b in
+            switch self {
+            case .memory: (a.memory ?? 0, b.pid) > (b.memory ?? 0, a.pid)
+            case .gpu: (a.gpu, a.pid) < (b.gpu, b.pid)
+            case .pid: a.pid < b.pid
+            // Tasks first, by id; then the rest by pid.
+            case .task: (a.task == nil ? 1 : 0, a.task ?? "", a.pid) < (b.task == nil ? 1 : 0, b.task ?? "", b.pid)
+            }
+        }
+    }
 }

@@ -36,6 +36,13 @@ enum HomeView {
         }
         let layout = HomeLayout(size: size)
         buffer.render(HeaderBar(state: state), in: layout.header)
+        if state.showGPUs {
+            buffer.render(GPUScreen(state: state), in: Rect(x: 0, y: layout.header.maxY, width: size.width,
+                                                           height: layout.footer.y - layout.header.maxY))
+            buffer.render(FooterBar(state: state), in: layout.footer)
+            if state.showHelp { buffer.render(HelpOverlay(state: state), in: buffer.area) }
+            return state.theme.underlay(buffer)
+        }
         buffer.render(DatasetsPane(state: state), in: layout.datasets)
         buffer.render(DetailPane(state: state), in: layout.detail)
         buffer.render(TasksPane(state: state), in: layout.tasks)

@@ -238,3 +238,72 @@ func sampleState() -> HomeState {
         #expect(text.contains("RAM 6.0G/24.0G"))
     }
 }
+
+/// The task screen: state, parameters, checkpoints, the log (follow, scroll, search) and the curves.
+@Suite struct TaskScreenTests {
+    static func screenApp() -> HomeApp {
+        var state = sampleState()
+        state.focus = .tasks
+        state.size = Size(width: 100, height: 30)
+        let log = (1...100).map { "step \($0) loss \(1.0 / Double($0))" } + ["\u{1B}]52;c;cHduZWQ=\u{07}evil\u{1B}[31m line", "epoch 3 done\rfinal"]
+        return HomeApp(state: state, loadTaskScreen: { id in
+            .taskScreenLoaded(TaskScreenData(taskID: id, params: ["epochs": "20", "lr": "0.01"], checkpoints: ["epoch_1", "epoch_2"], log: log))
+        }) { .loaded(sampleState().data!) }
+    }
+
+    static func run(_ a: inout HomeApp, _ commands: [Command<HomeMessage>]) {
+        for case .perform(let work) in commands { _ = a.update(work()) }
+    }
+
+    @Test func enterOpensTheTaskWithItsLogFollowingTheEnd() {
+        var a = Self.screenApp()
+        Self.run(&a, a.update(.key(.enter)))
+        #expect(a.state.openTaskID == "T0001" && a.state.keyContext == .task)
+        let lines = a.render(size: Size(width: 100, height: 30)).lines()
+        let text = lines.joined(separator: "\n")
+        #expect(text.contains("T0001 baseline"))
+        #expect(text.contains("running  epoch 3/20  aiarts-train  project P0001"))
+        #expect(text.contains("epochs=20 lr=0.01"))
+        #expect(text.contains("checkpoints: epoch_1 epoch_2"))
+        #expect(text.contains("train.log (following)"))
+        #expect(text.contains("evil line") && !text.contains("52;c"))  // OSC 52 and colours shown inert
+        #expect(text.contains("final") && !text.contains("epoch 3 done"))  // \r redraw: the last state
+        #expect(text.contains("Curves T0001"))
+        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  Esc back"))
+    }
+
+    @Test func scrollSearchAndBack() {
+        var a = Self.screenApp()
+        Self.run(&a, a.update(.key(.enter)))
+        _ = a.update(.key(.char("k")))
+        _ = a.update(.key(.char("k")))
+        #expect(a.state.logView.fromEnd == 2)
+        #expect(a.render(size: Size(width: 100, height: 30)).lines().joined().contains("(2 lines up)"))
+        _ = a.update(.key(.char("G")))
+        #expect(a.state.logView.fromEnd == 0)
+        _ = a.update(.key(.char("g")))
+        #expect(a.state.logView.fromEnd > 80)
+        _ = a.update(.key(.char("G")))
+        // /step 42 Enter: the view ends at that line, which is highlighted.
+        _ = a.update(.key(.char("/")))
+        for c in "STEP 42 " { _ = a.update(.key(.char(c))) }
+        #expect(a.render(size: Size(width: 100, height: 30)).lines().joined().contains("/STEP 42 ▏"))
+        _ = a.update(.key(.enter))
+        #expect(a.state.logView.query == "STEP 42 " && a.state.logView.typing == nil)
+        #expect(a.state.logView.fromEnd == 102 - 1 - 41)
+        _ = a.update(.key(.char("/")))
+        for c in "nowhere" { _ = a.update(.key(.char(c))) }
+        _ = a.update(.key(.enter))
+        #expect(a.state.notice?.text == "not found: nowhere")
+        _ = a.update(.key(.esc))
+        #expect(a.state.openTaskID == nil && a.state.keyContext == .home)
+    }
+
+    @Test func nextMatchWrapsAround() {
+        let log = ["a x", "b", "c x", "d"]
+        #expect(TaskScreen.nextMatch(log, query: "x", fromEnd: 0, height: 2) == 1)   // "c x" at the bottom
+        #expect(TaskScreen.nextMatch(log, query: "x", fromEnd: 1, height: 2) == 3)   // then "a x"
+        #expect(TaskScreen.nextMatch(log, query: "x", fromEnd: 3, height: 2) == 1)   // and round again
+        #expect(TaskScreen.nextMatch(log, query: "y", fromEnd: 0, height: 2) == nil)
+    }
+}

@@ -18,6 +18,9 @@ public enum Action: String, CaseIterable, Sendable {
     case smoothLess = "smoothing_less"
     case logScale = "log_scale"
     case gpuScreen = "gpu_screen"
+    case open
+    case search
+    case nextMatch = "next_match"
     case sort
     case openTask = "open_task"
     case startTask = "start_task"
@@ -35,16 +38,20 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case confirm
     /// The full GPU screen: processes, sortable.
     case gpu
+    /// A task's screen: its parameters, checkpoints, log and curves.
+    case task
 
     /// The actions that mean something here. A keymap that binds another one is refused, so a typo'd
     /// section or a misplaced line is reported rather than ignored.
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .help, .quit]
+                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .close, .help, .quit]
+        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask,
+                     .xAxis, .smoothMore, .smoothLess, .logScale, .close, .help, .quit]
         }
     }
 }
@@ -73,6 +80,7 @@ enum ActionHelp {
                 Line(actions: [.nextPane, .previousPane], text: "next / previous pane", footer: "next pane"),
                 Line(actions: [.reload], text: "reload the workspace", footer: "reload"),
             ]
+            lines.append(Line(actions: [.open], text: "open the selected task's screen (Tasks pane)", footer: pane == .tasks ? "open" : nil))
             // Task keys only say so in the footer where they act, but help lists them everywhere.
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
@@ -89,6 +97,19 @@ enum ActionHelp {
             return [Line(actions: [.close], text: "close this help", footer: "close")]
         case .confirm:
             return [Line(actions: [.confirm], text: "yes", footer: "yes"), Line(actions: [.cancel], text: "no", footer: "no")]
+        case .task:
+            return [
+                Line(actions: [.moveUp, .moveDown], text: "task screen: scroll the log", footer: "scroll", footerShowsPairs: true),
+                Line(actions: [.pageUp, .pageDown], text: "task screen: scroll the log by a page"),
+                Line(actions: [.last, .first], text: "task screen: follow the log's end / go to its top", footer: "follow"),
+                Line(actions: [.search, .nextMatch], text: "task screen: search the log / next match", footer: "search"),
+                Line(actions: [.startTask], text: "start the task", footer: "start"),
+                Line(actions: [.stopTask], text: "stop the task, after a yes", footer: "stop"),
+                Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
+                Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
+                Line(actions: [.logScale], text: "curves: linear / log y"),
+                Line(actions: [.close], text: "back to Home", footer: "back"),
+            ]
         case .gpu:
             return [
                 Line(actions: [.moveUp, .moveDown], text: "GPU screen: move", footer: "move", footerShowsPairs: true),

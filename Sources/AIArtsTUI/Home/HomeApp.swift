@@ -11,6 +11,7 @@ public enum HomeMessage: Sendable {
     case tick
     case curvesLoaded(CurveData)
     case gpus(GPUPaneData)
+    case taskScreenLoaded(TaskScreenData)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
 }
@@ -57,6 +58,8 @@ public struct HomeApp: Program {
     /// Starts watching a task's metric series (posting `.curvesLoaded`); returns what stops it.
     let watchCurves: @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void
     let actions: TaskActions
+    /// Reads what the task screen shows of a task (parameters, checkpoints, log), on the background queue.
+    let loadTaskScreen: @Sendable (String) -> HomeMessage
     /// Starts sampling the GPUs (posting `.gpus`); returns what stops it. nil: no GPU pane data.
     let watchGPUs: (@Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void)?
     /// How long to wait before looking at running tasks again.
@@ -74,8 +77,10 @@ public struct HomeApp: Program {
                     return {}
                 },
                 watchGPUs: (@Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void)? = nil,
+                loadTaskScreen: @escaping @Sendable (String) -> HomeMessage = { .taskScreenLoaded(TaskScreenData(taskID: $0, params: [:], checkpoints: [], log: [])) },
                 load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
+        self.loadTaskScreen = loadTaskScreen
         self.watchGPUs = watchGPUs
         self.load = load
         self.watchCurves = watchCurves
@@ -88,7 +93,8 @@ public struct HomeApp: Program {
         self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap),
                   actions: .engine(workspace, executable: executable),
                   watchCurves: { id, post in CurveData.watch(taskID: id, workspace: workspace, post: post) },
-                  watchGPUs: { post in GPUPaneData.watch(workspace: workspace, post: post) }) {
+                  watchGPUs: { post in GPUPaneData.watch(workspace: workspace, post: post) },
+                  loadTaskScreen: { TaskScreenData.load(taskID: $0, from: workspace) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -129,6 +135,10 @@ public struct HomeApp: Program {
             if let task = state.selectedTask, watched?.id != task.id || watched?.state != task.state {
                 commands.append(curvesCommand(task))
             }
+            // The open task screen's log and parameters: again on each load while the task runs.
+            if let task = state.screenTask, task.isActive || state.taskScreen?.taskID != task.id {
+                commands.append(taskScreenCommand(task.id))
+            }
             return commands
         case .loadFailed(let text):
             state.loading = false
@@ -139,12 +149,16 @@ public struct HomeApp: Program {
             return [reload()]
         case .gpus(let data):
             state.gpus = data
+        case .taskScreenLoaded(let data):
+            if data.taskID == state.openTaskID { state.taskScreen = data }
         case .curvesLoaded(let data):
             // A late answer for a task no longer selected is dropped.
             if data.taskID == state.selectedTask?.id { state.curves = data }
         case .done(let notice):
             state.notice = notice
             return [reload()]
+        case .key(let key) where state.logView.typing != nil:
+            typeSearch(key)
         case .key(let key):
             state.notice = nil
             // Keys become actions through the keymap only; this file never names a key.
@@ -160,6 +174,49 @@ public struct HomeApp: Program {
             if state.showHelp { state.showHelp = false }
         }
         return []
+    }
+
+    private func taskScreenCommand(_ id: String) -> Command<HomeMessage> {
+        let load = loadTaskScreen
+        return .perform { load(id) }
+    }
+
+    /// A search being typed takes every key: characters, Backspace, Enter (search), Esc (cancel).
+    private mutating func typeSearch(_ key: Key) {
+        guard var text = state.logView.typing else { return }
+        switch key {
+        case .char(let c): text.append(c)
+        case .backspace: if !text.isEmpty { text.removeLast() }
+        case .esc, .interrupt:
+            state.logView.typing = nil
+            return
+        case .enter:
+            state.logView.typing = nil
+            state.logView.query = text
+            jumpToMatch()
+            return
+        default: break
+        }
+        state.logView.typing = text
+    }
+
+    private mutating func jumpToMatch() {
+        guard let query = state.logView.query, let log = state.taskScreen?.log else { return }
+        if let at = TaskScreen.nextMatch(log, query: query, fromEnd: state.logView.fromEnd, height: logHeight) {
+            state.logView.fromEnd = at
+        } else {
+            state.notice = Notice(text: "not found: \(Sanitize.line(query))", isError: true)
+        }
+    }
+
+    /// Rows of the task screen's log, from the same layout the view uses (roughly: the screen less
+    /// the header, footer, the info box and borders).
+    private var logHeight: Int { max(1, state.size.height - 2 - min(12, max(6, (state.size.height - 2) / 3)) - 2) }
+
+    /// Scrolls the log by `delta` lines (up is positive), kept within the log.
+    private mutating func scrollLog(_ delta: Int) {
+        let count = state.taskScreen?.log.count ?? 0
+        state.logView.fromEnd = min(max(0, count - logHeight), max(0, state.logView.fromEnd + delta))
     }
 
     private mutating func curvesCommand(_ task: TaskRow) -> Command<HomeMessage> {
@@ -191,11 +248,12 @@ public struct HomeApp: Program {
         switch action {
         case .quit: return [.quit]
         case .startTask:
-            guard state.focus == .tasks, let task = state.selectedTask else { return [] }
+            guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask else { return [] }
             let start = actions.start
             return [.perform { .done(start(task.id)) }]
         case .stopTask:
-            guard state.focus == .tasks, let task = state.selectedTask, task.isActive || task.state == "queued" else { return [] }
+            guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask,
+                  task.isActive || task.state == "queued" else { return [] }
             state.question = Question(text: "Stop \(task.id) \(task.name)?", onYes: .stopTask(task.id))
         case .confirm:
             guard let question = state.question else { return [] }
@@ -207,6 +265,16 @@ public struct HomeApp: Program {
                 return [.perform { .done(stop(id)) }]
             }
         case .cancel: state.question = nil
+        case .open:
+            guard state.focus == .tasks, let task = state.selectedTask else { return [] }
+            state.openTaskID = task.id
+            state.taskScreen = nil
+            state.logView = LogView()
+            return [taskScreenCommand(task.id)]
+        case .search:
+            state.logView.typing = ""
+        case .nextMatch:
+            jumpToMatch()
         case .gpuScreen:
             state.showGPUs = true
             state.gpuProcesses = ListCursor()
@@ -232,7 +300,15 @@ public struct HomeApp: Program {
         case .logScale: state.curveOptions.logScale.toggle()
         case .help: state.showHelp = true
         case .close:
-            if state.showHelp { state.showHelp = false } else { state.showGPUs = false }
+            if state.showHelp {
+                state.showHelp = false
+            } else if state.showGPUs {
+                state.showGPUs = false
+            } else if state.openTaskID != nil {
+                state.openTaskID = nil
+                state.taskScreen = nil
+                selectionMoved = true  // the curves go back to the Tasks pane's selection
+            }
         case .reload:
             state.loading = true
             return [reload()]
@@ -249,6 +325,11 @@ public struct HomeApp: Program {
     }
 
     private mutating func move(_ delta: Int) {
+        if state.openTaskID != nil {
+            // Up scrolls back into the log; down towards its end. Home/End: top, and follow.
+            scrollLog(delta == -Int.max / 2 ? Int.max / 4 : delta == Int.max / 2 ? -Int.max / 4 : -delta)
+            return
+        }
         if state.showGPUs {
             state.gpuProcesses.move(by: delta, count: state.gpus?.processes.count ?? 0, visible: max(1, state.size.height - 8))
             return

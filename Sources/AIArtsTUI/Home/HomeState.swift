@@ -24,6 +24,10 @@ public struct HomeState: Equatable, Sendable {
     public var curveOptions = CurveOptions()
     /// The GPUs (nil until first read).
     public var gpus: GPUPaneData?
+    /// The task screen is open on this task.
+    public var openTaskID: String?
+    public var taskScreen: TaskScreenData?
+    public var logView = LogView()
     /// The full GPU screen is open, its process list sorted by `gpuSort`.
     public var showGPUs = false
     public var gpuSort = GPUSort.memory
@@ -46,12 +50,19 @@ public struct HomeState: Equatable, Sendable {
     }
 
     /// Where keys are looked up now: the help overlay has its own bindings.
-    public var keyContext: KeyContext { question != nil ? .confirm : showHelp ? .help : showGPUs ? .gpu : .home }
+    public var keyContext: KeyContext {
+        question != nil ? .confirm : showHelp ? .help : showGPUs ? .gpu : openTaskID != nil ? .task : .home
+    }
+
+    /// The task whose screen is open.
+    public var screenTask: TaskRow? { openTaskID.flatMap { id in data?.tasks.first { $0.id == id } } }
 
     /// The GPU screen's processes in their shown order.
     public var sortedGPUProcesses: [GPUPaneData.Process] { gpuSort.sorted(gpus?.processes ?? []) }
 
+    /// The task the task keys and the curves are about: the open task screen's, else the Tasks pane's selection.
     public var selectedTask: TaskRow? {
+        if let task = screenTask { return task }
         guard let rows = data?.tasks, tasks.selected < rows.count else { return nil }
         return rows[tasks.selected]
     }

@@ -36,7 +36,7 @@ let package = Package(
             ]
         ),
         .target(name: "AIArtsRender"),
-        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "CNcursesw"]),
+        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw"]),
         .executableTarget(
             name: "aiarts",
             dependencies: [

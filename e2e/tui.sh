@@ -169,7 +169,11 @@ train_from_the_ui() {
     "$BIN" --workspace "$W2" task create P0001 --name ui-run --trainer builtin --param epochs=40 >/dev/null &&
     tm -f /dev/null new-session -d -s "$S2" -x 120 -y 36 \
         "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --workspace '$W2' open; echo EXITED=\$?; sleep 60" &&
-    wait_for2 "ui-run" && tm send-keys -t "$S2" Tab Tab && wait_for2 "s start" &&
+    wait_for2 "ui-run" &&
+    # Enter on a dataset opens its screen: files, a label filter, the image (decoding happens off the loop).
+    tm send-keys -t "$S2" Enter && wait_for2 "Files 300/300" && wait_for2 "circle_0000.jpg 96×96" &&
+    tm send-keys -t "$S2" f && wait_for2 "· label circle" && tm send-keys -t "$S2" Escape && wait_for2 "┃ID    NAME" &&
+    tm send-keys -t "$S2" Tab Tab && wait_for2 "s start" &&
     tm send-keys -t "$S2" s && wait_for2 "T0001 started" && wait_for2 "running" &&
     # The loss curve is drawn (its legend and braille dots), then it grows: the epoch shown rises.
     wait_for2 "━ loss" 150 &&

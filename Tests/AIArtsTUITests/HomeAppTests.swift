@@ -208,7 +208,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
     @Test func footerAndHelpListTheActiveKeymap() throws {
         var a = try vimApp()
         let size = Size(width: 80, height: 24)
-        #expect(a.render(size: size).lines()[23].hasPrefix(" jk/↑↓ move  l next pane  r reload  v GPUs  ? help  q quit"))
+        #expect(a.render(size: size).lines()[23].hasPrefix(" jk/↑↓ move  l next pane  r reload  Enter open  v GPUs  ? help  q quit"))
         _ = a.update(.key(.char("?")))
         let help = a.render(size: size).lines().joined(separator: "\n")
         #expect(help.contains("Keys (vim)"))

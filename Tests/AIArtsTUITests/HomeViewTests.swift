@@ -42,7 +42,7 @@ func sampleState() -> HomeState {
         #expect(lines[12].hasPrefix("│T0002 big… P0001 failed      -       exited w…│"))
         #expect(lines[12].hasSuffix("┌ Curves T0001 ────────────────┐"))
         #expect(lines[18].hasPrefix("┌ GPU ─"))
-        #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  v GPUs  ? help  q quit"))
+        #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  Enter open  v GPUs  ? help  q quit"))
     }
 
     @Test func tooSmallAt40x10() {
@@ -305,5 +305,66 @@ func sampleState() -> HomeState {
         #expect(TaskScreen.nextMatch(log, query: "x", fromEnd: 1, height: 2) == 3)   // then "a x"
         #expect(TaskScreen.nextMatch(log, query: "x", fromEnd: 3, height: 2) == 1)   // and round again
         #expect(TaskScreen.nextMatch(log, query: "y", fromEnd: 0, height: 2) == nil)
+    }
+}
+
+/// The dataset screen: labels with counts, files filtered by label and split, the image with its boxes.
+@Suite struct DatasetScreenTests {
+    static func data() -> DatasetScreenData {
+        DatasetScreenData(id: "D0001", name: "shapes", type: "detection", folder: "/data", labels: ["circle", "square"], counts: [2, 1],
+                          samples: [
+                            .init(path: "a.jpg", split: "train", width: 8, height: 8, labels: [0], boxes: [PreviewBox(x: 0, y: 0, width: 4, height: 4, label: 0)]),
+                            .init(path: "b.jpg", split: "val", width: 8, height: 8, labels: [0, 1], boxes: []),
+                            .init(path: "c.jpg", split: "train", width: 8, height: 8, labels: [1], boxes: []),
+                          ], failed: ["bad.jpg: not a JPEG"])
+    }
+
+    static func app() -> HomeApp {
+        var state = sampleState()
+        state.size = Size(width: 100, height: 30)
+        return HomeApp(state: state, loadDatasetScreen: { _ in .datasetScreenLoaded(Self.data()) },
+                       loadPreview: { path, _, _, w, h in
+                           // A red image of the asked size stands for the decoded file.
+                           .previewLoaded(Preview(path: path, image: PixelImage(width: w, height: h, rgb: Array(repeating: [255, 0, 0], count: w * h).flatMap { $0 }),
+                                                  boxes: [PreviewBox(x: 0, y: 0, width: Double(w) / 2, height: Double(h) / 2, label: 0)], error: nil))
+                       }) { .loaded(sampleState().data!) }
+    }
+
+    static func run(_ a: inout HomeApp, _ commands: [Command<HomeMessage>]) {
+        for case .perform(let work) in commands { run(&a, a.update(work())) }
+    }
+
+    @Test func enterOpensTheDatasetWithItsFilesAndImage() {
+        var a = Self.app()
+        Self.run(&a, a.update(.key(.enter)))
+        #expect(a.state.openDatasetID == "D0001" && a.state.keyContext == .dataset)
+        let buffer = a.render(size: Size(width: 100, height: 30))
+        let text = buffer.lines().joined(separator: "\n")
+        #expect(text.contains("D0001 shapes · detection"))
+        #expect(text.contains("circle") && text.contains("failed files"))
+        #expect(text.contains("Files 3/3"))
+        #expect(text.contains("a.jpg 8×8"))
+        #expect(buffer.cells.contains { $0.symbol == "▀" && $0.style.fg == .rgb(255, 0, 0) })  // the image, in half blocks
+        #expect(text.contains("circle"))  // the box's label over the image
+    }
+
+    @Test func labelAndSplitFiltersAndBack() {
+        var a = Self.app()
+        Self.run(&a, a.update(.key(.enter)))
+        Self.run(&a, a.update(.key(.char("f"))))  // circle
+        #expect(a.state.filteredSamples.map(\.path) == ["a.jpg", "b.jpg"])
+        Self.run(&a, a.update(.key(.char("t"))))  // train
+        #expect(a.state.filteredSamples.map(\.path) == ["a.jpg"])
+        #expect(a.render(size: Size(width: 100, height: 30)).lines().joined().contains("Files 1/3 · label circle, split train"))
+        Self.run(&a, a.update(.key(.char("f"))))  // square
+        #expect(a.state.filteredSamples.map(\.path) == ["c.jpg"])
+        #expect(a.state.preview?.path == "c.jpg")
+        Self.run(&a, a.update(.key(.char("f"))))  // every label
+        Self.run(&a, a.update(.key(.char("t")))); Self.run(&a, a.update(.key(.char("t")))); Self.run(&a, a.update(.key(.char("t"))))
+        #expect(a.state.datasetFilter == DatasetFilter())
+        Self.run(&a, a.update(.key(.char("j"))))
+        #expect(a.state.preview?.path == "b.jpg")
+        _ = a.update(.key(.esc))
+        #expect(a.state.openDatasetID == nil && a.state.keyContext == .home)
     }
 }

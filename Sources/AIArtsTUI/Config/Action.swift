@@ -21,6 +21,8 @@ public enum Action: String, CaseIterable, Sendable {
     case open
     case search
     case nextMatch = "next_match"
+    case filterLabel = "filter_label"
+    case filterSplit = "filter_split"
     case sort
     case openTask = "open_task"
     case startTask = "start_task"
@@ -40,6 +42,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case gpu
     /// A task's screen: its parameters, checkpoints, log and curves.
     case task
+    /// A dataset's screen: labels, files, the image with its boxes.
+    case dataset
 
     /// The actions that mean something here. A keymap that binds another one is refused, so a typo'd
     /// section or a misplaced line is reported rather than ignored.
@@ -50,6 +54,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .close, .help, .quit]
+        case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .close, .help, .quit]
         case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .close, .help, .quit]
         }
@@ -80,7 +85,8 @@ enum ActionHelp {
                 Line(actions: [.nextPane, .previousPane], text: "next / previous pane", footer: "next pane"),
                 Line(actions: [.reload], text: "reload the workspace", footer: "reload"),
             ]
-            lines.append(Line(actions: [.open], text: "open the selected task's screen (Tasks pane)", footer: pane == .tasks ? "open" : nil))
+            lines.append(Line(actions: [.open], text: "open the selected dataset's or task's screen",
+                              footer: pane == .tasks || pane == .datasets ? "open" : nil))
             // Task keys only say so in the footer where they act, but help lists them everywhere.
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
@@ -97,6 +103,15 @@ enum ActionHelp {
             return [Line(actions: [.close], text: "close this help", footer: "close")]
         case .confirm:
             return [Line(actions: [.confirm], text: "yes", footer: "yes"), Line(actions: [.cancel], text: "no", footer: "no")]
+        case .dataset:
+            return [
+                Line(actions: [.moveUp, .moveDown], text: "dataset screen: move through the files", footer: "move", footerShowsPairs: true),
+                Line(actions: [.pageUp, .pageDown], text: "dataset screen: move by a page"),
+                Line(actions: [.first, .last], text: "dataset screen: first / last file"),
+                Line(actions: [.filterLabel], text: "dataset screen: only files with the next label (then all)", footer: "label"),
+                Line(actions: [.filterSplit], text: "dataset screen: only the next split (then all)", footer: "split"),
+                Line(actions: [.close], text: "back to Home", footer: "back"),
+            ]
         case .task:
             return [
                 Line(actions: [.moveUp, .moveDown], text: "task screen: scroll the log", footer: "scroll", footerShowsPairs: true),

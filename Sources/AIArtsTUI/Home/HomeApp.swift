@@ -12,6 +12,8 @@ public enum HomeMessage: Sendable {
     case curvesLoaded(CurveData)
     case gpus(GPUPaneData)
     case taskScreenLoaded(TaskScreenData)
+    case datasetScreenLoaded(DatasetScreenData)
+    case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
 }
@@ -60,12 +62,17 @@ public struct HomeApp: Program {
     let actions: TaskActions
     /// Reads what the task screen shows of a task (parameters, checkpoints, log), on the background queue.
     let loadTaskScreen: @Sendable (String) -> HomeMessage
+    /// Reads a dataset's records, and decodes an image for the preview (background queue).
+    let loadDatasetScreen: @Sendable (String) -> HomeMessage
+    let loadPreview: @Sendable (_ path: String, _ fullPath: String, DatasetScreenData.Sample, _ width: Int, _ height: Int) -> HomeMessage
     /// Starts sampling the GPUs (posting `.gpus`); returns what stops it. nil: no GPU pane data.
     let watchGPUs: (@Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void)?
     /// How long to wait before looking at running tasks again.
     let refreshInterval: Double
     /// A tick is on its way; never more than one.
     var tickPending = false
+    /// The dataset screen's selection moved: its image is to be decoded.
+    var pendingPreview = false
     /// The selection moved: the new task's curves are to be watched.
     var selectionMoved = false
     /// The task whose curves are watched, and its state when the watch started.
@@ -78,9 +85,15 @@ public struct HomeApp: Program {
                 },
                 watchGPUs: (@Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void)? = nil,
                 loadTaskScreen: @escaping @Sendable (String) -> HomeMessage = { .taskScreenLoaded(TaskScreenData(taskID: $0, params: [:], checkpoints: [], log: [])) },
+                loadDatasetScreen: @escaping @Sendable (String) -> HomeMessage = { _ in .loadFailed("no engine") },
+                loadPreview: @escaping @Sendable (String, String, DatasetScreenData.Sample, Int, Int) -> HomeMessage = { path, _, _, _, _ in
+                    .previewLoaded(Preview(path: path, image: nil, boxes: [], error: "no engine"))
+                },
                 load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
         self.loadTaskScreen = loadTaskScreen
+        self.loadDatasetScreen = loadDatasetScreen
+        self.loadPreview = loadPreview
         self.watchGPUs = watchGPUs
         self.load = load
         self.watchCurves = watchCurves
@@ -94,7 +107,9 @@ public struct HomeApp: Program {
                   actions: .engine(workspace, executable: executable),
                   watchCurves: { id, post in CurveData.watch(taskID: id, workspace: workspace, post: post) },
                   watchGPUs: { post in GPUPaneData.watch(workspace: workspace, post: post) },
-                  loadTaskScreen: { TaskScreenData.load(taskID: $0, from: workspace) }) {
+                  loadTaskScreen: { TaskScreenData.load(taskID: $0, from: workspace) },
+                  loadDatasetScreen: { DatasetScreenData.load(datasetID: $0, from: workspace) },
+                  loadPreview: { Preview.load(path: $0, fullPath: $1, sample: $2, width: $3, height: $4) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -151,6 +166,14 @@ public struct HomeApp: Program {
             state.gpus = data
         case .taskScreenLoaded(let data):
             if data.taskID == state.openTaskID { state.taskScreen = data }
+        case .datasetScreenLoaded(let data):
+            guard data.id == state.openDatasetID else { return [] }
+            state.datasetScreen = data
+            state.datasetFiles = ListCursor()
+            return previewCommand().map { [$0] } ?? []
+        case .previewLoaded(let preview):
+            // Kept only while its file is still the one selected (a fast scroll skips the rest).
+            if preview.path == selectedSample?.path { state.preview = preview }
         case .curvesLoaded(let data):
             // A late answer for a task no longer selected is dropped.
             if data.taskID == state.selectedTask?.id { state.curves = data }
@@ -164,6 +187,10 @@ public struct HomeApp: Program {
             // Keys become actions through the keymap only; this file never names a key.
             if let action = state.keymap.action(for: key, in: state.keyContext) {
                 var commands = perform(action)
+                if pendingPreview {
+                    pendingPreview = false
+                    if let preview = previewCommand() { commands.append(preview) }
+                }
                 if selectionMoved, let task = state.selectedTask {
                     selectionMoved = false
                     commands.append(curvesCommand(task))
@@ -174,6 +201,21 @@ public struct HomeApp: Program {
             if state.showHelp { state.showHelp = false }
         }
         return []
+    }
+
+    /// The dataset screen's selected file.
+    private var selectedSample: DatasetScreenData.Sample? {
+        let files = state.filteredSamples
+        return state.datasetFiles.selected < files.count ? files[state.datasetFiles.selected] : nil
+    }
+
+    /// Decodes the selected file for the preview, at the size its area has now.
+    private func previewCommand() -> Command<HomeMessage>? {
+        guard let sample = selectedSample, let folder = state.datasetScreen?.folder else { return nil }
+        let area = DatasetScreen.layout(Rect(x: 0, y: 1, width: state.size.width, height: max(0, state.size.height - 2))).image.inset(by: 1)
+        let (w, h) = DatasetScreen.previewPixels(area)
+        let load = loadPreview, full = URL(fileURLWithPath: folder).appendingPathComponent(sample.path).path
+        return .perform { load(sample.path, full, sample, w, h) }
     }
 
     private func taskScreenCommand(_ id: String) -> Command<HomeMessage> {
@@ -265,6 +307,26 @@ public struct HomeApp: Program {
                 return [.perform { .done(stop(id)) }]
             }
         case .cancel: state.question = nil
+        case .open where state.focus == .datasets:
+            guard let dataset = state.selectedDataset else { return [] }
+            state.openDatasetID = dataset.id
+            state.datasetScreen = nil
+            state.datasetFilter = DatasetFilter()
+            state.preview = nil
+            let load = loadDatasetScreen, id = dataset.id
+            return [.perform { load(id) }]
+        case .filterLabel:
+            let count = state.datasetScreen?.labels.count ?? 0
+            let next = (state.datasetFilter.label ?? -1) + 1
+            state.datasetFilter.label = next < count ? next : nil
+            state.datasetFiles = ListCursor()
+            return previewCommand().map { [$0] } ?? []
+        case .filterSplit:
+            let splits = ["train", "val", "test"]
+            let next = state.datasetFilter.split.flatMap { splits.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+            state.datasetFilter.split = next < splits.count ? splits[next] : nil
+            state.datasetFiles = ListCursor()
+            return previewCommand().map { [$0] } ?? []
         case .open:
             guard state.focus == .tasks, let task = state.selectedTask else { return [] }
             state.openTaskID = task.id
@@ -304,6 +366,10 @@ public struct HomeApp: Program {
                 state.showHelp = false
             } else if state.showGPUs {
                 state.showGPUs = false
+            } else if state.openDatasetID != nil {
+                state.openDatasetID = nil
+                state.datasetScreen = nil
+                state.preview = nil
             } else if state.openTaskID != nil {
                 state.openTaskID = nil
                 state.taskScreen = nil
@@ -325,6 +391,13 @@ public struct HomeApp: Program {
     }
 
     private mutating func move(_ delta: Int) {
+        if state.openDatasetID != nil {
+            let before = selectedSample?.path
+            let rows = DatasetScreen.layout(Rect(x: 0, y: 0, width: state.size.width, height: max(0, state.size.height - 2))).files.height - 3
+            state.datasetFiles.move(by: delta, count: state.filteredSamples.count, visible: max(1, rows))
+            if selectedSample?.path != before { pendingPreview = true }
+            return
+        }
         if state.openTaskID != nil {
             // Up scrolls back into the log; down towards its end. Home/End: top, and follow.
             scrollLog(delta == -Int.max / 2 ? Int.max / 4 : delta == Int.max / 2 ? -Int.max / 4 : -delta)

@@ -24,6 +24,12 @@ public struct HomeState: Equatable, Sendable {
     public var curveOptions = CurveOptions()
     /// The GPUs (nil until first read).
     public var gpus: GPUPaneData?
+    /// The dataset screen is open on this dataset.
+    public var openDatasetID: String?
+    public var datasetScreen: DatasetScreenData?
+    public var datasetFilter = DatasetFilter()
+    public var datasetFiles = ListCursor()
+    public var preview: Preview?
     /// The task screen is open on this task.
     public var openTaskID: String?
     public var taskScreen: TaskScreenData?
@@ -51,7 +57,13 @@ public struct HomeState: Equatable, Sendable {
 
     /// Where keys are looked up now: the help overlay has its own bindings.
     public var keyContext: KeyContext {
-        question != nil ? .confirm : showHelp ? .help : showGPUs ? .gpu : openTaskID != nil ? .task : .home
+        question != nil ? .confirm : showHelp ? .help : showGPUs ? .gpu : openTaskID != nil ? .task
+            : openDatasetID != nil ? .dataset : .home
+    }
+
+    /// The dataset screen's files that pass its filter.
+    public var filteredSamples: [DatasetScreenData.Sample] {
+        (datasetScreen?.samples ?? []).filter(datasetFilter.matches)
     }
 
     /// The task whose screen is open.

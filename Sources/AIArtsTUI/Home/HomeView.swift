@@ -36,9 +36,15 @@ enum HomeView {
         }
         let layout = HomeLayout(size: size)
         buffer.render(HeaderBar(state: state), in: layout.header)
-        if state.showGPUs || state.openTaskID != nil {
+        if state.showGPUs || state.openTaskID != nil || state.openDatasetID != nil {
             let body = Rect(x: 0, y: layout.header.maxY, width: size.width, height: layout.footer.y - layout.header.maxY)
-            if state.showGPUs { buffer.render(GPUScreen(state: state), in: body) } else { buffer.render(TaskScreen(state: state), in: body) }
+            if state.showGPUs {
+                buffer.render(GPUScreen(state: state), in: body)
+            } else if state.openTaskID != nil {
+                buffer.render(TaskScreen(state: state), in: body)
+            } else {
+                buffer.render(DatasetScreen(state: state), in: body)
+            }
             buffer.render(FooterBar(state: state), in: layout.footer)
             if state.showHelp { buffer.render(HelpOverlay(state: state), in: buffer.area) }
             if let question = state.question { buffer.render(QuestionBox(text: question.text, state: state), in: buffer.area) }

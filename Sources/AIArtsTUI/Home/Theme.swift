@@ -26,7 +26,11 @@ public struct Theme: Equatable, Sendable {
     /// chart_1…chart_6, for series in charts.
     public var charts: [Style]
 
+    /// Whether the terminal shows colour at all (images then draw in colour).
+    public var hasColor = false
+
     public init(palette: Palette, depth: ColorDepth) {
+        hasColor = depth != .none
         func color(_ role: Role) -> Color? { ColorFallback.color(palette[role], depth: depth) }
         func fg(_ role: Role, _ modifiers: Modifiers = []) -> Style { Style(fg: color(role), modifiers: modifiers) }
         name = palette.name

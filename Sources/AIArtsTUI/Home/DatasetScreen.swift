@@ -1,0 +1,180 @@
+import AIArtsEngine
+import AIArtsImaging
+import AIArtsRender
+import Foundation
+
+/// A dataset as its screen shows it: labels with counts, every file with its split and labels and
+/// boxes, and the files that failed. Strings are sanitized on the way in.
+public struct DatasetScreenData: Equatable, Sendable {
+    public struct Sample: Equatable, Sendable {
+        public var path: String
+        public var split: String
+        public var width: Int, height: Int
+        public var labels: [Int]
+        public var boxes: [PreviewBox]
+
+        public init(path: String, split: String, width: Int, height: Int, labels: [Int], boxes: [PreviewBox]) {
+            self.path = path; self.split = split; self.width = width; self.height = height; self.labels = labels; self.boxes = boxes
+        }
+    }
+    public var id: String
+    public var name: String
+    public var type: String
+    public var folder: String
+    public var labels: [String]
+    public var counts: [Int]
+    public var samples: [Sample]
+    /// "path: reason" of each file that could not be imported.
+    public var failed: [String]
+
+    public init(id: String, name: String, type: String, folder: String, labels: [String], counts: [Int], samples: [Sample], failed: [String]) {
+        self.id = id; self.name = name; self.type = type; self.folder = folder; self.labels = labels; self.counts = counts
+        self.samples = samples; self.failed = failed
+    }
+
+    /// Reads the dataset's records (on the background queue).
+    public static func load(datasetID: String, from workspace: Workspace) -> HomeMessage {
+        do {
+            let summary = try workspace.summary(datasetID)
+            let (content, folder) = try workspace.content(datasetID)
+            var counts = Array(repeating: 0, count: content.labels.count)
+            let samples = content.samples.map { s -> Sample in
+                let labels = Array(Set(s.annotations.map(\.labelIndex))).sorted()
+                for l in labels where counts.indices.contains(l) { counts[l] += 1 }
+                let boxes = s.annotations.compactMap { a in
+                    a.box.map { PreviewBox(x: $0.x, y: $0.y, width: $0.width, height: $0.height, label: a.labelIndex) }
+                }
+                return Sample(path: Sanitize.line(s.path), split: s.split?.rawValue ?? "-", width: s.size.width, height: s.size.height,
+                              labels: labels, boxes: boxes)
+            }
+            return .datasetScreenLoaded(DatasetScreenData(
+                id: datasetID, name: Sanitize.line(summary.name), type: summary.type.rawValue, folder: folder.path,
+                labels: content.labels.map(Sanitize.line), counts: counts, samples: samples,
+                failed: summary.failed.map { Sanitize.line("\($0.path): \($0.reason)") }))
+        } catch {
+            return .loadFailed("\(error)")
+        }
+    }
+}
+
+/// A box in an image's own pixels, with its label's index.
+public struct PreviewBox: Equatable, Sendable {
+    public var x: Double, y: Double, width: Double, height: Double
+    public var label: Int
+
+    public init(x: Double, y: Double, width: Double, height: Double, label: Int) {
+        self.x = x; self.y = y; self.width = width; self.height = height; self.label = label
+    }
+}
+
+/// An image decoded for the preview, shrunk while decoding (libjpeg scales as it decodes), with the
+/// boxes mapped onto it.
+public struct Preview: Equatable, Sendable {
+    public var path: String
+    public var image: PixelImage?
+    public var boxes: [PreviewBox]
+    /// Why it could not be shown (a corrupt file).
+    public var error: String?
+
+    public init(path: String, image: PixelImage?, boxes: [PreviewBox], error: String?) {
+        self.path = path; self.image = image; self.boxes = boxes; self.error = error
+    }
+
+    /// Decodes `path` to at most `width` × `height` pixels, boxes scaled from the stored image size.
+    static func load(path: String, fullPath: String, sample: DatasetScreenData.Sample, width: Int, height: Int) -> HomeMessage {
+        do {
+            let decoded = try ImageCodec.decode(contentsOf: fullPath, options: DecodeOptions(fitting: ImageSize(width: max(1, width), height: max(1, height))))
+            let rgb = decoded.image.channels == 3 ? decoded.image.pixels
+                : stride(from: 0, to: decoded.image.pixels.count, by: decoded.image.channels).flatMap { decoded.image.pixels[$0..<$0 + 3] }
+            let sx = Double(decoded.image.width) / Double(max(1, sample.width)), sy = Double(decoded.image.height) / Double(max(1, sample.height))
+            let boxes = sample.boxes.map { PreviewBox(x: $0.x * sx, y: $0.y * sy, width: $0.width * sx, height: $0.height * sy, label: $0.label) }
+            return .previewLoaded(Preview(path: path, image: PixelImage(width: decoded.image.width, height: decoded.image.height, rgb: rgb),
+                                          boxes: boxes, error: nil))
+        } catch {
+            return .previewLoaded(Preview(path: path, image: nil, boxes: [], error: Sanitize.line("\(error)")))
+        }
+    }
+}
+
+/// Which files the dataset screen lists.
+public struct DatasetFilter: Equatable, Sendable {
+    /// A label index, or nil for every file.
+    public var label: Int?
+    public var split: String?
+
+    public init() {}
+
+    func matches(_ s: DatasetScreenData.Sample) -> Bool {
+        (label.map { s.labels.contains($0) } ?? true) && (split.map { s.split == $0 } ?? true)
+    }
+}
+
+/// A dataset's screen: labels with counts, the files (filtered by label and split), the selected
+/// image with its boxes, and the files that failed.
+struct DatasetScreen: Widget {
+    var state: HomeState
+
+    /// The preview's size in image pixels for an area of cells: half blocks give two pixels a row.
+    static func previewPixels(_ area: Rect) -> (width: Int, height: Int) { (max(1, area.width), max(1, area.height * 2)) }
+
+    static func layout(_ area: Rect) -> (labels: Rect, files: Rect, image: Rect) {
+        let columns = area.split(.horizontal, [.percentage(45), .fill(1)])
+        let left = columns[0].split(.vertical, [.percentage(35), .fill(1)])
+        return (left[0], left[1], columns[1])
+    }
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let theme = state.theme
+        let parts = Self.layout(area)
+        guard let data = state.datasetScreen else {
+            buffer.set(x: area.x + 1, y: area.y + 1, string: "loading…", style: theme.muted, maxWidth: area.width - 2)
+            return
+        }
+        let filter = state.datasetFilter
+        // Labels with counts; the filter's label marked.
+        let labelsBlock = theme.block("\(data.id) \(data.name) · \(data.type)", focused: false, ascii: state.ascii)
+        buffer.render(labelsBlock, in: parts.labels)
+        let rows = zip(data.labels, data.counts).enumerated().map { i, lc in
+            [(filter.label == i ? "▸ " : "  ") + lc.0, String(lc.1)]
+        } + (data.failed.isEmpty ? [] : [["  failed files", String(data.failed.count)]])
+        buffer.render(Table(header: ["LABEL", "FILES"], rows: rows, widths: [.fill(1), .fixed(7)], alignments: [.left, .right],
+                            headerStyle: theme.columnHeader, emptyText: "no labels"),
+                      in: labelsBlock.inner(parts.labels))
+
+        // Files, filtered.
+        let files = state.filteredSamples
+        let what = [filter.label.flatMap { data.labels.indices.contains($0) ? "label \(data.labels[$0])" : nil },
+                    filter.split.map { "split \($0)" }].compactMap { $0 }
+        let filesBlock = theme.block("Files \(files.count)/\(data.samples.count)" + (what.isEmpty ? "" : " · " + what.joined(separator: ", ")),
+                                     focused: true, ascii: state.ascii)
+        buffer.render(filesBlock, in: parts.files)
+        buffer.render(Table(header: ["FILE", "SPLIT", "LABELS"],
+                            rows: files.map { s in [s.path, s.split, s.labels.compactMap { data.labels.indices.contains($0) ? data.labels[$0] : nil }.joined(separator: ",")] },
+                            widths: [.fill(2), .fixed(5), .fill(1)], selected: files.isEmpty ? nil : state.datasetFiles.selected,
+                            offset: state.datasetFiles.offset, headerStyle: theme.columnHeader, selectedStyle: theme.selection,
+                            emptyText: "no file matches"),
+                      in: filesBlock.inner(parts.files))
+
+        // The selected image with its boxes.
+        let selected = state.datasetFiles.selected < files.count ? files[state.datasetFiles.selected] : nil
+        let imageBlock = theme.block(selected.map { "\($0.path) \($0.width)×\($0.height)" } ?? "Image", focused: false, ascii: state.ascii)
+        buffer.render(imageBlock, in: parts.image)
+        let inner = imageBlock.inner(parts.image)
+        guard let selected else { return }
+        guard let preview = state.preview, preview.path == selected.path else {
+            buffer.set(x: inner.x, y: inner.y, string: "decoding…", style: theme.muted, maxWidth: inner.width)
+            return
+        }
+        guard let image = preview.image else {
+            buffer.set(x: inner.x, y: inner.y, string: "cannot show it: " + (preview.error ?? "?"), style: theme.error, maxWidth: inner.width)
+            return
+        }
+        let colors: [Color] = [.yellow, .cyan, .magenta, .green, .red, .blue]
+        let boxes = preview.boxes.map { b in
+            ImageBox(x: b.x, y: b.y, width: b.width, height: b.height,
+                     label: data.labels.indices.contains(b.label) ? data.labels[b.label] : "?", color: colors[abs(b.label) % colors.count])
+        }
+        let mode: ImageView.Mode = state.ascii ? (theme.hasColor ? .colorBlocks : .luminance) : .halfBlock
+        buffer.render(ImageView(image: image, boxes: boxes, mode: mode), in: inner)
+    }
+}

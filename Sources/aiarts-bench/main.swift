@@ -91,6 +91,24 @@ case "image":
         buffer.render(view, in: buffer.area)
         print(String(format: "%.4f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
     }
+case "preview":
+    // What the dataset screen does for one image: decode shrunk to the pane's pixels, then draw half blocks.
+    guard args.count == 4, let runs = Int(args[3]), let data = FileManager.default.contents(atPath: args[1]) else {
+        fail("preview FILE CELLSxROWS RUNS")
+    }
+    let cells = args[2].split(separator: "x").compactMap { Int($0) }
+    guard cells.count == 2 else { fail("bad size") }
+    let bytes = [UInt8](data)
+    var buffer = Buffer(width: cells[0], height: cells[1])
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            let decoded = try ImageCodec.decode(bytes, fitting: ImageSize(width: cells[0], height: cells[1] * 2)).image
+            guard let image = PixelImage(width: decoded.width, height: decoded.height, rgb: decoded.pixels) else { fail("not RGB") }
+            buffer.render(ImageView(image: image), in: buffer.area)
+        } catch { fail("\(error)") }
+        print(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+    }
 default:
-    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS")
+    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS | preview FILE CELLSxROWS RUNS")
 }

@@ -228,3 +228,68 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(a.render(size: Size(width: 40, height: 10)).lines().contains { $0.contains("^X quits") })
     }
 }
+
+/// The `:` command line: completion, and each command doing what its key does.
+@Suite struct CommandLineTests {
+    final class Calls: @unchecked Sendable { var started: [String] = []; var resumed: [String] = [] }
+
+    static func app(_ calls: Calls) -> HomeApp {
+        HomeApp(state: sampleState(), actions: TaskActions(
+            start: { calls.started.append($0); return Notice(text: "\($0) started", isError: false) },
+            stop: { _ in Notice(text: "stopped", isError: false) },
+            resume: { calls.resumed.append($0); return Notice(text: "\($0) resumed", isError: false) })) { .loaded(sampleState().data!) }
+    }
+
+    static func type(_ a: inout HomeApp, _ text: String) -> [Command<HomeMessage>] {
+        var commands: [Command<HomeMessage>] = []
+        for c in text { commands = a.update(.key(c == "\t" ? .tab : c == "\n" ? .enter : .char(c))) }
+        return commands
+    }
+
+    @Test func tabCompletesCommandsAndIds() {
+        let state = sampleState()
+        #expect(CommandLineInput.complete("ta", state: state) == "task ")
+        #expect(CommandLineInput.complete("task st", state: state) == "task st")  // start or stop: as far as they agree
+        #expect(CommandLineInput.complete("task sta", state: state) == "task start ")
+        #expect(CommandLineInput.complete("task start T", state: state) == "task start T000")
+        #expect(CommandLineInput.complete("open D0002", state: state) == "open D0002 ")
+        #expect(CommandLineInput.complete("zzz", state: state) == "zzz")
+    }
+
+    @Test func parsing() {
+        #expect(CommandLineInput.parse("task start T0001") == .startTask("T0001"))
+        #expect(CommandLineInput.parse("smoothing 0.8") == .smoothing(0.8))
+        #expect(CommandLineInput.parse("axis time") == .axis(.time))
+        #expect(CommandLineInput.parse("gpu") == .action(.gpuScreen))
+        if case .error(let text)? = CommandLineInput.parse("smoothing 3") { #expect(text.contains("0 to 0.99")) } else { Issue.record("accepted") }
+        if case .error(let text)? = CommandLineInput.parse("frobnicate") { #expect(text.contains("unknown command")) } else { Issue.record("accepted") }
+        #expect(CommandLineInput.parse("") == nil)
+    }
+
+    @Test func commandsRunThroughTheSameActionsAsKeys() {
+        let calls = Calls()
+        var a = Self.app(calls)
+        _ = a.update(.key(.char(":")))
+        #expect(a.state.commandLine == "")
+        #expect(a.render(size: Size(width: 80, height: 24)).lines()[23].hasPrefix(":▏"))
+        for case .perform(let work) in Self.type(&a, "task sta\tT0002\n") { _ = a.update(work()) }
+        #expect(calls.started == ["T0002"])
+        #expect(a.state.commandLine == nil && a.state.notice?.text == "T0002 started")
+        _ = a.update(.key(.char(":")))
+        for case .perform(let work) in Self.type(&a, "task resume T0001\n") { _ = a.update(work()) }
+        #expect(calls.resumed == ["T0001"])
+        _ = a.update(.key(.char(":")))
+        _ = Self.type(&a, "open T0001\n")
+        #expect(a.state.openTaskID == "T0001")
+        _ = a.update(.key(.char(":")))
+        _ = Self.type(&a, "smoothing 0.9\n")
+        #expect(a.state.curveOptions.smoothing == 0.9)
+        _ = a.update(.key(.char(":")))
+        _ = Self.type(&a, "nonsense\n")
+        #expect(a.state.notice?.isError == true)
+        _ = a.update(.key(.char(":")))
+        _ = Self.type(&a, "gp")
+        _ = a.update(.key(.esc))
+        #expect(a.state.commandLine == nil && !a.state.showGPUs)
+    }
+}

@@ -16,6 +16,10 @@ struct FooterBar: Widget {
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         buffer.fill(area, .plain)
+        if let line = state.commandLine {
+            buffer.set(x: area.x, y: area.y, string: ":" + line + (state.ascii ? "_" : "▏"), style: theme.key, maxWidth: area.width)
+            return
+        }
         if let notice = state.notice {
             buffer.set(x: area.x, y: area.y, string: DisplayWidth.truncate(" " + notice.text, to: area.width),
                        style: notice.isError ? theme.error : theme.key)

@@ -22,9 +22,11 @@ public enum HomeMessage: Sendable {
 public struct TaskActions: Sendable {
     public var start: @Sendable (String) -> Notice
     public var stop: @Sendable (String) -> Notice
+    public var resume: @Sendable (String) -> Notice
 
-    public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice) {
-        self.start = start; self.stop = stop
+    public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
+                resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }) {
+        self.start = start; self.stop = stop; self.resume = resume
     }
 
     /// Says what the engine did, or why it could not.
@@ -44,7 +46,12 @@ public struct TaskActions: Sendable {
                 }
                 return "\(id) started"
             } },
-            stop: { id in notice { "\(id) \(try workspace.stopTask(id).status)" } })
+            stop: { id in notice { "\(id) \(try workspace.stopTask(id).status)" } },
+            resume: { id in notice {
+                let record = try workspace.resumeTask(id)
+                if record.status == TaskStatus.waitingGPU.rawValue { try workspace.ensureQueueWorker(executable: executable) }
+                return "\(id) \(record.statusMessage)"
+            } })
     }
 
     /// For views without an engine (tests): every action says it can't.
@@ -182,6 +189,8 @@ public struct HomeApp: Program {
             return [reload()]
         case .key(let key) where state.logView.typing != nil:
             typeSearch(key)
+        case .key(let key) where state.commandLine != nil:
+            return typeCommand(key)
         case .key(let key):
             state.notice = nil
             // Keys become actions through the keymap only; this file never names a key.
@@ -221,6 +230,59 @@ public struct HomeApp: Program {
     private func taskScreenCommand(_ id: String) -> Command<HomeMessage> {
         let load = loadTaskScreen
         return .perform { load(id) }
+    }
+
+    /// The command line takes every key: characters, Backspace, Tab (complete), Enter (run), Esc.
+    private mutating func typeCommand(_ key: Key) -> [Command<HomeMessage>] {
+        guard var text = state.commandLine else { return [] }
+        switch key {
+        case .char(let c): text.append(c)
+        case .backspace: if !text.isEmpty { text.removeLast() }
+        case .tab: text = CommandLineInput.complete(text, state: state)
+        case .esc, .interrupt:
+            state.commandLine = nil
+            return []
+        case .enter:
+            state.commandLine = nil
+            return run(CommandLineInput.parse(text))
+        default: break
+        }
+        state.commandLine = text
+        return []
+    }
+
+    /// Carries out a command line.
+    private mutating func run(_ request: CommandLineInput.Request?) -> [Command<HomeMessage>] {
+        guard let request else { return [] }
+        let actions = self.actions
+        switch request {
+        case .action(let action): return perform(action)
+        case .startTask(let id): return [.perform { .done(actions.start(id)) }]
+        case .resumeTask(let id): return [.perform { .done(actions.resume(id)) }]
+        case .stopTask(let id):
+            state.question = Question(text: "Stop \(Sanitize.line(id))?", onYes: .stopTask(id))
+        case .open(let id):
+            state.showGPUs = false
+            state.openTaskID = nil
+            state.openDatasetID = nil
+            if let i = state.data?.datasets.firstIndex(where: { $0.id == id }) {
+                state.focus = .datasets
+                state.datasets.selected = i
+                clampCursors()
+                return perform(.open)
+            }
+            if let i = state.data?.tasks.firstIndex(where: { $0.id == id }) {
+                state.focus = .tasks
+                state.tasks.selected = i
+                clampCursors()
+                return perform(.open)
+            }
+            state.notice = Notice(text: "no dataset or task \(Sanitize.line(id))", isError: true)
+        case .axis(let axis): state.curveOptions.axis = axis
+        case .smoothing(let weight): state.curveOptions.smoothing = weight
+        case .error(let text): state.notice = Notice(text: text, isError: true)
+        }
+        return []
     }
 
     /// A search being typed takes every key: characters, Backspace, Enter (search), Esc (cancel).
@@ -307,6 +369,8 @@ public struct HomeApp: Program {
                 return [.perform { .done(stop(id)) }]
             }
         case .cancel: state.question = nil
+        case .commandLine:
+            state.commandLine = ""
         case .open where state.focus == .datasets:
             guard let dataset = state.selectedDataset else { return [] }
             state.openDatasetID = dataset.id

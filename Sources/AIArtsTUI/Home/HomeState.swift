@@ -24,6 +24,8 @@ public struct HomeState: Equatable, Sendable {
     public var curveOptions = CurveOptions()
     /// The GPUs (nil until first read).
     public var gpus: GPUPaneData?
+    /// The `:` command line being typed (nil when closed).
+    public var commandLine: String?
     /// The dataset screen is open on this dataset.
     public var openDatasetID: String?
     public var datasetScreen: DatasetScreenData?
@@ -95,6 +97,8 @@ public struct Question: Equatable, Sendable {
 public struct Notice: Equatable, Sendable {
     public var text: String
     public var isError: Bool
+
+    public init(text: String, isError: Bool) { self.text = text; self.isError = isError }
 }
 
 /// How the GPU screen orders processes.

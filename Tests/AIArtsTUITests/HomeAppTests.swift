@@ -293,3 +293,32 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(a.state.commandLine == nil && !a.state.showGPUs)
     }
 }
+
+/// The `/` filter of the Home lists.
+@Suite struct ListFilterTests {
+    @Test func slashNarrowsTheFocusedListAsYouType() {
+        var a = HomeApp(state: sampleState()) { .loaded(sampleState().data!) }
+        _ = a.update(.key(.char("/")))
+        for c in "猫" { _ = a.update(.key(.char(c))) }
+        #expect(a.state.visibleDatasets.map(\.id) == ["D0002"])
+        #expect(a.state.selectedDataset?.id == "D0002")
+        var lines = a.render(size: Size(width: 80, height: 24)).lines()
+        #expect(lines[1].hasPrefix("┏ Datasets /猫▏"))
+        _ = a.update(.key(.enter))
+        #expect(!a.state.filterTyping && a.state.filters[.datasets] == "猫")
+        // j moves within the filtered rows only.
+        _ = a.update(.key(.char("j")))
+        #expect(a.state.selectedDataset?.id == "D0002")
+        // Tasks have their own filter.
+        _ = a.update(.key(.tab)); _ = a.update(.key(.tab))
+        _ = a.update(.key(.char("/")))
+        for c in "FAIL" { _ = a.update(.key(.char(c))) }
+        #expect(a.state.visibleTasks.map(\.id) == ["T0002"])
+        for c in "zz" { _ = a.update(.key(.char(c))) }
+        lines = a.render(size: Size(width: 80, height: 24)).lines()
+        #expect(lines.contains { $0.contains("no task matches") })
+        _ = a.update(.key(.esc))
+        #expect(a.state.filters[.tasks] == nil && a.state.visibleTasks.count == 2)
+        #expect(a.state.filters[.datasets] == "猫")
+    }
+}

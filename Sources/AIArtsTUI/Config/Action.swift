@@ -19,6 +19,7 @@ public enum Action: String, CaseIterable, Sendable {
     case logScale = "log_scale"
     case gpuScreen = "gpu_screen"
     case commandLine = "command_line"
+    case filter
     case open
     case search
     case nextMatch = "next_match"
@@ -51,7 +52,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .filter, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
@@ -96,6 +97,7 @@ enum ActionHelp {
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.logScale], text: "curves: linear / log y"),
                 Line(actions: [.gpuScreen], text: "the GPU screen: every process, sortable", footer: "GPUs"),
+                Line(actions: [.filter], text: "filter the focused list (Enter keeps it, Esc clears it)"),
                 Line(actions: [.commandLine], text: "command line: task start T0001, open D0001, gpu, smoothing 0.8 … (Tab completes)"),
                 Line(actions: [.help], text: "this help", footer: "help"),
                 Line(actions: [.quit], text: "quit (training goes on)", footer: "quit"),

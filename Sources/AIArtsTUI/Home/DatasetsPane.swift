@@ -14,12 +14,19 @@ struct DatasetsPane: Widget {
         }
     }
 
+    /// " /text" after a list's title while it is filtered (with a cursor while typed).
+    static func filterTitle(_ state: HomeState, _ pane: HomePane) -> String {
+        guard let f = state.filters[pane] else { return "" }
+        let typing = state.filterTyping && state.focus == pane
+        return typing || !f.isEmpty ? " /" + f + (typing ? (state.ascii ? "_" : "▏") : "") : ""
+    }
+
     func render(in area: Rect, buffer: inout Buffer) {
         let focused = state.focus == .datasets
         let theme = state.theme
-        let block = theme.block("Datasets", focused: focused, ascii: state.ascii)
+        let block = theme.block("Datasets" + Self.filterTitle(state, .datasets), focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
-        let rows = state.data?.datasets ?? []
+        let rows = state.visibleDatasets
         let table = Table(
             header: ["ID", "NAME", "TYPE", "STATUS", "IMAGES", "LABELS"],
             rows: rows.map { [$0.id, $0.name, Self.typeLabel($0.type), $0.status, String($0.images), String($0.labels.count)] },
@@ -29,7 +36,8 @@ struct DatasetsPane: Widget {
             headerStyle: theme.columnHeader,
             // An unfocused pane still marks its selection, more quietly.
             selectedStyle: focused ? theme.selection : theme.quietSelection,
-            emptyText: state.data == nil ? "loading…" : "no datasets yet: aiarts dataset create / aiarts demo")
+            emptyText: state.data == nil ? "loading…" : state.filters[.datasets]?.isEmpty == false ? "no dataset matches"
+                : "no datasets yet: aiarts dataset create / aiarts demo")
         buffer.render(table, in: block.inner(area))
     }
 }

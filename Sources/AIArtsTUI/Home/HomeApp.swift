@@ -144,10 +144,10 @@ public struct HomeApp: Program {
             state.data = data
             state.loading = false
             state.error = nil
-            if let selectedID, let i = data.datasets.firstIndex(where: { $0.id == selectedID }) {
+            if let selectedID, let i = state.visibleDatasets.firstIndex(where: { $0.id == selectedID }) {
                 state.datasets.selected = i
             }
-            if let selectedTask, let i = data.tasks.firstIndex(where: { $0.id == selectedTask }) {
+            if let selectedTask, let i = state.visibleTasks.firstIndex(where: { $0.id == selectedTask }) {
                 state.tasks.selected = i
             }
             clampCursors()
@@ -191,6 +191,8 @@ public struct HomeApp: Program {
             typeSearch(key)
         case .key(let key) where state.commandLine != nil:
             return typeCommand(key)
+        case .key(let key) where state.filterTyping:
+            return typeFilter(key)
         case .key(let key):
             state.notice = nil
             // Keys become actions through the keymap only; this file never names a key.
@@ -251,6 +253,31 @@ public struct HomeApp: Program {
         return []
     }
 
+    /// The `/` filter takes every key while typed: characters narrow the focused list at once,
+    /// Backspace widens it, Enter keeps it, Esc clears it.
+    private mutating func typeFilter(_ key: Key) -> [Command<HomeMessage>] {
+        let pane = state.focus
+        let before = pane == .tasks ? state.selectedTask?.id : state.selectedDataset?.id
+        var text = state.filters[pane] ?? ""
+        switch key {
+        case .char(let c): text.append(c)
+        case .backspace: if !text.isEmpty { text.removeLast() }
+        case .enter:
+            state.filterTyping = false
+            if text.isEmpty { state.filters[pane] = nil }
+            return []
+        case .esc, .interrupt:
+            state.filterTyping = false
+            text = ""
+        default: return []
+        }
+        state.filters[pane] = text.isEmpty && !state.filterTyping ? nil : text
+        if pane == .tasks { state.tasks = ListCursor() } else { state.datasets = ListCursor(); state.labels = ListCursor() }
+        clampCursors()
+        if pane == .tasks, let task = state.selectedTask, task.id != before { return [curvesCommand(task)] }
+        return []
+    }
+
     /// Carries out a command line.
     private mutating func run(_ request: CommandLineInput.Request?) -> [Command<HomeMessage>] {
         guard let request else { return [] }
@@ -265,6 +292,7 @@ public struct HomeApp: Program {
             state.showGPUs = false
             state.openTaskID = nil
             state.openDatasetID = nil
+            state.filters = [:]
             if let i = state.data?.datasets.firstIndex(where: { $0.id == id }) {
                 state.focus = .datasets
                 state.datasets.selected = i
@@ -371,6 +399,10 @@ public struct HomeApp: Program {
         case .cancel: state.question = nil
         case .commandLine:
             state.commandLine = ""
+        case .filter:
+            guard state.focus == .datasets || state.focus == .tasks else { return [] }
+            state.filterTyping = true
+            state.filters[state.focus] = state.filters[state.focus] ?? ""
         case .open where state.focus == .datasets:
             guard let dataset = state.selectedDataset else { return [] }
             state.openDatasetID = dataset.id
@@ -417,6 +449,7 @@ public struct HomeApp: Program {
             }
             state.showGPUs = false
             state.focus = .tasks
+            state.filters[.tasks] = nil
             state.tasks.selected = index
             clampCursors()
             selectionMoved = true
@@ -475,11 +508,11 @@ public struct HomeApp: Program {
         switch state.focus {
         case .datasets:
             let before = state.datasets.selected
-            state.datasets.move(by: delta, count: state.data?.datasets.count ?? 0, visible: visible)
+            state.datasets.move(by: delta, count: state.visibleDatasets.count, visible: visible)
             if state.datasets.selected != before { state.labels = ListCursor() }
         case .tasks:
             let before = state.selectedTask?.id
-            state.tasks.move(by: delta, count: state.data?.tasks.count ?? 0, visible: visible)
+            state.tasks.move(by: delta, count: state.visibleTasks.count, visible: visible)
             if state.selectedTask?.id != before { selectionMoved = true }
         case .detail:
             state.labels.move(by: delta, count: state.selectedDataset?.labels.count ?? 0, visible: visible)
@@ -487,8 +520,8 @@ public struct HomeApp: Program {
     }
 
     private mutating func clampCursors() {
-        state.datasets.clamp(count: state.data?.datasets.count ?? 0, visible: visibleRows(.datasets))
-        state.tasks.clamp(count: state.data?.tasks.count ?? 0, visible: visibleRows(.tasks))
+        state.datasets.clamp(count: state.visibleDatasets.count, visible: visibleRows(.datasets))
+        state.tasks.clamp(count: state.visibleTasks.count, visible: visibleRows(.tasks))
         state.labels.clamp(count: state.selectedDataset?.labels.count ?? 0, visible: visibleRows(.detail))
     }
 

@@ -24,6 +24,9 @@ public struct HomeState: Equatable, Sendable {
     public var curveOptions = CurveOptions()
     /// The GPUs (nil until first read).
     public var gpus: GPUPaneData?
+    /// The `/` filter of each list (text its rows must contain), and the one being typed.
+    public var filters: [HomePane: String] = [:]
+    public var filterTyping = false
     /// The `:` command line being typed (nil when closed).
     public var commandLine: String?
     /// The dataset screen is open on this dataset.
@@ -63,6 +66,20 @@ public struct HomeState: Equatable, Sendable {
             : openDatasetID != nil ? .dataset : .home
     }
 
+    /// The datasets and tasks the lists show: those that contain the list's `/` filter (any column,
+    /// any case).
+    public var visibleDatasets: [DatasetRow] {
+        let rows = data?.datasets ?? []
+        guard let f = filters[.datasets], !f.isEmpty else { return rows }
+        return rows.filter { [$0.id, $0.name, $0.type, $0.status].contains { $0.localizedCaseInsensitiveContains(f) } }
+    }
+
+    public var visibleTasks: [TaskRow] {
+        let rows = data?.tasks ?? []
+        guard let f = filters[.tasks], !f.isEmpty else { return rows }
+        return rows.filter { [$0.id, $0.name, $0.project, $0.state, $0.trainer, $0.message].contains { $0.localizedCaseInsensitiveContains(f) } }
+    }
+
     /// The dataset screen's files that pass its filter.
     public var filteredSamples: [DatasetScreenData.Sample] {
         (datasetScreen?.samples ?? []).filter(datasetFilter.matches)
@@ -77,12 +94,14 @@ public struct HomeState: Equatable, Sendable {
     /// The task the task keys and the curves are about: the open task screen's, else the Tasks pane's selection.
     public var selectedTask: TaskRow? {
         if let task = screenTask { return task }
-        guard let rows = data?.tasks, tasks.selected < rows.count else { return nil }
+        let rows = visibleTasks
+        guard tasks.selected < rows.count else { return nil }
         return rows[tasks.selected]
     }
 
     public var selectedDataset: DatasetRow? {
-        guard let rows = data?.datasets, datasets.selected < rows.count else { return nil }
+        let rows = visibleDatasets
+        guard datasets.selected < rows.count else { return nil }
         return rows[datasets.selected]
     }
 }

@@ -13,9 +13,9 @@ struct TasksPane: Widget {
     func render(in area: Rect, buffer: inout Buffer) {
         let focused = state.focus == .tasks
         let theme = state.theme
-        let block = theme.block("Tasks", focused: focused, ascii: state.ascii)
+        let block = theme.block("Tasks" + DatasetsPane.filterTitle(state, .tasks), focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
-        let rows = state.data?.tasks ?? []
+        let rows = state.visibleTasks
         let table = Table(
             header: ["ID", "NAME", "PROJ", "STATE", "EPOCH", "MESSAGE"],
             rows: rows.map { [$0.id, $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
@@ -23,7 +23,7 @@ struct TasksPane: Widget {
             selected: rows.isEmpty ? nil : state.tasks.selected, offset: state.tasks.offset,
             headerStyle: theme.columnHeader,
             selectedStyle: focused ? theme.selection : theme.quietSelection,
-            emptyText: state.data == nil ? "" : "no tasks yet: aiarts task create P0001")
+            emptyText: state.data == nil ? "" : state.filters[.tasks]?.isEmpty == false ? "no task matches" : "no tasks yet: aiarts task create P0001")
         buffer.render(table, in: block.inner(area))
     }
 }

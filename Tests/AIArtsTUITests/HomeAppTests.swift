@@ -1,3 +1,4 @@
+import AIArtsEngine
 import AIArtsRender
 import Testing
 @testable import AIArtsTUI
@@ -320,5 +321,68 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.key(.esc))
         #expect(a.state.filters[.tasks] == nil && a.state.visibleTasks.count == 2)
         #expect(a.state.filters[.datasets] == "猫")
+    }
+}
+
+/// The new-task form.
+@Suite struct TaskFormTests {
+    final class Created: @unchecked Sendable { var calls: [(String, TaskTrainer, String, [String: String])] = [] }
+
+    static func app(_ created: Created) -> HomeApp {
+        var state = sampleState()
+        state.focus = .tasks
+        return HomeApp(state: state, actions: TaskActions(
+            start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },
+            create: { p, t, n, params in created.calls.append((p, t, n, params)); return Notice(text: "T0003 created", isError: false) })) {
+            .loaded(sampleState().data!)
+        }
+    }
+
+    @Test func defaultsFollowTheTrainerAndTheFormCreatesTheTask() {
+        let created = Created()
+        var a = Self.app(created)
+        _ = a.update(.key(.char("n")))
+        #expect(a.state.taskForm?.params.contains("epochs=60") == true)  // aiarts-train's defaults
+        var text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("New task") && text.contains("P0001 first") && text.contains("builtin (aiarts-train)"))
+        _ = a.update(.key(.down))
+        _ = a.update(.key(.right))  // torch
+        #expect(a.state.taskForm?.trainer == .torch)
+        #expect(a.state.taskForm?.params.contains("model=resnet18") == true && a.state.taskForm?.params.contains("batch_size=auto") == true)
+        _ = a.update(.key(.right))  // command
+        #expect(a.state.taskForm?.params.contains("command=python3 train.py --epochs 10") == true)
+        _ = a.update(.key(.left)); _ = a.update(.key(.left))  // back to builtin
+        _ = a.update(.key(.tab))
+        for c in "quick" { _ = a.update(.key(.char(c))) }
+        text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("quick▏"))
+        let commands = a.update(.key(.enter))
+        for case .perform(let work) in commands { _ = a.update(work()) }
+        #expect(a.state.taskForm == nil && a.state.notice?.text == "T0003 created")
+        #expect(created.calls.count == 1 && created.calls[0].0 == "P0001" && created.calls[0].1 == .aiartsTrain && created.calls[0].2 == "quick")
+        #expect(created.calls[0].3["epochs"] == "60" && created.calls[0].3["model"] == "cnn")
+    }
+
+    @Test func leavingAnEditedFormAsksFirst() {
+        var a = Self.app(Created())
+        _ = a.update(.key(.char("n")))
+        _ = a.update(.key(.esc))
+        #expect(a.state.taskForm == nil)  // nothing typed: it just closes
+        _ = a.update(.key(.char("n")))
+        _ = a.update(.key(.tab)); _ = a.update(.key(.tab))
+        _ = a.update(.key(.char("x")))
+        _ = a.update(.key(.esc))
+        #expect(a.state.question?.text == "Discard the new task?")
+        _ = a.update(.key(.char("n")))
+        #expect(a.state.taskForm != nil && a.state.question == nil)
+        _ = a.update(.key(.esc))
+        _ = a.update(.key(.char("y")))
+        #expect(a.state.taskForm == nil)
+    }
+
+    @Test func commandValuesKeepTheirSpaces() {
+        var form = TaskForm(projects: sampleState().data!.projects)
+        form.params = "gpus=0 command=python3 train.py --lr 0.1"
+        #expect(form.parsedParams == ["gpus": "0", "command": "python3 train.py --lr 0.1"])
     }
 }

@@ -19,6 +19,7 @@ public enum Action: String, CaseIterable, Sendable {
     case logScale = "log_scale"
     case gpuScreen = "gpu_screen"
     case commandLine = "command_line"
+    case newTask = "new_task"
     case filter
     case open
     case search
@@ -52,7 +53,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .filter, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .filter, .newTask, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
@@ -92,6 +93,7 @@ enum ActionHelp {
             // Task keys only say so in the footer where they act, but help lists them everywhere.
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
+            lines.append(Line(actions: [.newTask], text: "a new task: project, trainer, parameters with their defaults", footer: pane == .tasks ? "new" : nil))
             lines += [
                 Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),

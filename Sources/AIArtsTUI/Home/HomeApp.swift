@@ -23,10 +23,13 @@ public struct TaskActions: Sendable {
     public var start: @Sendable (String) -> Notice
     public var stop: @Sendable (String) -> Notice
     public var resume: @Sendable (String) -> Notice
+    /// Creates a task: project, trainer, name, parameters.
+    public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> Notice
 
     public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
-                resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }) {
-        self.start = start; self.stop = stop; self.resume = resume
+                resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
+                create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) }) {
+        self.start = start; self.stop = stop; self.resume = resume; self.create = create
     }
 
     /// Says what the engine did, or why it could not.
@@ -51,6 +54,10 @@ public struct TaskActions: Sendable {
                 let record = try workspace.resumeTask(id)
                 if record.status == TaskStatus.waitingGPU.rawValue { try workspace.ensureQueueWorker(executable: executable) }
                 return "\(id) \(record.statusMessage)"
+            } },
+            create: { project, trainer, name, params in notice {
+                let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
+                return "\(record.id) created in \(project): s starts it"
             } })
     }
 
@@ -193,6 +200,8 @@ public struct HomeApp: Program {
             return typeCommand(key)
         case .key(let key) where state.filterTyping:
             return typeFilter(key)
+        case .key(let key) where state.taskForm != nil && state.question == nil:
+            return typeForm(key)
         case .key(let key):
             state.notice = nil
             // Keys become actions through the keymap only; this file never names a key.
@@ -251,6 +260,26 @@ public struct HomeApp: Program {
         }
         state.commandLine = text
         return []
+    }
+
+    /// The new-task form takes every key: fields, choices, text; Enter creates the task, Esc leaves
+    /// (asking first when something was typed).
+    private mutating func typeForm(_ key: Key) -> [Command<HomeMessage>] {
+        guard var form = state.taskForm else { return [] }
+        if key == .esc || key == .interrupt {
+            if form.edited {
+                state.question = Question(text: "Discard the new task?", onYes: .discardForm)
+            } else {
+                state.taskForm = nil
+            }
+            return []
+        }
+        let submit = form.type(key)
+        state.taskForm = form
+        guard submit, form.projects.indices.contains(form.project) else { return [] }
+        state.taskForm = nil
+        let create = actions.create, project = form.projects[form.project].id, trainer = form.trainer, name = form.name, params = form.parsedParams
+        return [.perform { .done(create(project, trainer, name, params)) }]
     }
 
     /// The `/` filter takes every key while typed: characters narrow the focused list at once,
@@ -378,7 +407,13 @@ public struct HomeApp: Program {
 
     private mutating func perform(_ action: Action) -> [Command<HomeMessage>] {
         switch action {
-        case .quit: return [.quit]
+        case .quit:
+            // Nothing of the UI's own is lost by quitting, except a form being filled in.
+            if state.taskForm?.edited == true {
+                state.question = Question(text: "Quit and lose the new task?", onYes: .quit)
+                return []
+            }
+            return [.quit]
         case .startTask:
             guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask else { return [] }
             let start = actions.start
@@ -391,6 +426,11 @@ public struct HomeApp: Program {
             guard let question = state.question else { return [] }
             state.question = nil
             switch question.onYes {
+            case .discardForm:
+                state.taskForm = nil
+                return []
+            case .quit:
+                return [.quit]
             case .stopTask(let id):
                 let stop = actions.stop
                 state.notice = Notice(text: "stopping \(id)…", isError: false)
@@ -399,6 +439,12 @@ public struct HomeApp: Program {
         case .cancel: state.question = nil
         case .commandLine:
             state.commandLine = ""
+        case .newTask:
+            guard let projects = state.data?.projects, !projects.isEmpty else {
+                state.notice = Notice(text: "no project yet: aiarts project create NAME --type T --dataset D0001", isError: true)
+                return []
+            }
+            state.taskForm = TaskForm(projects: projects)
         case .filter:
             guard state.focus == .datasets || state.focus == .tasks else { return [] }
             state.filterTyping = true

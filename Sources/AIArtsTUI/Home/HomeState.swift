@@ -27,6 +27,8 @@ public struct HomeState: Equatable, Sendable {
     /// The `/` filter of each list (text its rows must contain), and the one being typed.
     public var filters: [HomePane: String] = [:]
     public var filterTyping = false
+    /// The new-task form, while open.
+    public var taskForm: TaskForm?
     /// The `:` command line being typed (nil when closed).
     public var commandLine: String?
     /// The dataset screen is open on this dataset.
@@ -108,7 +110,7 @@ public struct HomeState: Equatable, Sendable {
 
 /// A question the UI asks before doing something that can't be undone.
 public struct Question: Equatable, Sendable {
-    public enum Answer: Equatable, Sendable { case stopTask(String) }
+    public enum Answer: Equatable, Sendable { case stopTask(String), discardForm, quit }
     public var text: String
     public var onYes: Answer
 }

@@ -59,6 +59,9 @@ enum HomeView {
         if state.showHelp {
             buffer.render(HelpOverlay(state: state), in: buffer.area)
         }
+        if let form = state.taskForm {
+            buffer.render(TaskFormBox(form: form, state: state), in: buffer.area)
+        }
         if let question = state.question {
             buffer.render(QuestionBox(text: question.text, state: state), in: buffer.area)
         }

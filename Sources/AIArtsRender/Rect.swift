@@ -10,6 +10,9 @@ public struct Rect: Equatable, Sendable {
     }
 
     public var isEmpty: Bool { width == 0 || height == 0 }
+
+    /// Whether the cell at (x, y) lies inside.
+    public func contains(x px: Int, y py: Int) -> Bool { px >= x && px < maxX && py >= y && py < maxY }
     public var maxX: Int { x + width }
     public var maxY: Int { y + height }
 

@@ -386,3 +386,32 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(form.parsedParams == ["gpus": "0", "command": "python3 train.py --lr 0.1"])
     }
 }
+
+/// The mouse: a click focuses a pane and selects the row under it; the wheel moves by three.
+@Suite struct MouseTests {
+    @Test func clickSelectsAndWheelScrolls() {
+        var state = sampleState()
+        state.data!.datasets = (1...30).map { DatasetRow(id: String(format: "D%04d", $0), name: "n\($0)", type: "detection", status: "empty") }
+        var a = HomeApp(state: state) { .loaded(sampleState().data!) }
+        _ = a.update(.resized(Size(width: 80, height: 24)))
+        // 80×24: the Datasets pane is rows 1–8; its list rows start at row 3.
+        _ = a.update(.key(.mouse(x: 10, y: 5, .click)))
+        #expect(a.state.focus == .datasets && a.state.datasets.selected == 2)
+        _ = a.update(.key(.mouse(x: 10, y: 5, .wheelDown)))
+        #expect(a.state.datasets.selected == 5)
+        _ = a.update(.key(.mouse(x: 10, y: 5, .wheelUp)))
+        #expect(a.state.datasets.selected == 2)
+        // A click in the Tasks pane (rows 9–17) focuses it and selects T0002 (list rows start at 11).
+        _ = a.update(.key(.mouse(x: 10, y: 12, .click)))
+        #expect(a.state.focus == .tasks && a.state.selectedTask?.id == "T0002")
+        // A click below the last row changes the focus only.
+        _ = a.update(.key(.mouse(x: 10, y: 16, .click)))
+        #expect(a.state.selectedTask?.id == "T0002")
+        // Over a question, the mouse does nothing.
+        _ = a.update(.key(.mouse(x: 10, y: 11, .click)))
+        #expect(a.state.selectedTask?.id == "T0001")
+        _ = a.update(.key(.char("x")))
+        _ = a.update(.key(.mouse(x: 10, y: 5, .click)))
+        #expect(a.state.focus == .tasks && a.state.question != nil)
+    }
+}

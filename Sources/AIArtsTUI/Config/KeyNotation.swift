@@ -72,6 +72,7 @@ enum KeyNotation {
         case .function(let n): "f\(n)"
         case .resize: "resize"
         case .interrupt: "ctrl+c"
+        case .mouse: "mouse"
         }
     }
 

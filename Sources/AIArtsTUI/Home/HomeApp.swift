@@ -202,6 +202,8 @@ public struct HomeApp: Program {
             return typeFilter(key)
         case .key(let key) where state.taskForm != nil && state.question == nil:
             return typeForm(key)
+        case .key(.mouse(let x, let y, let kind)):
+            return mouse(x: x, y: y, kind)
         case .key(let key):
             state.notice = nil
             // Keys become actions through the keymap only; this file never names a key.
@@ -259,6 +261,34 @@ public struct HomeApp: Program {
         default: break
         }
         state.commandLine = text
+        return []
+    }
+
+    /// A click focuses the pane under it and selects the row clicked; the wheel moves the selection
+    /// (scrolls the log on the task screen) by three rows. Overlays take no mouse.
+    private mutating func mouse(x: Int, y: Int, _ kind: Key.MouseKind) -> [Command<HomeMessage>] {
+        guard state.question == nil, !state.showHelp, state.commandLine == nil else { return [] }
+        let wheel = kind == .wheelUp ? -3 : kind == .wheelDown ? 3 : 0
+        if state.openTaskID != nil || state.openDatasetID != nil || state.showGPUs {
+            if wheel != 0 { return perform(wheel < 0 ? .moveUp : .moveDown) + perform(wheel < 0 ? .moveUp : .moveDown) + perform(wheel < 0 ? .moveUp : .moveDown) }
+            return []
+        }
+        let layout = HomeLayout(size: state.size)
+        let panes: [(HomePane, Rect)] = [(HomePane.datasets, layout.datasets), (HomePane.detail, layout.detail), (HomePane.tasks, layout.tasks)]
+        guard let (pane, rect) = panes.first(where: { $0.1.contains(x: x, y: y) }) else { return [] }
+        state.focus = pane
+        if wheel != 0 {
+            move(wheel)
+        } else if pane != .detail {
+            // Rows start under the border and the column header.
+            let cursor = pane == .datasets ? state.datasets : state.tasks
+            let row = y - rect.y - 2
+            if row >= 0 { move(cursor.offset + row - cursor.selected) }
+        }
+        if selectionMoved, let task = state.selectedTask {
+            selectionMoved = false
+            return [curvesCommand(task)]
+        }
         return []
     }
 

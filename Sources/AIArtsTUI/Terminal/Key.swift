@@ -11,6 +11,10 @@ public enum Key: Hashable, Sendable {
     case resize
     /// Ctrl-C, SIGTERM or SIGHUP: leave now, restoring the terminal.
     case interrupt
+    /// A mouse click or wheel turn at a cell, where the terminal reports them.
+    case mouse(x: Int, y: Int, MouseKind)
+
+    public enum MouseKind: Hashable, Sendable { case click, wheelUp, wheelDown }
 
     /// How the key is written in help and footers.
     public var label: String {
@@ -35,6 +39,7 @@ public enum Key: Hashable, Sendable {
         case .function(let n): "F\(n)"
         case .resize: "resize"
         case .interrupt: "^C"
+        case .mouse: "mouse"
         }
     }
 }

@@ -45,6 +45,7 @@ public final class NcursesBackend: TerminalBackend {
         TerminalSignals.cursesActive = true
         cbreak(); noecho(); nonl()
         keypad(stdscr, true)
+        aiarts_mouse_on()
         intrflush(stdscr, false)
         wtimeout(stdscr, 0)  // reads never block: the loop's poll() does the waiting
         curs_set(0)
@@ -130,6 +131,15 @@ public final class NcursesBackend: TerminalBackend {
         case KEY_BACKSPACE: return .backspace
         case KEY_DC: return .delete
         case KEY_RESIZE: return .resize
+        case KEY_MOUSE:
+            var x: Int32 = 0, y: Int32 = 0, kind: Int32 = 0
+            guard aiarts_mouse_event(&x, &y, &kind) == 1 else { return nil }
+            switch kind {
+            case 1: return .mouse(x: Int(x), y: Int(y), .click)
+            case 2: return .mouse(x: Int(x), y: Int(y), .wheelUp)
+            case 3: return .mouse(x: Int(x), y: Int(y), .wheelDown)
+            default: return nil
+            }
         case KEY_F0 + 1...KEY_F0 + 12: return .function(Int(code - KEY_F0))
         default: return nil
         }

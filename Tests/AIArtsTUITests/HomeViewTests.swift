@@ -269,7 +269,7 @@ func sampleState() -> HomeState {
         #expect(text.contains("evil line") && !text.contains("52;c"))  // OSC 52 and colours shown inert
         #expect(text.contains("final") && !text.contains("epoch 3 done"))  // \r redraw: the last state
         #expect(text.contains("Curves T0001"))
-        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  Esc back"))
+        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  E eval  Esc back"))
     }
 
     @Test func scrollSearchAndBack() {
@@ -366,5 +366,43 @@ func sampleState() -> HomeState {
         #expect(a.state.preview?.path == "b.jpg")
         _ = a.update(.key(.esc))
         #expect(a.state.openDatasetID == nil && a.state.keyContext == .home)
+    }
+}
+
+/// The evaluation panel of the task screen.
+@Suite struct EvaluationPanelTests {
+    @Test func eOnTheTaskScreenEvaluatesAndShowsTheConfusionMatrix() {
+        var state = sampleState()
+        state.focus = .tasks
+        let view = EvaluationView(taskID: "T0001", epoch: 12, split: "val", metrics: ["acc1": 0.9, "acc5": 1, "recall/cat": 0.8],
+                                  labels: ["cat", "dog"], confusion: [[8, 2], [0, 10]], classAP: nil)
+        var a = HomeApp(state: state, actions: TaskActions(start: { _ in Notice(text: "", isError: false) },
+                                                           stop: { _ in Notice(text: "", isError: false) },
+                                                           evaluate: { _ in .evaluated(view, Notice(text: "T0001 evaluated on val", isError: false)) })) {
+            .loaded(sampleState().data!)
+        }
+        for case .perform(let work) in a.update(.key(.enter)) { _ = a.update(work()) }
+        let commands = a.update(.key(.char("E")))
+        #expect(a.state.evaluating)
+        for case .perform(let work) in commands { _ = a.update(work()) }
+        #expect(!a.state.evaluating && a.state.evaluation == view)
+        let lines = a.render(size: Size(width: 120, height: 40)).lines()
+        let text = lines.joined(separator: "\n")
+        #expect(text.contains("Evaluation val, epoch 12"))
+        #expect(text.contains("acc1 0.9000  acc5 1.0000"))
+        #expect(!text.contains("recall/cat"))  // only the headline numbers
+        #expect(lines.contains { $0.contains("true\\pred cat  dog") })
+        #expect(lines.contains { $0.contains("cat          8    2") })
+        #expect(lines.contains { $0.contains("dog          0   10") })
+    }
+
+    @Test func detectionShowsAPPerClass() {
+        var state = sampleState()
+        state.openTaskID = "T0001"
+        state.evaluation = EvaluationView(taskID: "T0001", epoch: nil, split: "val", metrics: ["AP": 0.41, "voc_map": 0.63],
+                                          labels: ["car", "person"], confusion: nil, classAP: [0.7, nil])
+        let text = HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
+        #expect(text.contains("AP 0.4100  voc_map 0.6300"))
+        #expect(text.contains("AP 0.7000") && text.contains("AP n/a"))
     }
 }

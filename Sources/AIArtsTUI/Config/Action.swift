@@ -20,6 +20,7 @@ public enum Action: String, CaseIterable, Sendable {
     case gpuScreen = "gpu_screen"
     case commandLine = "command_line"
     case newTask = "new_task"
+    case evaluate
     case filter
     case open
     case search
@@ -58,7 +59,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .commandLine, .close, .help, .quit]
-        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask,
+        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .evaluate,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .commandLine, .close, .help, .quit]
         }
     }
@@ -126,6 +127,7 @@ enum ActionHelp {
                 Line(actions: [.search, .nextMatch], text: "task screen: search the log / next match", footer: "search"),
                 Line(actions: [.startTask], text: "start the task", footer: "start"),
                 Line(actions: [.stopTask], text: "stop the task, after a yes", footer: "stop"),
+                Line(actions: [.evaluate], text: "evaluate its best checkpoint on val (confusion matrix, per-class AP)", footer: "eval"),
                 Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.logScale], text: "curves: linear / log y"),

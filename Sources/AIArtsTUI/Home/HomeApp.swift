@@ -13,6 +13,7 @@ public enum HomeMessage: Sendable {
     case gpus(GPUPaneData)
     case taskScreenLoaded(TaskScreenData)
     case datasetScreenLoaded(DatasetScreenData)
+    case evaluated(EvaluationView?, Notice)
     case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
@@ -23,13 +24,16 @@ public struct TaskActions: Sendable {
     public var start: @Sendable (String) -> Notice
     public var stop: @Sendable (String) -> Notice
     public var resume: @Sendable (String) -> Notice
+    /// Evaluates a task's best checkpoint on its val split.
+    public var evaluate: @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }
     /// Creates a task: project, trainer, name, parameters.
     public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> Notice
 
     public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
                 resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
-                create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) }) {
-        self.start = start; self.stop = stop; self.resume = resume; self.create = create
+                create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) },
+                evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }) {
+        self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate
     }
 
     /// Says what the engine did, or why it could not.
@@ -58,7 +62,15 @@ public struct TaskActions: Sendable {
             create: { project, trainer, name, params in notice {
                 let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
                 return "\(record.id) created in \(project): s starts it"
-            } })
+            } },
+            evaluate: { id in
+                do {
+                    let result = try workspace.evaluateTask(id)
+                    return .evaluated(EvaluationView(result), Notice(text: "\(id) evaluated on \(result.report.split)", isError: false))
+                } catch {
+                    return .evaluated(nil, Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
+                }
+            })
     }
 
     /// For views without an engine (tests): every action says it can't.
@@ -180,6 +192,10 @@ public struct HomeApp: Program {
             state.gpus = data
         case .taskScreenLoaded(let data):
             if data.taskID == state.openTaskID { state.taskScreen = data }
+        case .evaluated(let view, let notice):
+            state.evaluating = false
+            state.notice = notice
+            if let view, view.taskID == state.openTaskID { state.evaluation = view }
         case .datasetScreenLoaded(let data):
             guard data.id == state.openDatasetID else { return [] }
             state.datasetScreen = data
@@ -502,11 +518,18 @@ public struct HomeApp: Program {
         case .open:
             guard state.focus == .tasks, let task = state.selectedTask else { return [] }
             state.openTaskID = task.id
+            state.evaluation = nil
             state.taskScreen = nil
             state.logView = LogView()
             return [taskScreenCommand(task.id)]
         case .search:
             state.logView.typing = ""
+        case .evaluate:
+            guard let id = state.openTaskID, !state.evaluating else { return [] }
+            state.evaluating = true
+            state.notice = Notice(text: "evaluating \(id)…", isError: false)
+            let evaluate = actions.evaluate
+            return [.perform { evaluate(id) }]
         case .nextMatch:
             jumpToMatch()
         case .gpuScreen:

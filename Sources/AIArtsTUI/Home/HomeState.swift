@@ -41,6 +41,9 @@ public struct HomeState: Equatable, Sendable {
     public var openTaskID: String?
     public var taskScreen: TaskScreenData?
     public var logView = LogView()
+    /// The last evaluation run from the task screen, and whether one is running.
+    public var evaluation: EvaluationView?
+    public var evaluating = false
     /// The full GPU screen is open, its process list sorted by `gpuSort`.
     public var showGPUs = false
     public var gpuSort = GPUSort.memory

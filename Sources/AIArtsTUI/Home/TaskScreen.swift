@@ -123,6 +123,12 @@ struct TaskScreen: Widget {
             buffer.set(x: logArea.x, y: logArea.y, string: data == nil ? "loading…" : "nothing logged yet", style: theme.muted, maxWidth: logArea.width)
         }
 
-        buffer.render(CurvesPane(state: state), in: columns[1])
+        if let evaluation = state.evaluation, evaluation.taskID == task.id {
+            let right = columns[1].split(.vertical, [.percentage(55), .fill(1)])
+            buffer.render(CurvesPane(state: state), in: right[0])
+            buffer.render(EvaluationPanel(evaluation: evaluation, state: state), in: right[1])
+        } else {
+            buffer.render(CurvesPane(state: state), in: columns[1])
+        }
     }
 }

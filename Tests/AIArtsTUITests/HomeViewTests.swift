@@ -34,13 +34,11 @@ func sampleState() -> HomeState {
         #expect(lines[4] == "┃D0002 猫と犬…  detect   check_f…     12      1┃│  ready                       │")
         #expect(lines[5].hasSuffix("│images  240   annotations 240 │"))
         #expect(lines[6].hasSuffix("│train 168 · val 48 · test 24  │"))
-        #expect(lines[7].hasSuffix("│failed  0                     │"))
-        #expect(lines[9].hasSuffix("│LABEL                    COUNT│"))
-        #expect(lines[10].hasSuffix("│circle                      80│"))
+        #expect(lines[8].hasSuffix("┌ Curves T0001 ────────────────┐"))
         #expect(lines[9].hasPrefix("┌ Tasks ─"))
         #expect(lines[11].hasPrefix("│T0001 bas… P0001 running     3/20    running  │"))
         #expect(lines[12].hasPrefix("│T0002 big… P0001 failed      -       exited w…│"))
-        #expect(lines[12].hasSuffix("┌ Curves T0001 ────────────────┐"))
+        #expect(lines[17].hasSuffix("┌ Predictions ─────────────────┐"))
         #expect(lines[18].hasPrefix("┌ GPU ─"))
         #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  Enter open  v GPUs  ? help  q quit"))
     }
@@ -404,5 +402,22 @@ func sampleState() -> HomeState {
         let text = HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
         #expect(text.contains("AP 0.4100  voc_map 0.6300"))
         #expect(text.contains("AP 0.7000") && text.contains("AP n/a"))
+    }
+}
+
+/// The Predictions pane: the selected task's latest prediction.
+@Suite struct PredictionsPaneTests {
+    @Test func theLatestPredictionWithItsImage() {
+        var state = sampleState()
+        let red = PixelImage(width: 20, height: 10, rgb: Array(repeating: [200, 0, 0], count: 200).flatMap { $0 })
+        state.predictions = PredictionsData(taskID: "T0001", run: "epoch_16-2026-11-23T211531 · 30 images", file: "circle_0009.jpg",
+                                            summary: "circle 0.98 · square 0.01", image: red)
+        let buffer = HomeView.render(state, size: Size(width: 120, height: 40))
+        let text = buffer.lines().joined(separator: "\n")
+        #expect(text.contains("circle_0009.jpg: circle 0.98 · square 0.01"))
+        #expect(text.contains("epoch_16-2026-11-23T211531 · 30 images"))
+        #expect(buffer.cells.contains { $0.symbol == "▀" && $0.style.fg == .rgb(200, 0, 0) })
+        state.predictions = PredictionsData(taskID: "T0001")
+        #expect(HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined().contains("no predictions yet: aiarts task predict T0001"))
     }
 }

@@ -14,6 +14,7 @@ public enum HomeMessage: Sendable {
     case taskScreenLoaded(TaskScreenData)
     case datasetScreenLoaded(DatasetScreenData)
     case evaluated(EvaluationView?, Notice)
+    case predictionsLoaded(PredictionsData)
     case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
@@ -91,6 +92,8 @@ public struct HomeApp: Program {
     /// Reads a dataset's records, and decodes an image for the preview (background queue).
     let loadDatasetScreen: @Sendable (String) -> HomeMessage
     let loadPreview: @Sendable (_ path: String, _ fullPath: String, DatasetScreenData.Sample, _ width: Int, _ height: Int) -> HomeMessage
+    /// Reads a task's latest prediction with its image at the given pixel size (background queue).
+    let loadPredictions: @Sendable (String, Int, Int) -> HomeMessage
     /// Starts sampling the GPUs (posting `.gpus`); returns what stops it. nil: no GPU pane data.
     let watchGPUs: (@Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void)?
     /// How long to wait before looking at running tasks again.
@@ -115,8 +118,10 @@ public struct HomeApp: Program {
                 loadPreview: @escaping @Sendable (String, String, DatasetScreenData.Sample, Int, Int) -> HomeMessage = { path, _, _, _, _ in
                     .previewLoaded(Preview(path: path, image: nil, boxes: [], error: "no engine"))
                 },
+                loadPredictions: @escaping @Sendable (String, Int, Int) -> HomeMessage = { id, _, _ in .predictionsLoaded(PredictionsData(taskID: id)) },
                 load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
+        self.loadPredictions = loadPredictions
         self.loadTaskScreen = loadTaskScreen
         self.loadDatasetScreen = loadDatasetScreen
         self.loadPreview = loadPreview
@@ -135,7 +140,8 @@ public struct HomeApp: Program {
                   watchGPUs: { post in GPUPaneData.watch(workspace: workspace, post: post) },
                   loadTaskScreen: { TaskScreenData.load(taskID: $0, from: workspace) },
                   loadDatasetScreen: { DatasetScreenData.load(datasetID: $0, from: workspace) },
-                  loadPreview: { Preview.load(path: $0, fullPath: $1, sample: $2, width: $3, height: $4) }) {
+                  loadPreview: { Preview.load(path: $0, fullPath: $1, sample: $2, width: $3, height: $4) },
+                  loadPredictions: { PredictionsData.load(taskID: $0, workspace: workspace, width: $1, height: $2) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -190,6 +196,8 @@ public struct HomeApp: Program {
             return [reload()]
         case .gpus(let data):
             state.gpus = data
+        case .predictionsLoaded(let data):
+            if data.taskID == state.selectedTask?.id { state.predictions = data }
         case .taskScreenLoaded(let data):
             if data.taskID == state.openTaskID { state.taskScreen = data }
         case .evaluated(let view, let notice):
@@ -426,10 +434,16 @@ public struct HomeApp: Program {
         state.logView.fromEnd = min(max(0, count - logHeight), max(0, state.logView.fromEnd + delta))
     }
 
+    /// The selected task's curves (a watch on its folder) and its latest prediction (read once).
     private mutating func curvesCommand(_ task: TaskRow) -> Command<HomeMessage> {
         watched = (task.id, task.state)
         let watch = watchCurves, id = task.id
-        return .watch(key: "curves") { post in watch(id, post) }
+        let area = HomeLayout(size: state.size).predictions.inset(by: 1)
+        let load = loadPredictions, w = max(1, area.width), h = max(1, (area.height - 2) * 2)
+        return .watch(key: "curves") { post in
+            DispatchQueue.global(qos: .utility).async { post(load(id, w, h)) }
+            return watch(id, post)
+        }
     }
 
     /// While a task runs, look again after `refreshInterval` (a background sleep: the loop itself

@@ -22,6 +22,8 @@ public struct HomeState: Equatable, Sendable {
     /// The selected task's curves (nil until loaded) and how they are drawn.
     public var curves: CurveData?
     public var curveOptions = CurveOptions()
+    /// The selected task's latest prediction (nil until read).
+    public var predictions: PredictionsData?
     /// The GPUs (nil until first read).
     public var gpus: GPUPaneData?
     /// The `/` filter of each list (text its rows must contain), and the one being typed.

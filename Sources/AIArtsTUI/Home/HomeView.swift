@@ -7,7 +7,7 @@ struct HomeLayout {
     /// Below this width the detail pane goes under the datasets instead of beside them.
     static let sideBySideWidth = 72
 
-    var header, datasets, detail, tasks, curves, gpus, footer: Rect
+    var header, datasets, detail, tasks, curves, predictions, gpus, footer: Rect
 
     init(size: Size) {
         let rows = size.rect.split(.vertical, [.fixed(1), .fill(1), .fixed(1)])
@@ -15,11 +15,11 @@ struct HomeLayout {
         if size.width >= Self.sideBySideWidth {
             let columns = rows[1].split(.horizontal, [.percentage(60), .fill(1)])
             let left = columns[0].split(.vertical, [.percentage(40), .fill(1), .percentage(25)])
-            let right = columns[1].split(.vertical, [.percentage(50), .fill(1)])
-            datasets = left[0]; tasks = left[1]; gpus = left[2]; detail = right[0]; curves = right[1]
+            let right = columns[1].split(.vertical, [.percentage(35), .fill(1), .percentage(30)])
+            datasets = left[0]; tasks = left[1]; gpus = left[2]; detail = right[0]; curves = right[1]; predictions = right[2]
         } else {
-            let stack = rows[1].split(.vertical, [.fill(2), .fill(2), .fill(1), .fill(2), .fill(1)])
-            datasets = stack[0]; detail = stack[1]; tasks = stack[2]; curves = stack[3]; gpus = stack[4]
+            let stack = rows[1].split(.vertical, [.fill(2), .fill(2), .fill(1), .fill(2), .fill(1), .fill(1)])
+            datasets = stack[0]; detail = stack[1]; tasks = stack[2]; curves = stack[3]; predictions = stack[4]; gpus = stack[5]
         }
     }
 }
@@ -55,6 +55,7 @@ enum HomeView {
         buffer.render(TasksPane(state: state), in: layout.tasks)
         buffer.render(CurvesPane(state: state), in: layout.curves)
         buffer.render(GPUPane(state: state), in: layout.gpus)
+        buffer.render(PredictionsPane(state: state), in: layout.predictions)
         buffer.render(FooterBar(state: state), in: layout.footer)
         if state.showHelp {
             buffer.render(HelpOverlay(state: state), in: buffer.area)

@@ -421,3 +421,27 @@ func sampleState() -> HomeState {
         #expect(HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined().contains("no predictions yet: aiarts task predict T0001"))
     }
 }
+
+/// The Models screen.
+@Suite struct ModelsScreenTests {
+    @Test func modelsWithTheirVersions() {
+        let models = ModelsData(models: [
+            .init(id: "M0001", name: "T0001 epoch 16", kind: "exported", type: "classification", source: "T0001 epoch 16", size: 18_000,
+                  versions: ["v1  aiarts-train  18 KB  acc1=0.9667"]),
+            .init(id: "M0002", name: "uploaded", kind: "uploaded", type: "detection", source: "uploaded", size: 2_000_000,
+                  versions: ["v1  onnx  1 MB", "v2  onnx  1 MB"]),
+        ])
+        var a = HomeApp(state: sampleState(), loadModels: { .modelsLoaded(models) }) { .loaded(sampleState().data!) }
+        for case .perform(let work) in a.update(.key(.char("M"))) { _ = a.update(work()) }
+        #expect(a.state.showModels)
+        var text = a.render(size: Size(width: 120, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("M0001 T0001 epoch 16") && text.contains("exported") && text.contains("classify"))
+        #expect(text.contains("M0001 versions") && text.contains("v1  aiarts-train  18 KB  acc1=0.9667"))
+        _ = a.update(.key(.char("j")))
+        text = a.render(size: Size(width: 120, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("M0002 versions") && text.contains("v2  onnx  1 MB"))
+        #expect(!text.contains("o sort"))
+        _ = a.update(.key(.esc))
+        #expect(!a.state.showModels)
+    }
+}

@@ -18,6 +18,7 @@ public enum Action: String, CaseIterable, Sendable {
     case smoothLess = "smoothing_less"
     case logScale = "log_scale"
     case gpuScreen = "gpu_screen"
+    case modelsScreen = "models_screen"
     case commandLine = "command_line"
     case newTask = "new_task"
     case evaluate
@@ -54,7 +55,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .filter, .newTask, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .modelsScreen, .filter, .newTask, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
@@ -100,6 +101,7 @@ enum ActionHelp {
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.logScale], text: "curves: linear / log y"),
                 Line(actions: [.gpuScreen], text: "the GPU screen: every process, sortable", footer: "GPUs"),
+                Line(actions: [.modelsScreen], text: "the Models screen: the registry's models and their versions"),
                 Line(actions: [.filter], text: "filter the focused list (Enter keeps it, Esc clears it)"),
                 Line(actions: [.commandLine], text: "command line: task start T0001, open D0001, gpu, smoothing 0.8 … (Tab completes)"),
                 Line(actions: [.help], text: "this help", footer: "help"),

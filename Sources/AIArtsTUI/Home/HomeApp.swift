@@ -15,6 +15,7 @@ public enum HomeMessage: Sendable {
     case datasetScreenLoaded(DatasetScreenData)
     case evaluated(EvaluationView?, Notice)
     case predictionsLoaded(PredictionsData)
+    case modelsLoaded(ModelsData)
     case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
@@ -92,6 +93,8 @@ public struct HomeApp: Program {
     /// Reads a dataset's records, and decodes an image for the preview (background queue).
     let loadDatasetScreen: @Sendable (String) -> HomeMessage
     let loadPreview: @Sendable (_ path: String, _ fullPath: String, DatasetScreenData.Sample, _ width: Int, _ height: Int) -> HomeMessage
+    /// Reads the model registry (background queue).
+    let loadModels: @Sendable () -> HomeMessage
     /// Reads a task's latest prediction with its image at the given pixel size (background queue).
     let loadPredictions: @Sendable (String, Int, Int) -> HomeMessage
     /// Starts sampling the GPUs (posting `.gpus`); returns what stops it. nil: no GPU pane data.
@@ -119,8 +122,10 @@ public struct HomeApp: Program {
                     .previewLoaded(Preview(path: path, image: nil, boxes: [], error: "no engine"))
                 },
                 loadPredictions: @escaping @Sendable (String, Int, Int) -> HomeMessage = { id, _, _ in .predictionsLoaded(PredictionsData(taskID: id)) },
+                loadModels: @escaping @Sendable () -> HomeMessage = { .modelsLoaded(ModelsData(models: [])) },
                 load: @escaping @Sendable () -> HomeMessage) {
         self.state = state
+        self.loadModels = loadModels
         self.loadPredictions = loadPredictions
         self.loadTaskScreen = loadTaskScreen
         self.loadDatasetScreen = loadDatasetScreen
@@ -141,7 +146,8 @@ public struct HomeApp: Program {
                   loadTaskScreen: { TaskScreenData.load(taskID: $0, from: workspace) },
                   loadDatasetScreen: { DatasetScreenData.load(datasetID: $0, from: workspace) },
                   loadPreview: { Preview.load(path: $0, fullPath: $1, sample: $2, width: $3, height: $4) },
-                  loadPredictions: { PredictionsData.load(taskID: $0, workspace: workspace, width: $1, height: $2) }) {
+                  loadPredictions: { PredictionsData.load(taskID: $0, workspace: workspace, width: $1, height: $2) },
+                  loadModels: { ModelsData.load(from: workspace) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
     }
@@ -196,6 +202,9 @@ public struct HomeApp: Program {
             return [reload()]
         case .gpus(let data):
             state.gpus = data
+        case .modelsLoaded(let data):
+            state.models = data
+            state.modelCursor.clamp(count: data.models.count, visible: max(1, state.size.height / 2))
         case .predictionsLoaded(let data):
             if data.taskID == state.selectedTask?.id { state.predictions = data }
         case .taskScreenLoaded(let data):
@@ -546,9 +555,16 @@ public struct HomeApp: Program {
             return [.perform { evaluate(id) }]
         case .nextMatch:
             jumpToMatch()
+        case .modelsScreen:
+            state.showModels = true
+            state.modelCursor = ListCursor()
+            let load = loadModels
+            return [.perform(load)]
         case .gpuScreen:
             state.showGPUs = true
             state.gpuProcesses = ListCursor()
+        case .sort where state.showModels, .openTask where state.showModels:
+            return []
         case .sort:
             state.gpuSort = state.gpuSort.next
             state.gpuProcesses = ListCursor()
@@ -574,6 +590,8 @@ public struct HomeApp: Program {
         case .close:
             if state.showHelp {
                 state.showHelp = false
+            } else if state.showModels {
+                state.showModels = false
             } else if state.showGPUs {
                 state.showGPUs = false
             } else if state.openDatasetID != nil {
@@ -611,6 +629,10 @@ public struct HomeApp: Program {
         if state.openTaskID != nil {
             // Up scrolls back into the log; down towards its end. Home/End: top, and follow.
             scrollLog(delta == -Int.max / 2 ? Int.max / 4 : delta == Int.max / 2 ? -Int.max / 4 : -delta)
+            return
+        }
+        if state.showModels {
+            state.modelCursor.move(by: delta, count: state.models?.models.count ?? 0, visible: max(1, state.size.height * 6 / 10 - 4))
             return
         }
         if state.showGPUs {

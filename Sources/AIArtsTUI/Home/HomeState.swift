@@ -22,6 +22,10 @@ public struct HomeState: Equatable, Sendable {
     /// The selected task's curves (nil until loaded) and how they are drawn.
     public var curves: CurveData?
     public var curveOptions = CurveOptions()
+    /// The Models screen is open, with the registry as last read.
+    public var showModels = false
+    public var models: ModelsData?
+    public var modelCursor = ListCursor()
     /// The selected task's latest prediction (nil until read).
     public var predictions: PredictionsData?
     /// The GPUs (nil until first read).
@@ -69,7 +73,7 @@ public struct HomeState: Equatable, Sendable {
 
     /// Where keys are looked up now: the help overlay has its own bindings.
     public var keyContext: KeyContext {
-        question != nil ? .confirm : showHelp ? .help : showGPUs ? .gpu : openTaskID != nil ? .task
+        question != nil ? .confirm : showHelp ? .help : showGPUs || showModels ? .gpu : openTaskID != nil ? .task
             : openDatasetID != nil ? .dataset : .home
     }
 

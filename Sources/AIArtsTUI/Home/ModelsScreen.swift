@@ -1,0 +1,74 @@
+import AIArtsEngine
+import AIArtsRender
+import Foundation
+
+/// The model registry as the Models screen shows it: each model with its versions (sanitized).
+public struct ModelsData: Equatable, Sendable {
+    public struct Row: Equatable, Sendable {
+        public var id: String
+        public var name: String
+        public var kind: String
+        public var type: String
+        public var source: String
+        public var size: Int64
+        /// "v1 aiarts-train 18 KB acc1=0.9667" per version, newest last.
+        public var versions: [String]
+
+        public init(id: String, name: String, kind: String, type: String, source: String, size: Int64, versions: [String]) {
+            self.id = id; self.name = Sanitize.line(name); self.kind = kind; self.type = type; self.source = Sanitize.line(source)
+            self.size = size; self.versions = versions.map(Sanitize.line)
+        }
+    }
+    public var models: [Row]
+
+    public init(models: [Row]) { self.models = models }
+
+    /// Reads every model with its versions (background queue).
+    public static func load(from workspace: Workspace) -> HomeMessage {
+        do {
+            let rows = try workspace.models().map { summary -> Row in
+                let m = summary.model
+                let versions = (try? workspace.modelDetail(m.id).versions) ?? []
+                return Row(id: m.id, name: m.name, kind: m.kind, type: m.type?.rawValue ?? "-",
+                           source: m.sourceTaskId.map { "\($0)" + (m.sourceEpoch.map { " epoch \($0)" } ?? "") } ?? "uploaded",
+                           size: summary.size,
+                           versions: versions.map { v in
+                               let eval = (v.evaluation ?? [:]).sorted { $0.key < $1.key }.prefix(3).map { "\($0.key)=\(String(format: "%.4g", $0.value))" }
+                               return ([v.name, v.format, ByteCountFormatter.string(fromByteCount: v.size, countStyle: .file)] + eval).joined(separator: "  ")
+                           })
+            }
+            return .modelsLoaded(ModelsData(models: rows))
+        } catch {
+            return .loadFailed("\(error)")
+        }
+    }
+}
+
+/// The Models screen: the registry's models, and the versions of the selected one.
+struct ModelsScreen: Widget {
+    var state: HomeState
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let theme = state.theme
+        let parts = area.split(.vertical, [.percentage(60), .fill(1)])
+        let block = theme.block("Models", focused: true, ascii: state.ascii)
+        buffer.render(block, in: parts[0])
+        let models = state.models?.models ?? []
+        buffer.render(Table(header: ["ID", "NAME", "KIND", "TYPE", "SOURCE", "VERSIONS", "SIZE"],
+                            rows: models.map { [$0.id, $0.name, $0.kind, DatasetsPane.typeLabel($0.type), $0.source, String($0.versions.count),
+                                                ByteCountFormatter.string(fromByteCount: $0.size, countStyle: .file)] },
+                            widths: [.fixed(5), .fill(2), .fixed(9), .fixed(8), .fill(1), .fixed(8), .fixed(9)],
+                            alignments: [.left, .left, .left, .left, .left, .right, .right],
+                            selected: models.isEmpty ? nil : state.modelCursor.selected, offset: state.modelCursor.offset,
+                            headerStyle: theme.columnHeader, selectedStyle: theme.selection,
+                            emptyText: state.models == nil ? "loading…" : "no models yet: aiarts task export T0001, or aiarts model upload PATH"),
+                      in: block.inner(parts[0]))
+        let selected = state.modelCursor.selected < models.count ? models[state.modelCursor.selected] : nil
+        let versions = theme.block(selected.map { "\($0.id) versions" } ?? "Versions", focused: false, ascii: state.ascii)
+        buffer.render(versions, in: parts[1])
+        let inner = versions.inner(parts[1])
+        for (i, line) in (selected?.versions ?? []).suffix(inner.height).enumerated() {
+            buffer.set(x: inner.x, y: inner.y + i, string: line, maxWidth: inner.width)
+        }
+    }
+}

@@ -33,6 +33,9 @@ struct TaskCommand: ParsableCommand {
         @Option(help: "builtin (aiarts-train), torch (PyTorch/torchvision) or command.") var trainer: TaskTrainer = .aiartsTrain
         @Option(name: .customLong("param"), help: ArgumentHelp("A parameter, key=value; repeat for more.", valueName: "key=value"))
         var params: [String] = []
+        @Option(help: ArgumentHelp("Derive it from this task: its trainer and parameters, starting from its weights.", valueName: "TASK"))
+        var from: String?
+        @Option(name: .customLong("from-epoch"), help: "The parent's epoch whose weights to start from (default: its best).") var fromEpoch: Int?
         @Flag(help: "Print the task as JSON.") var json = false
 
         func run() throws {
@@ -42,7 +45,15 @@ struct TaskCommand: ParsableCommand {
                 values[key] = TaskCommand.absolutePath(key: key, value: value)
             }
             let workspace = try global.open()
-            let record = try workspace.createTask(projectID: project, name: name, trainer: trainer, params: values, description: description)
+            let record: TaskRecord
+            if let from {
+                guard try workspace.task(from).projectId == project else {
+                    throw AIArtsError(.invalidArgument, "\(from) is in project \(try workspace.task(from).projectId), not \(project); a derived task stays in its parent's project")
+                }
+                record = try workspace.createDerivedTask(from: from, epoch: fromEpoch, name: name, params: values)
+            } else {
+                record = try workspace.createTask(projectID: project, name: name, trainer: trainer, params: values, description: description)
+            }
             if json { try Output.json(try workspace.taskDetail(record.id)) } else { print(record.id) }
         }
     }

@@ -13,7 +13,7 @@ extension Workspace {
     /// is checked now so a typo is refused before anything runs.
     @discardableResult
     public func createTask(projectID: String, name: String? = nil, trainer: TaskTrainer = .aiartsTrain,
-                           params: [String: String] = [:], description: String = "") throws -> TaskRecord {
+                           params: [String: String] = [:], description: String = "", parentID: String? = nil) throws -> TaskRecord {
         let type = try project(projectID).type
         var merged = TaskParams.defaults(for: trainer, type: type)
         for (key, value) in params.sorted(by: { $0.key < $1.key }) {
@@ -27,11 +27,38 @@ extension Workspace {
             let record = TaskRecord(
                 id: id, projectId: projectID, name: trimmed.isEmpty ? id : trimmed, description: description,
                 status: TaskStatus.queued.rawValue, statusMessage: "not started", createdAt: Date(),
-                trainer: trainer.rawValue, params: encoded, parentId: nil, pid: nil, startTime: nil,
+                trainer: trainer.rawValue, params: encoded, parentId: parentID, pid: nil, startTime: nil,
                 exitCode: nil, exitSignal: nil, stopRequested: false, startedAt: nil, finishedAt: nil)
             try record.insert(db)
             return record
         }
+    }
+
+    /// A task derived from another (PaddleX's derived tasks): same project and trainer, the parent's
+    /// parameters with `params` laid over them, starting from the weights the parent saved at
+    /// `epoch` (default: its best) as `pretrained` (torch: `--pretrained`; a command: `{pretrained}`).
+    /// The parent is recorded as `parent`. aiarts-train cannot start from other weights: resume it.
+    @discardableResult
+    public func createDerivedTask(from parentID: String, epoch: Int? = nil, name: String? = nil,
+                                  params overrides: [String: String] = [:]) throws -> TaskRecord {
+        let parent = try task(parentID)
+        guard let trainer = TaskTrainer(rawValue: parent.trainer) else {
+            throw AIArtsError(.badInput, "\(parentID) has an unknown trainer '\(parent.trainer)'")
+        }
+        guard trainer != .aiartsTrain else {
+            throw AIArtsError(.invalidArgument, "aiarts-train starts from its own checkpoints only: `aiarts task resume \(parentID) --epoch N` continues it")
+        }
+        let checkpoint = try taskCheckpoint(parentID, epoch: epoch)
+        var weights = checkpoint.url
+        if trainer == .torch, FileManager.default.isDirectory(weights) { weights = weights.appendingPathComponent("model.pt") }
+        var params = TaskParams.decode(parent.params)
+        for key in TaskParams.engineKeys { params[key] = nil }
+        if params["batch_size"] != nil, trainer == .torch, overrides["batch_size"] == nil { params["batch_size"] = "auto" }
+        params["pretrained"] = weights.path
+        params.merge(overrides) { $1 }
+        let label = checkpoint.epoch.map { " from \(parentID) epoch \($0)" } ?? " from \(parentID)"
+        return try createTask(projectID: parent.projectId, name: name ?? (parent.name + label), trainer: trainer, params: params,
+                              description: "derived" + label, parentID: parentID)
     }
 
     /// The task as stored now, without reconciling it with the process table (see `refreshTasks`).

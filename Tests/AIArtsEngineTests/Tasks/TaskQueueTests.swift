@@ -219,3 +219,34 @@ import Testing
         #expect(try s.ws.projectInfo(other).tasks == 1)
     }
 }
+
+/// Derived tasks (PaddleX's): the parent's trainer and parameters, starting from its weights.
+@Suite struct DerivedTaskTests {
+    @Test func aDerivedTaskStartsFromItsParentsWeights() throws {
+        let folder = TempFolder("aiarts-derived")
+        let ws = try Workspace(root: folder.url, gpuProbe: .none)
+        let project = try ws.createProject(name: "p", type: .classification)
+        let parent = try ws.createTask(projectID: project.id, trainer: .command,
+                                       params: ["command": #"mkdir -p checkpoints/epoch_1 checkpoints/epoch_2; printf '{"type":"checkpoint","epoch":1,"path":"checkpoints/epoch_1","best":true}\n{"type":"checkpoint","epoch":2,"path":"checkpoints/epoch_2"}\n' >>"$AIARTS_METRICS"; echo {pretrained}"#,
+                                                "lr": "0.1"])
+        try ws.startTask(parent.id)
+        #expect(try ws.waitForTask(parent.id, interval: .milliseconds(20)).taskStatus == .finished)
+        let child = try ws.createDerivedTask(from: parent.id, params: ["lr": "0.01"])
+        #expect(child.parentId == parent.id && child.trainer == "command" && child.projectId == project.id)
+        let params = try ws.taskParams(child.id)
+        #expect(params["pretrained"] == ws.taskFolder(parent.id).appendingPathComponent("checkpoints/epoch_1").path)  // the best
+        #expect(params["lr"] == "0.01" && params["command"]?.contains("{pretrained}") == true)
+        #expect(child.name.hasSuffix("from \(parent.id) epoch 1"))
+        let second = try ws.createDerivedTask(from: parent.id, epoch: 2)
+        #expect(try ws.taskParams(second.id)["pretrained"]?.hasSuffix("checkpoints/epoch_2") == true)
+        // The child runs with {pretrained} filled in.
+        try ws.startTask(child.id)
+        #expect(try ws.waitForTask(child.id, interval: .milliseconds(20)).taskStatus == .finished)
+        let log = try String(contentsOf: ws.taskFolder(child.id).appendingPathComponent("train.log"), encoding: .utf8)
+        #expect(log.contains("checkpoints/epoch_1"))
+        // aiarts-train resumes instead.
+        let builtin = try ws.createTask(projectID: project.id)
+        let refused = #expect(throws: AIArtsError.self) { try ws.createDerivedTask(from: builtin.id) }
+        #expect(refused?.message.contains("resume") == true)
+    }
+}

@@ -415,3 +415,27 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(a.state.focus == .tasks && a.state.question != nil)
     }
 }
+
+/// Resume, predict and export from the task screen.
+@Suite struct TaskScreenActionTests {
+    final class Calls: @unchecked Sendable { var done: [String] = [] }
+
+    @Test func rPAndXCallTheEngine() {
+        let calls = Calls()
+        var state = sampleState()
+        state.focus = .tasks
+        var a = HomeApp(state: state, actions: TaskActions(
+            start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },
+            resume: { calls.done.append("resume \($0)"); return Notice(text: "resumed", isError: false) },
+            predict: { calls.done.append("predict \($0)"); return Notice(text: "predicted", isError: false) },
+            export: { calls.done.append("export \($0)"); return Notice(text: "T0001 exported as M0001 v1", isError: false) })) {
+            .loaded(sampleState().data!)
+        }
+        for case .perform(let work) in a.update(.key(.enter)) { _ = a.update(work()) }
+        for key in ["R", "P", "X"] {
+            for case .perform(let work) in a.update(.key(.char(Character(key)))) { _ = a.update(work()) }
+        }
+        #expect(calls.done == ["resume T0001", "predict T0001", "export T0001"])
+        #expect(a.state.notice?.text == "T0001 exported as M0001 v1")
+    }
+}

@@ -22,6 +22,9 @@ public enum Action: String, CaseIterable, Sendable {
     case commandLine = "command_line"
     case newTask = "new_task"
     case evaluate
+    case resumeTask = "resume_task"
+    case predictTask = "predict_task"
+    case exportTask = "export_task"
     case filter
     case open
     case search
@@ -60,7 +63,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .commandLine, .close, .help, .quit]
-        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .evaluate,
+        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .evaluate, .resumeTask, .predictTask, .exportTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .commandLine, .close, .help, .quit]
         }
     }
@@ -130,6 +133,9 @@ enum ActionHelp {
                 Line(actions: [.startTask], text: "start the task", footer: "start"),
                 Line(actions: [.stopTask], text: "stop the task, after a yes", footer: "stop"),
                 Line(actions: [.evaluate], text: "evaluate its best checkpoint on val (confusion matrix, per-class AP)", footer: "eval"),
+                Line(actions: [.resumeTask], text: "resume it from its last checkpoint"),
+                Line(actions: [.predictTask], text: "predict the test split with its best checkpoint (Predictions pane)"),
+                Line(actions: [.exportTask], text: "export its best checkpoint to the model registry (checked by loading it back)"),
                 Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.logScale], text: "curves: linear / log y"),

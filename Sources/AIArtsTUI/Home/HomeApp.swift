@@ -26,6 +26,9 @@ public struct TaskActions: Sendable {
     public var start: @Sendable (String) -> Notice
     public var stop: @Sendable (String) -> Notice
     public var resume: @Sendable (String) -> Notice
+    /// Predicts on the test split (else val) with a task's best checkpoint; exports it to the registry.
+    public var predict: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
+    public var export: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
     /// Evaluates a task's best checkpoint on its val split.
     public var evaluate: @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }
     /// Creates a task: project, trainer, name, parameters.
@@ -34,8 +37,11 @@ public struct TaskActions: Sendable {
     public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
                 resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) },
+                predict: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
+                export: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }) {
         self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate
+        self.predict = predict; self.export = export
     }
 
     /// Says what the engine did, or why it could not.
@@ -64,6 +70,14 @@ public struct TaskActions: Sendable {
             create: { project, trainer, name, params in notice {
                 let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
                 return "\(record.id) created in \(project): s starts it"
+            } },
+            predict: { id in notice {
+                let result = try workspace.predictTask(id, split: .test)
+                return "\(id): \(result.images.count) predictions in \(result.folder)"
+            } },
+            export: { id in notice {
+                let result = try workspace.exportTask(id)
+                return "\(id) exported as \(result.model.model.id) \(result.model.version.name): \(result.check)"
             } },
             evaluate: { id in
                 do {
@@ -226,6 +240,7 @@ public struct HomeApp: Program {
             if data.taskID == state.selectedTask?.id { state.curves = data }
         case .done(let notice):
             state.notice = notice
+            watched = nil  // what was done (a prediction, a resume) may change the task's curves and predictions
             return [reload()]
         case .key(let key) where state.logView.typing != nil:
             typeSearch(key)
@@ -547,6 +562,11 @@ public struct HomeApp: Program {
             return [taskScreenCommand(task.id)]
         case .search:
             state.logView.typing = ""
+        case .resumeTask, .predictTask, .exportTask:
+            guard let id = state.openTaskID else { return [] }
+            let work = action == .resumeTask ? actions.resume : action == .predictTask ? actions.predict : actions.export
+            state.notice = Notice(text: "\(action == .resumeTask ? "resuming" : action == .predictTask ? "predicting with" : "exporting") \(id)…", isError: false)
+            return [.perform { .done(work(id)) }]
         case .evaluate:
             guard let id = state.openTaskID, !state.evaluating else { return [] }
             state.evaluating = true

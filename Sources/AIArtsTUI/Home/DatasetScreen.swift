@@ -174,7 +174,6 @@ struct DatasetScreen: Widget {
             ImageBox(x: b.x, y: b.y, width: b.width, height: b.height,
                      label: data.labels.indices.contains(b.label) ? data.labels[b.label] : "?", color: colors[abs(b.label) % colors.count])
         }
-        let mode: ImageView.Mode = state.ascii ? (theme.hasColor ? .colorBlocks : .luminance) : .halfBlock
-        buffer.render(ImageView(image: image, boxes: boxes, mode: mode), in: inner)
+        buffer.render(ImageView(image: image, boxes: boxes, mode: state.imageMode), in: inner)
     }
 }

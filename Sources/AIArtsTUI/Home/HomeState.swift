@@ -96,6 +96,9 @@ public struct HomeState: Equatable, Sendable {
         (datasetScreen?.samples ?? []).filter(datasetFilter.matches)
     }
 
+    /// How images are drawn here: half blocks, else coloured blocks without UTF-8, else a ramp.
+    public var imageMode: ImageView.Mode { ascii ? (theme.hasColor ? .colorBlocks : .luminance) : .halfBlock }
+
     /// The task whose screen is open.
     public var screenTask: TaskRow? { openTaskID.flatMap { id in data?.tasks.first { $0.id == id } } }
 

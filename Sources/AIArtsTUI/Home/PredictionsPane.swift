@@ -68,8 +68,7 @@ struct PredictionsPane: Widget {
         buffer.set(x: inner.x, y: inner.y, string: [data.file, data.summary].compactMap { $0 }.joined(separator: ": "), style: theme.good, maxWidth: inner.width)
         buffer.set(x: inner.x, y: inner.maxY - 1, string: run, style: theme.muted, maxWidth: inner.width)
         if let image = data.image, inner.height > 2 {
-            let mode: ImageView.Mode = state.ascii ? (theme.hasColor ? .colorBlocks : .luminance) : .halfBlock
-            buffer.render(ImageView(image: image, mode: mode), in: Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 2))
+            buffer.render(ImageView(image: image, mode: state.imageMode), in: Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 2))
         }
     }
 }

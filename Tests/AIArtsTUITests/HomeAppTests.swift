@@ -1,3 +1,4 @@
+import Foundation
 import AIArtsEngine
 import AIArtsRender
 import Testing
@@ -437,5 +438,27 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         }
         #expect(calls.done == ["resume T0001", "predict T0001", "export T0001"])
         #expect(a.state.notice?.text == "T0001 exported as M0001 v1")
+    }
+}
+
+/// Datasets and projects from the command line, against a real workspace.
+@Suite struct WorkspaceCommandLineTests {
+    @Test func createImportSplitExportAndProject() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("aiarts-cmdline-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let ws = try Workspace(root: root.appendingPathComponent("ws"), gpuProbe: .none)
+        #expect(CommandLineInput.parse("dataset import D0001 ~/x imagenet") == .workspace(["dataset", "import", "D0001", "~/x", "imagenet"]))
+        #expect(CommandLineInput.complete("dataset create x classi", state: sampleState()) == "dataset create x classification ")
+        #expect(try WorkspaceCommandLine.run(["dataset", "create", "new one", "classification"], workspace: ws, directory: "/") == "D0001 created")
+        // An ImageNet-style folder: one folder per label (images written by the engine's demo maker).
+        _ = try ShapesDemo.create(in: ws, classificationImages: 12, detectionImages: 3)
+        let exported = root.appendingPathComponent("out")
+        #expect(try WorkspaceCommandLine.run(["dataset", "export", "D0002", exported.path, "imagenet"], workspace: ws, directory: "/").contains("exported"))
+        #expect(try WorkspaceCommandLine.run(["dataset", "import", "D0001", "out", "imagenet"], workspace: ws, directory: root.path).contains("importing"))
+        for _ in 0..<500 where try ws.summary("D0001").images < 12 { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(try ws.summary("D0001").images == 12)
+        #expect(try WorkspaceCommandLine.run(["dataset", "split", "D0001", "0.25", "0"], workspace: ws, directory: "/").contains("val 3"))
+        #expect(try WorkspaceCommandLine.run(["project", "create", "p", "classification", "D0001"], workspace: ws, directory: "/").hasSuffix("created"))
+        #expect(throws: AIArtsError.self) { try WorkspaceCommandLine.run(["dataset", "create", "x", "kinds"], workspace: ws, directory: "/") }
     }
 }

@@ -1,4 +1,6 @@
+import AIArtsEngine
 import AIArtsRender
+import Foundation
 
 /// The `:` command line: every action by name, with Tab completion of commands and ids
 /// (`:task start T0003`, `:open D0001`, `:gpu`, `:smoothing 0.8`).
@@ -8,6 +10,7 @@ enum CommandLineInput {
         "task": ["start", "stop", "resume"],
         "open": [], "gpu": [], "reload": [], "help": [], "quit": [],
         "axis": ["step", "epoch", "time"], "smoothing": [], "log": [],
+        "dataset": ["create", "import", "split", "export"], "project": ["create"],
     ]
 
     /// The words that may come at the end of `text` (the word being typed), given the workspace's ids.
@@ -19,6 +22,11 @@ enum CommandLineInput {
         case 0, 1: return commands.keys.sorted()
         case 2: return words[0] == "open" ? datasetIDs + taskIDs : commands[words[0]] ?? []
         case 3 where words[0] == "task": return taskIDs
+        case 3 where words[0] == "dataset" && words[1] != "create": return datasetIDs
+        case 4 where words[0] == "dataset" && words[1] == "create", 4 where words[0] == "project":
+            return DatasetType.allCases.map(\.rawValue)
+        case 5 where words[0] == "dataset" && words[1] != "split": return DatasetFormat.allCases.map(\.rawValue)
+        case 5 where words[0] == "project": return datasetIDs
         default: return []
         }
     }
@@ -38,6 +46,8 @@ enum CommandLineInput {
     enum Request: Equatable {
         case action(Action)
         case startTask(String), stopTask(String), resumeTask(String)
+        /// `dataset …` and `project create …`: done by the engine in the background.
+        case workspace([String])
         case open(String)
         case axis(CurveAxis)
         case smoothing(Double)
@@ -59,6 +69,9 @@ enum CommandLineInput {
         case ("smoothing", 2):
             guard let w = Double(argument!), (0...0.99).contains(w) else { return .error("smoothing is a number from 0 to 0.99") }
             return .smoothing(w)
+        case ("dataset", 4...5) where ["create", "import", "split", "export"].contains(argument!),
+             ("project", 4...5) where argument == "create":
+            return .workspace(words)
         case ("task", 3):
             switch argument! {
             case "start": return .startTask(words[2])
@@ -67,7 +80,55 @@ enum CommandLineInput {
             default: return .error("task takes start, stop or resume")
             }
         default:
-            return .error("unknown command: \(Sanitize.line(text)) (Tab completes; try task start T0001, open D0001, gpu, quit)")
+            return .error("unknown command: \(Sanitize.line(text)) (Tab completes; try task start T0001, open D0001, dataset import D0001 PATH FORMAT, quit)")
+        }
+    }
+}
+
+/// `dataset create NAME TYPE`, `dataset import ID PATH FORMAT`, `dataset split ID VAL TEST`,
+/// `dataset export ID DEST FORMAT`, `project create NAME TYPE [DATASET]`, carried out by the
+/// engine. An import starts on its own thread and is followed in the Datasets pane.
+enum WorkspaceCommandLine {
+    static func run(_ words: [String], workspace: Workspace, directory: String) throws -> String {
+        func path(_ p: String) -> URL {
+            URL(fileURLWithPath: p.hasPrefix("/") ? p : directory + "/" + p).standardizedFileURL
+        }
+        func type(_ t: String) throws -> DatasetType {
+            guard let value = DatasetType(rawValue: t) else {
+                throw AIArtsError(.invalidArgument, "\(t) is not a type: \(DatasetType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
+        func format(_ f: String) throws -> DatasetFormat {
+            guard let value = DatasetFormat(rawValue: f) else {
+                throw AIArtsError(.invalidArgument, "\(f) is not a format: \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
+        switch (words[0], words[1], words.count) {
+        case ("dataset", "create", 4):
+            return "\(try workspace.createDataset(name: words[2], type: try type(words[3])).id) created"
+        case ("dataset", "import", 5):
+            let job = workspace.startImport(words[2], from: path(words[3]), format: try format(words[4]))
+            // Until the import has marked the dataset busy, the view would not know to follow it.
+            for _ in 0..<100 where job.result == nil {
+                if let status = try? workspace.summary(words[2]).status, ["checking", "copying"].contains(status) { break }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            if case .failure(let error)? = job.result { throw error }
+            return "importing into \(words[2]); its progress shows in the Datasets pane"
+        case ("dataset", "split", 5):
+            guard let val = Double(words[3]), let test = Double(words[4]) else { throw AIArtsError(.invalidArgument, "split takes two fractions, e.g. 0.2 0.1") }
+            let counts = try workspace.split(words[2], val: val, test: test, seed: 1)
+            return "\(words[2]) split: " + ["train", "val", "test"].map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: " · ")
+        case ("dataset", "export", 5):
+            try workspace.exportDataset(words[2], format: try format(words[4]), to: path(words[3]))
+            return "\(words[2]) exported to \(path(words[3]).path)"
+        case ("project", "create", 4), ("project", "create", 5):
+            let record = try workspace.createProject(name: words[2], type: try type(words[3]), datasetID: words.count == 5 ? words[4] : nil)
+            return "\(record.id) created"
+        default:
+            throw AIArtsError(.invalidArgument, "dataset create NAME TYPE · dataset import ID PATH FORMAT · dataset split ID VAL TEST · dataset export ID DEST FORMAT · project create NAME TYPE [DATASET]")
         }
     }
 }

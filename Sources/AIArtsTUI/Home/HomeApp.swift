@@ -29,6 +29,8 @@ public struct TaskActions: Sendable {
     /// Predicts on the test split (else val) with a task's best checkpoint; exports it to the registry.
     public var predict: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
     public var export: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
+    /// Datasets and projects from the command line (`dataset import …`, `project create …`).
+    public var workspaceCommand: @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) }
     /// Evaluates a task's best checkpoint on its val split.
     public var evaluate: @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }
     /// Creates a task: project, trainer, name, parameters.
@@ -37,11 +39,12 @@ public struct TaskActions: Sendable {
     public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
                 resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) },
+                workspaceCommand: @escaping @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 predict: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 export: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }) {
         self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate
-        self.predict = predict; self.export = export
+        self.predict = predict; self.export = export; self.workspaceCommand = workspaceCommand
     }
 
     /// Says what the engine did, or why it could not.
@@ -70,6 +73,9 @@ public struct TaskActions: Sendable {
             create: { project, trainer, name, params in notice {
                 let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
                 return "\(record.id) created in \(project): s starts it"
+            } },
+            workspaceCommand: { words in notice {
+                try WorkspaceCommandLine.run(words, workspace: workspace, directory: FileManager.default.currentDirectoryPath)
             } },
             predict: { id in notice {
                 let result = try workspace.predictTask(id, split: .test)
@@ -393,6 +399,7 @@ public struct HomeApp: Program {
         case .action(let action): return perform(action)
         case .startTask(let id): return [.perform { .done(actions.start(id)) }]
         case .resumeTask(let id): return [.perform { .done(actions.resume(id)) }]
+        case .workspace(let words): return [.perform { .done(actions.workspaceCommand(words)) }]
         case .stopTask(let id):
             state.question = Question(text: "Stop \(Sanitize.line(id))?", onYes: .stopTask(id))
         case .open(let id):
@@ -473,7 +480,8 @@ public struct HomeApp: Program {
     /// While a task runs, look again after `refreshInterval` (a background sleep: the loop itself
     /// stays blocked in poll). Nothing running, nothing scheduled: an idle UI does no work.
     private mutating func scheduleTick() -> [Command<HomeMessage>] {
-        guard !tickPending, state.data?.tasks.contains(where: \.isActive) == true else { return [] }
+        guard !tickPending, state.data?.tasks.contains(where: \.isActive) == true || state.data?.datasets.contains(where: \.isBusy) == true
+        else { return [] }
         tickPending = true
         let interval = refreshInterval
         return [.perform { Thread.sleep(forTimeInterval: interval); return .tick }]

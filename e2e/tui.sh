@@ -188,7 +188,7 @@ train_from_the_ui() {
     # Enter opens the task's screen: its parameters, its log following the end, its curves.
     tm send-keys -t "$S2" Enter && wait_for2 "train.log (following)" && wait_for2 "epochs=40" &&
     wait_for2 "img/s" && tm send-keys -t "$S2" Escape && wait_for2 "┃ID    NAME" &&
-    tm send-keys -t "$S2" '?' && wait_for2 "curves: x axis" && tm send-keys -t "$S2" Escape &&
+    tm send-keys -t "$S2" '?' && wait_for2 "curves: x in steps" && tm send-keys -t "$S2" Escape &&
     tm resize-window -t "$S2" -x 90 -y 30 && wait_for2 "Curves T0001" &&
     tm send-keys -t "$S2" q && wait_for2 "EXITED=0" &&
     "$BIN" --workspace "$W2" task status T0001 --json | grep -q '"state" : "running"'

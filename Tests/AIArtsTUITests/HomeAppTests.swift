@@ -210,7 +210,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
     @Test func footerAndHelpListTheActiveKeymap() throws {
         var a = try vimApp()
         let size = Size(width: 80, height: 24)
-        #expect(a.render(size: size).lines()[23].hasPrefix(" jk/↑↓ move  l next pane  r reload  Enter open  v GPUs  ? help  q quit"))
+        #expect(a.render(size: size).lines()[23].hasPrefix(" jk/↑↓ move  l next pane  r reload  Enter open  n new  v GPUs  ? help  q quit"))
         _ = a.update(.key(.char("?")))
         let help = a.render(size: size).lines().joined(separator: "\n")
         #expect(help.contains("Keys (vim)"))
@@ -460,5 +460,51 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(try WorkspaceCommandLine.run(["dataset", "split", "D0001", "0.25", "0"], workspace: ws, directory: "/").contains("val 3"))
         #expect(try WorkspaceCommandLine.run(["project", "create", "p", "classification", "D0001"], workspace: ws, directory: "/").hasSuffix("created"))
         #expect(throws: AIArtsError.self) { try WorkspaceCommandLine.run(["dataset", "create", "x", "kinds"], workspace: ws, directory: "/") }
+    }
+}
+
+/// The new-dataset and new-project forms: they run the command line's dataset / project commands.
+@Suite struct FieldFormTests {
+    final class Runs: @unchecked Sendable { var words: [[String]] = [] }
+
+    static func app(_ runs: Runs) -> HomeApp {
+        HomeApp(state: sampleState(), actions: TaskActions(
+            start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },
+            workspaceCommand: { words in
+                runs.words.append(words)
+                return Notice(text: words[1] == "create" ? (words[0] == "dataset" ? "D0003 created" : "P0002 created") : "importing into D0003", isError: false)
+            })) { .loaded(sampleState().data!) }
+    }
+
+    @Test func aNewDatasetIsCreatedThenImported() {
+        let runs = Runs()
+        var a = Self.app(runs)
+        _ = a.update(.key(.char("n")))  // the Datasets pane has the focus
+        #expect(a.state.fieldForm?.kind == .dataset)
+        for c in "cats" { _ = a.update(.key(.char(c))) }
+        _ = a.update(.key(.tab)); _ = a.update(.key(.right))  // detection
+        _ = a.update(.key(.tab))
+        for c in "/data/voc" { _ = a.update(.key(.char(c))) }
+        _ = a.update(.key(.tab)); _ = a.update(.key(.right)); _ = a.update(.key(.right))  // imagenet → paddlex → voc
+        let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("New dataset") && text.contains("‹ detection ›") && text.contains("‹ voc ›"))
+        for case .perform(let work) in a.update(.key(.enter)) { _ = a.update(work()) }
+        #expect(runs.words == [["dataset", "create", "cats", "detection"], ["dataset", "import", "D0003", "/data/voc", "voc"]])
+        #expect(a.state.fieldForm == nil && a.state.notice?.text == "importing into D0003")
+    }
+
+    @Test func aNewProjectOnADataset() {
+        let runs = Runs()
+        var a = Self.app(runs)
+        _ = a.update(.key(.char("p")))
+        for c in "first" { _ = a.update(.key(.char(c))) }
+        _ = a.update(.key(.tab)); _ = a.update(.key(.tab)); _ = a.update(.key(.right))  // D0001
+        for case .perform(let work) in a.update(.key(.enter)) { _ = a.update(work()) }
+        #expect(runs.words == [["project", "create", "first", "classification", "D0001"]])
+        // Leaving a form with something typed asks first.
+        _ = a.update(.key(.char("p")))
+        _ = a.update(.key(.char("x")))
+        _ = a.update(.key(.esc))
+        #expect(a.state.question?.text == "Discard the new project?")
     }
 }

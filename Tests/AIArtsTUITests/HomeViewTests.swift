@@ -40,7 +40,7 @@ func sampleState() -> HomeState {
         #expect(lines[12].hasPrefix("│T0002 big… P0001 failed      -       exited w…│"))
         #expect(lines[17].hasSuffix("┌ Predictions ─────────────────┐"))
         #expect(lines[18].hasPrefix("┌ GPU ─"))
-        #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  Enter open  v GPUs  ? help  q quit"))
+        #expect(lines[23].hasPrefix(" ↑↓/jk move  Tab next pane  r reload  Enter open  n new  v GPUs  ? help  q quit"))
     }
 
     @Test func tooSmallAt40x10() {

@@ -21,6 +21,7 @@ public enum Action: String, CaseIterable, Sendable {
     case modelsScreen = "models_screen"
     case commandLine = "command_line"
     case newTask = "new_task"
+    case newProject = "new_project"
     case evaluate
     case resumeTask = "resume_task"
     case predictTask = "predict_task"
@@ -58,7 +59,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .modelsScreen, .filter, .newTask, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
@@ -98,13 +99,12 @@ enum ActionHelp {
             // Task keys only say so in the footer where they act, but help lists them everywhere.
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
-            lines.append(Line(actions: [.newTask], text: "a new task: project, trainer, parameters with their defaults", footer: pane == .tasks ? "new" : nil))
+            lines.append(Line(actions: [.newTask], text: "new: a task (Tasks pane) or a dataset to import (Datasets pane)", footer: pane == .detail ? nil : "new"))
+            lines.append(Line(actions: [.newProject], text: "a new project: name, type, dataset"))
             lines += [
-                Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
+                Line(actions: [.xAxis, .logScale], text: "curves: x in steps, epochs or time / linear or log y"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
-                Line(actions: [.logScale], text: "curves: linear / log y"),
-                Line(actions: [.gpuScreen], text: "the GPU screen: every process, sortable", footer: "GPUs"),
-                Line(actions: [.modelsScreen], text: "the Models screen: the registry's models and their versions"),
+                Line(actions: [.gpuScreen, .modelsScreen], text: "the GPU screen (processes, sortable) / the Models screen", footer: "GPUs"),
                 Line(actions: [.filter], text: "filter the focused list (Enter keeps it, Esc clears it)"),
                 Line(actions: [.commandLine], text: "command line: task start T0001, open D0001, gpu, smoothing 0.8 … (Tab completes)"),
                 Line(actions: [.help], text: "this help", footer: "help"),

@@ -256,6 +256,8 @@ public struct HomeApp: Program {
             return typeFilter(key)
         case .key(let key) where state.taskForm != nil && state.question == nil:
             return typeForm(key)
+        case .key(let key) where state.fieldForm != nil && state.question == nil:
+            return typeFieldForm(key)
         case .key(.mouse(let x, let y, let kind)):
             return mouse(x: x, y: y, kind)
         case .key(let key):
@@ -364,6 +366,29 @@ public struct HomeApp: Program {
         state.taskForm = nil
         let create = actions.create, project = form.projects[form.project].id, trainer = form.trainer, name = form.name, params = form.parsedParams
         return [.perform { .done(create(project, trainer, name, params)) }]
+    }
+
+    /// A dataset or project form: Enter creates (and for a dataset with a path, starts its import);
+    /// Esc leaves, asking first when something was typed.
+    private mutating func typeFieldForm(_ key: Key) -> [Command<HomeMessage>] {
+        guard var form = state.fieldForm else { return [] }
+        if key == .esc || key == .interrupt {
+            if form.edited { state.question = Question(text: "Discard the \(form.title.lowercased())?", onYes: .discardForm) } else { state.fieldForm = nil }
+            return []
+        }
+        let submit = form.type(key)
+        state.fieldForm = form
+        guard submit else { return [] }
+        state.fieldForm = nil
+        let run = actions.workspaceCommand, commands = form.commands(), source = form.importSource
+        return [.perform {
+            var notice = run(commands[0])
+            // "D0003 created": import into it when a path was given.
+            if !notice.isError, let source, let id = notice.text.split(separator: " ").first {
+                notice = run(["dataset", "import", String(id), source.path, source.format])
+            }
+            return .done(notice)
+        }]
     }
 
     /// The `/` filter takes every key while typed: characters narrow the focused list at once,
@@ -501,7 +526,7 @@ public struct HomeApp: Program {
         switch action {
         case .quit:
             // Nothing of the UI's own is lost by quitting, except a form being filled in.
-            if state.taskForm?.edited == true {
+            if state.taskForm?.edited == true || state.fieldForm?.edited == true {
                 state.question = Question(text: "Quit and lose the new task?", onYes: .quit)
                 return []
             }
@@ -520,6 +545,7 @@ public struct HomeApp: Program {
             switch question.onYes {
             case .discardForm:
                 state.taskForm = nil
+                state.fieldForm = nil
                 return []
             case .quit:
                 return [.quit]
@@ -531,6 +557,10 @@ public struct HomeApp: Program {
         case .cancel: state.question = nil
         case .commandLine:
             state.commandLine = ""
+        case .newTask where state.focus == .datasets:
+            state.fieldForm = .dataset()
+        case .newProject:
+            state.fieldForm = .project(datasets: state.data?.datasets ?? [])
         case .newTask:
             guard let projects = state.data?.projects, !projects.isEmpty else {
                 state.notice = Notice(text: "no project yet: aiarts project create NAME --type T --dataset D0001", isError: true)

@@ -35,6 +35,8 @@ public struct HomeState: Equatable, Sendable {
     public var filterTyping = false
     /// The new-task form, while open.
     public var taskForm: TaskForm?
+    /// The new-dataset or new-project form, while open.
+    public var fieldForm: FieldForm?
     /// The `:` command line being typed (nil when closed).
     public var commandLine: String?
     /// The dataset screen is open on this dataset.

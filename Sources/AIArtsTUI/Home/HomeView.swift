@@ -65,6 +65,9 @@ enum HomeView {
         if let form = state.taskForm {
             buffer.render(TaskFormBox(form: form, state: state), in: buffer.area)
         }
+        if let form = state.fieldForm {
+            buffer.render(FieldFormBox(form: form, state: state), in: buffer.area)
+        }
         if let question = state.question {
             buffer.render(QuestionBox(text: question.text, state: state), in: buffer.area)
         }

@@ -1,0 +1,103 @@
+import AIArtsEngine
+import AIArtsRender
+
+/// A small form of text fields and choices: the new-dataset form (name, type, and optionally a path
+/// and format to import) and the new-project form (name, type, dataset). Submitting turns it into the
+/// words of the `:` command line's `dataset` / `project` commands, so both go through one place.
+public struct FieldForm: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable { case dataset, project }
+    public struct Field: Equatable, Sendable {
+        public var label: String
+        public var text = ""
+        /// A choice field's options (empty: a text field).
+        public var options: [String] = []
+        public var choice = 0
+        public var value: String { options.isEmpty ? text : options[choice] }
+    }
+
+    public var kind: Kind
+    public var fields: [Field]
+    public var focus = 0
+    public var edited = false
+
+    public static func dataset() -> FieldForm {
+        FieldForm(kind: .dataset, fields: [
+            Field(label: "name"),
+            Field(label: "type", options: DatasetType.allCases.map(\.rawValue)),
+            Field(label: "import", text: ""),
+            Field(label: "format", options: DatasetFormat.allCases.map(\.rawValue)),
+        ])
+    }
+
+    public static func project(datasets: [DatasetRow]) -> FieldForm {
+        FieldForm(kind: .project, fields: [
+            Field(label: "name"),
+            Field(label: "type", options: DatasetType.allCases.map(\.rawValue)),
+            Field(label: "dataset", options: ["none"] + datasets.map { "\($0.id) \($0.name) (\($0.type))" }),
+        ])
+    }
+
+    var title: String { kind == .dataset ? "New dataset" : "New project" }
+
+    /// The command-line words that carry it out, in order (a dataset is created, then imported).
+    func commands(createdID: String? = nil) -> [[String]] {
+        let name = fields[0].text.trimmingCharacters(in: .whitespaces), type = fields[1].value
+        switch kind {
+        case .dataset: return [["dataset", "create", name, type]]
+        case .project:
+            let dataset = fields[2].choice == 0 ? [] : [String(fields[2].value.prefix { $0 != " " })]
+            return [["project", "create", name, type] + dataset]
+        }
+    }
+
+    /// The path to import after creating the dataset, when one was given, and its format.
+    var importSource: (path: String, format: String)? {
+        guard kind == .dataset, !fields[2].text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return (fields[2].text.trimmingCharacters(in: .whitespaces), fields[3].value)
+    }
+
+    /// Takes a key; true when the form is to be submitted.
+    mutating func type(_ key: Key) -> Bool {
+        switch key {
+        case .tab, .down: focus = (focus + 1) % fields.count
+        case .backtab, .up: focus = (focus + fields.count - 1) % fields.count
+        case .left, .right where !fields[focus].options.isEmpty:
+            let n = fields[focus].options.count
+            fields[focus].choice = (fields[focus].choice + (key == .right ? 1 : -1) + n) % n
+        case .char(let c) where fields[focus].options.isEmpty:
+            fields[focus].text.append(c)
+            edited = true
+        case .backspace where fields[focus].options.isEmpty:
+            if !fields[focus].text.isEmpty { fields[focus].text.removeLast() }
+            edited = true
+        case .enter: return true
+        default: break
+        }
+        return false
+    }
+}
+
+/// A field form in a box over the screen.
+struct FieldFormBox: Widget {
+    var form: FieldForm
+    var state: HomeState
+
+    func render(in area: Rect, buffer: inout Buffer) {
+        let theme = state.theme
+        let width = min(area.width - 2, 80)
+        let height = min(area.height, form.fields.count + 4)
+        let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
+        buffer.fill(box, .plain)
+        let block = theme.block(form.title, focused: true, ascii: state.ascii)
+        buffer.render(block, in: box)
+        let inner = block.inner(box)
+        for (i, field) in form.fields.enumerated() where inner.y + i < inner.maxY - 1 {
+            buffer.set(x: inner.x + 1, y: inner.y + i, string: field.label.padding(toLength: 9, withPad: " ", startingAt: 0), style: theme.columnHeader)
+            let shown = field.options.isEmpty
+                ? field.text + (i == form.focus ? (state.ascii ? "_" : "▏") : "") + (field.label == "import" && field.text.isEmpty && i != form.focus ? "(a folder or archive to import now; empty: none)" : "")
+                : "‹ \(field.value) ›"
+            buffer.set(x: inner.x + 11, y: inner.y + i, string: shown, style: i == form.focus ? theme.selection : .plain, maxWidth: inner.width - 11)
+        }
+        buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "Tab field  ←→ choose  Enter create  Esc cancel", style: theme.muted, maxWidth: inner.width - 1)
+    }
+}

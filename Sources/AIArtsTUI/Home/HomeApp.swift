@@ -21,85 +21,6 @@ public enum HomeMessage: Sendable {
     case done(Notice)
 }
 
-/// What the Home view asks the engine to do to tasks; each runs on the background queue.
-public struct TaskActions: Sendable {
-    public var start: @Sendable (String) -> Notice
-    public var stop: @Sendable (String) -> Notice
-    public var resume: @Sendable (String) -> Notice
-    /// Predicts on the test split (else val) with a task's best checkpoint; exports it to the registry.
-    public var predict: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
-    public var export: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
-    /// Datasets and projects from the command line (`dataset import …`, `project create …`).
-    public var workspaceCommand: @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) }
-    /// Evaluates a task's best checkpoint on its val split.
-    public var evaluate: @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }
-    /// Creates a task: project, trainer, name, parameters.
-    public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> Notice
-
-    public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
-                resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
-                create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) },
-                workspaceCommand: @escaping @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) },
-                predict: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
-                export: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
-                evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }) {
-        self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate
-        self.predict = predict; self.export = export; self.workspaceCommand = workspaceCommand
-    }
-
-    /// Says what the engine did, or why it could not.
-    static func notice(_ work: () throws -> String) -> Notice {
-        do { return Notice(text: try work(), isError: false) } catch {
-            return Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true)
-        }
-    }
-
-    public static func engine(_ workspace: Workspace, executable: String) -> TaskActions {
-        TaskActions(
-            start: { id in notice {
-                let record = try workspace.startTask(id)
-                if record.status == TaskStatus.waitingGPU.rawValue {
-                    try workspace.ensureQueueWorker(executable: executable)
-                    return "\(id) waits: \(record.statusMessage)"
-                }
-                return "\(id) started"
-            } },
-            stop: { id in notice { "\(id) \(try workspace.stopTask(id).status)" } },
-            resume: { id in notice {
-                let record = try workspace.resumeTask(id)
-                if record.status == TaskStatus.waitingGPU.rawValue { try workspace.ensureQueueWorker(executable: executable) }
-                return "\(id) \(record.statusMessage)"
-            } },
-            create: { project, trainer, name, params in notice {
-                let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
-                return "\(record.id) created in \(project): s starts it"
-            } },
-            workspaceCommand: { words in notice {
-                try WorkspaceCommandLine.run(words, workspace: workspace, directory: FileManager.default.currentDirectoryPath)
-            } },
-            predict: { id in notice {
-                let result = try workspace.predictTask(id, split: .test)
-                return "\(id): \(result.images.count) predictions in \(result.folder)"
-            } },
-            export: { id in notice {
-                let result = try workspace.exportTask(id)
-                return "\(id) exported as \(result.model.model.id) \(result.model.version.name): \(result.check)"
-            } },
-            evaluate: { id in
-                do {
-                    let result = try workspace.evaluateTask(id)
-                    return .evaluated(EvaluationView(result), Notice(text: "\(id) evaluated on \(result.report.split)", isError: false))
-                } catch {
-                    return .evaluated(nil, Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
-                }
-            })
-    }
-
-    /// For views without an engine (tests): every action says it can't.
-    public static let none = TaskActions(start: { _ in Notice(text: "no engine", isError: true) },
-                                         stop: { _ in Notice(text: "no engine", isError: true) })
-}
-
 /// The Home screen as a Program: datasets and the selected dataset's detail, and tasks.
 public struct HomeApp: Program {
     public var state: HomeState
@@ -180,7 +101,7 @@ public struct HomeApp: Program {
         return [reload(), .watch(key: "gpus", start: watchGPUs)]
     }
 
-    private func reload() -> Command<HomeMessage> { .perform(load) }
+    func reload() -> Command<HomeMessage> { .perform(load) }
 
     public mutating func update(_ message: HomeMessage) -> [Command<HomeMessage>] {
         switch message {
@@ -282,13 +203,13 @@ public struct HomeApp: Program {
     }
 
     /// The dataset screen's selected file.
-    private var selectedSample: DatasetScreenData.Sample? {
+    var selectedSample: DatasetScreenData.Sample? {
         let files = state.filteredSamples
         return state.datasetFiles.selected < files.count ? files[state.datasetFiles.selected] : nil
     }
 
     /// Decodes the selected file for the preview, at the size its area has now.
-    private func previewCommand() -> Command<HomeMessage>? {
+    func previewCommand() -> Command<HomeMessage>? {
         guard let sample = selectedSample, let folder = state.datasetScreen?.folder else { return nil }
         let area = DatasetScreen.layout(Rect(x: 0, y: 1, width: state.size.width, height: max(0, state.size.height - 2))).image.inset(by: 1)
         let (w, h) = DatasetScreen.previewPixels(area)
@@ -296,202 +217,13 @@ public struct HomeApp: Program {
         return .perform { load(sample.path, full, sample, w, h) }
     }
 
-    private func taskScreenCommand(_ id: String) -> Command<HomeMessage> {
+    func taskScreenCommand(_ id: String) -> Command<HomeMessage> {
         let load = loadTaskScreen
         return .perform { load(id) }
     }
 
-    /// The command line takes every key: characters, Backspace, Tab (complete), Enter (run), Esc.
-    private mutating func typeCommand(_ key: Key) -> [Command<HomeMessage>] {
-        guard var text = state.commandLine else { return [] }
-        switch key {
-        case .char(let c): text.append(c)
-        case .backspace: if !text.isEmpty { text.removeLast() }
-        case .tab: text = CommandLineInput.complete(text, state: state)
-        case .esc, .interrupt:
-            state.commandLine = nil
-            return []
-        case .enter:
-            state.commandLine = nil
-            return run(CommandLineInput.parse(text))
-        default: break
-        }
-        state.commandLine = text
-        return []
-    }
-
-    /// A click focuses the pane under it and selects the row clicked; the wheel moves the selection
-    /// (scrolls the log on the task screen) by three rows. Overlays take no mouse.
-    private mutating func mouse(x: Int, y: Int, _ kind: Key.MouseKind) -> [Command<HomeMessage>] {
-        guard state.question == nil, !state.showHelp, state.commandLine == nil else { return [] }
-        let wheel = kind == .wheelUp ? -3 : kind == .wheelDown ? 3 : 0
-        if state.openTaskID != nil || state.openDatasetID != nil || state.showGPUs {
-            if wheel != 0 { return perform(wheel < 0 ? .moveUp : .moveDown) + perform(wheel < 0 ? .moveUp : .moveDown) + perform(wheel < 0 ? .moveUp : .moveDown) }
-            return []
-        }
-        let layout = HomeLayout(size: state.size)
-        let panes: [(HomePane, Rect)] = [(HomePane.datasets, layout.datasets), (HomePane.detail, layout.detail), (HomePane.tasks, layout.tasks)]
-        guard let (pane, rect) = panes.first(where: { $0.1.contains(x: x, y: y) }) else { return [] }
-        state.focus = pane
-        if wheel != 0 {
-            move(wheel)
-        } else if pane != .detail {
-            // Rows start under the border and the column header.
-            let cursor = pane == .datasets ? state.datasets : state.tasks
-            let row = y - rect.y - 2
-            if row >= 0 { move(cursor.offset + row - cursor.selected) }
-        }
-        if selectionMoved, let task = state.selectedTask {
-            selectionMoved = false
-            return [curvesCommand(task)]
-        }
-        return []
-    }
-
-    /// The new-task form takes every key: fields, choices, text; Enter creates the task, Esc leaves
-    /// (asking first when something was typed).
-    private mutating func typeForm(_ key: Key) -> [Command<HomeMessage>] {
-        guard var form = state.taskForm else { return [] }
-        if key == .esc || key == .interrupt {
-            if form.edited {
-                state.question = Question(text: "Discard the new task?", onYes: .discardForm)
-            } else {
-                state.taskForm = nil
-            }
-            return []
-        }
-        let submit = form.type(key)
-        state.taskForm = form
-        guard submit, form.projects.indices.contains(form.project) else { return [] }
-        state.taskForm = nil
-        let create = actions.create, project = form.projects[form.project].id, trainer = form.trainer, name = form.name, params = form.parsedParams
-        return [.perform { .done(create(project, trainer, name, params)) }]
-    }
-
-    /// A dataset or project form: Enter creates (and for a dataset with a path, starts its import);
-    /// Esc leaves, asking first when something was typed.
-    private mutating func typeFieldForm(_ key: Key) -> [Command<HomeMessage>] {
-        guard var form = state.fieldForm else { return [] }
-        if key == .esc || key == .interrupt {
-            if form.edited { state.question = Question(text: "Discard the \(form.title.lowercased())?", onYes: .discardForm) } else { state.fieldForm = nil }
-            return []
-        }
-        let submit = form.type(key)
-        state.fieldForm = form
-        guard submit else { return [] }
-        state.fieldForm = nil
-        let run = actions.workspaceCommand, commands = form.commands(), source = form.importSource
-        return [.perform {
-            var notice = run(commands[0])
-            // "D0003 created": import into it when a path was given.
-            if !notice.isError, let source, let id = notice.text.split(separator: " ").first {
-                notice = run(["dataset", "import", String(id), source.path, source.format])
-            }
-            return .done(notice)
-        }]
-    }
-
-    /// The `/` filter takes every key while typed: characters narrow the focused list at once,
-    /// Backspace widens it, Enter keeps it, Esc clears it.
-    private mutating func typeFilter(_ key: Key) -> [Command<HomeMessage>] {
-        let pane = state.focus
-        let before = pane == .tasks ? state.selectedTask?.id : state.selectedDataset?.id
-        var text = state.filters[pane] ?? ""
-        switch key {
-        case .char(let c): text.append(c)
-        case .backspace: if !text.isEmpty { text.removeLast() }
-        case .enter:
-            state.filterTyping = false
-            if text.isEmpty { state.filters[pane] = nil }
-            return []
-        case .esc, .interrupt:
-            state.filterTyping = false
-            text = ""
-        default: return []
-        }
-        state.filters[pane] = text.isEmpty && !state.filterTyping ? nil : text
-        if pane == .tasks { state.tasks = ListCursor() } else { state.datasets = ListCursor(); state.labels = ListCursor() }
-        clampCursors()
-        if pane == .tasks, let task = state.selectedTask, task.id != before { return [curvesCommand(task)] }
-        return []
-    }
-
-    /// Carries out a command line.
-    private mutating func run(_ request: CommandLineInput.Request?) -> [Command<HomeMessage>] {
-        guard let request else { return [] }
-        let actions = self.actions
-        switch request {
-        case .action(let action): return perform(action)
-        case .startTask(let id): return [.perform { .done(actions.start(id)) }]
-        case .resumeTask(let id): return [.perform { .done(actions.resume(id)) }]
-        case .workspace(let words): return [.perform { .done(actions.workspaceCommand(words)) }]
-        case .stopTask(let id):
-            state.question = Question(text: "Stop \(Sanitize.line(id))?", onYes: .stopTask(id))
-        case .open(let id):
-            state.showGPUs = false
-            state.openTaskID = nil
-            state.openDatasetID = nil
-            state.filters = [:]
-            if let i = state.data?.datasets.firstIndex(where: { $0.id == id }) {
-                state.focus = .datasets
-                state.datasets.selected = i
-                clampCursors()
-                return perform(.open)
-            }
-            if let i = state.data?.tasks.firstIndex(where: { $0.id == id }) {
-                state.focus = .tasks
-                state.tasks.selected = i
-                clampCursors()
-                return perform(.open)
-            }
-            state.notice = Notice(text: "no dataset or task \(Sanitize.line(id))", isError: true)
-        case .axis(let axis): state.curveOptions.axis = axis
-        case .smoothing(let weight): state.curveOptions.smoothing = weight
-        case .error(let text): state.notice = Notice(text: text, isError: true)
-        }
-        return []
-    }
-
-    /// A search being typed takes every key: characters, Backspace, Enter (search), Esc (cancel).
-    private mutating func typeSearch(_ key: Key) {
-        guard var text = state.logView.typing else { return }
-        switch key {
-        case .char(let c): text.append(c)
-        case .backspace: if !text.isEmpty { text.removeLast() }
-        case .esc, .interrupt:
-            state.logView.typing = nil
-            return
-        case .enter:
-            state.logView.typing = nil
-            state.logView.query = text
-            jumpToMatch()
-            return
-        default: break
-        }
-        state.logView.typing = text
-    }
-
-    private mutating func jumpToMatch() {
-        guard let query = state.logView.query, let log = state.taskScreen?.log else { return }
-        if let at = TaskScreen.nextMatch(log, query: query, fromEnd: state.logView.fromEnd, height: logHeight) {
-            state.logView.fromEnd = at
-        } else {
-            state.notice = Notice(text: "not found: \(Sanitize.line(query))", isError: true)
-        }
-    }
-
-    /// Rows of the task screen's log, from the same layout the view uses (roughly: the screen less
-    /// the header, footer, the info box and borders).
-    private var logHeight: Int { max(1, state.size.height - 2 - min(12, max(6, (state.size.height - 2) / 3)) - 2) }
-
-    /// Scrolls the log by `delta` lines (up is positive), kept within the log.
-    private mutating func scrollLog(_ delta: Int) {
-        let count = state.taskScreen?.log.count ?? 0
-        state.logView.fromEnd = min(max(0, count - logHeight), max(0, state.logView.fromEnd + delta))
-    }
-
     /// The selected task's curves (a watch on its folder) and its latest prediction (read once).
-    private mutating func curvesCommand(_ task: TaskRow) -> Command<HomeMessage> {
+    mutating func curvesCommand(_ task: TaskRow) -> Command<HomeMessage> {
         watched = (task.id, task.state)
         let watch = watchCurves, id = task.id
         let area = HomeLayout(size: state.size).predictions.inset(by: 1)
@@ -504,7 +236,7 @@ public struct HomeApp: Program {
 
     /// While a task runs, look again after `refreshInterval` (a background sleep: the loop itself
     /// stays blocked in poll). Nothing running, nothing scheduled: an idle UI does no work.
-    private mutating func scheduleTick() -> [Command<HomeMessage>] {
+    mutating func scheduleTick() -> [Command<HomeMessage>] {
         guard !tickPending, state.data?.tasks.contains(where: \.isActive) == true || state.data?.datasets.contains(where: \.isBusy) == true
         else { return [] }
         tickPending = true
@@ -522,7 +254,7 @@ public struct HomeApp: Program {
         return nil
     }
 
-    private mutating func perform(_ action: Action) -> [Command<HomeMessage>] {
+    mutating func perform(_ action: Action) -> [Command<HomeMessage>] {
         switch action {
         case .quit:
             // Nothing of the UI's own is lost by quitting, except a form being filled in.
@@ -676,7 +408,7 @@ public struct HomeApp: Program {
         return []
     }
 
-    private mutating func move(_ delta: Int) {
+    mutating func move(_ delta: Int) {
         if state.openDatasetID != nil {
             let before = selectedSample?.path
             let rows = DatasetScreen.layout(Rect(x: 0, y: 0, width: state.size.width, height: max(0, state.size.height - 2))).files.height - 3
@@ -712,14 +444,14 @@ public struct HomeApp: Program {
         }
     }
 
-    private mutating func clampCursors() {
+    mutating func clampCursors() {
         state.datasets.clamp(count: state.visibleDatasets.count, visible: visibleRows(.datasets))
         state.tasks.clamp(count: state.visibleTasks.count, visible: visibleRows(.tasks))
         state.labels.clamp(count: state.selectedDataset?.labels.count ?? 0, visible: visibleRows(.detail))
     }
 
     /// Rows of the focused pane's list that fit on screen now, from the same layout the view uses.
-    private func visibleRows(_ pane: HomePane) -> Int {
+    func visibleRows(_ pane: HomePane) -> Int {
         let layout = HomeLayout(size: state.size)
         switch pane {
         case .datasets: return max(1, layout.datasets.height - 3)  // border and header

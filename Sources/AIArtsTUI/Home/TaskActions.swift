@@ -1,0 +1,82 @@
+import AIArtsEngine
+import AIArtsRender
+import Foundation
+
+/// What the Home view asks the engine to do to tasks; each runs on the background queue.
+public struct TaskActions: Sendable {
+    public var start: @Sendable (String) -> Notice
+    public var stop: @Sendable (String) -> Notice
+    public var resume: @Sendable (String) -> Notice
+    /// Predicts on the test split (else val) with a task's best checkpoint; exports it to the registry.
+    public var predict: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
+    public var export: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
+    /// Datasets and projects from the command line (`dataset import …`, `project create …`).
+    public var workspaceCommand: @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) }
+    /// Evaluates a task's best checkpoint on its val split.
+    public var evaluate: @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }
+    /// Creates a task: project, trainer, name, parameters.
+    public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> Notice
+
+    public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
+                resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
+                create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) },
+                workspaceCommand: @escaping @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) },
+                predict: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
+                export: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
+                evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }) {
+        self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate
+        self.predict = predict; self.export = export; self.workspaceCommand = workspaceCommand
+    }
+
+    /// Says what the engine did, or why it could not.
+    static func notice(_ work: () throws -> String) -> Notice {
+        do { return Notice(text: try work(), isError: false) } catch {
+            return Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true)
+        }
+    }
+
+    public static func engine(_ workspace: Workspace, executable: String) -> TaskActions {
+        TaskActions(
+            start: { id in notice {
+                let record = try workspace.startTask(id)
+                if record.status == TaskStatus.waitingGPU.rawValue {
+                    try workspace.ensureQueueWorker(executable: executable)
+                    return "\(id) waits: \(record.statusMessage)"
+                }
+                return "\(id) started"
+            } },
+            stop: { id in notice { "\(id) \(try workspace.stopTask(id).status)" } },
+            resume: { id in notice {
+                let record = try workspace.resumeTask(id)
+                if record.status == TaskStatus.waitingGPU.rawValue { try workspace.ensureQueueWorker(executable: executable) }
+                return "\(id) \(record.statusMessage)"
+            } },
+            create: { project, trainer, name, params in notice {
+                let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
+                return "\(record.id) created in \(project): s starts it"
+            } },
+            workspaceCommand: { words in notice {
+                try WorkspaceCommandLine.run(words, workspace: workspace, directory: FileManager.default.currentDirectoryPath)
+            } },
+            predict: { id in notice {
+                let result = try workspace.predictTask(id, split: .test)
+                return "\(id): \(result.images.count) predictions in \(result.folder)"
+            } },
+            export: { id in notice {
+                let result = try workspace.exportTask(id)
+                return "\(id) exported as \(result.model.model.id) \(result.model.version.name): \(result.check)"
+            } },
+            evaluate: { id in
+                do {
+                    let result = try workspace.evaluateTask(id)
+                    return .evaluated(EvaluationView(result), Notice(text: "\(id) evaluated on \(result.report.split)", isError: false))
+                } catch {
+                    return .evaluated(nil, Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
+                }
+            })
+    }
+
+    /// For views without an engine (tests): every action says it can't.
+    public static let none = TaskActions(start: { _ in Notice(text: "no engine", isError: true) },
+                                         stop: { _ in Notice(text: "no engine", isError: true) })
+}

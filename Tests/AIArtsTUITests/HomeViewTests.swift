@@ -139,6 +139,10 @@ func sampleState() -> HomeState {
         #expect(text.contains("x epoch · smoothing 0.70 · log"))
         for _ in 0..<20 { _ = a.update(.key(.char("-"))) }
         #expect(a.state.curveOptions.smoothing == 0)
+        _ = a.update(.key(.char("O")))
+        #expect(a.state.curveOptions.ignoreOutliers)
+        let footer = a.render(size: Size(width: 120, height: 40)).lines().first { $0.contains("smoothing 0.00") } ?? ""
+        #expect(footer.contains("x epoch · smoothing 0.00 · log · robust y"), "\(footer)")
         _ = a.update(.key(.char("e")))
         _ = a.update(.key(.char("e")))
         #expect(a.state.curveOptions.axis == .step)
@@ -340,6 +344,7 @@ func sampleState() -> HomeState {
         let text = buffer.lines().joined(separator: "\n")
         #expect(text.contains("D0001 shapes · detection"))
         #expect(text.contains("circle") && text.contains("failed files"))
+        #expect(text.contains("✗ bad.jpg: not a JPEG"))
         #expect(text.contains("Files 3/3"))
         #expect(text.contains("a.jpg 8×8"))
         #expect(buffer.cells.contains { $0.symbol == "▀" && $0.style.fg == .rgb(255, 0, 0) })  // the image, in half blocks

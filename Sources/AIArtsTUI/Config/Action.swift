@@ -17,6 +17,7 @@ public enum Action: String, CaseIterable, Sendable {
     case smoothMore = "smoothing_more"
     case smoothLess = "smoothing_less"
     case logScale = "log_scale"
+    case outliers
     case gpuScreen = "gpu_screen"
     case modelsScreen = "models_screen"
     case commandLine = "command_line"
@@ -59,13 +60,13 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .commandLine, .close, .help, .quit]
         case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .evaluate, .resumeTask, .predictTask, .exportTask,
-                     .xAxis, .smoothMore, .smoothLess, .logScale, .commandLine, .close, .help, .quit]
+                     .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .commandLine, .close, .help, .quit]
         }
     }
 }
@@ -104,6 +105,7 @@ enum ActionHelp {
             lines += [
                 Line(actions: [.xAxis, .logScale], text: "curves: x in steps, epochs or time / linear or log y"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
+                Line(actions: [.outliers], text: "curves: fit y without outliers (1st–99th percentile) / to everything"),
                 Line(actions: [.gpuScreen, .modelsScreen], text: "the GPU screen (processes, sortable) / the Models screen", footer: "GPUs"),
                 Line(actions: [.filter], text: "filter the focused list (Enter keeps it, Esc clears it)"),
                 Line(actions: [.commandLine], text: "command line: task start T0001, open D0001, gpu, smoothing 0.8 … (Tab completes)"),
@@ -139,6 +141,7 @@ enum ActionHelp {
                 Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.logScale], text: "curves: linear / log y"),
+                Line(actions: [.outliers], text: "curves: fit y without outliers / to everything"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
         case .gpu:

@@ -41,6 +41,8 @@ public struct CurveOptions: Equatable, Sendable {
     /// TensorBoard's EMA weight, 0...0.99.
     public var smoothing = 0.6
     public var logScale = false
+    /// Fit the y axis to the 1st–99th percentile, so one spike does not flatten the rest.
+    public var ignoreOutliers = false
 
     public init() {}
 }
@@ -101,11 +103,12 @@ struct CurvesPane: Widget {
             }
             let chart = LineChart(
                 series: series, xLabel: options.axis.rawValue, yScale: options.logScale ? .log : .linear,
-                smoothing: options.smoothing, ascii: state.ascii, xFormat: options.axis == .time ? .duration : .number,
+                smoothing: options.smoothing, ignoreOutliers: options.ignoreOutliers, ascii: state.ascii, xFormat: options.axis == .time ? .duration : .number,
                 axisStyle: theme.muted, emptyText: "no points on this axis")
             buffer.render(chart, in: rect)
         }
         let footer = "x \(options.axis.rawValue) · smoothing \(String(format: "%.2f", options.smoothing))" + (options.logScale ? " · log" : "")
+            + (options.ignoreOutliers ? " · robust y" : "")
         if area.width > DisplayWidth.of(footer) + 4 {
             buffer.set(x: area.maxX - DisplayWidth.of(footer) - 2, y: area.maxY - 1, string: footer, style: theme.muted)
         }

@@ -137,9 +137,16 @@ struct DatasetScreen: Widget {
         let rows = zip(data.labels, data.counts).enumerated().map { i, lc in
             [(filter.label == i ? "▸ " : "  ") + lc.0, String(lc.1)]
         } + (data.failed.isEmpty ? [] : [["  failed files", String(data.failed.count)]])
+        let labelsArea = labelsBlock.inner(parts.labels)
+        let tableHeight = min(labelsArea.height, rows.count + 1)
         buffer.render(Table(header: ["LABEL", "FILES"], rows: rows, widths: [.fill(1), .fixed(7)], alignments: [.left, .right],
                             headerStyle: theme.columnHeader, emptyText: "no labels"),
-                      in: labelsBlock.inner(parts.labels))
+                      in: Rect(x: labelsArea.x, y: labelsArea.y, width: labelsArea.width, height: max(1, tableHeight)))
+        // Under the labels, as many of the failed files (and why) as fit.
+        for (i, line) in data.failed.enumerated() where labelsArea.y + tableHeight + i < labelsArea.maxY {
+            buffer.set(x: labelsArea.x, y: labelsArea.y + tableHeight + i, string: (state.ascii ? "x " : "✗ ") + line, style: theme.error,
+                       maxWidth: labelsArea.width)
+        }
 
         // Files, filtered.
         let files = state.filteredSamples

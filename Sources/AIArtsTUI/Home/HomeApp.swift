@@ -376,6 +376,7 @@ public struct HomeApp: Program {
         case .smoothMore: state.curveOptions.smoothing = min(0.99, (state.curveOptions.smoothing * 100 + 10).rounded() / 100)
         case .smoothLess: state.curveOptions.smoothing = max(0, (state.curveOptions.smoothing * 100 - 10).rounded() / 100)
         case .logScale: state.curveOptions.logScale.toggle()
+        case .outliers: state.curveOptions.ignoreOutliers.toggle()
         case .help: state.showHelp = true
         case .close:
             if state.showHelp {

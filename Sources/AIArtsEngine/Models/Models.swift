@@ -141,7 +141,7 @@ extension Workspace {
                        faults: ModelFaults) throws -> RegisteredVersion {
         let task = try self.task(taskID)
         let project = try store.pool.read { try ProjectRecord.fetchOne($0, key: task.projectId) }
-        let metrics = try readTaskMetricStore(taskID)
+        let metrics = try taskMetricTable(taskID).table
         var items: [VersionSource.Item]
         var chosenEpoch = epoch
         if let files {

@@ -16,10 +16,10 @@ extension Workspace {
     /// `preferBest: false` takes the last one when no epoch is named (what a resume continues from).
     public func taskCheckpoint(_ taskID: String, epoch: Int? = nil, preferBest: Bool = true) throws -> TaskCheckpoint {
         _ = try task(taskID)
-        return try taskCheckpoint(taskID, epoch: epoch, metrics: try readTaskMetricStore(taskID), preferBest: preferBest)
+        return try taskCheckpoint(taskID, epoch: epoch, metrics: try taskMetricTable(taskID).table, preferBest: preferBest)
     }
 
-    func taskCheckpoint(_ taskID: String, epoch: Int?, metrics: MetricStore, preferBest: Bool = true) throws -> TaskCheckpoint {
+    func taskCheckpoint(_ taskID: String, epoch: Int?, metrics: MetricTable, preferBest: Bool = true) throws -> TaskCheckpoint {
         let folder = taskFolder(taskID)
         let fm = FileManager.default
         // Paths in metrics.jsonl are written by the trainer: a relative one must stay inside the
@@ -89,26 +89,8 @@ extension Workspace {
         return found.sorted { ($0.epoch ?? 0, $0.url.path) < ($1.epoch ?? 0, $1.url.path) }
     }
 
-    /// The task's metrics.jsonl read into a store; empty when there is none.
-    func readTaskMetricStore(_ taskID: String) throws -> MetricStore {
-        var reader = IncrementalReader(path: taskFolder(taskID).appendingPathComponent("metrics.jsonl").path)
-        var parser = MetricsProtocolParser()
-        var store = MetricStore()
-        while true {
-            let chunk: TailChunk
-            do { chunk = try reader.read() } catch {
-                throw AIArtsError(.io, "cannot read the metrics of \(taskID): \(error)")
-            }
-            for (line, offset) in zip(chunk.lines, chunk.lineOffsets) {
-                if let record = parser.parse(line: line, at: offset) { store.append(record) }
-            }
-            if !chunk.hasMore { break }
-        }
-        return store
-    }
-
     /// The `eval` values the trainer reported for `epoch` (the last of each), keyed without "eval/".
-    static func evaluation(in metrics: MetricStore, epoch: Int) -> [String: Double]? {
+    static func evaluation(in metrics: MetricTable, epoch: Int) -> [String: Double]? {
         var values: [String: Double] = [:]
         for name in metrics.names where name.hasPrefix("eval/") {
             guard let point = metrics[name]?.points.last(where: { $0.epoch == Double(epoch) }), point.value.isFinite else { continue }

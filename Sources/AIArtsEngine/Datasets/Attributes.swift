@@ -9,6 +9,7 @@ extension Workspace {
         .project: ["name", "description"],
         .task: ["name", "description"],
         .model: ["name", "description"],
+        .annotationTask: ["name", "description"],
     ]
 
     static func table(_ kind: RecordKind) -> String {
@@ -17,6 +18,7 @@ extension Workspace {
         case .project: ProjectRecord.databaseTableName
         case .task: TaskRecord.databaseTableName
         case .model: ModelRecord.databaseTableName
+        case .annotationTask: "annotationTask"
         }
     }
 

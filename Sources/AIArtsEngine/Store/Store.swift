@@ -152,13 +152,85 @@ public final class Store: Sendable {
                 t.primaryKey(["modelId", "version"])
             }
         }
+        // Label review and annotation tasks (docs/review.md).
+        migrator.registerMigration("v4-review") { db in
+            // Where review stands for a sample: one row once anyone has decided anything about it.
+            try db.create(table: "reviewState") { t in
+                t.primaryKey("sampleId", .integer).references("sample", onDelete: .cascade)
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("status", .text).notNull()  // ReviewStatus: reviewed, flagged, bad
+                t.column("changed", .boolean).notNull().defaults(to: false)  // labels differ from the imported ones
+                t.column("note", .text)
+                t.column("reviewer", .text).notNull()
+                t.column("decidedAt", .datetime).notNull()
+            }
+            try db.create(index: "reviewState_dataset", on: "reviewState", columns: ["datasetId", "status"])
+            // Every decision, in order, with the sample's labels and review state before and after
+            // (JSON), so that undo and redo survive a restart.
+            try db.create(table: "reviewEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("sampleId", .integer).notNull().references("sample", onDelete: .cascade)
+                t.column("reviewer", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("action", .text).notNull()
+                t.column("before", .text).notNull()
+                t.column("after", .text).notNull()
+                t.column("undone", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "reviewEvent_reviewer", on: "reviewEvent", columns: ["datasetId", "reviewer", "id"])
+            // Crowd annotation: a task over a dataset hands out batches of samples to reviewers.
+            try db.create(table: "annotationTask") { t in
+                t.primaryKey("id", .text)  // A0001
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("formatter", .text).notNull()  // JSON: [{name, description, attributes: [{name, values}]}]
+                t.column("size", .integer).notNull()  // samples per batch
+                t.column("label", .text)  // only samples with this label, when set
+                t.column("split", .text)  // only samples of this split, when set
+                t.column("startAt", .datetime).notNull()
+                t.column("deadline", .datetime)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "annotationBatch") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("taskId", .text).notNull().references("annotationTask", onDelete: .cascade)
+                t.column("user", .text).notNull()
+                t.column("status", .text).notNull()  // open, committed
+                t.column("createdAt", .datetime).notNull()
+                t.column("committedAt", .datetime)
+            }
+            // One open batch per user per task.
+            try db.execute(sql: "CREATE UNIQUE INDEX annotationBatch_open ON annotationBatch(taskId, user) WHERE status = 'open'")
+            try db.create(table: "annotationBatchSample") { t in
+                t.column("batchId", .integer).notNull().references("annotationBatch", onDelete: .cascade)
+                t.column("taskId", .text).notNull()
+                t.column("sampleId", .integer).notNull().references("sample", onDelete: .cascade)
+                t.column("position", .integer).notNull()
+                t.primaryKey(["batchId", "sampleId"])
+            }
+            // A sample is handed out at most once per task: no sample sits in two batches.
+            try db.create(index: "annotationBatchSample_once", on: "annotationBatchSample", columns: ["taskId", "sampleId"], unique: true)
+            // Free-text or chosen attribute values set on a sample under an annotation task's formatter.
+            try db.create(table: "sampleAttribute") { t in
+                t.column("sampleId", .integer).notNull().references("sample", onDelete: .cascade)
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("tag", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("value", .text).notNull()
+                t.column("reviewer", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.primaryKey(["sampleId", "tag", "name"])
+            }
+        }
         return migrator
     }
 }
 
-/// Record kinds with PaddleX-style ids: D0001, P0001, T0001, M0001.
+/// Record kinds with PaddleX-style ids: D0001, P0001, T0001, M0001, A0001 (annotation tasks).
 public enum RecordKind: String, CaseIterable, Sendable {
-    case dataset = "D", project = "P", task = "T", model = "M"
+    case dataset = "D", project = "P", task = "T", model = "M", annotationTask = "A"
 
     public static func of(id: String) -> RecordKind? {
         guard let first = id.first, id.count >= 2, id.dropFirst().allSatisfy(\.isNumber) else { return nil }

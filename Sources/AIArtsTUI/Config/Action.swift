@@ -36,6 +36,8 @@ public enum Action: String, CaseIterable, Sendable {
     case sort
     case openTask = "open_task"
     case startTask = "start_task"
+    case compareTask = "compare_task"
+    case editParams = "edit_params"
     case stopTask = "stop_task"
     case confirm
     case cancel
@@ -60,12 +62,12 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .commandLine, .close, .help, .quit]
-        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .evaluate, .resumeTask, .predictTask, .exportTask,
+        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .commandLine, .close, .help, .quit]
         }
     }
@@ -100,8 +102,10 @@ enum ActionHelp {
             // Task keys only say so in the footer where they act, but help lists them everywhere.
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
-            lines.append(Line(actions: [.newTask], text: "new: a task (Tasks pane) or a dataset to import (Datasets pane)", footer: pane == .detail ? nil : "new"))
-            lines.append(Line(actions: [.newProject], text: "a new project: name, type, dataset"))
+            lines.append(Line(actions: [.compareTask], text: "mark / unmark the selected task to compare: its curves are drawn with the selected one's (Tasks pane)",
+                              footer: pane == .tasks ? "compare" : nil))
+            lines.append(Line(actions: [.newTask, .newProject], text: "new: a task (Tasks pane) or a dataset to import (Datasets pane) / a project",
+                              footer: pane == .detail ? nil : "new"))
             lines += [
                 Line(actions: [.xAxis, .logScale], text: "curves: x in steps, epochs or time / linear or log y"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
@@ -134,6 +138,7 @@ enum ActionHelp {
                 Line(actions: [.search, .nextMatch], text: "task screen: search the log / next match", footer: "search"),
                 Line(actions: [.startTask], text: "start the task", footer: "start"),
                 Line(actions: [.stopTask], text: "stop the task, after a yes", footer: "stop"),
+                Line(actions: [.editParams], text: "edit its parameters (before it is started)", footer: "params"),
                 Line(actions: [.evaluate], text: "evaluate its best checkpoint on val (confusion matrix, per-class AP)", footer: "eval"),
                 Line(actions: [.resumeTask], text: "resume it from its last checkpoint"),
                 Line(actions: [.predictTask], text: "predict the test split with its best checkpoint (Predictions pane)"),

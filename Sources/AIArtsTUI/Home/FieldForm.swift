@@ -2,10 +2,11 @@ import AIArtsEngine
 import AIArtsRender
 
 /// A small form of text fields and choices: the new-dataset form (name, type, and optionally a path
-/// and format to import) and the new-project form (name, type, dataset). Submitting turns it into the
-/// words of the `:` command line's `dataset` / `project` commands, so both go through one place.
+/// and format to import), the new-project form (name, type, dataset), and a task's parameters before
+/// it starts. Submitting the first two turns them into the words of the `:` command line's `dataset` /
+/// `project` commands, so both go through one place; the third sets the parameters that changed.
 public struct FieldForm: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable { case dataset, project }
+    public enum Kind: Equatable, Sendable { case dataset, project, params(taskID: String) }
     public struct Field: Equatable, Sendable {
         public var label: String
         public var text = ""
@@ -37,7 +38,25 @@ public struct FieldForm: Equatable, Sendable {
         ])
     }
 
-    var title: String { kind == .dataset ? "New dataset" : "New project" }
+    /// One text field per parameter, as the task has them now.
+    public static func params(taskID: String, _ params: [(key: String, value: String)]) -> FieldForm {
+        FieldForm(kind: .params(taskID: taskID), fields: params.map { Field(label: $0.key, text: $0.value) })
+    }
+
+    var title: String {
+        switch kind {
+        case .dataset: "New dataset"
+        case .project: "New project"
+        case .params(let id): "Parameters of \(id)"
+        }
+    }
+
+    /// A parameters form: what was changed, by key (a field emptied sets the empty value).
+    func changedParams(from original: [(key: String, value: String)]) -> [String: String] {
+        var changed: [String: String] = [:]
+        for (field, before) in zip(fields, original) where field.text != before.value { changed[field.label] = field.text }
+        return changed
+    }
 
     /// The command-line words that carry it out, in order (a dataset is created, then imported).
     func commands(createdID: String? = nil) -> [[String]] {
@@ -47,6 +66,7 @@ public struct FieldForm: Equatable, Sendable {
         case .project:
             let dataset = fields[2].choice == 0 ? [] : [String(fields[2].value.prefix { $0 != " " })]
             return [["project", "create", name, type] + dataset]
+        case .params: return []
         }
     }
 
@@ -91,13 +111,22 @@ struct FieldFormBox: Widget {
         let block = theme.block(form.title, focused: true, ascii: state.ascii)
         buffer.render(block, in: box)
         let inner = block.inner(box)
-        for (i, field) in form.fields.enumerated() where inner.y + i < inner.maxY - 1 {
-            buffer.set(x: inner.x + 1, y: inner.y + i, string: field.label.padding(toLength: 9, withPad: " ", startingAt: 0), style: theme.columnHeader)
+        // Labels as wide as the widest (parameter names run long), and the rows scrolled so that
+        // the focused field is always in view.
+        let labelWidth = min(max(9, form.fields.map { DisplayWidth.of($0.label) }.max() ?? 0), inner.width / 2)
+        let rows = max(1, inner.height - 1)
+        let offset = max(0, form.focus - rows + 1)
+        for (row, i) in (offset..<form.fields.count).enumerated() where row < rows {
+            let field = form.fields[i], y = inner.y + row
+            buffer.set(x: inner.x + 1, y: y, string: field.label, style: theme.columnHeader, maxWidth: labelWidth)
             let shown = field.options.isEmpty
                 ? field.text + (i == form.focus ? (state.ascii ? "_" : "▏") : "") + (field.label == "import" && field.text.isEmpty && i != form.focus ? "(a folder or archive to import now; empty: none)" : "")
                 : "‹ \(field.value) ›"
-            buffer.set(x: inner.x + 11, y: inner.y + i, string: shown, style: i == form.focus ? theme.selection : .plain, maxWidth: inner.width - 11)
+            let x = inner.x + labelWidth + 2
+            buffer.set(x: x, y: y, string: shown, style: i == form.focus ? theme.selection : .plain, maxWidth: max(0, inner.maxX - x))
         }
-        buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "Tab field  ←→ choose  Enter create  Esc cancel", style: theme.muted, maxWidth: inner.width - 1)
+        let enter: String
+        if case .params = form.kind { enter = "save" } else { enter = "create" }
+        buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "Tab field  ←→ choose  Enter \(enter)  Esc cancel", style: theme.muted, maxWidth: inner.width - 1)
     }
 }

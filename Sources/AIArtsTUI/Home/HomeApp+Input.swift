@@ -84,6 +84,12 @@ extension HomeApp {
         state.fieldForm = form
         guard submit else { return [] }
         state.fieldForm = nil
+        if case .params(let id) = form.kind {
+            let changed = form.changedParams(from: state.taskScreen?.taskID == id ? state.taskScreen?.params ?? [] : [])
+            guard !changed.isEmpty else { return [] }
+            let set = actions.setParams
+            return [.perform { .done(set(id, changed)) }]
+        }
         let run = actions.workspaceCommand, commands = form.commands(), source = form.importSource
         return [.perform {
             var notice = run(commands[0])

@@ -163,12 +163,14 @@ public struct HomeApp: Program {
             // Kept only while its file is still the one selected (a fast scroll skips the rest).
             if preview.path == selectedSample?.path { state.preview = preview }
         case .curvesLoaded(let data):
-            // A late answer for a task no longer selected is dropped.
+            // A late answer for a task no longer selected (or compared) is dropped.
             if data.taskID == state.selectedTask?.id { state.curves = data }
+            if state.compared.contains(data.taskID) { state.comparedCurves[data.taskID] = data }
         case .done(let notice):
             state.notice = notice
             watched = nil  // what was done (a prediction, a resume) may change the task's curves and predictions
-            return [reload()]
+            // ... and what its screen shows (parameters just edited).
+            return [reload()] + (state.openTaskID.map { [taskScreenCommand($0)] } ?? [])
         case .key(let key) where state.logView.typing != nil:
             typeSearch(key)
         case .key(let key) where state.commandLine != nil:
@@ -267,6 +269,24 @@ public struct HomeApp: Program {
             guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask else { return [] }
             let start = actions.start
             return [.perform { .done(start(task.id)) }]
+        case .editParams:
+            guard let task = state.screenTask, let screen = state.taskScreen, screen.taskID == task.id else { return [] }
+            guard task.state == "queued" else {
+                state.notice = Notice(text: "\(task.id) has been started: its parameters are what it ran with (a new task can change them)", isError: true)
+                return []
+            }
+            state.fieldForm = .params(taskID: task.id, screen.params)
+        case .compareTask:
+            guard state.focus == .tasks, let task = state.selectedTask else { return [] }
+            let key = "compare-\(task.id)"
+            if let i = state.compared.firstIndex(of: task.id) {
+                state.compared.remove(at: i)
+                state.comparedCurves[task.id] = nil
+                return [.unwatch(key: key)]
+            }
+            state.compared.append(task.id)
+            let watch = watchCurves, id = task.id
+            return [.watch(key: key) { post in watch(id, post) }]
         case .stopTask:
             guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask,
                   task.isActive || task.state == "queued" else { return [] }

@@ -22,6 +22,9 @@ public struct HomeState: Equatable, Sendable {
     /// The selected task's curves (nil until loaded) and how they are drawn.
     public var curves: CurveData?
     public var curveOptions = CurveOptions()
+    /// Tasks marked to compare: their curves are drawn over the selected task's, a colour each.
+    public var compared: [String] = []
+    public var comparedCurves: [String: CurveData] = [:]
     /// The Models screen is open, with the registry as last read.
     public var showModels = false
     public var models: ModelsData?

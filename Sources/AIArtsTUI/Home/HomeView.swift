@@ -49,6 +49,7 @@ enum HomeView {
             }
             buffer.render(FooterBar(state: state), in: layout.footer)
             if state.showHelp { buffer.render(HelpOverlay(state: state), in: buffer.area) }
+            if let form = state.fieldForm { buffer.render(FieldFormBox(form: form, state: state), in: buffer.area) }
             if let question = state.question { buffer.render(QuestionBox(text: question.text, state: state), in: buffer.area) }
             return state.theme.underlay(buffer)
         }

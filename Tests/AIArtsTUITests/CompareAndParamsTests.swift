@@ -121,3 +121,52 @@ import Testing
         #expect(a.state.question?.text == "Discard the parameters of t0001?")
     }
 }
+
+/// `i`, `S` and `x` on a dataset's screen: import into it, split it, export it, through the command
+/// line's dataset commands.
+@Suite struct DatasetScreenFormsTests {
+    final class Runs: @unchecked Sendable { var words: [[String]] = [] }
+
+    static func app(_ runs: Runs) -> HomeApp {
+        var state = sampleState()
+        state.size = Size(width: 100, height: 30)
+        let actions = TaskActions(start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },
+                                  workspaceCommand: { words in runs.words.append(words); return Notice(text: "done \(words[1])", isError: false) })
+        return HomeApp(state: state, actions: actions, loadDatasetScreen: { _ in .datasetScreenLoaded(DatasetScreenTests.data()) }) {
+            .loaded(sampleState().data!)
+        }
+    }
+
+    static func run(_ a: inout HomeApp, _ commands: [Command<HomeMessage>]) {
+        for case .perform(let work) in commands { _ = a.update(work()) }
+    }
+
+    @Test func importSplitAndExportFromTheScreen() {
+        let runs = Runs()
+        var a = Self.app(runs)
+        Self.run(&a, a.update(.key(.enter)))
+        #expect(a.state.keyContext == .dataset)
+        // Import: the formats offered are the ones a detection dataset can come in.
+        _ = a.update(.key(.char("i")))
+        #expect(a.state.fieldForm?.fields[1].options == ["paddlex", "voc", "coco", "yolo", "labelme"])
+        let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("Import into D0001") && text.contains("Enter import"))
+        // Enter with no path keeps the form open and says what is missing.
+        _ = a.update(.key(.enter))
+        #expect(a.state.fieldForm != nil && a.state.notice?.text == "path is needed")
+        for c in "more/voc" { _ = a.update(.key(.char(c))) }
+        _ = a.update(.key(.tab)); _ = a.update(.key(.right))  // paddlex → voc
+        Self.run(&a, a.update(.key(.enter)))
+        // Split with the suggested fractions, then export.
+        _ = a.update(.key(.char("S")))
+        Self.run(&a, a.update(.key(.enter)))
+        _ = a.update(.key(.char("x")))
+        for c in "/tmp/out" { _ = a.update(.key(.char(c))) }
+        _ = a.update(.key(.tab)); _ = a.update(.key(.right)); _ = a.update(.key(.right))  // coco
+        Self.run(&a, a.update(.key(.enter)))
+        #expect(runs.words == [["dataset", "import", "D0001", "more/voc", "voc"],
+                               ["dataset", "split", "D0001", "0.2", "0.1"],
+                               ["dataset", "export", "D0001", "/tmp/out", "coco"]])
+        #expect(a.state.notice?.text == "done export" && a.state.openDatasetID == "D0001")
+    }
+}

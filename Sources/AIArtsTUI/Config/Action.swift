@@ -33,6 +33,9 @@ public enum Action: String, CaseIterable, Sendable {
     case nextMatch = "next_match"
     case filterLabel = "filter_label"
     case filterSplit = "filter_split"
+    case importData = "import_data"
+    case splitData = "split_data"
+    case exportData = "export_data"
     case sort
     case openTask = "open_task"
     case startTask = "start_task"
@@ -66,7 +69,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
-        case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .commandLine, .close, .help, .quit]
+        case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .importData, .splitData, .exportData,
+                        .commandLine, .close, .help, .quit]
         case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .commandLine, .close, .help, .quit]
         }
@@ -128,6 +132,9 @@ enum ActionHelp {
                 Line(actions: [.first, .last], text: "dataset screen: first / last file"),
                 Line(actions: [.filterLabel], text: "dataset screen: only files with the next label (then all)", footer: "label"),
                 Line(actions: [.filterSplit], text: "dataset screen: only the next split (then all)", footer: "split"),
+                Line(actions: [.importData], text: "import more files into this dataset: path and format", footer: "import"),
+                Line(actions: [.splitData], text: "split it again at random: val and test fractions"),
+                Line(actions: [.exportData], text: "export it: destination folder and format", footer: "export"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
         case .task:

@@ -6,7 +6,11 @@ import AIArtsRender
 /// it starts. Submitting the first two turns them into the words of the `:` command line's `dataset` /
 /// `project` commands, so both go through one place; the third sets the parameters that changed.
 public struct FieldForm: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable { case dataset, project, params(taskID: String) }
+    public enum Kind: Equatable, Sendable {
+        case dataset, project, params(taskID: String)
+        /// On a dataset's screen: import into it, split it, export it.
+        case importData(datasetID: String), splitData(datasetID: String), exportData(datasetID: String)
+    }
     public struct Field: Equatable, Sendable {
         public var label: String
         public var text = ""
@@ -38,6 +42,24 @@ public struct FieldForm: Equatable, Sendable {
         ])
     }
 
+    /// The formats that carry a dataset type (every format for an unknown type).
+    static func formats(for type: String) -> [String] {
+        let all = DatasetFormat.allCases
+        return (DatasetType(rawValue: type).map { t in all.filter { $0.types.contains(t) } } ?? all).map(\.rawValue)
+    }
+
+    public static func importData(_ id: String, type: String) -> FieldForm {
+        FieldForm(kind: .importData(datasetID: id), fields: [Field(label: "path"), Field(label: "format", options: formats(for: type))])
+    }
+
+    public static func splitData(_ id: String) -> FieldForm {
+        FieldForm(kind: .splitData(datasetID: id), fields: [Field(label: "val", text: "0.2"), Field(label: "test", text: "0.1")])
+    }
+
+    public static func exportData(_ id: String, type: String) -> FieldForm {
+        FieldForm(kind: .exportData(datasetID: id), fields: [Field(label: "to"), Field(label: "format", options: formats(for: type))])
+    }
+
     /// One text field per parameter, as the task has them now.
     public static func params(taskID: String, _ params: [(key: String, value: String)]) -> FieldForm {
         FieldForm(kind: .params(taskID: taskID), fields: params.map { Field(label: $0.key, text: $0.value) })
@@ -48,6 +70,9 @@ public struct FieldForm: Equatable, Sendable {
         case .dataset: "New dataset"
         case .project: "New project"
         case .params(let id): "Parameters of \(id)"
+        case .importData(let id): "Import into \(id)"
+        case .splitData(let id): "Split \(id) at random"
+        case .exportData(let id): "Export \(id)"
         }
     }
 
@@ -67,7 +92,21 @@ public struct FieldForm: Equatable, Sendable {
             let dataset = fields[2].choice == 0 ? [] : [String(fields[2].value.prefix { $0 != " " })]
             return [["project", "create", name, type] + dataset]
         case .params: return []
+        case .importData(let id): return [["dataset", "import", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].value]]
+        case .splitData(let id):
+            return [["dataset", "split", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].text.trimmingCharacters(in: .whitespaces)]]
+        case .exportData(let id): return [["dataset", "export", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].value]]
         }
+    }
+
+    /// The first field that must not be empty and is (a name, a path), by its label.
+    var missingField: String? {
+        let required: [Int]
+        switch kind {
+        case .dataset, .project, .importData, .exportData, .splitData: required = [0]
+        case .params: required = []
+        }
+        return required.first { fields[$0].options.isEmpty && fields[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }.map { fields[$0].label }
     }
 
     /// The path to import after creating the dataset, when one was given, and its format.
@@ -126,7 +165,13 @@ struct FieldFormBox: Widget {
             buffer.set(x: x, y: y, string: shown, style: i == form.focus ? theme.selection : .plain, maxWidth: max(0, inner.maxX - x))
         }
         let enter: String
-        if case .params = form.kind { enter = "save" } else { enter = "create" }
+        switch form.kind {
+        case .dataset, .project: enter = "create"
+        case .params: enter = "save"
+        case .importData: enter = "import"
+        case .splitData: enter = "split"
+        case .exportData: enter = "export"
+        }
         buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "Tab field  ←→ choose  Enter \(enter)  Esc cancel", style: theme.muted, maxWidth: inner.width - 1)
     }
 }

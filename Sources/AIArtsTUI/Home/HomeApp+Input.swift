@@ -83,6 +83,10 @@ extension HomeApp {
         let submit = form.type(key)
         state.fieldForm = form
         guard submit else { return [] }
+        if let missing = form.missingField {
+            state.notice = Notice(text: "\(missing) is needed", isError: true)
+            return []
+        }
         state.fieldForm = nil
         if case .params(let id) = form.kind {
             let changed = form.changedParams(from: state.taskScreen?.taskID == id ? state.taskScreen?.params ?? [] : [])

@@ -113,6 +113,9 @@ public struct HomeApp: Program {
             let selectedID = state.selectedDataset?.id
             let selectedTask = state.selectedTask?.id
             if let ended = Self.endedTask(before: state.data?.tasks ?? [], after: data.tasks) { state.notice = ended }
+            // An import into the open dataset has ended: its screen is read again.
+            let openWasBusy = state.openDatasetID.flatMap { id in state.data?.datasets.first { $0.id == id } }?.isBusy == true
+            let openIsBusy = state.openDatasetID.flatMap { id in data.datasets.first { $0.id == id } }?.isBusy == true
             state.data = data
             state.loading = false
             state.error = nil
@@ -129,6 +132,7 @@ public struct HomeApp: Program {
             if let task = state.selectedTask, watched?.id != task.id || watched?.state != task.state {
                 commands.append(curvesCommand(task))
             }
+            if openWasBusy && !openIsBusy, let id = state.openDatasetID { commands.append(datasetScreenCommand(id)) }
             // The open task screen's log and parameters: again on each load while the task runs.
             if let task = state.screenTask, task.isActive || state.taskScreen?.taskID != task.id {
                 commands.append(taskScreenCommand(task.id))
@@ -169,8 +173,8 @@ public struct HomeApp: Program {
         case .done(let notice):
             state.notice = notice
             watched = nil  // what was done (a prediction, a resume) may change the task's curves and predictions
-            // ... and what its screen shows (parameters just edited).
-            return [reload()] + (state.openTaskID.map { [taskScreenCommand($0)] } ?? [])
+            // ... and what its screen shows (parameters just edited, a dataset split again).
+            return [reload()] + (state.openTaskID.map { [taskScreenCommand($0)] } ?? []) + (state.openDatasetID.map { [datasetScreenCommand($0)] } ?? [])
         case .key(let key) where state.logView.typing != nil:
             typeSearch(key)
         case .key(let key) where state.commandLine != nil:
@@ -217,6 +221,11 @@ public struct HomeApp: Program {
         let (w, h) = DatasetScreen.previewPixels(area)
         let load = loadPreview, full = URL(fileURLWithPath: folder).appendingPathComponent(sample.path).path
         return .perform { load(sample.path, full, sample, w, h) }
+    }
+
+    func datasetScreenCommand(_ id: String) -> Command<HomeMessage> {
+        let load = loadDatasetScreen
+        return .perform { load(id) }
     }
 
     func taskScreenCommand(_ id: String) -> Command<HomeMessage> {
@@ -269,6 +278,10 @@ public struct HomeApp: Program {
             guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask else { return [] }
             let start = actions.start
             return [.perform { .done(start(task.id)) }]
+        case .importData, .splitData, .exportData:
+            guard let data = state.datasetScreen, data.id == state.openDatasetID else { return [] }
+            state.fieldForm = action == .importData ? .importData(data.id, type: data.type)
+                : action == .splitData ? .splitData(data.id) : .exportData(data.id, type: data.type)
         case .editParams:
             guard let task = state.screenTask, let screen = state.taskScreen, screen.taskID == task.id else { return [] }
             guard task.state == "queued" else {
@@ -329,8 +342,7 @@ public struct HomeApp: Program {
             state.datasetScreen = nil
             state.datasetFilter = DatasetFilter()
             state.preview = nil
-            let load = loadDatasetScreen, id = dataset.id
-            return [.perform { load(id) }]
+            return [datasetScreenCommand(dataset.id)]
         case .filterLabel:
             let count = state.datasetScreen?.labels.count ?? 0
             let next = (state.datasetFilter.label ?? -1) + 1

@@ -36,7 +36,7 @@ let package = Package(
             ]
         ),
         .target(name: "AIArtsRender"),
-        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw"]),
+        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw", "CZlib"]),
         .executableTarget(
             name: "aiarts",
             dependencies: [
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"], exclude: ["GPU/Fixtures"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
-        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging"]),
+        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib"]),
         .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain"]),
     ]
 )

@@ -186,9 +186,6 @@ public struct DatasetFilter: Equatable, Sendable {
 struct DatasetScreen: Widget {
     var state: HomeState
 
-    /// The preview's size in image pixels for an area of cells: half blocks give two pixels a row.
-    static func previewPixels(_ area: Rect) -> (width: Int, height: Int) { (max(1, area.width), max(1, area.height * 2)) }
-
     static func layout(_ area: Rect) -> (labels: Rect, files: Rect, image: Rect) {
         let columns = area.split(.horizontal, [.percentage(45), .fill(1)])
         let left = columns[0].split(.vertical, [.percentage(35), .fill(1)])

@@ -218,7 +218,7 @@ public struct HomeApp: Program {
     func previewCommand() -> Command<HomeMessage>? {
         guard let sample = selectedSample, let folder = state.datasetScreen?.folder else { return nil }
         let area = DatasetScreen.layout(Rect(x: 0, y: 1, width: state.size.width, height: max(0, state.size.height - 2))).image.inset(by: 1)
-        let (w, h) = DatasetScreen.previewPixels(area)
+        let (w, h) = state.imagePixels(area)
         let load = loadPreview, full = URL(fileURLWithPath: folder).appendingPathComponent(sample.path).path
         return .perform { load(sample.path, full, sample, w, h) }
     }
@@ -238,7 +238,8 @@ public struct HomeApp: Program {
         watched = (task.id, task.state)
         let watch = watchCurves, id = task.id
         let area = HomeLayout(size: state.size).predictions.inset(by: 1)
-        let load = loadPredictions, w = max(1, area.width), h = max(1, (area.height - 2) * 2)
+        let (w, h) = state.imagePixels(Rect(x: area.x, y: area.y, width: area.width, height: max(1, area.height - 2)))
+        let load = loadPredictions
         return .watch(key: "curves") { post in
             DispatchQueue.global(qos: .utility).async { post(load(id, w, h)) }
             return watch(id, post)

@@ -22,6 +22,8 @@ public struct HomeState: Equatable, Sendable {
     /// The selected task's curves (nil until loaded) and how they are drawn.
     public var curves: CurveData?
     public var curveOptions = CurveOptions()
+    /// Set when the terminal shows images itself (kitty's protocol): the size of a cell in pixels.
+    public var graphicsCell: Size?
     /// Tasks marked to compare: their curves are drawn over the selected task's, a colour each.
     public var compared: [String] = []
     public var comparedCurves: [String: CurveData] = [:]
@@ -101,8 +103,20 @@ public struct HomeState: Equatable, Sendable {
         (datasetScreen?.samples ?? []).filter(datasetFilter.matches)
     }
 
-    /// How images are drawn here: half blocks, else coloured blocks without UTF-8, else a ramp.
-    public var imageMode: ImageView.Mode { ascii ? (theme.hasColor ? .colorBlocks : .luminance) : .halfBlock }
+    /// How images are drawn here: through the terminal's graphics protocol where it has one, else
+    /// half blocks, else coloured blocks without UTF-8, else a ramp.
+    public var imageMode: ImageView.Mode {
+        ascii ? (theme.hasColor ? .colorBlocks : .luminance) : graphicsCell != nil ? .graphics : .halfBlock
+    }
+
+    /// The pixels to decode an image at for an area of cells: two a cell (half blocks), or what the
+    /// cells measure on a terminal that shows images itself, at most 2048 a side.
+    public func imagePixels(_ area: Rect) -> (width: Int, height: Int) {
+        guard let cell = graphicsCell, !ascii else { return (max(1, area.width), max(1, area.height * 2)) }
+        let w = area.width * cell.width, h = area.height * cell.height
+        let scale = min(1, 2048 / Double(max(1, max(w, h))))
+        return (max(1, Int(Double(w) * scale)), max(1, Int(Double(h) * scale)))
+    }
 
     /// The task whose screen is open.
     public var screenTask: TaskRow? { openTaskID.flatMap { id in data?.tasks.first { $0.id == id } } }

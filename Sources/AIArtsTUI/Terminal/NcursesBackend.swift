@@ -15,6 +15,16 @@ public struct TerminalError: Error, CustomStringConvertible {
 public final class NcursesBackend: TerminalBackend {
     public let supportsUnicode: Bool
     public let colorDepth: ColorDepth
+    /// Images go through kitty's graphics protocol (`GraphicsChoice`), through tmux's passthrough
+    /// when inside tmux.
+    public let graphics: Bool
+    private let tmux: Bool
+    /// The size of a cell in pixels as the terminal reports it (TIOCGWINSZ), when it does.
+    public var cellPixels: Size? {
+        var ws = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0, ws.ws_xpixel > 0, ws.ws_ypixel > 0 else { return nil }
+        return Size(width: Int(ws.ws_xpixel) / Int(ws.ws_col), height: Int(ws.ws_ypixel) / Int(ws.ws_row))
+    }
     private let signals = WakePipe()
     private var pendingKeys: [Key] = []
     private var pairs: [PairKey: Int16] = [:]
@@ -26,10 +36,14 @@ public final class NcursesBackend: TerminalBackend {
 
     private struct PairKey: Hashable { var fg: Int32; var bg: Int32 }
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, graphics choice: GraphicsChoice = .off) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw TerminalError(description: "the full-screen UI needs a terminal on stdin and stdout")
         }
+        // Asked before curses takes the terminal over, so that the answer is not read as keys.
+        tmux = environment["TMUX"] != nil
+        let tmux = tmux
+        graphics = choice.resolve(environment: environment) { GraphicsChoice.askTerminal(tmux: tmux) }
         // ncurses reads ESCDELAY when it starts; its default (1 s) makes Esc feel broken.
         setenv("ESCDELAY", "25", 1)
         setlocale(LC_ALL, "")
@@ -64,6 +78,11 @@ public final class NcursesBackend: TerminalBackend {
     /// Restores the terminal; later calls do nothing.
     public func close() {
         guard screen != nil else { return }
+        // Images are not text: leaving them would leave them on the terminal after quitting.
+        if graphics {
+            let all = KittyGraphics.wrap(Array("\u{1B}_Ga=d,d=A,q=2\u{1B}\\".utf8), tmux: tmux)
+            _ = all.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        }
         TerminalSignals.uninstall()
         TerminalSignals.restoreTerminal()
         delscreen(screen)
@@ -231,6 +250,20 @@ public final class NcursesBackend: TerminalBackend {
         if colorDepth >= .ansi256, COLORS >= 256, let n = color.nearestIndexed { return Int32(n) }
         guard let n = color.nearestANSI else { return -1 }
         return COLORS >= 16 ? Int32(n) : Int32(n & 7)
+    }
+
+    public func showGraphics(_ placements: [GraphicPlacement], deleting ids: [UInt32]) {
+        guard graphics else { return }
+        var out: [UInt8] = []
+        for id in ids { out += KittyGraphics.delete(id, tmux: tmux) }
+        for placement in placements { out += KittyGraphics.place(placement, tmux: tmux) }
+        out.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { break }
+            }
+        }
     }
 
     public func clear() {

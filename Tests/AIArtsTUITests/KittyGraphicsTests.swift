@@ -45,7 +45,7 @@ import Testing
         #expect(commands.count == 1)
         #expect(commands[0].keys == "a=T,f=24,s=40,v=30,i=\(placement.id),c=10,r=5,C=1,q=2,z=-1,o=z,m=0")
         let payload = try #require(Data(base64Encoded: commands[0].payload))
-        #expect(Self.inflate(Array(payload), size: 40 * 30 * 3) == placement.image.rgb)
+        #expect(Self.inflate(Array(payload), size: 40 * 30 * 3) == placement.paintedPixels())
     }
 
     @Test func aLargeImageGoesInChunksOfAtMost4096() throws {
@@ -105,8 +105,17 @@ import Testing
         #expect(!lines[5].contains("x"))
         #expect(lines.contains { $0.contains("cat") })
         // The outline is in the pixels: the box's corner is green, its inside is not.
-        #expect(Array(placed.image.rgb[(10 * 80 + 10) * 3..<(10 * 80 + 10) * 3 + 3]) == [0, 255, 0])
-        #expect(Array(placed.image.rgb[(15 * 80 + 20) * 3..<(15 * 80 + 20) * 3 + 3]) == [200, 10, 10])
+        let pixels = placed.paintedPixels()
+        #expect(Array(pixels[(10 * 80 + 10) * 3..<(10 * 80 + 10) * 3 + 3]) == [0, 255, 0])
+        #expect(Array(pixels[(15 * 80 + 20) * 3..<(15 * 80 + 20) * 3 + 3]) == [200, 10, 10])
+        #expect(placed.image.rgb == image.rgb)  // the image itself is left as it was
+        // Drawn again from the same image, it is the same placement; moved, or with another box, not.
+        var again = Buffer(width: 30, height: 12)
+        again.render(ImageView(image: image, boxes: [box], mode: .graphics), in: again.area)
+        #expect(again.graphics == buffer.graphics)
+        var moved = Buffer(width: 30, height: 12)
+        moved.render(ImageView(image: image, boxes: [ImageBox(x: 11, y: 10, width: 20, height: 10, label: "cat", color: .rgb(0, 255, 0))], mode: .graphics), in: moved.area)
+        #expect(moved.graphics[0].id != placed.id)
     }
 
     @Test func imagesAreSentOnceAndDeletedWhenGone() {

@@ -177,20 +177,13 @@ public struct ImageView: Widget {
 
     private func renderGraphics(at placed: Rect, buffer: inout Buffer) {
         buffer.fill(placed, Style.plain)
-        var rgb = image.rgb
         let w = image.width, h = image.height
-        // Outlines about one cell's eighth thick, at least a pixel.
-        let thickness = max(1, min(w / max(1, placed.width * 8), h / max(1, placed.height * 16)))
-        for box in boxes {
-            guard let (x0, y0, x1, y1) = Self.span(box, sx: 1, sy: 1, width: w, height: h) else { continue }
+        let outlines = boxes.compactMap { box -> GraphicPlacement.Outline? in
+            guard let (x0, y0, x1, y1) = Self.span(box, sx: 1, sy: 1, width: w, height: h) else { return nil }
             let (r, g, b) = box.color.approximateRGB
-            func paint(_ x: Int, _ y: Int) { let i = (y * w + x) * 3; rgb[i] = r; rgb[i + 1] = g; rgb[i + 2] = b }
-            for t in 0..<thickness {
-                for x in x0...x1 { paint(x, min(h - 1, y0 + t)); paint(x, max(0, y1 - t)) }
-                for y in y0...y1 { paint(min(w - 1, x0 + t), y); paint(max(0, x1 - t), y) }
-            }
+            return GraphicPlacement.Outline(x0: x0, y0: y0, x1: x1, y1: y1, rgb: [r, g, b])
         }
-        buffer.graphics.append(GraphicPlacement(area: placed, image: PixelImage(width: w, height: h, rgb: rgb) ?? image))
+        buffer.graphics.append(GraphicPlacement(area: placed, image: image, outlines: outlines))
         let sx = Double(placed.width) / Double(w), sy = Double(placed.height) / Double(h)
         for box in boxes {
             guard let (x0, y0, _, _) = Self.span(box, sx: sx, sy: sy, width: placed.width, height: placed.height) else { continue }

@@ -80,8 +80,8 @@ public final class NcursesBackend: TerminalBackend {
         guard screen != nil else { return }
         // Images are not text: leaving them would leave them on the terminal after quitting.
         if graphics {
-            let all = KittyGraphics.wrap(Array("\u{1B}_Ga=d,d=A,q=2\u{1B}\\".utf8), tmux: tmux)
-            _ = all.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            let tmux = tmux
+            graphicsQueue.sync { output.write(KittyGraphics.wrap(Array("\u{1B}_Ga=d,d=A,q=2\u{1B}\\".utf8), tmux: tmux)) }
         }
         TerminalSignals.uninstall()
         TerminalSignals.restoreTerminal()
@@ -252,26 +252,50 @@ public final class NcursesBackend: TerminalBackend {
         return COLORS >= 16 ? Int32(n) : Int32(n & 7)
     }
 
+    /// Compressing and encoding an image takes tens of milliseconds, so it is done on a queue of its
+    /// own, in order. Each batch goes out in one piece under `output`'s lock, which `flush` holds
+    /// while curses writes a frame, and it saves and restores the cursor, so curses never sees it move.
     public func showGraphics(_ placements: [GraphicPlacement], deleting ids: [UInt32]) {
         guard graphics else { return }
-        var out: [UInt8] = []
-        for id in ids { out += KittyGraphics.delete(id, tmux: tmux) }
-        for placement in placements { out += KittyGraphics.place(placement, tmux: tmux) }
-        out.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { break }
-            }
+        let tmux = tmux, output = output
+        graphicsQueue.async {
+            var out: [UInt8] = []
+            for id in ids { out += KittyGraphics.delete(id, tmux: tmux) }
+            for placement in placements { out += KittyGraphics.place(placement, tmux: tmux) }
+            output.write(out)
         }
     }
+
+    private let graphicsQueue = DispatchQueue(label: "aiarts.graphics")
+    private let output = LockedOutput()
 
     public func clear() {
         wclear(stdscr)
     }
 
     public func flush() {
-        wnoutrefresh(stdscr)
-        doupdate()
+        output.lock.withLock {
+            wnoutrefresh(stdscr)
+            doupdate()
+        }
+    }
+}
+
+/// The terminal's output for what bypasses curses (images): whole writes under a lock that curses'
+/// frames are written under too.
+final class LockedOutput: @unchecked Sendable {
+    let lock = NSLock()
+
+    func write(_ bytes: [UInt8]) {
+        lock.withLock {
+            bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(STDOUT_FILENO, base + offset, raw.count - offset)
+                    if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { break }
+                }
+            }
+        }
     }
 }

@@ -118,7 +118,7 @@ struct AnnotateCommand: ParsableCommand {
             if !t.description.isEmpty { print("description: \(Sanitize.line(t.description))") }
             print("batch size:  \(t.size)")
             print("start:       \(AnnotateCommand.time(t.startAt))    deadline: \(AnnotateCommand.time(t.deadline))")
-            print("samples:     \(d.samples)    handed out: \(d.handedOut)    committed: \(d.committed) (\(d.committedBatches) batches)    remaining: \(d.remaining)")
+            print("samples:     \(d.samples)    handed out: \(d.handedOut)    committed: \(d.committed) (\(d.committedBatches) batch\(d.committedBatches == 1 ? "" : "es"))    remaining: \(d.remaining)")
             print("tags:")
             for tag in t.formatter.tags {
                 print("  \(Sanitize.line(tag.name))\(tag.description.isEmpty ? "" : ": \(Sanitize.line(tag.description))")")

@@ -2,17 +2,19 @@ import AIArtsEngine
 import AIArtsRender
 import Foundation
 
-/// Opens the full-screen Home view over `workspace` and returns when the user quits (q, Ctrl-C).
+/// Opens the full-screen Home view over `workspace` (or, given `review`, the review screen) and returns when the user quits (q, Ctrl-C).
 /// The terminal is restored on return, on a thrown error, on SIGINT/SIGTERM/SIGHUP and on a crash.
 /// `theme` and `keymap` are names or paths (`--theme`, `--keymap`); nil takes config.toml's choice,
 /// else "default". A bad theme or keymap file throws a `ConfigError` before the screen is touched.
-public func runHomeUI(workspace: Workspace, theme: String? = nil, keymap: String? = nil,
+public func runHomeUI(workspace: Workspace, theme: String? = nil, keymap: String? = nil, review: ReviewRequest? = nil,
                       environment: [String: String] = ProcessInfo.processInfo.environment) throws {
     let config = try UIConfig.load(theme: theme, keymap: keymap, locator: ConfigLocator(environment: environment))
     let backend = try NcursesBackend(environment: environment)
     defer { backend.close() }
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    let app = HomeApp(workspace: workspace, executable: executable, ascii: !backend.supportsUnicode,
+    var app = HomeApp(workspace: workspace, executable: executable, ascii: !backend.supportsUnicode,
                       theme: Theme(palette: config.palette, depth: backend.colorDepth), keymap: config.keymap)
+    // `aiarts review open`: straight into the review screen (Esc goes to Home).
+    if let review { app.state.review = ReviewState(request: review) }
     Runtime(program: app, backend: backend).run()
 }

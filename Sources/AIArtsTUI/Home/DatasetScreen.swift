@@ -83,16 +83,24 @@ public struct Preview: Equatable, Sendable {
     /// Decodes `path` to at most `width` × `height` pixels, boxes scaled from the stored image size.
     static func load(path: String, fullPath: String, sample: DatasetScreenData.Sample, width: Int, height: Int) -> HomeMessage {
         do {
-            let decoded = try ImageCodec.decode(contentsOf: fullPath, options: DecodeOptions(fitting: ImageSize(width: max(1, width), height: max(1, height))))
-            let rgb = decoded.image.channels == 3 ? decoded.image.pixels
-                : stride(from: 0, to: decoded.image.pixels.count, by: decoded.image.channels).flatMap { decoded.image.pixels[$0..<$0 + 3] }
-            let sx = Double(decoded.image.width) / Double(max(1, sample.width)), sy = Double(decoded.image.height) / Double(max(1, sample.height))
+            let image = try decode(fullPath: fullPath, width: width, height: height)
+            let sx = Double(image?.width ?? 0) / Double(max(1, sample.width)), sy = Double(image?.height ?? 0) / Double(max(1, sample.height))
             let boxes = sample.boxes.map { PreviewBox(x: $0.x * sx, y: $0.y * sy, width: $0.width * sx, height: $0.height * sy, label: $0.label) }
-            return .previewLoaded(Preview(path: path, image: PixelImage(width: decoded.image.width, height: decoded.image.height, rgb: rgb),
-                                          boxes: boxes, error: nil))
+            return .previewLoaded(Preview(path: path, image: image, boxes: boxes, error: nil))
         } catch {
             return .previewLoaded(Preview(path: path, image: nil, boxes: [], error: Sanitize.line("\(error)")))
         }
+    }
+}
+
+extension Preview {
+    /// Decodes an image file to at most `width` × `height` pixels (libjpeg shrinks while it decodes), as RGB.
+    /// Shared by the dataset screen and the review screen; call it off the loop.
+    static func decode(fullPath: String, width: Int, height: Int) throws -> PixelImage? {
+        let decoded = try ImageCodec.decode(contentsOf: fullPath, options: DecodeOptions(fitting: ImageSize(width: max(1, width), height: max(1, height))))
+        let rgb = decoded.image.channels == 3 ? decoded.image.pixels
+            : stride(from: 0, to: decoded.image.pixels.count, by: decoded.image.channels).flatMap { decoded.image.pixels[$0..<$0 + 3] }
+        return PixelImage(width: decoded.image.width, height: decoded.image.height, rgb: rgb)
     }
 }
 

@@ -154,7 +154,8 @@ struct ReviewScreen: Widget {
         line(Sanitize.line(item.path))
         if let s = item.state {
             let style = s.status == .reviewed ? theme.good : s.status == .flagged ? theme.warning : theme.error
-            line("● \(s.status.rawValue) by \(Sanitize.line(s.reviewer)) \(Self.time(s.decidedAt))" + (s.changed ? " · changed" : ""), style)
+            line("● \(s.status.rawValue) by \(Sanitize.line(s.reviewer)) \(Self.time(s.decidedAt))", style)
+            if s.changed { line("  labels changed", theme.warning) }
             if let note = s.note { line("note: " + Sanitize.line(note)) }
         } else {
             line("○ unreviewed", theme.muted)

@@ -78,7 +78,7 @@ private func imageText(_ app: HomeApp) -> String {
         let item = try #require(review.item)
         let name = item.labels[item.boxes[0].labelIndex]
         let text = screen(app)
-        #expect(text.contains("Review \(f.detection) shapes"))
+        #expect(text.contains("Review \(f.detection)") && text.contains("shapes (detection)"))
         #expect(text.contains("1/8 · split"))
         #expect(text.contains(item.path))
         #expect(text.contains("○ unreviewed"))
@@ -363,6 +363,38 @@ private func imageText(_ app: HomeApp) -> String {
         #expect(app.state.keyContext == .review)
         press(&app, .esc)
         #expect(app.state.keyContext == .dataset)
+    }
+
+    @Test func modelAssistedOrderShowsTheSuggestionFirstAndOneKeyAcceptsIt() throws {
+        let f = try ReviewFixture()
+        let project = try #require(try f.workspace.projects().first { $0.datasetId == f.detection })
+        let task = try f.workspace.createTask(projectID: project.id, name: "detector")
+        // Predictions for one image: its own boxes, confidently, plus a square no stored box matches.
+        let queue = try f.workspace.reviewQueue(ReviewScope(datasetId: f.detection), order: .dataset)
+        let target = try f.workspace.reviewItem(queue[3])
+        var lines = [#"{"type":"header","task":"detection","labels":["circle","square","triangle"],"split":"val","epoch":1}"#]
+        let boxes = target.boxes.compactMap { b in b.box.map { #"{"label":"\#(target.labels[b.labelIndex])","score":0.99,"bbox":[\#($0.x),\#($0.y),\#($0.width),\#($0.height)]}"# } }
+            + [#"{"label":"square","score":0.95,"bbox":[2,2,20,20]}"#]
+        lines.append(#"{"file":"\#(target.path)","boxes":[\#(boxes.joined(separator: ","))]}"#)
+        let eval = f.workspace.taskFolder(task.id).appendingPathComponent("eval")
+        try FileManager.default.createDirectory(at: eval, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(to: eval.appendingPathComponent("best_val.predictions.jsonl"), atomically: true, encoding: .utf8)
+
+        var app = f.app()
+        drive(&app, app.openReview(ReviewRequest(datasetID: f.detection, order: task.id)))
+        let review = try #require(app.state.review)
+        #expect(review.predicted == 1)
+        #expect(review.queue.first == target.sampleId, "the strongest disagreement first")
+        #expect(review.item?.suggestions.first?.kind == .missingBox)
+        let text = screen(app)
+        #expect(text.contains("model: "))
+        #expect(text.contains("(s accepts)"))
+        #expect(imageText(app).contains("? square 0.95"), "the suggested box is drawn")
+        press(&app, .char("s"))
+        #expect(try f.workspace.reviewItem(target.sampleId).boxes.count == target.boxes.count + 1)
+        // Samples the model did not see say so.
+        press(&app, .right)
+        #expect(screen(app).contains("model: no prediction here"))
     }
 
     @Test func helpListsTheReviewKeysOfTheActiveKeymap() throws {

@@ -135,8 +135,7 @@ struct ReviewScreen: Widget {
 
     func renderSide(_ review: ReviewState, in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
-        let name = review.datasetName.isEmpty ? review.request.datasetID : "\(review.request.datasetID) \(review.datasetName)"
-        let block = theme.block("Review " + name + " (\(review.type.rawValue))", focused: false, ascii: state.ascii)
+        let block = theme.block("Review " + review.request.datasetID, focused: false, ascii: state.ascii)
         buffer.render(block, in: area)
         let inner = block.inner(area)
         var y = inner.y
@@ -145,6 +144,7 @@ struct ReviewScreen: Widget {
             buffer.set(x: inner.x + 1, y: y, string: DisplayWidth.truncate(text, to: inner.width - 1), style: style, maxWidth: inner.width - 1)
             y += 1
         }
+        if !review.datasetName.isEmpty { line("\(review.datasetName) (\(review.type.rawValue))", theme.muted) }
         let what = review.request.summary
         if !what.isEmpty { line(what, theme.muted) }
         guard !review.queue.isEmpty else { return }
@@ -154,17 +154,19 @@ struct ReviewScreen: Widget {
         line(Sanitize.line(item.path))
         if let s = item.state {
             let style = s.status == .reviewed ? theme.good : s.status == .flagged ? theme.warning : theme.error
-            line("● \(s.status.rawValue) by \(Sanitize.line(s.reviewer)) \(Self.time(s.decidedAt))", style)
+            line((state.ascii ? "* " : "● ") + "\(s.status.rawValue) by \(Sanitize.line(s.reviewer)) \(Self.time(s.decidedAt))", style)
             if s.changed { line("  labels changed", theme.warning) }
             if let note = s.note { line("note: " + Sanitize.line(note)) }
         } else {
-            line("○ unreviewed", theme.muted)
+            line(state.ascii ? "o unreviewed" : "○ unreviewed", theme.muted)
         }
         if let suggestion = item.suggestions.first {
             let key = state.keymap.keys(for: .acceptSuggestion, in: .review).first.map { KeyNotation.label($0, ascii: state.ascii) } ?? "?"
-            line("model: " + Sanitize.line(suggestion.text) + " (\(key) accepts)", theme.warning)
+            for part in Self.wrap("model: " + Sanitize.line(suggestion.text) + " (\(key) accepts)", width: inner.width - 1).prefix(4) {
+                line(part, theme.warning)
+            }
         } else if review.request.order != nil {
-            line(item.predicted ? "model: agrees" : "model: no prediction for this image", theme.muted)
+            line(item.predicted ? "model: agrees" : "model: no prediction here", theme.muted)
         }
         if review.pending > 0 { line("saving…", theme.muted) }
         line("auto-advance " + (review.autoAdvance ? "on" : "off") + (review.overlaysHidden ? " · overlays hidden" : ""), theme.muted)
@@ -194,6 +196,22 @@ struct ReviewScreen: Widget {
             let key = state.keymap.keys(for: .pickLabel, in: .review).first.map { KeyNotation.label($0, ascii: state.ascii) } ?? "?"
             line("… \(item.labels.count - 10) more: \(key) picks by name", theme.muted)
         }
+    }
+
+    /// Words laid out on lines of at most `width` columns (a longer word is cut when drawn).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if DisplayWidth.of(candidate) <= max(1, width) || current.isEmpty {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     /// The time of day for a decision made today, else its date.

@@ -16,5 +16,8 @@ public func runHomeUI(workspace: Workspace, theme: String? = nil, keymap: String
                       theme: Theme(palette: config.palette, depth: backend.colorDepth), keymap: config.keymap)
     // `aiarts review open`: straight into the review screen (Esc goes to Home).
     if let review { app.state.review = ReviewState(request: review) }
-    Runtime(program: app, backend: backend).run()
+    let queue = DispatchQueue(label: "aiarts.tui.work", qos: .userInitiated)
+    let final = Runtime(program: app, backend: backend, queue: queue).run()
+    // Left with Ctrl-C while review decisions were on their way: they are saved before the process ends.
+    if (final.state.review?.pending ?? 0) > 0 { queue.sync {} }
 }

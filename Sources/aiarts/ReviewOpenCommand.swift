@@ -28,7 +28,7 @@ struct ReviewOpenCommand: ParsableCommand {
         let predictions = try orderBy.map { try workspace.reviewPredictions(taskId: $0) }
         _ = try workspace.reviewQueue(try scope.scope(base), order: .dataset, predictions: predictions)
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw ValidationError("review open needs a terminal; `aiarts review queue \(id)` lists the samples instead")
+            throw AIArtsError(.invalidArgument, "review open needs a terminal; `aiarts review queue \(id)` lists the samples instead")
         }
         try runHomeUI(workspace: workspace, theme: ui.theme, keymap: ui.keymap, review: request)
     }

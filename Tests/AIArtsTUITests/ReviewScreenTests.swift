@@ -339,6 +339,12 @@ private func imageText(_ app: HomeApp) -> String {
             == .review(ReviewRequest(datasetID: "D0002", label: "cat", split: .val, status: .unreviewed, order: "T0001", filter: "mine", batch: 3)))
         #expect(CommandLineInput.parse("review D0002 split=sideways") == .error("split is train, val or test"))
         #expect(CommandLineInput.parse("review D0002 colour=red").map { if case .error = $0 { true } else { false } } == true)
+        // Tab completes the dataset, then the key=value words.
+        app.state.data = try HomeData.load(from: f.workspace)
+        #expect(CommandLineInput.complete("review D0", state: app.state) == "review D000")
+        #expect(CommandLineInput.complete("review \(f.detection) sp", state: app.state) == "review \(f.detection) split=")
+        #expect(CommandLineInput.complete("review \(f.detection) split=v", state: app.state) == "review \(f.detection) split=val ")
+        #expect(CommandLineInput.complete("review \(f.detection) label=tr", state: app.state) == "review \(f.detection) label=triangle ")
         press(&app, .char(":"))
         type(&app, "review \(f.detection) split=train")
         press(&app, .enter)

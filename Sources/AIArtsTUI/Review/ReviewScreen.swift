@@ -144,7 +144,10 @@ struct ReviewScreen: Widget {
             buffer.set(x: inner.x + 1, y: y, string: DisplayWidth.truncate(text, to: inner.width - 1), style: style, maxWidth: inner.width - 1)
             y += 1
         }
-        if !review.datasetName.isEmpty { line("\(review.datasetName) (\(review.type.rawValue))", theme.muted) }
+        if !review.datasetName.isEmpty {
+            let type = review.type.rawValue
+            line(review.datasetName.contains(type) ? review.datasetName : "\(review.datasetName) (\(type))", theme.muted)
+        }
         let what = review.request.summary
         if !what.isEmpty { line(what, theme.muted) }
         guard !review.queue.isEmpty else { return }

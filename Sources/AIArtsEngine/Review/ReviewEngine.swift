@@ -95,13 +95,29 @@ extension Workspace {
             }
             sql += " WHERE " + conditions.joined(separator: " AND ")
             sql += scope.batchId != nil ? " ORDER BY bs.position, s.id" : " ORDER BY s.path, s.id"
-            let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let ids = rows.map { $0["id"] as Int64 }
             guard case .disagreement = order, let predictions else { return ids }
+            // The stored labels grouped by sample: a few samples through the index, many in one pass over the dataset's.
+            let wanted = Set(ids)
+            var boxes: [Int64: [ReviewBox]] = [:]
+            let annotationRows = ids.count <= 1000
+                ? try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE sampleId IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY id")
+                : try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE datasetId = ? ORDER BY id", arguments: [scope.datasetId])
+            for a in annotationRows {
+                let sampleId: Int64 = a["sampleId"]
+                guard wanted.contains(sampleId) else { continue }
+                var box: Box?
+                if let x = a["x"] as Double?, let y = a["y"] as Double?, let w = a["w"] as Double?, let h = a["h"] as Double? {
+                    box = Box(x: x, y: y, width: w, height: h)
+                }
+                boxes[sampleId, default: []].append(ReviewBox(annotationId: a["id"], labelIndex: a["labelIdx"], box: box))
+            }
             let labels = try Self.reviewLabels(record.id, db)
-            let analysed = try ids.enumerated().map { n, id -> (n: Int, predicted: Bool, score: Double) in
-                let (sample, _, boxes) = try Self.reviewSample(id, db)
-                guard let entry = predictions.entries[sample.path] else { return (n, false, 0) }
-                let suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes, entry: entry)
+            let analysed = rows.enumerated().map { n, row -> (n: Int, predicted: Bool, score: Double) in
+                guard let entry = predictions.entries[row["path"] as String] else { return (n, false, 0) }
+                let id: Int64 = row["id"]
+                let suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes[id] ?? [], entry: entry)
                 return (n, true, suggestions.first?.score ?? 0)
             }
             return analysed.sorted { a, b in

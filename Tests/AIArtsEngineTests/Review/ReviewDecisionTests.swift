@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import AIArtsEngine
 
@@ -219,5 +220,35 @@ import Testing
         #expect(throws: AIArtsError.self) { try ws.saveReviewFilter(name: "x", scope: ReviewScope(datasetId: id, label: "horse")) }
         #expect(throws: AIArtsError.self) { try ws.reviewQueue(ReviewScope(datasetId: id, label: "horse"), order: .dataset) }
         _ = (_folder, _src)
+    }
+
+    @Test func twoProcessesDecidingAtOnceLoseNothing() throws {
+        let (ws, folder) = try Fixtures.workspace()
+        let (id, _src) = try ReviewFixtures.detection(ws)
+        let samples = try ws.reviewQueue(ReviewScope(datasetId: id), order: .dataset)
+        let cat = try ReviewFixtures.labelIndex(ws, id, "cat")
+        let other = try Workspace(root: folder.url)
+        let failures = Mutex(0)
+        // Two workspace instances (as two processes would) add boxes to the same samples at once.
+        DispatchQueue.concurrentPerform(iterations: 2) { n in
+            let workspace = n == 0 ? ws : other
+            for round in 0..<10 {
+                for sample in samples {
+                    do {
+                        try workspace.reviewDecide(sample, .addBox(labelIndex: cat, Box(x: Double(round), y: Double(n * 20), width: 10, height: 10)),
+                                                   reviewer: n == 0 ? "alice" : "bob")
+                    } catch {
+                        failures.withLock { $0 += 1 }
+                    }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
+        // Every sample had 2 boxes and got 20 more; the counts kept up.
+        for sample in samples { #expect(try ws.reviewItem(sample).boxes.count == 22) }
+        #expect(try ReviewFixtures.labelCounts(ws, id)["cat"] == 2 + 80)
+        let summary = try other.reviewSummary(id)
+        #expect(summary.reviewers.map(\.decisions) == [40, 40])
+        _ = _src
     }
 }

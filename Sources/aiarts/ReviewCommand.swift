@@ -97,9 +97,8 @@ struct ReviewCommand: ParsableCommand {
             let scope = try self.scope.scope(base)
             let predictions = try orderBy.map { try ws.reviewPredictions(taskId: $0) }
             let order: ReviewOrder = orderBy.map { .disagreement(taskId: $0) } ?? .dataset
-            let rows = try ws.reviewQueue(scope, order: order, predictions: predictions).map { sampleId -> Row in
-                let item = try ws.reviewItem(sampleId, predictions: predictions)
-                return Row(sampleId: sampleId, path: item.path, split: item.split?.rawValue,
+            let rows = try ws.reviewItems(try ws.reviewQueue(scope, order: order, predictions: predictions), predictions: predictions).map { item -> Row in
+                Row(sampleId: item.sampleId, path: item.path, split: item.split?.rawValue,
                            labels: item.boxes.map { item.labels.indices.contains($0.labelIndex) ? item.labels[$0.labelIndex] : "#\($0.labelIndex)" },
                            status: item.state?.status.rawValue ?? "unreviewed", changed: item.state?.changed ?? false,
                            reviewer: item.state?.reviewer, note: item.state?.note,

@@ -135,12 +135,41 @@ extension Workspace {
         try store.pool.read { db in try self.reviewItem(sampleId, predictions: predictions, db) }
     }
 
-    func reviewItem(_ sampleId: Int64, predictions: ReviewPredictions?, _ db: Database) throws -> ReviewItem {
-        let (sample, record, boxes) = try Self.reviewSample(sampleId, db)
-        let labels = try Self.reviewLabels(record.id, db)
-        let folder = record.folder.map(resolveFolder) ?? datasetsFolder.appendingPathComponent(record.id)
-        let state = try ReviewStateRecord.fetchOne(db, key: sampleId)
-        var item = ReviewItem(sampleId: sampleId, datasetId: record.id, path: sample.path,
+    /// Many samples at once (a list of the queue), in the order given, read in one pass.
+    public func reviewItems(_ sampleIds: [Int64], predictions: ReviewPredictions? = nil) throws -> [ReviewItem] {
+        try store.pool.read { db in
+            if sampleIds.count <= 100 { return try sampleIds.map { try self.reviewItem($0, predictions: predictions, db) } }
+            let list = "[" + sampleIds.map(String.init).joined(separator: ",") + "]"
+            var samples: [Int64: SampleRecord] = [:]
+            for sample in try SampleRecord.fetchAll(db, sql: "SELECT * FROM sample WHERE id IN (SELECT value FROM json_each(?))", arguments: [list]) {
+                samples[sample.id ?? 0] = sample
+            }
+            var boxes: [Int64: [ReviewBox]] = [:]
+            for a in try AnnotationRecord.fetchAll(db, sql: "SELECT * FROM annotation WHERE sampleId IN (SELECT value FROM json_each(?)) ORDER BY id", arguments: [list]) {
+                boxes[a.sampleId, default: []].append(ReviewBox(annotationId: a.id ?? 0, labelIndex: a.labelIdx, box: a.box))
+            }
+            var states: [Int64: ReviewStateRecord] = [:]
+            for state in try ReviewStateRecord.fetchAll(db, sql: "SELECT * FROM reviewState WHERE sampleId IN (SELECT value FROM json_each(?))", arguments: [list]) {
+                states[state.sampleId] = state
+            }
+            var datasets: [String: (record: DatasetRecord, labels: [String], folder: URL)] = [:]
+            return try sampleIds.map { id in
+                guard let sample = samples[id] else { throw AIArtsError(.notFound, "sample \(id) does not exist in this workspace") }
+                if datasets[sample.datasetId] == nil {
+                    let record = try Self.reviewDataset(sample.datasetId, db)
+                    datasets[sample.datasetId] = (record, try Self.reviewLabels(record.id, db),
+                                                  record.folder.map(self.resolveFolder) ?? self.datasetsFolder.appendingPathComponent(record.id))
+                }
+                guard let dataset = datasets[sample.datasetId] else { throw AIArtsError(.notFound, "dataset \(sample.datasetId) is gone") }
+                return Self.makeItem(sample, dataset.record, labels: dataset.labels, folder: dataset.folder, boxes: boxes[id] ?? [],
+                                     state: states[id], predictions: predictions)
+            }
+        }
+    }
+
+    static func makeItem(_ sample: SampleRecord, _ record: DatasetRecord, labels: [String], folder: URL, boxes: [ReviewBox],
+                         state: ReviewStateRecord?, predictions: ReviewPredictions?) -> ReviewItem {
+        var item = ReviewItem(sampleId: sample.id ?? 0, datasetId: record.id, path: sample.path,
                               imageURL: folder.appendingPathComponent(sample.path),
                               size: ImageSize(width: sample.width, height: sample.height), split: sample.split,
                               labels: labels, boxes: boxes, state: state)
@@ -150,6 +179,14 @@ extension Workspace {
             item.disagreement = item.suggestions.first?.score ?? 0
         }
         return item
+    }
+
+    func reviewItem(_ sampleId: Int64, predictions: ReviewPredictions?, _ db: Database) throws -> ReviewItem {
+        let (sample, record, boxes) = try Self.reviewSample(sampleId, db)
+        let labels = try Self.reviewLabels(record.id, db)
+        let folder = record.folder.map(resolveFolder) ?? datasetsFolder.appendingPathComponent(record.id)
+        return Self.makeItem(sample, record, labels: labels, folder: folder, boxes: boxes,
+                             state: try ReviewStateRecord.fetchOne(db, key: sampleId), predictions: predictions)
     }
 
     // MARK: decisions

@@ -251,4 +251,18 @@ import Testing
         #expect(summary.reviewers.map(\.decisions) == [40, 40])
         _ = _src
     }
+
+    @Test func manyItemsAtOnceMatchOneByOne() throws {
+        let (ws, _folder) = try Fixtures.workspace()
+        let src = TempFolder()
+        for i in 0..<120 { src.write("\(["cat", "dog"][i % 2])/img\(i).jpg", Fixtures.jpeg(width: 16, height: 12)) }
+        let id = try ws.createDataset(name: "many", type: .classification).id
+        try ws.importDataset(id, from: src.url, format: .imagenet)
+        let queue = try ws.reviewQueue(ReviewScope(datasetId: id), order: .dataset)
+        try ws.reviewDecide(queue[5], .flag, reviewer: "alice")
+        let reversed = Array(queue.reversed())
+        #expect(try ws.reviewItems(reversed) == reversed.map { try ws.reviewItem($0) })
+        #expect(throws: AIArtsError.self) { try ws.reviewItems(queue + [999_999]) }
+        _ = (_folder, src)
+    }
 }

@@ -95,13 +95,29 @@ extension Workspace {
             }
             sql += " WHERE " + conditions.joined(separator: " AND ")
             sql += scope.batchId != nil ? " ORDER BY bs.position, s.id" : " ORDER BY s.path, s.id"
-            let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let ids = rows.map { $0["id"] as Int64 }
             guard case .disagreement = order, let predictions else { return ids }
+            // The stored labels grouped by sample: a few samples through the index, many in one pass over the dataset's.
+            let wanted = Set(ids)
+            var boxes: [Int64: [ReviewBox]] = [:]
+            let annotationRows = ids.count <= 1000
+                ? try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE sampleId IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY id")
+                : try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE datasetId = ? ORDER BY id", arguments: [scope.datasetId])
+            for a in annotationRows {
+                let sampleId: Int64 = a["sampleId"]
+                guard wanted.contains(sampleId) else { continue }
+                var box: Box?
+                if let x = a["x"] as Double?, let y = a["y"] as Double?, let w = a["w"] as Double?, let h = a["h"] as Double? {
+                    box = Box(x: x, y: y, width: w, height: h)
+                }
+                boxes[sampleId, default: []].append(ReviewBox(annotationId: a["id"], labelIndex: a["labelIdx"], box: box))
+            }
             let labels = try Self.reviewLabels(record.id, db)
-            let analysed = try ids.enumerated().map { n, id -> (n: Int, predicted: Bool, score: Double) in
-                let (sample, _, boxes) = try Self.reviewSample(id, db)
-                guard let entry = predictions.entries[sample.path] else { return (n, false, 0) }
-                let suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes, entry: entry)
+            let analysed = rows.enumerated().map { n, row -> (n: Int, predicted: Bool, score: Double) in
+                guard let entry = predictions.entries[row["path"] as String] else { return (n, false, 0) }
+                let id: Int64 = row["id"]
+                let suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes[id] ?? [], entry: entry)
                 return (n, true, suggestions.first?.score ?? 0)
             }
             return analysed.sorted { a, b in
@@ -119,12 +135,41 @@ extension Workspace {
         try store.pool.read { db in try self.reviewItem(sampleId, predictions: predictions, db) }
     }
 
-    func reviewItem(_ sampleId: Int64, predictions: ReviewPredictions?, _ db: Database) throws -> ReviewItem {
-        let (sample, record, boxes) = try Self.reviewSample(sampleId, db)
-        let labels = try Self.reviewLabels(record.id, db)
-        let folder = record.folder.map(resolveFolder) ?? datasetsFolder.appendingPathComponent(record.id)
-        let state = try ReviewStateRecord.fetchOne(db, key: sampleId)
-        var item = ReviewItem(sampleId: sampleId, datasetId: record.id, path: sample.path,
+    /// Many samples at once (a list of the queue), in the order given, read in one pass.
+    public func reviewItems(_ sampleIds: [Int64], predictions: ReviewPredictions? = nil) throws -> [ReviewItem] {
+        try store.pool.read { db in
+            if sampleIds.count <= 100 { return try sampleIds.map { try self.reviewItem($0, predictions: predictions, db) } }
+            let list = "[" + sampleIds.map(String.init).joined(separator: ",") + "]"
+            var samples: [Int64: SampleRecord] = [:]
+            for sample in try SampleRecord.fetchAll(db, sql: "SELECT * FROM sample WHERE id IN (SELECT value FROM json_each(?))", arguments: [list]) {
+                samples[sample.id ?? 0] = sample
+            }
+            var boxes: [Int64: [ReviewBox]] = [:]
+            for a in try AnnotationRecord.fetchAll(db, sql: "SELECT * FROM annotation WHERE sampleId IN (SELECT value FROM json_each(?)) ORDER BY id", arguments: [list]) {
+                boxes[a.sampleId, default: []].append(ReviewBox(annotationId: a.id ?? 0, labelIndex: a.labelIdx, box: a.box))
+            }
+            var states: [Int64: ReviewStateRecord] = [:]
+            for state in try ReviewStateRecord.fetchAll(db, sql: "SELECT * FROM reviewState WHERE sampleId IN (SELECT value FROM json_each(?))", arguments: [list]) {
+                states[state.sampleId] = state
+            }
+            var datasets: [String: (record: DatasetRecord, labels: [String], folder: URL)] = [:]
+            return try sampleIds.map { id in
+                guard let sample = samples[id] else { throw AIArtsError(.notFound, "sample \(id) does not exist in this workspace") }
+                if datasets[sample.datasetId] == nil {
+                    let record = try Self.reviewDataset(sample.datasetId, db)
+                    datasets[sample.datasetId] = (record, try Self.reviewLabels(record.id, db),
+                                                  record.folder.map(self.resolveFolder) ?? self.datasetsFolder.appendingPathComponent(record.id))
+                }
+                guard let dataset = datasets[sample.datasetId] else { throw AIArtsError(.notFound, "dataset \(sample.datasetId) is gone") }
+                return Self.makeItem(sample, dataset.record, labels: dataset.labels, folder: dataset.folder, boxes: boxes[id] ?? [],
+                                     state: states[id], predictions: predictions)
+            }
+        }
+    }
+
+    static func makeItem(_ sample: SampleRecord, _ record: DatasetRecord, labels: [String], folder: URL, boxes: [ReviewBox],
+                         state: ReviewStateRecord?, predictions: ReviewPredictions?) -> ReviewItem {
+        var item = ReviewItem(sampleId: sample.id ?? 0, datasetId: record.id, path: sample.path,
                               imageURL: folder.appendingPathComponent(sample.path),
                               size: ImageSize(width: sample.width, height: sample.height), split: sample.split,
                               labels: labels, boxes: boxes, state: state)
@@ -134,6 +179,14 @@ extension Workspace {
             item.disagreement = item.suggestions.first?.score ?? 0
         }
         return item
+    }
+
+    func reviewItem(_ sampleId: Int64, predictions: ReviewPredictions?, _ db: Database) throws -> ReviewItem {
+        let (sample, record, boxes) = try Self.reviewSample(sampleId, db)
+        let labels = try Self.reviewLabels(record.id, db)
+        let folder = record.folder.map(resolveFolder) ?? datasetsFolder.appendingPathComponent(record.id)
+        return Self.makeItem(sample, record, labels: labels, folder: folder, boxes: boxes,
+                             state: try ReviewStateRecord.fetchOne(db, key: sampleId), predictions: predictions)
     }
 
     // MARK: decisions

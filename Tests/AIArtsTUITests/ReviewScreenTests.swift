@@ -352,8 +352,13 @@ private func imageText(_ app: HomeApp) -> String {
         #expect(app.state.review?.queue.isEmpty == false)
         let text = screen(app)
         #expect(text.contains("split train"))
-        press(&app, .esc)
+        // Another screen from the command line leaves the review.
+        press(&app, .char(":"))
+        type(&app, "gpu")
+        press(&app, .enter)
         #expect(app.state.review == nil)
+        #expect(app.state.showGPUs)
+        press(&app, .esc)
         // An unknown dataset says why on the screen.
         press(&app, .char(":"))
         type(&app, "review D0099")
@@ -401,6 +406,24 @@ private func imageText(_ app: HomeApp) -> String {
         // Samples the model did not see say so.
         press(&app, .right)
         #expect(screen(app).contains("model: no prediction here"))
+    }
+
+    @Test func theVimKeymapReviewsWithItsOwnKeys() throws {
+        let f = try ReviewFixture()
+        var app = f.app()
+        app.state.keymap = try Keymap.parse(try #require(BuiltinConfigs.keymaps["vim"]), file: "vim.toml")
+        drive(&app, app.openReview(ReviewRequest(datasetID: f.detection)))
+        press(&app, .char("l"))
+        #expect(app.state.review?.position == 1)
+        press(&app, .char("j"))
+        #expect(app.state.review?.selectedBox == 1)
+        press(&app, .char(" "))
+        #expect(app.state.review?.position == 2)
+        press(&app, .char("u"))
+        #expect(app.state.review?.position == 1)
+        #expect(try f.workspace.reviewSummary(f.detection).reviewed == 0)
+        press(&app, .ctrl("r"))
+        #expect(try f.workspace.reviewSummary(f.detection).reviewed == 1)
     }
 
     @Test func helpListsTheReviewKeysOfTheActiveKeymap() throws {

@@ -132,6 +132,7 @@ extension HomeApp {
         case .stopTask(let id):
             state.question = Question(text: "Stop \(Sanitize.line(id))?", onYes: .stopTask(id))
         case .open(let id):
+            state.review = nil
             state.showGPUs = false
             state.openTaskID = nil
             state.openDatasetID = nil

@@ -27,6 +27,11 @@ extension HomeApp {
 
     /// An action in the review context; nil when the Home view handles it (help, command line, quit).
     mutating func performReview(_ action: Action) -> [Command<HomeMessage>]? {
+        // Another screen asked for from the command line (`:gpu`) leaves the review; its decisions are saved.
+        if action == .gpuScreen || action == .modelsScreen {
+            state.review = nil
+            return nil
+        }
         guard var review = state.review, let effects = review.perform(action) else { return nil }
         state.review = review
         return run(effects)

@@ -60,6 +60,6 @@ let package = Package(
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"], exclude: ["GPU/Fixtures"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
         .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib"]),
-        .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain"]),
+        .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain", "AIArtsEngine", "AIArtsImaging"]),
     ]
 )

@@ -2,12 +2,13 @@ import AIArtsEngine
 import AIArtsRender
 import Foundation
 
-/// Opens the full-screen Home view over `workspace` and returns when the user quits (q, Ctrl-C).
+/// Opens the full-screen Home view over `workspace` (or, given `review`, the review screen) and returns when the user quits (q, Ctrl-C).
 /// The terminal is restored on return, on a thrown error, on SIGINT/SIGTERM/SIGHUP and on a crash.
 /// `theme` and `keymap` are names or paths (`--theme`, `--keymap`); nil takes config.toml's choice,
 /// else "default". A bad theme or keymap file throws a `ConfigError` before the screen is touched.
 /// `graphics` says whether images may go through kitty's graphics protocol (`--graphics`).
 public func runHomeUI(workspace: Workspace, theme: String? = nil, keymap: String? = nil, graphics: GraphicsChoice = .auto,
+                      review: ReviewRequest? = nil,
                       environment: [String: String] = ProcessInfo.processInfo.environment) throws {
     let config = try UIConfig.load(theme: theme, keymap: keymap, locator: ConfigLocator(environment: environment))
     let backend = try NcursesBackend(environment: environment, graphics: graphics)
@@ -17,5 +18,10 @@ public func runHomeUI(workspace: Workspace, theme: String? = nil, keymap: String
                       theme: Theme(palette: config.palette, depth: backend.colorDepth), keymap: config.keymap)
     // Without a size from the terminal, a common 8×16 cell.
     if backend.graphics { app.state.graphicsCell = backend.cellPixels ?? Size(width: 8, height: 16) }
-    Runtime(program: app, backend: backend).run()
+    // `aiarts review open`: straight into the review screen (Esc goes to Home).
+    if let review { app.state.review = ReviewState(request: review) }
+    let queue = DispatchQueue(label: "aiarts.tui.work", qos: .userInitiated)
+    let final = Runtime(program: app, backend: backend, queue: queue).run()
+    // Left with Ctrl-C while review decisions were on their way: they are saved before the process ends.
+    if (final.state.review?.pending ?? 0) > 0 { queue.sync {} }
 }

@@ -53,8 +53,9 @@ extension Workspace {
         }
     }
 
-    /// The stored records of a dataset in the shape exporters take.
-    public func content(_ id: String) throws -> (DatasetContent, folder: URL) {
+    /// The stored records of a dataset in the shape exporters take. Samples a reviewer marked bad
+    /// are left out (so out of training, evaluation and exports) unless `includingBad`.
+    public func content(_ id: String, includingBad: Bool = false) throws -> (DatasetContent, folder: URL) {
         try store.pool.read { db in
             guard let record = try DatasetRecord.fetchOne(db, key: id) else { throw AIArtsError.notFound(id) }
             guard let folder = record.folder else {
@@ -67,7 +68,8 @@ extension Workspace {
                     labelIndex: a.labelIdx, box: a.box, segmentation: a.segmentation.flatMap(SegmentationCoding.decode),
                     isCrowd: a.isCrowd, sourceID: a.sourceId))
             }
-            let samples = try SampleRecord.filter(Column("datasetId") == id).order(Column("id")).fetchAll(db).map {
+            let bad = includingBad ? [] : Set(try Int64.fetchAll(db, sql: "SELECT sampleId FROM reviewState WHERE datasetId = ? AND status = 'bad'", arguments: [id]))
+            let samples = try SampleRecord.filter(Column("datasetId") == id).order(Column("id")).fetchAll(db).filter { !bad.contains($0.id ?? -1) }.map {
                 StoredSample(path: $0.path, size: ImageSize(width: $0.width, height: $0.height), split: $0.split,
                              annotations: annotations[$0.id ?? -1] ?? [], maskPath: $0.maskPath)
             }

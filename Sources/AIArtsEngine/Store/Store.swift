@@ -224,6 +224,16 @@ public final class Store: Sendable {
                 t.primaryKey(["sampleId", "tag", "name"])
             }
         }
+        // Saved review filters (docs/review.md): a named ReviewScope per dataset.
+        migrator.registerMigration("v5-review-filters") { db in
+            try db.create(table: "reviewFilter") { t in
+                t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("scope", .text).notNull()  // JSON: ReviewScope
+                t.column("savedAt", .datetime).notNull()
+                t.primaryKey(["datasetId", "name"])
+            }
+        }
         return migrator
     }
 }

@@ -44,6 +44,38 @@ public enum Action: String, CaseIterable, Sendable {
     case stopTask = "stop_task"
     case confirm
     case cancel
+    /// Opens the review screen over the dataset screen's label and split filter.
+    case review
+    // The review screen (docs/review-screen.md).
+    case class1 = "class_1", class2 = "class_2", class3 = "class_3", class4 = "class_4", class5 = "class_5"
+    case class6 = "class_6", class7 = "class_7", class8 = "class_8", class9 = "class_9", class10 = "class_10"
+    case pickLabel = "pick_label"
+    case accept
+    case autoAdvance = "auto_advance"
+    case previousSample = "previous_sample"
+    case nextSample = "next_sample"
+    case nextUnreviewed = "next_unreviewed"
+    case flag
+    case markBad = "mark_bad"
+    case nextBox = "next_box"
+    case previousBox = "previous_box"
+    case deleteBox = "delete_box"
+    case chooseEdge = "choose_edge"
+    case nudgeBack = "nudge_back"
+    case nudgeForward = "nudge_forward"
+    case nudgeBackFast = "nudge_back_fast"
+    case nudgeForwardFast = "nudge_forward_fast"
+    case hideOverlays = "hide_overlays"
+    case note
+    case acceptSuggestion = "accept_suggestion"
+    case undo
+    case redo
+
+    /// The class a number key assigns: class_1 … class_10 are the first ten labels (0 … 9).
+    public var classIndex: Int? {
+        let all: [Action] = [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10]
+        return all.firstIndex(of: self)
+    }
 }
 
 /// Where a key is pressed: each context has its own bindings, so one key may mean different things in
@@ -59,6 +91,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case task
     /// A dataset's screen: labels, files, the image with its boxes.
     case dataset
+    /// The review screen: one sample at a time, its label or boxes, decisions saved at once.
+    case review
 
     /// The actions that mean something here. A keymap that binds another one is refused, so a typo'd
     /// section or a misplaced line is reported rather than ignored.
@@ -70,7 +104,11 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .importData, .splitData, .exportData,
-                        .commandLine, .close, .help, .quit]
+                        .review, .commandLine, .close, .help, .quit]
+        case .review: [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel,
+                       .accept, .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox,
+                       .deleteBox, .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note,
+                       .acceptSuggestion, .undo, .redo, .commandLine, .close, .help, .quit]
         case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .commandLine, .close, .help, .quit]
         }
@@ -135,6 +173,7 @@ enum ActionHelp {
                 Line(actions: [.importData], text: "import more files into this dataset: path and format", footer: "import"),
                 Line(actions: [.splitData], text: "split it again at random: val and test fractions"),
                 Line(actions: [.exportData], text: "export it: destination folder and format", footer: "export"),
+                Line(actions: [.review], text: "review these files one at a time (the label and split filter apply)", footer: "review"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
         case .task:
@@ -156,6 +195,8 @@ enum ActionHelp {
                 Line(actions: [.outliers], text: "curves: fit y without outliers / to everything"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
+        case .review:
+            return ReviewHelp.lines
         case .gpu:
             return [
                 Line(actions: [.moveUp, .moveDown], text: "GPU screen: move", footer: "move", footerShowsPairs: true),

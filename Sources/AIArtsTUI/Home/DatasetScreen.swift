@@ -105,12 +105,11 @@ public struct Preview: Equatable, Sendable {
     /// Decodes `path` to at most `width` × `height` pixels, boxes scaled from the stored image size.
     static func load(path: String, fullPath: String, sample: DatasetScreenData.Sample, width: Int, height: Int) -> HomeMessage {
         do {
-            let decoded = try ImageCodec.decode(contentsOf: fullPath, options: DecodeOptions(fitting: ImageSize(width: max(1, width), height: max(1, height))))
-            let rgb = decoded.image.channels == 3 ? decoded.image.pixels
-                : stride(from: 0, to: decoded.image.pixels.count, by: decoded.image.channels).flatMap { decoded.image.pixels[$0..<$0 + 3] }
-            let sx = Double(decoded.image.width) / Double(max(1, sample.width)), sy = Double(decoded.image.height) / Double(max(1, sample.height))
+            let image = try decode(fullPath: fullPath, width: width, height: height)
+            let sx = Double(image?.width ?? 0) / Double(max(1, sample.width)), sy = Double(image?.height ?? 0) / Double(max(1, sample.height))
             let boxes = sample.boxes.map { PreviewBox(x: $0.x * sx, y: $0.y * sy, width: $0.width * sx, height: $0.height * sy, label: $0.label) }
-            var annotator = Annotator(image: RGBImage(width: decoded.image.width, height: decoded.image.height, pixels: rgb))
+            guard var shown = image else { return .previewLoaded(Preview(path: path, image: nil, boxes: boxes, error: nil)) }
+            var annotator = Annotator(image: RGBImage(width: shown.width, height: shown.height, pixels: shown.rgb))
             var maskError: String?
             if let mask = sample.mask {
                 // The class ids' colours at half strength; 255 (ignore) and a background class left clear.
@@ -119,10 +118,12 @@ public struct Preview: Equatable, Sendable {
                 }
             }
             if !sample.regions.isEmpty {
-                annotator.overlayMask(regionMask(sample, width: decoded.image.width, height: decoded.image.height), alpha: 0.45, skip: [255])
+                annotator.overlayMask(regionMask(sample, width: shown.width, height: shown.height), alpha: 0.45, skip: [255])
             }
-            return .previewLoaded(Preview(path: path, image: PixelImage(width: decoded.image.width, height: decoded.image.height, rgb: annotator.image.pixels),
-                                          boxes: boxes, error: maskError.map(Sanitize.line)))
+            if sample.mask != nil || !sample.regions.isEmpty {
+                shown = PixelImage(width: shown.width, height: shown.height, rgb: annotator.image.pixels) ?? shown
+            }
+            return .previewLoaded(Preview(path: path, image: shown, boxes: boxes, error: maskError.map(Sanitize.line)))
         } catch {
             return .previewLoaded(Preview(path: path, image: nil, boxes: [], error: Sanitize.line("\(error)")))
         }
@@ -130,6 +131,15 @@ public struct Preview: Equatable, Sendable {
 }
 
 extension Preview {
+    /// Decodes an image file to at most `width` × `height` pixels (libjpeg shrinks while it decodes), as RGB.
+    /// Shared by the dataset screen and the review screen; call it off the loop.
+    static func decode(fullPath: String, width: Int, height: Int) throws -> PixelImage? {
+        let decoded = try ImageCodec.decode(contentsOf: fullPath, options: DecodeOptions(fitting: ImageSize(width: max(1, width), height: max(1, height))))
+        let rgb = decoded.image.channels == 3 ? decoded.image.pixels
+            : stride(from: 0, to: decoded.image.pixels.count, by: decoded.image.channels).flatMap { decoded.image.pixels[$0..<$0 + 3] }
+        return PixelImage(width: decoded.image.width, height: decoded.image.height, rgb: rgb)
+    }
+
     /// The instances of a sample painted at the preview's size as class indices (255 where none):
     /// polygons scaled and drawn at that size, RLE (stored at the image's size) sampled from it.
     /// Later instances paint over earlier ones; an outline that cannot be read is left out.

@@ -19,6 +19,8 @@ public enum HomeMessage: Sendable {
     case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
+    /// The review screen's background work (Review/).
+    case review(ReviewMessage)
 }
 
 /// The Home screen as a Program: datasets and the selected dataset's detail, and tasks.
@@ -50,6 +52,8 @@ public struct HomeApp: Program {
     var selectionMoved = false
     /// The task whose curves are watched, and its state when the watch started.
     var watched: (id: String, state: String)?
+    /// The engine calls behind the review screen.
+    var reviewActions: ReviewActions = .none
 
     public init(state: HomeState = HomeState(), actions: TaskActions = .none, refreshInterval: Double = 1,
                 watchCurves: @escaping @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void = { id, post in
@@ -91,14 +95,17 @@ public struct HomeApp: Program {
                   loadModels: { ModelsData.load(from: workspace) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
+        reviewActions = .engine(workspace)
     }
 
     public static func key(_ key: Key) -> HomeMessage { .key(key) }
     public static func resized(_ size: Size) -> HomeMessage { .resized(size) }
 
     public func start() -> [Command<HomeMessage>] {
-        guard let watchGPUs else { return [reload()] }
-        return [reload(), .watch(key: "gpus", start: watchGPUs)]
+        // Opened straight into a review (`aiarts review open`): read it along with the workspace.
+        let review = state.review.map { [openReviewCommand($0.request)] } ?? []
+        guard let watchGPUs else { return [reload()] + review }
+        return [reload(), .watch(key: "gpus", start: watchGPUs)] + review
     }
 
     func reload() -> Command<HomeMessage> { .perform(load) }
@@ -108,6 +115,7 @@ public struct HomeApp: Program {
         case .resized(let size):
             state.size = size
             clampCursors()
+            if state.review != nil { return reviewResized() }
         case .loaded(let data):
             // Keep the same rows selected across a reload, even if rows were added before them.
             let selectedID = state.selectedDataset?.id
@@ -179,6 +187,10 @@ public struct HomeApp: Program {
             typeSearch(key)
         case .key(let key) where state.commandLine != nil:
             return typeCommand(key)
+        case .key(let key) where state.review?.isTyping == true && state.question == nil:
+            return typeReview(key)
+        case .review(let message):
+            return receiveReview(message)
         case .key(let key) where state.filterTyping:
             return typeFilter(key)
         case .key(let key) where state.taskForm != nil && state.question == nil:
@@ -267,6 +279,7 @@ public struct HomeApp: Program {
     }
 
     mutating func perform(_ action: Action) -> [Command<HomeMessage>] {
+        if state.keyContext == .review, let commands = performReview(action) { return commands }
         switch action {
         case .quit:
             // Nothing of the UI's own is lost by quitting, except a form being filled in.
@@ -438,6 +451,13 @@ public struct HomeApp: Program {
         case .pageDown: move(max(1, visibleRows(state.focus) - 1))
         case .first: move(-Int.max / 2)
         case .last: move(Int.max / 2)
+        case .review: return openReviewFromDataset()
+        // The review screen's own actions (Review/ReviewLogic.swift); nothing elsewhere.
+        case .class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel, .accept,
+             .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox, .deleteBox,
+             .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note, .acceptSuggestion,
+             .undo, .redo:
+            return []
         }
         return []
     }

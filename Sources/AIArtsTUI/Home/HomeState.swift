@@ -61,6 +61,8 @@ public struct HomeState: Equatable, Sendable {
     public var showGPUs = false
     public var gpuSort = GPUSort.memory
     public var gpuProcesses = ListCursor()
+    /// The review screen, while open (over whatever screen opened it).
+    public var review: ReviewState?
     /// A yes/no question on screen, and what a yes does.
     public var question: Question?
     /// The last thing that happened that the user should know of (a task ended, a start failed),
@@ -80,7 +82,7 @@ public struct HomeState: Equatable, Sendable {
 
     /// Where keys are looked up now: the help overlay has its own bindings.
     public var keyContext: KeyContext {
-        question != nil ? .confirm : showHelp ? .help : showGPUs || showModels ? .gpu : openTaskID != nil ? .task
+        question != nil ? .confirm : showHelp ? .help : review != nil ? .review : showGPUs || showModels ? .gpu : openTaskID != nil ? .task
             : openDatasetID != nil ? .dataset : .home
     }
 

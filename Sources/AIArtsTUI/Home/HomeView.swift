@@ -36,9 +36,11 @@ enum HomeView {
         }
         let layout = HomeLayout(size: size)
         buffer.render(HeaderBar(state: state), in: layout.header)
-        if state.showGPUs || state.showModels || state.openTaskID != nil || state.openDatasetID != nil {
+        if state.review != nil || state.showGPUs || state.showModels || state.openTaskID != nil || state.openDatasetID != nil {
             let body = Rect(x: 0, y: layout.header.maxY, width: size.width, height: layout.footer.y - layout.header.maxY)
-            if state.showModels {
+            if state.review != nil {
+                buffer.render(ReviewScreen(state: state), in: body)
+            } else if state.showModels {
                 buffer.render(ModelsScreen(state: state), in: body)
             } else if state.showGPUs {
                 buffer.render(GPUScreen(state: state), in: body)

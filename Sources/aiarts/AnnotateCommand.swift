@@ -36,6 +36,7 @@ struct AnnotateCommand: ParsableCommand {
         print("\(header) \(b.id) of \(b.record.taskId) for \(Sanitize.line(b.record.user)): \(b.samples.count) sample\(b.samples.count == 1 ? "" : "s") of \(b.datasetId)")
         if let folder = b.folder { print("folder: \(Sanitize.line(folder))") }
         Output.table(["SAMPLE", "PATH"], b.samples.map { [String($0.id), Sanitize.line($0.path)] })
+        print("review it by keys: aiarts review open \(b.datasetId) --batch \(b.id); then aiarts annotate commit \(b.record.taskId)")
     }
 
     struct TaskGroup: ParsableCommand {

@@ -30,6 +30,6 @@ struct ReviewOpenCommand: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw AIArtsError(.invalidArgument, "review open needs a terminal; `aiarts review queue \(id)` lists the samples instead")
         }
-        try runHomeUI(workspace: workspace, theme: ui.theme, keymap: ui.keymap, review: request)
+        try runHomeUI(workspace: workspace, theme: ui.theme, keymap: ui.keymap, graphics: ui.graphics, review: request)
     }
 }

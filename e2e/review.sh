@@ -12,44 +12,9 @@ T=$(mktemp -d)
 W=$T/demo
 SOCK=$T/tmux.sock
 S=aiarts-review-e2e
-passed=0
-failed=0
-tm() { tmux -S "$SOCK" "$@"; }
-cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
+WAIT_TENTHS=100
+. "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
-
-check() {
-    local name=$1
-    shift
-    if "$@" >"$T/check.out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name"
-    else
-        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$T/check.out" | tail -40
-    fi
-}
-
-screen() { tm capture-pane -p -t "$S" 2>/dev/null; }
-
-# Waits up to ~10 s for the screen to contain a fixed string, then shows the screen on failure.
-wait_for() {
-    local i
-    for i in $(seq 1 100); do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1
-    done
-    echo "screen never showed: $1"; screen
-    return 1
-}
-
-wait_gone() {
-    local i
-    for i in $(seq 1 100); do
-        screen | grep -qF -- "$1" || return 0
-        sleep 0.1
-    done
-    echo "screen still shows: $1"; screen
-    return 1
-}
 
 keys() { tm send-keys -t "$S" "$@"; }
 

@@ -10,45 +10,8 @@ W=$T/ws
 # A private tmux server, so the test never touches the user's sessions.
 SOCK=$T/tmux.sock
 S=aiarts-e2e
-passed=0
-failed=0
-tm() { tmux -S "$SOCK" "$@"; }
-cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
+. "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
-
-check() {
-    local name=$1
-    shift
-    if "$@" >"$T/check.out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name"
-    else
-        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$T/check.out" | tail -40
-    fi
-}
-
-screen() { tm capture-pane -p -t "$S" 2>/dev/null; }
-
-# Waits up to ~5 s for the screen to contain a fixed string (grep -F), then shows the screen on failure.
-wait_for() {
-    local i
-    for i in $(seq 1 50); do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1
-    done
-    echo "screen never showed: $1"; screen
-    return 1
-}
-
-# Waits for a fixed string to disappear.
-wait_gone() {
-    local i
-    for i in $(seq 1 50); do
-        screen | grep -qF -- "$1" || return 0
-        sleep 0.1
-    done
-    echo "screen still shows: $1"; screen
-    return 1
-}
 
 setup() {
     "$BIN" --workspace "$W" dataset create "cats and dogs" --type classification >/dev/null &&

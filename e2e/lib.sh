@@ -1,0 +1,42 @@
+# Helpers shared by the tmux end-to-end tests (sourced, not run). The sourcing script sets T (its
+# temporary folder), SOCK (a private tmux server's socket, so the tests never touch the user's
+# sessions) and S (the session name), and WAIT_TENTHS (how long wait_for waits, in tenths of a second).
+passed=0
+failed=0
+tm() { tmux -S "$SOCK" "$@"; }
+cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
+
+# Runs a check quietly; prints "ok" or "FAIL" with the end of what it printed.
+check() {
+    local name=$1
+    shift
+    if "$@" >"$T/check.out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$T/check.out" | tail -40
+    fi
+}
+
+screen() { tm capture-pane -p -t "$S" 2>/dev/null; }
+
+# Waits for the screen to contain a fixed string (grep -F), then shows the screen on failure.
+wait_for() {
+    local i
+    for i in $(seq 1 "${WAIT_TENTHS:-50}"); do
+        screen | grep -qF -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "screen never showed: $1"; screen
+    return 1
+}
+
+# Waits for a fixed string to disappear.
+wait_gone() {
+    local i
+    for i in $(seq 1 "${WAIT_TENTHS:-50}"); do
+        screen | grep -qF -- "$1" || return 0
+        sleep 0.1
+    done
+    echo "screen still shows: $1"; screen
+    return 1
+}

@@ -17,6 +17,16 @@ func fail(_ message: String) -> Never {
 }
 
 let args = Array(CommandLine.arguments.dropFirst())
+
+/// preview and preview-kitty: FILE CELLSxROWS RUNS, as the file's bytes, the cell size and the runs.
+func previewArguments(_ mode: String) -> (bytes: [UInt8], cells: [Int], runs: Int) {
+    guard args.count == 4, let runs = Int(args[3]), let data = FileManager.default.contents(atPath: args[1]) else {
+        fail("\(mode) FILE CELLSxROWS RUNS")
+    }
+    let cells = args[2].split(separator: "x").compactMap { Int($0) }
+    guard cells.count == 2 else { fail("bad size") }
+    return ([UInt8](data), cells, runs)
+}
 switch args.first {
 case "make-jpeg":
     guard args.count >= 4, let width = Int(args[1]), let height = Int(args[2]) else { fail("make-jpeg WIDTH HEIGHT OUT [SEED]") }
@@ -96,12 +106,7 @@ case "image":
     }
 case "preview":
     // What the dataset screen does for one image: decode shrunk to the pane's pixels, then draw half blocks.
-    guard args.count == 4, let runs = Int(args[3]), let data = FileManager.default.contents(atPath: args[1]) else {
-        fail("preview FILE CELLSxROWS RUNS")
-    }
-    let cells = args[2].split(separator: "x").compactMap { Int($0) }
-    guard cells.count == 2 else { fail("bad size") }
-    let bytes = [UInt8](data)
+    let (bytes, cells, runs) = previewArguments("preview")
     var buffer = Buffer(width: cells[0], height: cells[1])
     for _ in 0..<runs {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -117,12 +122,7 @@ case "preview-kitty":
     // background queue and the loop do), then the escape sequences (zlib + base64; the backend's own
     // queue). Prints both times in ms and the bytes sent; with OUT=1 in the environment, writes the
     // sequences to stdout instead.
-    guard args.count == 4, let runs = Int(args[3]), let data = FileManager.default.contents(atPath: args[1]) else {
-        fail("preview-kitty FILE CELLSxROWS RUNS")
-    }
-    let cells = args[2].split(separator: "x").compactMap { Int($0) }
-    guard cells.count == 2 else { fail("bad size") }
-    let bytes = [UInt8](data)
+    let (bytes, cells, runs) = previewArguments("preview-kitty")
     var buffer = Buffer(width: cells[0], height: cells[1])
     for _ in 0..<runs {
         let start = DispatchTime.now().uptimeNanoseconds

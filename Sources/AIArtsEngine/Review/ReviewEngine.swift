@@ -26,6 +26,18 @@ struct ReviewSnapshot: Codable, Equatable {
     var annotations: [Annotation]
     var state: State?
 
+    /// The same labels and review state (times within a millisecond: the database keeps milliseconds).
+    func matches(_ other: ReviewSnapshot) -> Bool {
+        guard annotations == other.annotations else { return false }
+        switch (state, other.state) {
+        case (nil, nil): return true
+        case let (a?, b?):
+            return a.status == b.status && a.changed == b.changed && a.note == b.note && a.reviewer == b.reviewer
+                && abs(a.decidedAt - b.decidedAt) <= 1
+        default: return false
+        }
+    }
+
     /// The labels alone, for comparing with the imported ones (ids and order do not count).
     var labelKey: [String] {
         annotations.map { a in
@@ -196,7 +208,10 @@ extension Workspace {
     @discardableResult
     public func reviewDecide(_ sampleId: Int64, _ decision: ReviewDecision, reviewer: String = Reviewer.current,
                              predictions: ReviewPredictions? = nil) throws -> ReviewItem {
-        try reviewWrite { db in
+        guard !reviewer.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AIArtsError(.invalidArgument, "a decision needs a reviewer name")
+        }
+        return try reviewWrite { db in
             let (sample, record, _) = try Self.reviewSample(sampleId, db)
             let labelCount = try Self.reviewLabels(record.id, db).count
             let before = try Self.snapshot(sampleId, db)
@@ -344,7 +359,7 @@ extension Workspace {
     static func restore(_ sampleId: Int64, to target: ReviewSnapshot, expecting: ReviewSnapshot, event: Int64, what: String,
                         datasetId: String, _ db: Database) throws {
         let current = try snapshot(sampleId, db)
-        guard current == expecting else {
+        guard current.matches(expecting) else {
             let path = try String.fetchOne(db, sql: "SELECT path FROM sample WHERE id = ?", arguments: [sampleId]) ?? "sample \(sampleId)"
             let who = try Row.fetchOne(db, sql: """
                 SELECT reviewer, at FROM reviewEvent WHERE sampleId = ? AND id > ? AND undone = 0 ORDER BY id DESC LIMIT 1

@@ -119,13 +119,9 @@ extension Workspace {
             for a in annotationRows {
                 let sampleId: Int64 = a["sampleId"]
                 guard wanted.contains(sampleId) else { continue }
-                var box: Box?
-                if let x = a["x"] as Double?, let y = a["y"] as Double?, let w = a["w"] as Double?, let h = a["h"] as Double? {
-                    box = Box(x: x, y: y, width: w, height: h)
-                }
-                boxes[sampleId, default: []].append(ReviewBox(annotationId: a["id"], labelIndex: a["labelIdx"], box: box))
+                boxes[sampleId, default: []].append(Self.reviewBox(a))
             }
-            let labels = try Self.reviewLabels(record.id, db)
+            let labels = ReviewDisagreement.Labels(try Self.reviewLabels(record.id, db))
             let analysed = rows.enumerated().map { n, row -> (n: Int, predicted: Bool, score: Double) in
                 guard let entry = predictions.entries[row["path"] as String] else { return (n, false, 0) }
                 let id: Int64 = row["id"]
@@ -157,37 +153,51 @@ extension Workspace {
                 samples[sample.id ?? 0] = sample
             }
             var boxes: [Int64: [ReviewBox]] = [:]
-            for a in try AnnotationRecord.fetchAll(db, sql: "SELECT * FROM annotation WHERE sampleId IN (SELECT value FROM json_each(?)) ORDER BY id", arguments: [list]) {
-                boxes[a.sampleId, default: []].append(ReviewBox(annotationId: a.id ?? 0, labelIndex: a.labelIdx, box: a.box))
+            let annotations = try Row.fetchCursor(db, sql: """
+                SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE sampleId IN (SELECT value FROM json_each(?)) ORDER BY id
+                """, arguments: [list])
+            while let a = try annotations.next() {
+                boxes[a["sampleId"], default: []].append(Self.reviewBox(a))
             }
             var states: [Int64: ReviewStateRecord] = [:]
             for state in try ReviewStateRecord.fetchAll(db, sql: "SELECT * FROM reviewState WHERE sampleId IN (SELECT value FROM json_each(?))", arguments: [list]) {
                 states[state.sampleId] = state
             }
-            var datasets: [String: (record: DatasetRecord, labels: [String], folder: URL)] = [:]
+            var datasets: [String: (record: DatasetRecord, labels: [String], folder: URL, table: ReviewDisagreement.Labels)] = [:]
             return try sampleIds.map { id in
                 guard let sample = samples[id] else { throw AIArtsError(.notFound, "sample \(id) does not exist in this workspace") }
                 if datasets[sample.datasetId] == nil {
                     let record = try Self.reviewDataset(sample.datasetId, db)
-                    datasets[sample.datasetId] = (record, try Self.reviewLabels(record.id, db),
-                                                  record.folder.map(self.resolveFolder) ?? self.datasetsFolder.appendingPathComponent(record.id))
+                    let labels = try Self.reviewLabels(record.id, db)
+                    datasets[sample.datasetId] = (record, labels,
+                                                  record.folder.map(self.resolveFolder) ?? self.datasetsFolder.appendingPathComponent(record.id),
+                                                  ReviewDisagreement.Labels(labels))
                 }
                 guard let dataset = datasets[sample.datasetId] else { throw AIArtsError(.notFound, "dataset \(sample.datasetId) is gone") }
                 return Self.makeItem(sample, dataset.record, labels: dataset.labels, folder: dataset.folder, boxes: boxes[id] ?? [],
-                                     state: states[id], predictions: predictions)
+                                     state: states[id], predictions: predictions, table: dataset.table)
             }
         }
     }
 
+    /// A row of id, labelIdx, x, y, w, h as a ReviewBox.
+    static func reviewBox(_ a: Row) -> ReviewBox {
+        var box: Box?
+        if let x = a["x"] as Double?, let y = a["y"] as Double?, let w = a["w"] as Double?, let h = a["h"] as Double? {
+            box = Box(x: x, y: y, width: w, height: h)
+        }
+        return ReviewBox(annotationId: a["id"], labelIndex: a["labelIdx"], box: box)
+    }
+
     static func makeItem(_ sample: SampleRecord, _ record: DatasetRecord, labels: [String], folder: URL, boxes: [ReviewBox],
-                         state: ReviewStateRecord?, predictions: ReviewPredictions?) -> ReviewItem {
+                         state: ReviewStateRecord?, predictions: ReviewPredictions?, table: ReviewDisagreement.Labels? = nil) -> ReviewItem {
         var item = ReviewItem(sampleId: sample.id ?? 0, datasetId: record.id, path: sample.path,
                               imageURL: folder.appendingPathComponent(sample.path),
                               size: ImageSize(width: sample.width, height: sample.height), split: sample.split,
                               labels: labels, boxes: boxes, state: state)
         if let predictions, let entry = predictions.entries[sample.path] {
             item.predicted = true
-            item.suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes, entry: entry)
+            item.suggestions = ReviewDisagreement.suggestions(type: record.type, labels: table ?? ReviewDisagreement.Labels(labels), boxes: boxes, entry: entry)
             item.disagreement = item.suggestions.first?.score ?? 0
         }
         return item

@@ -99,12 +99,28 @@ enum ReviewDisagreement {
         String(format: "%.0f,%.0f %.0fx%.0f", box.x, box.y, box.width, box.height)
     }
 
+    /// Prediction labels to the dataset's label indices: by name, else case-insensitively. Made once per review.
+    struct Labels {
+        var names: [String]
+        var index: [String: Int] = [:]
+
+        init(_ names: [String]) {
+            self.names = names
+            for (i, name) in names.enumerated() where index[name] == nil { index[name] = i }
+            for (i, name) in names.enumerated() where index[name.lowercased()] == nil { index[name.lowercased()] = i }
+        }
+
+        func lookup(_ name: String) -> Int? { index[name] ?? index[name.lowercased()] }
+    }
+
     /// The suggestions for one sample, strongest first.
     static func suggestions(type: DatasetType, labels: [String], boxes: [ReviewBox], entry: PredictionsFile.Entry) -> [ReviewSuggestion] {
-        var index: [String: Int] = [:]
-        for (i, name) in labels.enumerated() where index[name] == nil { index[name] = i }
-        for (i, name) in labels.enumerated() where index[name.lowercased()] == nil { index[name.lowercased()] = i }
-        func lookup(_ name: String) -> Int? { index[name] ?? index[name.lowercased()] }
+        suggestions(type: type, labels: Labels(labels), boxes: boxes, entry: entry)
+    }
+
+    static func suggestions(type: DatasetType, labels table: Labels, boxes: [ReviewBox], entry: PredictionsFile.Entry) -> [ReviewSuggestion] {
+        let labels = table.names
+        func lookup(_ name: String) -> Int? { table.lookup(name) }
         func name(_ i: Int) -> String { labels.indices.contains(i) ? labels[i] : "#\(i)" }
         var out: [ReviewSuggestion] = []
         switch type {

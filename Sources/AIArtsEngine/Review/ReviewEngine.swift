@@ -108,7 +108,7 @@ extension Workspace {
             sql += " WHERE " + conditions.joined(separator: " AND ")
             sql += scope.batchId != nil ? " ORDER BY bs.position, s.id" : " ORDER BY s.path, s.id"
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let ids = rows.map { $0["id"] as Int64 }
+            let ids = rows.map { $0[0] as Int64 }  // columns by position: by name, GRDB compares names case-insensitively
             guard case .disagreement = order, let predictions else { return ids }
             // The stored labels grouped by sample: a few samples through the index, many in one pass over the dataset's.
             let wanted = Set(ids)
@@ -117,14 +117,14 @@ extension Workspace {
                 ? try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE sampleId IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY id")
                 : try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE datasetId = ? ORDER BY id", arguments: [scope.datasetId])
             for a in annotationRows {
-                let sampleId: Int64 = a["sampleId"]
+                let sampleId: Int64 = a[1]
                 guard wanted.contains(sampleId) else { continue }
                 boxes[sampleId, default: []].append(Self.reviewBox(a))
             }
             let labels = ReviewDisagreement.Labels(try Self.reviewLabels(record.id, db))
             let analysed = rows.enumerated().map { n, row -> (n: Int, predicted: Bool, score: Double) in
-                guard let entry = predictions.entries[row["path"] as String] else { return (n, false, 0) }
-                let id: Int64 = row["id"]
+                guard let entry = predictions.entries[row[1] as String] else { return (n, false, 0) }
+                let id: Int64 = row[0]
                 let suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes[id] ?? [], entry: entry)
                 return (n, true, suggestions.first?.score ?? 0)
             }
@@ -157,7 +157,7 @@ extension Workspace {
                 SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE sampleId IN (SELECT value FROM json_each(?)) ORDER BY id
                 """, arguments: [list])
             while let a = try annotations.next() {
-                boxes[a["sampleId"], default: []].append(Self.reviewBox(a))
+                boxes[a[1] as Int64, default: []].append(Self.reviewBox(a))
             }
             var states: [Int64: ReviewStateRecord] = [:]
             for state in try ReviewStateRecord.fetchAll(db, sql: "SELECT * FROM reviewState WHERE sampleId IN (SELECT value FROM json_each(?))", arguments: [list]) {
@@ -180,13 +180,13 @@ extension Workspace {
         }
     }
 
-    /// A row of id, labelIdx, x, y, w, h as a ReviewBox.
+    /// A row of id, sampleId, labelIdx, x, y, w, h (in that order) as a ReviewBox.
     static func reviewBox(_ a: Row) -> ReviewBox {
         var box: Box?
-        if let x = a["x"] as Double?, let y = a["y"] as Double?, let w = a["w"] as Double?, let h = a["h"] as Double? {
+        if let x = a[3] as Double?, let y = a[4] as Double?, let w = a[5] as Double?, let h = a[6] as Double? {
             box = Box(x: x, y: y, width: w, height: h)
         }
-        return ReviewBox(annotationId: a["id"], labelIndex: a["labelIdx"], box: box)
+        return ReviewBox(annotationId: a[0], labelIndex: a[2], box: box)
     }
 
     static func makeItem(_ sample: SampleRecord, _ record: DatasetRecord, labels: [String], folder: URL, boxes: [ReviewBox],

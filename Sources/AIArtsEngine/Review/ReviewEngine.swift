@@ -241,6 +241,7 @@ extension Workspace {
             try db.execute(sql: """
                 INSERT INTO reviewEvent(datasetId, sampleId, reviewer, at, action, before, after, undone) VALUES (?, ?, ?, ?, ?, ?, ?, 0)
                 """, arguments: [record.id, sampleId, reviewer, now, decision.action, try before.json(), try after.json()])
+            Self.reviewLog.debug("\(reviewer) \(decision.action) on \(record.id) sample \(sampleId)")
             return try self.reviewItem(sampleId, predictions: predictions, db)
         }
     }

@@ -224,7 +224,7 @@ public final class Store: Sendable {
                 t.primaryKey(["sampleId", "tag", "name"])
             }
         }
-        // Saved review filters (docs/review.md): a named ReviewScope per dataset; review events by sample.
+        // Saved review filters (docs/review.md): a named ReviewScope per dataset.
         migrator.registerMigration("v5-review-filters") { db in
             try db.create(table: "reviewFilter") { t in
                 t.column("datasetId", .text).notNull().references("dataset", onDelete: .cascade)
@@ -233,8 +233,10 @@ public final class Store: Sendable {
                 t.column("savedAt", .datetime).notNull()
                 t.primaryKey(["datasetId", "name"])
             }
-            // A sample's events: its first one holds the imported labels (`changed`), the newest says who changed it.
-            try db.create(index: "reviewEvent_sample", on: "reviewEvent", columns: ["sampleId", "id"])
+        }
+        // A sample's review events: its first holds the imported labels (`changed`), the newest says who changed it.
+        migrator.registerMigration("v6-review-event-sample") { db in
+            try db.create(index: "reviewEvent_sample", on: "reviewEvent", columns: ["sampleId", "id"], ifNotExists: true)
         }
         return migrator
     }

@@ -36,7 +36,7 @@ let package = Package(
             ]
         ),
         .target(name: "AIArtsRender"),
-        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw"]),
+        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw", "CZlib"]),
         .executableTarget(
             name: "aiarts",
             dependencies: [
@@ -47,7 +47,7 @@ let package = Package(
         ),
 
         // Benchmark runner for bench/run.py (decode timings, fixture images); not installed.
-        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging", "AIArtsRender"]),
+        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
 
         // The built-in trainer (pure Swift, CPU): model, data loading and training loop, and its command.
         .target(name: "AIArtsTrain", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"], exclude: ["GPU/Fixtures"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
-        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine"]),
-        .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain"]),
+        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib"]),
+        .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain", "AIArtsEngine", "AIArtsImaging"]),
     ]
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A 4000x3000 JPEG to a 160x45-cell terminal preview: aiarts (decode shrunk + half blocks, what the
-dataset screen does) next to chafa on the same image and size, where chafa is installed.
+dataset screen does) next to chafa on the same image and size, where chafa is installed; then the
+same through kitty's graphics protocol (`aiarts-bench preview-kitty`, `chafa --format kitty`).
 
     python3 bench/preview_bench.py [--scratch .build] [--runs 9]
 
@@ -39,6 +40,19 @@ def main():
         print(f"chafa:  {theirs:.1f} ms as a process; aiarts/chafa = {ours / theirs:.2f}")
     else:
         print("chafa not installed: no comparison")
+
+    # Terminal graphics (kitty's protocol): the image at 8x16 pixels a cell, as escape sequences.
+    kitty = subprocess.run([bench, "preview-kitty", jpeg, "160x45", str(args.runs)], check=True, capture_output=True, text=True)
+    rows = [line.split() for line in kitty.stdout.splitlines()]
+    decode_ms = statistics.median(float(r[0]) for r in rows)
+    encode_ms = statistics.median(float(r[1]) for r in rows)
+    print(f"aiarts kitty: {decode_ms:.1f} ms decode + draw, {encode_ms:.1f} ms encode, {int(rows[0][2])} bytes")
+    ours_kitty = wall(["env", "OUT=1", bench, "preview-kitty", jpeg, "160x45", "1"])
+    print(f"aiarts kitty: {ours_kitty:.1f} ms as a process")
+    if shutil.which("chafa"):
+        theirs_kitty = wall(["chafa", "--format", "kitty", "--size", "160x45", jpeg])
+        size = len(subprocess.run(["chafa", "--format", "kitty", "--size", "160x45", jpeg], check=True, capture_output=True).stdout)
+        print(f"chafa kitty:  {theirs_kitty:.1f} ms as a process, {size} bytes; aiarts/chafa = {ours_kitty / theirs_kitty:.2f}")
 
 if __name__ == "__main__":
     main()

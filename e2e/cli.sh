@@ -249,5 +249,35 @@ model_upload_download_remove() {
 }
 check "model upload, list, show, download (folder and tar.gz) and rm" model_upload_download_remove
 
+two_reviewers_apply_at_once() {
+    local id
+    id=$("$BIN" --workspace "$W" annotate task create D0002 --name "shapes pass" --size 7 \
+        --formatter '[{"name": "square", "attributes": [{"name": "filled", "values": ["yes", "no"]}]}, {"name": "star"}]') &&
+    # Two processes apply at the same moment, for two reviewers, several times over.
+    for round in 1 2 3; do
+        "$BIN" --workspace "$W" annotate apply "$id" --user "ann$round" --json >"$T/apply-a$round.json" &
+        "$BIN" --workspace "$W" annotate apply "$id" --user "bob$round" --json >"$T/apply-b$round.json" &
+        wait
+    done &&
+    python3 - "$T" <<'PY' &&
+import json, sys, glob
+batches = [json.load(open(f)) for f in sorted(glob.glob(sys.argv[1] + "/apply-*.json"))]
+ids = [s["id"] for b in batches for s in b["samples"]]
+assert len(batches) == 6 and all(len(b["samples"]) == 7 and b["status"] == "open" for b in batches), batches
+assert len(ids) == len(set(ids)) == 42, ids
+PY
+    ! "$BIN" --workspace "$W" annotate apply "$id" --user ann1 2>"$T/unfinished.txt" >/dev/null &&
+    grep -q "you have an unfinished batch" "$T/unfinished.txt" &&
+    ! "$BIN" --workspace "$W" annotate commit "$id" --user ann1 2>"$T/undecided.txt" >/dev/null &&
+    grep -q "7 undecided samples" "$T/undecided.txt" &&
+    "$BIN" --workspace "$W" annotate commit "$id" --user ann1 --force --json >"$T/commit.json" &&
+    json_ok "$T/commit.json" 'd["samples"] == 0 and d["returned"] == 7' &&
+    "$BIN" --workspace "$W" annotate commits --task "$id" --page 1 --page-size 5 --json >"$T/commits.json" &&
+    json_ok "$T/commits.json" 'd["pageNum"] == 1 and d["pageSize"] == 5 and d["total"] == 1 and d["items"][0]["user"] == "ann1"' &&
+    "$BIN" --workspace "$W" annotate task show "$id" --json >"$T/atask.json" &&
+    json_ok "$T/atask.json" 'd["handedOut"] == 35 and len(d["openBatches"]) == 5 and d["formatter"][0]["name"] == "square"'
+}
+check "two reviewers applying at once get disjoint annotation batches; commit and commits" two_reviewers_apply_at_once
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

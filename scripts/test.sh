@@ -8,3 +8,4 @@ swift test --skip-build
 python3 -m unittest discover -s trainers/torch -p 'test_*.py'
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/cli.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/tui.sh
+AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/review.sh

@@ -108,6 +108,10 @@ public enum ImageCodec {
     /// Class-index mask from a palette or grayscale PNG: the stored index or
     /// gray value per pixel, not a colour. RGB PNGs are `.unsupported`;
     /// a 16-bit mask is accepted only when every value fits in a byte.
+    public static func decodeMask(contentsOf path: String, limits: ImageLimits = .default) throws(ImageError) -> IndexedImage {
+        try decodeMask(readFile(path), limits: limits)
+    }
+
     public static func decodeMask(_ bytes: [UInt8], limits: ImageLimits = .default) throws(ImageError) -> IndexedImage {
         guard try detect(bytes) == .png else {
             throw .unsupported("masks must be PNG (a JPEG mask's class ids are blurred by compression)")

@@ -7,6 +7,8 @@ public struct Buffer: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Images for a terminal graphics protocol, drawn over the cells (see `GraphicPlacement`).
+    public var graphics: [GraphicPlacement] = []
 
     public init(width: Int, height: Int, cell: Cell = .blank) {
         self.width = max(0, width)

@@ -36,6 +36,19 @@ public enum Color: Hashable, Sendable {
         }
     }
 
+    /// The colour as RGB, ANSI colours as xterm shows them (white for `.default`): for drawing
+    /// into pixels.
+    public var approximateRGB: (UInt8, UInt8, UInt8) {
+        let v: (Int, Int, Int)
+        switch self {
+        case .default: v = (255, 255, 255)
+        case .ansi(let n): v = Self.ansiRGB[Int(n & 15)]
+        case .indexed(let n): v = n < 16 ? Self.ansiRGB[Int(n)] : Self.rgbOfIndex(n)
+        case .rgb(let r, let g, let b): return (r, g, b)
+        }
+        return (UInt8(v.0), UInt8(v.1), UInt8(v.2))
+    }
+
     // The 6×6×6 cube uses these levels; the grey ramp is 8, 18, …, 238.
     private static let levels: [Int] = [0, 95, 135, 175, 215, 255]
 

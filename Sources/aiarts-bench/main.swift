@@ -4,8 +4,11 @@
 //   aiarts-bench chart-data N OUT                     N float64 loss-like values (x = index) with spikes
 //   aiarts-bench chart FILE WxH RUNS [SMOOTH]         draw FILE's values in a braille LineChart; ms per frame
 //   aiarts-bench image WxH CELLSxROWS RUNS            a synthetic WxH RGB buffer through ImageView; ms per frame
+//   aiarts-bench preview FILE CELLSxROWS RUNS         decode shrunk + half blocks (the dataset screen); ms per run
+//   aiarts-bench preview-kitty FILE CELLSxROWS RUNS   decode at 8×16 pixels a cell + kitty's protocol bytes; ms per run
 import AIArtsImaging
 import AIArtsRender
+import AIArtsTUI
 import Foundation
 
 func fail(_ message: String) -> Never {
@@ -109,6 +112,38 @@ case "preview":
         } catch { fail("\(error)") }
         print(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
     }
+case "preview-kitty":
+    // The same with terminal graphics: decode at the cells' pixel size and draw the frame (what the
+    // background queue and the loop do), then the escape sequences (zlib + base64; the backend's own
+    // queue). Prints both times in ms and the bytes sent; with OUT=1 in the environment, writes the
+    // sequences to stdout instead.
+    guard args.count == 4, let runs = Int(args[3]), let data = FileManager.default.contents(atPath: args[1]) else {
+        fail("preview-kitty FILE CELLSxROWS RUNS")
+    }
+    let cells = args[2].split(separator: "x").compactMap { Int($0) }
+    guard cells.count == 2 else { fail("bad size") }
+    let bytes = [UInt8](data)
+    var buffer = Buffer(width: cells[0], height: cells[1])
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var sequence: [UInt8] = []
+        var drawn = start
+        do {
+            let decoded = try ImageCodec.decode(bytes, fitting: ImageSize(width: cells[0] * 8, height: cells[1] * 16)).image
+            guard let image = PixelImage(width: decoded.width, height: decoded.height, rgb: decoded.pixels) else { fail("not RGB") }
+            buffer.graphics = []
+            buffer.render(ImageView(image: image, boxes: [ImageBox(x: 100, y: 100, width: 300, height: 200, label: "cat")], mode: .graphics),
+                          in: buffer.area)
+            drawn = DispatchTime.now().uptimeNanoseconds
+            for placement in buffer.graphics { sequence += KittyGraphics.place(placement) }
+        } catch { fail("\(error)") }
+        let end = DispatchTime.now().uptimeNanoseconds
+        if ProcessInfo.processInfo.environment["OUT"] == "1" {
+            FileHandle.standardOutput.write(Data(sequence))
+        } else {
+            print(String(format: "%.3f %.3f %d", Double(drawn - start) / 1e6, Double(end - drawn) / 1e6, sequence.count))
+        }
+    }
 default:
-    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS | preview FILE CELLSxROWS RUNS")
+    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS | preview FILE CELLSxROWS RUNS | preview-kitty FILE CELLSxROWS RUNS")
 }

@@ -36,6 +36,8 @@ struct UIOptions: ParsableArguments {
     var theme: String?
     @Option(help: ArgumentHelp("Key bindings: default, vim, emacs, your own name, or a .toml path.", valueName: "NAME"))
     var keymap: String?
+    @Option(help: ArgumentHelp("Images through the terminal's graphics protocol (kitty's): auto asks the terminal, kitty uses it, off draws half blocks.", valueName: "MODE"))
+    var graphics: GraphicsChoice = .auto
 }
 
 /// What `aiarts` with no command does: the full-screen UI on a terminal, the workspace at a glance
@@ -54,7 +56,7 @@ struct OpenCommand: ParsableCommand {
 
     static func open(_ workspace: Workspace, ui: UIOptions) throws {
         if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
-            try runHomeUI(workspace: workspace, theme: ui.theme, keymap: ui.keymap)
+            try runHomeUI(workspace: workspace, theme: ui.theme, keymap: ui.keymap, graphics: ui.graphics)
         } else {
             try show(workspace)
         }
@@ -83,3 +85,5 @@ struct OpenCommand: ParsableCommand {
         }
     }
 }
+
+extension GraphicsChoice: ExpressibleByArgument {}

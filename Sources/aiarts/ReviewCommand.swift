@@ -6,7 +6,7 @@ import Foundation
 /// `aiarts review`: label review from scripts (docs/review.md).
 struct ReviewCommand: ParsableCommand {
     /// Every `review` subcommand, in the order help lists them.
-    static let subcommands: [ParsableCommand.Type] = [Summary.self, Queue.self, Decide.self, Undo.self, Redo.self, Filter.self]
+    static let subcommands: [ParsableCommand.Type] = [Summary.self, Queue.self, Decide.self, Undo.self, Redo.self, Filter.self, ReviewOpenCommand.self]
 
     static let configuration = CommandConfiguration(
         commandName: "review",

@@ -147,7 +147,7 @@ public struct RLE: Sendable, Equatable {
     }
 
     /// Foreground intervals [start, end) in column-major pixel order.
-    func intervals() -> [(Int, Int)] {
+    public func intervals() -> [(Int, Int)] {
         var out: [(Int, Int)] = []
         var at = 0
         for (i, c) in counts.enumerated() {

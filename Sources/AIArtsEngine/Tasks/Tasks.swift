@@ -90,6 +90,11 @@ extension Workspace {
     /// Sets one parameter. Refused once the task has been started: what ran must stay what the
     /// record says (params.json and command.txt are written at start).
     public func setTaskParam(_ id: String, key: String, value: String) throws {
+        try setTaskParams(id, [key: value])
+    }
+
+    /// Sets several parameters at once: all of them, or none when one is refused.
+    public func setTaskParams(_ id: String, _ values: [String: String]) throws {
         try store.pool.write { db in
             guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
             guard record.status == TaskStatus.queued.rawValue, record.startedAt == nil else {
@@ -99,9 +104,11 @@ extension Workspace {
                 throw AIArtsError(.badInput, "\(id) has an unknown trainer '\(record.trainer)'")
             }
             let type = try ProjectRecord.fetchOne(db, key: record.projectId)?.type
-            try TaskParams.validate(key, value, trainer: trainer, type: type)
             var params = TaskParams.decode(record.params)
-            params[key] = value
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                try TaskParams.validate(key, value, trainer: trainer, type: type)
+                params[key] = value
+            }
             record.params = try TaskParams.encode(params)
             try record.update(db)
         }

@@ -104,8 +104,12 @@ public struct ImageBox: Sendable {
 /// - `colorBlocks` (colour but no UTF-8): a space with the average of the cell's two pixels as background.
 /// - `luminance` (no colour): the ramp " .:-=+*#%@" by brightness, for a dark background.
 /// In the last two, box outlines are drawn with + - | in the box colour.
+/// - `graphics`: the terminal shows the image itself (kitty's graphics protocol) at its full decoded
+///   resolution over the cells a half-block preview would take: the cells are blanked, the box
+///   outlines drawn into a copy of the pixels and the labels written in cells, which the terminal
+///   draws over the image.
 public struct ImageView: Widget {
-    public enum Mode: Sendable { case halfBlock, colorBlocks, luminance }
+    public enum Mode: Sendable { case halfBlock, colorBlocks, luminance, graphics }
 
     public var image: PixelImage
     public var boxes: [ImageBox]
@@ -135,6 +139,8 @@ public struct ImageView: Widget {
         let placed = Rect(x: originX, y: originY, width: fitted.width, height: cellRows)
         if mode == .halfBlock {
             renderHalfBlocks(fitted, at: placed, buffer: &buffer)
+        } else if mode == .graphics {
+            renderGraphics(at: placed, buffer: &buffer)
         } else {
             renderCharacters(at: placed, buffer: &buffer)
         }
@@ -166,6 +172,22 @@ public struct ImageView: Widget {
             guard let (x0, y0, _, _) = Self.span(box, sx: sx, sy: sy, width: fitted.width, height: fitted.height) else { continue }
             let edgeRow = y0 / 2
             drawLabel(box, x: placed.x + x0, y: placed.y + (edgeRow > 0 ? edgeRow - 1 : edgeRow), limit: placed.maxX, buffer: &buffer)
+        }
+    }
+
+    private func renderGraphics(at placed: Rect, buffer: inout Buffer) {
+        buffer.fill(placed, Style.plain)
+        let w = image.width, h = image.height
+        let outlines = boxes.compactMap { box -> GraphicPlacement.Outline? in
+            guard let (x0, y0, x1, y1) = Self.span(box, sx: 1, sy: 1, width: w, height: h) else { return nil }
+            let (r, g, b) = box.color.approximateRGB
+            return GraphicPlacement.Outline(x0: x0, y0: y0, x1: x1, y1: y1, rgb: [r, g, b])
+        }
+        buffer.graphics.append(GraphicPlacement(area: placed, image: image, outlines: outlines))
+        let sx = Double(placed.width) / Double(w), sy = Double(placed.height) / Double(h)
+        for box in boxes {
+            guard let (x0, y0, _, _) = Self.span(box, sx: sx, sy: sy, width: placed.width, height: placed.height) else { continue }
+            drawLabel(box, x: placed.x + x0, y: placed.y + (y0 > 0 ? y0 - 1 : y0), limit: placed.maxX, buffer: &buffer)
         }
     }
 

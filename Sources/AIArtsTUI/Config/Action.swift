@@ -33,12 +33,49 @@ public enum Action: String, CaseIterable, Sendable {
     case nextMatch = "next_match"
     case filterLabel = "filter_label"
     case filterSplit = "filter_split"
+    case importData = "import_data"
+    case splitData = "split_data"
+    case exportData = "export_data"
     case sort
     case openTask = "open_task"
     case startTask = "start_task"
+    case compareTask = "compare_task"
+    case editParams = "edit_params"
     case stopTask = "stop_task"
     case confirm
     case cancel
+    /// Opens the review screen over the dataset screen's label and split filter.
+    case review
+    // The review screen (docs/review-screen.md).
+    case class1 = "class_1", class2 = "class_2", class3 = "class_3", class4 = "class_4", class5 = "class_5"
+    case class6 = "class_6", class7 = "class_7", class8 = "class_8", class9 = "class_9", class10 = "class_10"
+    case pickLabel = "pick_label"
+    case accept
+    case autoAdvance = "auto_advance"
+    case previousSample = "previous_sample"
+    case nextSample = "next_sample"
+    case nextUnreviewed = "next_unreviewed"
+    case flag
+    case markBad = "mark_bad"
+    case nextBox = "next_box"
+    case previousBox = "previous_box"
+    case deleteBox = "delete_box"
+    case chooseEdge = "choose_edge"
+    case nudgeBack = "nudge_back"
+    case nudgeForward = "nudge_forward"
+    case nudgeBackFast = "nudge_back_fast"
+    case nudgeForwardFast = "nudge_forward_fast"
+    case hideOverlays = "hide_overlays"
+    case note
+    case acceptSuggestion = "accept_suggestion"
+    case undo
+    case redo
+
+    /// The class a number key assigns: class_1 … class_10 are the first ten labels (0 … 9).
+    public var classIndex: Int? {
+        let all: [Action] = [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10]
+        return all.firstIndex(of: self)
+    }
 }
 
 /// Where a key is pressed: each context has its own bindings, so one key may mean different things in
@@ -54,18 +91,25 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case task
     /// A dataset's screen: labels, files, the image with its boxes.
     case dataset
+    /// The review screen: one sample at a time, its label or boxes, decisions saved at once.
+    case review
 
     /// The actions that mean something here. A keymap that binds another one is refused, so a typo'd
     /// section or a misplaced line is reported rather than ignored.
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
-        case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .commandLine, .close, .help, .quit]
-        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .evaluate, .resumeTask, .predictTask, .exportTask,
+        case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .importData, .splitData, .exportData,
+                        .review, .commandLine, .close, .help, .quit]
+        case .review: [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel,
+                       .accept, .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox,
+                       .deleteBox, .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note,
+                       .acceptSuggestion, .undo, .redo, .commandLine, .close, .help, .quit]
+        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .commandLine, .close, .help, .quit]
         }
     }
@@ -100,8 +144,10 @@ enum ActionHelp {
             // Task keys only say so in the footer where they act, but help lists them everywhere.
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
-            lines.append(Line(actions: [.newTask], text: "new: a task (Tasks pane) or a dataset to import (Datasets pane)", footer: pane == .detail ? nil : "new"))
-            lines.append(Line(actions: [.newProject], text: "a new project: name, type, dataset"))
+            lines.append(Line(actions: [.compareTask], text: "mark / unmark the selected task to compare: its curves are drawn with the selected one's (Tasks pane)",
+                              footer: pane == .tasks ? "compare" : nil))
+            lines.append(Line(actions: [.newTask, .newProject], text: "new: a task (Tasks pane) or a dataset to import (Datasets pane) / a project",
+                              footer: pane == .detail ? nil : "new"))
             lines += [
                 Line(actions: [.xAxis, .logScale], text: "curves: x in steps, epochs or time / linear or log y"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
@@ -124,6 +170,10 @@ enum ActionHelp {
                 Line(actions: [.first, .last], text: "dataset screen: first / last file"),
                 Line(actions: [.filterLabel], text: "dataset screen: only files with the next label (then all)", footer: "label"),
                 Line(actions: [.filterSplit], text: "dataset screen: only the next split (then all)", footer: "split"),
+                Line(actions: [.importData], text: "import more files into this dataset: path and format", footer: "import"),
+                Line(actions: [.splitData], text: "split it again at random: val and test fractions"),
+                Line(actions: [.exportData], text: "export it: destination folder and format", footer: "export"),
+                Line(actions: [.review], text: "review these files one at a time (the label and split filter apply)", footer: "review"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
         case .task:
@@ -134,6 +184,7 @@ enum ActionHelp {
                 Line(actions: [.search, .nextMatch], text: "task screen: search the log / next match", footer: "search"),
                 Line(actions: [.startTask], text: "start the task", footer: "start"),
                 Line(actions: [.stopTask], text: "stop the task, after a yes", footer: "stop"),
+                Line(actions: [.editParams], text: "edit its parameters (before it is started)", footer: "params"),
                 Line(actions: [.evaluate], text: "evaluate its best checkpoint on val (confusion matrix, per-class AP)", footer: "eval"),
                 Line(actions: [.resumeTask], text: "resume it from its last checkpoint"),
                 Line(actions: [.predictTask], text: "predict the test split with its best checkpoint (Predictions pane)"),
@@ -144,6 +195,8 @@ enum ActionHelp {
                 Line(actions: [.outliers], text: "curves: fit y without outliers / to everything"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
+        case .review:
+            return ReviewHelp.lines
         case .gpu:
             return [
                 Line(actions: [.moveUp, .moveDown], text: "GPU screen: move", footer: "move", footerShowsPairs: true),

@@ -10,7 +10,7 @@ enum CommandLineInput {
         "task": ["start", "stop", "resume"],
         "open": [], "gpu": [], "reload": [], "help": [], "quit": [],
         "axis": ["step", "epoch", "time"], "smoothing": [], "log": [],
-        "dataset": ["create", "import", "split", "export"], "project": ["create"],
+        "dataset": ["create", "import", "split", "export"], "project": ["create"], "review": [],
     ]
 
     /// The words that may come at the end of `text` (the word being typed), given the workspace's ids.
@@ -20,7 +20,12 @@ enum CommandLineInput {
         let datasetIDs = state.data?.datasets.map(\.id) ?? []
         switch words.count {
         case 0, 1: return commands.keys.sorted()
-        case 2: return words[0] == "open" ? datasetIDs + taskIDs : commands[words[0]] ?? []
+        case 2: return words[0] == "open" ? datasetIDs + taskIDs : words[0] == "review" ? datasetIDs : commands[words[0]] ?? []
+        case 3... where words[0] == "review":
+            // key=value words: the splits and statuses, the dataset's labels, the tasks for order=.
+            let labels = state.data?.datasets.first { $0.id == words[1] }?.labels.map { "label=" + $0.name } ?? []
+            return Split.allCases.map { "split=" + $0.rawValue } + ReviewFilterStatus.allCases.map { "status=" + $0.rawValue }
+                + labels + taskIDs.map { "order=" + $0 }
         case 3 where words[0] == "task": return taskIDs
         case 3 where words[0] == "dataset" && words[1] != "create": return datasetIDs
         case 4 where words[0] == "dataset" && words[1] == "create", 4 where words[0] == "project":
@@ -49,6 +54,7 @@ enum CommandLineInput {
         /// `dataset …` and `project create …`: done by the engine in the background.
         case workspace([String])
         case open(String)
+        case review(ReviewRequest)
         case axis(CurveAxis)
         case smoothing(Double)
         case error(String)
@@ -65,6 +71,11 @@ enum CommandLineInput {
         case ("gpu", 1): return .action(.gpuScreen)
         case ("log", 1): return .action(.logScale)
         case ("open", 2): return .open(argument!)
+        case ("review", 2...):
+            switch ReviewRequest.parse(Array(words.dropFirst())) {
+            case .success(let request): return .review(request)
+            case .failure(let error): return .error(error.text)
+            }
         case ("axis", 2): return CurveAxis(rawValue: argument!).map(Request.axis) ?? .error("axis is step, epoch or time")
         case ("smoothing", 2):
             guard let w = Double(argument!), (0...0.99).contains(w) else { return .error("smoothing is a number from 0 to 0.99") }
@@ -80,7 +91,7 @@ enum CommandLineInput {
             default: return .error("task takes start, stop or resume")
             }
         default:
-            return .error("unknown command: \(Sanitize.line(text)) (Tab completes; try task start T0001, open D0001, dataset import D0001 PATH FORMAT, quit)")
+            return .error("unknown command: \(Sanitize.line(text)) (Tab completes; try task start T0001, open D0001, review D0002, dataset import D0001 PATH FORMAT, quit)")
         }
     }
 }

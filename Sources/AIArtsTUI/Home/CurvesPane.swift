@@ -18,6 +18,8 @@ public struct Curve: Equatable, Sendable {
 
     /// Training losses go in the top chart; evaluation metrics (accuracy, mAP, mIoU) below.
     var isLoss: Bool { name.lowercased().contains("loss") }
+    /// Learning rates are not drawn: their scale has nothing in common with the metrics'.
+    var isLearningRate: Bool { name == "lr" || name.hasSuffix("lr") }
 }
 
 /// The selected task's curves.
@@ -74,10 +76,35 @@ struct CurvesPane: Widget {
         return (xs, ys)
     }
 
+    /// What the charts draw: with no task marked to compare, every series of the selected task,
+    /// a colour each; with some, one loss and one evaluation metric (the selected task's first of
+    /// each) for every task, a colour per task, named by task.
+    static func groups(_ data: CurveData, compared: [CurveData], theme: Theme, axis: CurveAxis) -> [[ChartSeries]] {
+        func style(_ i: Int) -> Style { theme.charts.isEmpty ? Style.plain : theme.charts[i % theme.charts.count] }
+        func series(_ curve: Curve, name: String, style: Style) -> ChartSeries {
+            let (xs, ys) = points(curve, axis: axis)
+            return ChartSeries(name: name, xs: xs, ys: ys, style: style)
+        }
+        let losses = data.curves.filter(\.isLoss)
+        let others = data.curves.filter { !$0.isLoss && !$0.isLearningRate }
+        guard !compared.isEmpty else {
+            return [losses, others].filter { !$0.isEmpty }.map { group in
+                group.enumerated().map { i, curve in series(curve, name: curve.name, style: style(i)) }
+            }
+        }
+        let tasks = [data] + compared
+        return [losses.first, others.first].compactMap { $0?.name }.map { metric in
+            tasks.enumerated().compactMap { i, task in
+                task.curves.first { $0.name == metric }.map { series($0, name: "\(task.taskID) \(metric)", style: style(i)) }
+            }
+        }
+    }
+
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         let task = state.selectedTask
-        let title = task.map { "Curves \($0.id)" } ?? "Curves"
+        let compared = state.compared.filter { $0 != task?.id }.compactMap { state.comparedCurves[$0] }
+        let title = task.map { "Curves \($0.id)" + (compared.isEmpty ? "" : " vs " + compared.map(\.taskID).joined(separator: " ")) } ?? "Curves"
         let block = theme.block(title, focused: false, ascii: state.ascii)
         buffer.render(block, in: area)
         let inner = block.inner(area)
@@ -91,16 +118,9 @@ struct CurvesPane: Widget {
             return
         }
         let options = state.curveOptions
-        let losses = data.curves.filter(\.isLoss)
-        let others = data.curves.filter { !$0.isLoss && !$0.name.hasSuffix("lr") && $0.name != "lr" }
-        let groups = [losses, others].filter { !$0.isEmpty }
+        let groups = Self.groups(data, compared: compared, theme: theme, axis: options.axis)
         let rows = inner.height >= 12 && groups.count == 2 ? inner.split(.vertical, [.fill(1), .fill(1)]) : [inner]
-        for (group, rect) in zip(groups, rows) {
-            let series = group.enumerated().map { i, curve -> ChartSeries in
-                let (xs, ys) = Self.points(curve, axis: options.axis)
-                let style = theme.charts.isEmpty ? Style.plain : theme.charts[i % theme.charts.count]
-                return ChartSeries(name: curve.name, xs: xs, ys: ys, style: style)
-            }
+        for (series, rect) in zip(groups, rows) {
             let chart = LineChart(
                 series: series, xLabel: options.axis.rawValue, yScale: options.logScale ? .log : .linear,
                 smoothing: options.smoothing, ignoreOutliers: options.ignoreOutliers, ascii: state.ascii, xFormat: options.axis == .time ? .duration : .number,

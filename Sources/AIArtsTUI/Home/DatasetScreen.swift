@@ -12,9 +12,17 @@ public struct DatasetScreenData: Equatable, Sendable {
         public var width: Int, height: Int
         public var labels: [Int]
         public var boxes: [PreviewBox]
+        /// Segmentation: the absolute path of its class-index PNG mask, and the values not tinted
+        /// (255, "ignore"; 0 too when the dataset's class 0 is its background).
+        public var mask: String?
+        public var maskClear: [UInt8] = [255]
+        /// Instance segmentation: each instance's outline (polygons or RLE) in the image's pixels.
+        public var regions: [PreviewRegion]
 
-        public init(path: String, split: String, width: Int, height: Int, labels: [Int], boxes: [PreviewBox]) {
+        public init(path: String, split: String, width: Int, height: Int, labels: [Int], boxes: [PreviewBox],
+                    mask: String? = nil, regions: [PreviewRegion] = []) {
             self.path = path; self.split = split; self.width = width; self.height = height; self.labels = labels; self.boxes = boxes
+            self.mask = mask; self.regions = regions
         }
     }
     public var id: String
@@ -38,14 +46,20 @@ public struct DatasetScreenData: Equatable, Sendable {
             let summary = try workspace.summary(datasetID)
             let (content, folder) = try workspace.content(datasetID)
             var counts = Array(repeating: 0, count: content.labels.count)
+            let background = content.labels.first.map { $0.lowercased().contains("background") || $0 == "_bg_" || $0 == "bg" } ?? false
             let samples = content.samples.map { s -> Sample in
                 let labels = Array(Set(s.annotations.map(\.labelIndex))).sorted()
                 for l in labels where counts.indices.contains(l) { counts[l] += 1 }
                 let boxes = s.annotations.compactMap { a in
                     a.box.map { PreviewBox(x: $0.x, y: $0.y, width: $0.width, height: $0.height, label: a.labelIndex) }
                 }
-                return Sample(path: Sanitize.line(s.path), split: s.split?.rawValue ?? "-", width: s.size.width, height: s.size.height,
-                              labels: labels, boxes: boxes)
+                let regions = s.annotations.compactMap { a in a.segmentation.map { PreviewRegion(label: a.labelIndex, segmentation: $0) } }
+                // The stored path is kept as is to find the file; the sanitized one is what is shown.
+                let mask = s.maskPath.map { folder.appendingPathComponent($0).path }
+                var sample = Sample(path: Sanitize.line(s.path), split: s.split?.rawValue ?? "-", width: s.size.width, height: s.size.height,
+                                    labels: labels, boxes: boxes, mask: mask, regions: regions)
+                if background { sample.maskClear = [0, 255] }
+                return sample
             }
             return .datasetScreenLoaded(DatasetScreenData(
                 id: datasetID, name: Sanitize.line(summary.name), type: summary.type.rawValue, folder: folder.path,
@@ -67,8 +81,16 @@ public struct PreviewBox: Equatable, Sendable {
     }
 }
 
+/// An instance's outline, with its label's index.
+public struct PreviewRegion: Equatable, Sendable {
+    public var label: Int
+    public var segmentation: Segmentation
+
+    public init(label: Int, segmentation: Segmentation) { self.label = label; self.segmentation = segmentation }
+}
+
 /// An image decoded for the preview, shrunk while decoding (libjpeg scales as it decodes), with the
-/// boxes mapped onto it.
+/// boxes mapped onto it and masks blended into its pixels.
 public struct Preview: Equatable, Sendable {
     public var path: String
     public var image: PixelImage?
@@ -83,16 +105,76 @@ public struct Preview: Equatable, Sendable {
     /// Decodes `path` to at most `width` × `height` pixels, boxes scaled from the stored image size.
     static func load(path: String, fullPath: String, sample: DatasetScreenData.Sample, width: Int, height: Int) -> HomeMessage {
         do {
-            let decoded = try ImageCodec.decode(contentsOf: fullPath, options: DecodeOptions(fitting: ImageSize(width: max(1, width), height: max(1, height))))
-            let rgb = decoded.image.channels == 3 ? decoded.image.pixels
-                : stride(from: 0, to: decoded.image.pixels.count, by: decoded.image.channels).flatMap { decoded.image.pixels[$0..<$0 + 3] }
-            let sx = Double(decoded.image.width) / Double(max(1, sample.width)), sy = Double(decoded.image.height) / Double(max(1, sample.height))
+            let image = try decode(fullPath: fullPath, width: width, height: height)
+            let sx = Double(image?.width ?? 0) / Double(max(1, sample.width)), sy = Double(image?.height ?? 0) / Double(max(1, sample.height))
             let boxes = sample.boxes.map { PreviewBox(x: $0.x * sx, y: $0.y * sy, width: $0.width * sx, height: $0.height * sy, label: $0.label) }
-            return .previewLoaded(Preview(path: path, image: PixelImage(width: decoded.image.width, height: decoded.image.height, rgb: rgb),
-                                          boxes: boxes, error: nil))
+            guard var shown = image else { return .previewLoaded(Preview(path: path, image: nil, boxes: boxes, error: nil)) }
+            var annotator = Annotator(image: RGBImage(width: shown.width, height: shown.height, pixels: shown.rgb))
+            var maskError: String?
+            if let mask = sample.mask {
+                // The class ids' colours at half strength; 255 (ignore) and a background class left clear.
+                do { annotator.overlayMask(try ImageCodec.decodeMask(contentsOf: mask), alpha: 0.5, skip: Set(sample.maskClear)) } catch {
+                    maskError = "mask: \(error)"
+                }
+            }
+            if !sample.regions.isEmpty {
+                annotator.overlayMask(regionMask(sample, width: shown.width, height: shown.height), alpha: 0.45, skip: [255])
+            }
+            if sample.mask != nil || !sample.regions.isEmpty {
+                shown = PixelImage(width: shown.width, height: shown.height, rgb: annotator.image.pixels) ?? shown
+            }
+            return .previewLoaded(Preview(path: path, image: shown, boxes: boxes, error: maskError.map(Sanitize.line)))
         } catch {
             return .previewLoaded(Preview(path: path, image: nil, boxes: [], error: Sanitize.line("\(error)")))
         }
+    }
+}
+
+extension Preview {
+    /// Decodes an image file to at most `width` × `height` pixels (libjpeg shrinks while it decodes), as RGB.
+    /// Shared by the dataset screen and the review screen; call it off the loop.
+    static func decode(fullPath: String, width: Int, height: Int) throws -> PixelImage? {
+        let decoded = try ImageCodec.decode(contentsOf: fullPath, options: DecodeOptions(fitting: ImageSize(width: max(1, width), height: max(1, height))))
+        let rgb = decoded.image.channels == 3 ? decoded.image.pixels
+            : stride(from: 0, to: decoded.image.pixels.count, by: decoded.image.channels).flatMap { decoded.image.pixels[$0..<$0 + 3] }
+        return PixelImage(width: decoded.image.width, height: decoded.image.height, rgb: rgb)
+    }
+
+    /// The instances of a sample painted at the preview's size as class indices (255 where none):
+    /// polygons scaled and drawn at that size, RLE (stored at the image's size) sampled from it.
+    /// Later instances paint over earlier ones; an outline that cannot be read is left out.
+    static func regionMask(_ sample: DatasetScreenData.Sample, width: Int, height: Int) -> IndexedImage {
+        var values = [UInt8](repeating: 255, count: width * height)
+        let sx = Double(width) / Double(max(1, sample.width)), sy = Double(height) / Double(max(1, sample.height))
+        for region in sample.regions {
+            let value = UInt8(clamping: max(0, min(254, region.label)))
+            let rle: RLE?
+            switch region.segmentation {
+            case .polygons(let polygons):
+                let scaled = polygons.map { p in p.enumerated().map { i, v in v * (i % 2 == 0 ? sx : sy) } }
+                rle = try? RLE(.polygons(scaled), height: height, width: width)
+            case .rle, .compressedRLE:
+                rle = try? RLE(region.segmentation, height: sample.height, width: sample.width)
+            }
+            guard let rle, rle.width > 0, rle.height > 0 else { continue }
+            // Column-major runs: pixel i of the mask is at (i / height, i % height).
+            let scaleX = Double(rle.width) / Double(width), scaleY = Double(rle.height) / Double(height)
+            for (start, end) in rle.intervals() {
+                var i = start
+                while i < end {
+                    let mx = i / rle.height, my = i % rle.height
+                    let runEnd = min(end, (mx + 1) * rle.height)
+                    // The preview pixels whose nearest mask pixel is in this column and run.
+                    let x0 = Int((Double(mx) / scaleX).rounded(.up)), x1 = Int((Double(mx + 1) / scaleX).rounded(.up))
+                    let y0 = Int((Double(my) / scaleY).rounded(.up)), y1 = Int((Double(runEnd - mx * rle.height) / scaleY).rounded(.up))
+                    for x in max(0, x0)..<min(width, max(x0, x1)) {
+                        for y in max(0, y0)..<min(height, max(y0, y1)) { values[y * width + x] = value }
+                    }
+                    i = runEnd
+                }
+            }
+        }
+        return IndexedImage(width: width, height: height, values: values)
     }
 }
 
@@ -113,9 +195,6 @@ public struct DatasetFilter: Equatable, Sendable {
 /// image with its boxes, and the files that failed.
 struct DatasetScreen: Widget {
     var state: HomeState
-
-    /// The preview's size in image pixels for an area of cells: half blocks give two pixels a row.
-    static func previewPixels(_ area: Rect) -> (width: Int, height: Int) { (max(1, area.width), max(1, area.height * 2)) }
 
     static func layout(_ area: Rect) -> (labels: Rect, files: Rect, image: Rect) {
         let columns = area.split(.horizontal, [.percentage(45), .fill(1)])
@@ -182,5 +261,9 @@ struct DatasetScreen: Widget {
                      label: data.labels.indices.contains(b.label) ? data.labels[b.label] : "?", color: colors[abs(b.label) % colors.count])
         }
         buffer.render(ImageView(image: image, boxes: boxes, mode: state.imageMode), in: inner)
+        // Shown with the image: what went wrong with its mask.
+        if let error = preview.error, inner.height > 1 {
+            buffer.set(x: inner.x, y: inner.maxY - 1, string: error, style: theme.error, maxWidth: inner.width)
+        }
     }
 }

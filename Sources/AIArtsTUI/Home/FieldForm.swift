@@ -2,10 +2,15 @@ import AIArtsEngine
 import AIArtsRender
 
 /// A small form of text fields and choices: the new-dataset form (name, type, and optionally a path
-/// and format to import) and the new-project form (name, type, dataset). Submitting turns it into the
-/// words of the `:` command line's `dataset` / `project` commands, so both go through one place.
+/// and format to import), the new-project form (name, type, dataset), and a task's parameters before
+/// it starts. Submitting the first two turns them into the words of the `:` command line's `dataset` /
+/// `project` commands, so both go through one place; the third sets the parameters that changed.
 public struct FieldForm: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable { case dataset, project }
+    public enum Kind: Equatable, Sendable {
+        case dataset, project, params(taskID: String)
+        /// On a dataset's screen: import into it, split it, export it.
+        case importData(datasetID: String), splitData(datasetID: String), exportData(datasetID: String)
+    }
     public struct Field: Equatable, Sendable {
         public var label: String
         public var text = ""
@@ -37,7 +42,46 @@ public struct FieldForm: Equatable, Sendable {
         ])
     }
 
-    var title: String { kind == .dataset ? "New dataset" : "New project" }
+    /// The formats that carry a dataset type (every format for an unknown type).
+    static func formats(for type: String) -> [String] {
+        let all = DatasetFormat.allCases
+        return (DatasetType(rawValue: type).map { t in all.filter { $0.types.contains(t) } } ?? all).map(\.rawValue)
+    }
+
+    public static func importData(_ id: String, type: String) -> FieldForm {
+        FieldForm(kind: .importData(datasetID: id), fields: [Field(label: "path"), Field(label: "format", options: formats(for: type))])
+    }
+
+    public static func splitData(_ id: String) -> FieldForm {
+        FieldForm(kind: .splitData(datasetID: id), fields: [Field(label: "val", text: "0.2"), Field(label: "test", text: "0.1")])
+    }
+
+    public static func exportData(_ id: String, type: String) -> FieldForm {
+        FieldForm(kind: .exportData(datasetID: id), fields: [Field(label: "to"), Field(label: "format", options: formats(for: type))])
+    }
+
+    /// One text field per parameter, as the task has them now.
+    public static func params(taskID: String, _ params: [(key: String, value: String)]) -> FieldForm {
+        FieldForm(kind: .params(taskID: taskID), fields: params.map { Field(label: $0.key, text: $0.value) })
+    }
+
+    var title: String {
+        switch kind {
+        case .dataset: "New dataset"
+        case .project: "New project"
+        case .params(let id): "Parameters of \(id)"
+        case .importData(let id): "Import into \(id)"
+        case .splitData(let id): "Split \(id) at random"
+        case .exportData(let id): "Export \(id)"
+        }
+    }
+
+    /// A parameters form: what was changed, by key (a field emptied sets the empty value).
+    func changedParams(from original: [(key: String, value: String)]) -> [String: String] {
+        var changed: [String: String] = [:]
+        for (field, before) in zip(fields, original) where field.text != before.value { changed[field.label] = field.text }
+        return changed
+    }
 
     /// The command-line words that carry it out, in order (a dataset is created, then imported).
     func commands(createdID: String? = nil) -> [[String]] {
@@ -47,7 +91,22 @@ public struct FieldForm: Equatable, Sendable {
         case .project:
             let dataset = fields[2].choice == 0 ? [] : [String(fields[2].value.prefix { $0 != " " })]
             return [["project", "create", name, type] + dataset]
+        case .params: return []
+        case .importData(let id): return [["dataset", "import", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].value]]
+        case .splitData(let id):
+            return [["dataset", "split", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].text.trimmingCharacters(in: .whitespaces)]]
+        case .exportData(let id): return [["dataset", "export", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].value]]
         }
+    }
+
+    /// The first field that must not be empty and is (a name, a path), by its label.
+    var missingField: String? {
+        let required: [Int]
+        switch kind {
+        case .dataset, .project, .importData, .exportData, .splitData: required = [0]
+        case .params: required = []
+        }
+        return required.first { fields[$0].options.isEmpty && fields[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }.map { fields[$0].label }
     }
 
     /// The path to import after creating the dataset, when one was given, and its format.
@@ -91,13 +150,28 @@ struct FieldFormBox: Widget {
         let block = theme.block(form.title, focused: true, ascii: state.ascii)
         buffer.render(block, in: box)
         let inner = block.inner(box)
-        for (i, field) in form.fields.enumerated() where inner.y + i < inner.maxY - 1 {
-            buffer.set(x: inner.x + 1, y: inner.y + i, string: field.label.padding(toLength: 9, withPad: " ", startingAt: 0), style: theme.columnHeader)
+        // Labels as wide as the widest (parameter names run long), and the rows scrolled so that
+        // the focused field is always in view.
+        let labelWidth = min(max(9, form.fields.map { DisplayWidth.of($0.label) }.max() ?? 0), inner.width / 2)
+        let rows = max(1, inner.height - 1)
+        let offset = max(0, form.focus - rows + 1)
+        for (row, i) in (offset..<form.fields.count).enumerated() where row < rows {
+            let field = form.fields[i], y = inner.y + row
+            buffer.set(x: inner.x + 1, y: y, string: field.label, style: theme.columnHeader, maxWidth: labelWidth)
             let shown = field.options.isEmpty
                 ? field.text + (i == form.focus ? (state.ascii ? "_" : "▏") : "") + (field.label == "import" && field.text.isEmpty && i != form.focus ? "(a folder or archive to import now; empty: none)" : "")
                 : "‹ \(field.value) ›"
-            buffer.set(x: inner.x + 11, y: inner.y + i, string: shown, style: i == form.focus ? theme.selection : .plain, maxWidth: inner.width - 11)
+            let x = inner.x + labelWidth + 2
+            buffer.set(x: x, y: y, string: shown, style: i == form.focus ? theme.selection : .plain, maxWidth: max(0, inner.maxX - x))
         }
-        buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "Tab field  ←→ choose  Enter create  Esc cancel", style: theme.muted, maxWidth: inner.width - 1)
+        let enter: String
+        switch form.kind {
+        case .dataset, .project: enter = "create"
+        case .params: enter = "save"
+        case .importData: enter = "import"
+        case .splitData: enter = "split"
+        case .exportData: enter = "export"
+        }
+        buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "Tab field  ←→ choose  Enter \(enter)  Esc cancel", style: theme.muted, maxWidth: inner.width - 1)
     }
 }

@@ -8,7 +8,7 @@ struct HelpOverlay: Widget {
     /// (keys, what they do), one row per help line: the screen's (Home, or the GPU screen), then
     /// the help's own.
     static func entries(_ state: HomeState) -> [(String, String)] {
-        [state.keyContext == .help ? (state.showGPUs || state.showModels ? .gpu : state.openTaskID != nil ? .task : state.openDatasetID != nil ? .dataset : .home)
+        [state.keyContext == .help ? (state.review != nil ? .review : state.showGPUs || state.showModels ? .gpu : state.openTaskID != nil ? .task : state.openDatasetID != nil ? .dataset : .home)
             : state.keyContext, .help].flatMap { context in
             ActionHelp.lines(for: context, pane: state.focus).filter { !state.showModels || !$0.actions.contains(.sort) && !$0.actions.contains(.openTask) }.map {
                 (KeyHints.help($0, keymap: state.keymap, context: context, ascii: state.ascii), $0.text)

@@ -27,7 +27,7 @@ extension HomeApp {
     /// A click focuses the pane under it and selects the row clicked; the wheel moves the selection
     /// (scrolls the log on the task screen) by three rows. Overlays take no mouse.
     mutating func mouse(x: Int, y: Int, _ kind: Key.MouseKind) -> [Command<HomeMessage>] {
-        guard state.question == nil, !state.showHelp, state.commandLine == nil else { return [] }
+        guard state.question == nil, !state.showHelp, state.commandLine == nil, state.review == nil else { return [] }
         let wheel = kind == .wheelUp ? -3 : kind == .wheelDown ? 3 : 0
         if state.openTaskID != nil || state.openDatasetID != nil || state.showGPUs {
             if wheel != 0 { return perform(wheel < 0 ? .moveUp : .moveDown) + perform(wheel < 0 ? .moveUp : .moveDown) + perform(wheel < 0 ? .moveUp : .moveDown) }
@@ -83,7 +83,17 @@ extension HomeApp {
         let submit = form.type(key)
         state.fieldForm = form
         guard submit else { return [] }
+        if let missing = form.missingField {
+            state.notice = Notice(text: "\(missing) is needed", isError: true)
+            return []
+        }
         state.fieldForm = nil
+        if case .params(let id) = form.kind {
+            let changed = form.changedParams(from: state.taskScreen?.taskID == id ? state.taskScreen?.params ?? [] : [])
+            guard !changed.isEmpty else { return [] }
+            let set = actions.setParams
+            return [.perform { .done(set(id, changed)) }]
+        }
         let run = actions.workspaceCommand, commands = form.commands(), source = form.importSource
         return [.perform {
             var notice = run(commands[0])
@@ -132,6 +142,7 @@ extension HomeApp {
         case .stopTask(let id):
             state.question = Question(text: "Stop \(Sanitize.line(id))?", onYes: .stopTask(id))
         case .open(let id):
+            state.review = nil
             state.showGPUs = false
             state.openTaskID = nil
             state.openDatasetID = nil
@@ -149,6 +160,7 @@ extension HomeApp {
                 return perform(.open)
             }
             state.notice = Notice(text: "no dataset or task \(Sanitize.line(id))", isError: true)
+        case .review(let request): return openReview(request)
         case .axis(let axis): state.curveOptions.axis = axis
         case .smoothing(let weight): state.curveOptions.smoothing = weight
         case .error(let text): state.notice = Notice(text: text, isError: true)

@@ -19,6 +19,8 @@ public enum HomeMessage: Sendable {
     case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
+    /// The review screen's background work (Review/).
+    case review(ReviewMessage)
 }
 
 /// The Home screen as a Program: datasets and the selected dataset's detail, and tasks.
@@ -50,6 +52,8 @@ public struct HomeApp: Program {
     var selectionMoved = false
     /// The task whose curves are watched, and its state when the watch started.
     var watched: (id: String, state: String)?
+    /// The engine calls behind the review screen.
+    var reviewActions: ReviewActions = .none
 
     public init(state: HomeState = HomeState(), actions: TaskActions = .none, refreshInterval: Double = 1,
                 watchCurves: @escaping @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void = { id, post in
@@ -91,14 +95,17 @@ public struct HomeApp: Program {
                   loadModels: { ModelsData.load(from: workspace) }) {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
+        reviewActions = .engine(workspace)
     }
 
     public static func key(_ key: Key) -> HomeMessage { .key(key) }
     public static func resized(_ size: Size) -> HomeMessage { .resized(size) }
 
     public func start() -> [Command<HomeMessage>] {
-        guard let watchGPUs else { return [reload()] }
-        return [reload(), .watch(key: "gpus", start: watchGPUs)]
+        // Opened straight into a review (`aiarts review open`): read it along with the workspace.
+        let review = state.review.map { [openReviewCommand($0.request)] } ?? []
+        guard let watchGPUs else { return [reload()] + review }
+        return [reload(), .watch(key: "gpus", start: watchGPUs)] + review
     }
 
     func reload() -> Command<HomeMessage> { .perform(load) }
@@ -108,11 +115,15 @@ public struct HomeApp: Program {
         case .resized(let size):
             state.size = size
             clampCursors()
+            if state.review != nil { return reviewResized() }
         case .loaded(let data):
             // Keep the same rows selected across a reload, even if rows were added before them.
             let selectedID = state.selectedDataset?.id
             let selectedTask = state.selectedTask?.id
             if let ended = Self.endedTask(before: state.data?.tasks ?? [], after: data.tasks) { state.notice = ended }
+            // An import into the open dataset has ended: its screen is read again.
+            let openWasBusy = state.openDatasetID.flatMap { id in state.data?.datasets.first { $0.id == id } }?.isBusy == true
+            let openIsBusy = state.openDatasetID.flatMap { id in data.datasets.first { $0.id == id } }?.isBusy == true
             state.data = data
             state.loading = false
             state.error = nil
@@ -129,6 +140,7 @@ public struct HomeApp: Program {
             if let task = state.selectedTask, watched?.id != task.id || watched?.state != task.state {
                 commands.append(curvesCommand(task))
             }
+            if openWasBusy && !openIsBusy, let id = state.openDatasetID { commands.append(datasetScreenCommand(id)) }
             // The open task screen's log and parameters: again on each load while the task runs.
             if let task = state.screenTask, task.isActive || state.taskScreen?.taskID != task.id {
                 commands.append(taskScreenCommand(task.id))
@@ -163,16 +175,22 @@ public struct HomeApp: Program {
             // Kept only while its file is still the one selected (a fast scroll skips the rest).
             if preview.path == selectedSample?.path { state.preview = preview }
         case .curvesLoaded(let data):
-            // A late answer for a task no longer selected is dropped.
+            // A late answer for a task no longer selected (or compared) is dropped.
             if data.taskID == state.selectedTask?.id { state.curves = data }
+            if state.compared.contains(data.taskID) { state.comparedCurves[data.taskID] = data }
         case .done(let notice):
             state.notice = notice
             watched = nil  // what was done (a prediction, a resume) may change the task's curves and predictions
-            return [reload()]
+            // ... and what its screen shows (parameters just edited, a dataset split again).
+            return [reload()] + (state.openTaskID.map { [taskScreenCommand($0)] } ?? []) + (state.openDatasetID.map { [datasetScreenCommand($0)] } ?? [])
         case .key(let key) where state.logView.typing != nil:
             typeSearch(key)
         case .key(let key) where state.commandLine != nil:
             return typeCommand(key)
+        case .key(let key) where state.review?.isTyping == true && state.question == nil:
+            return typeReview(key)
+        case .review(let message):
+            return receiveReview(message)
         case .key(let key) where state.filterTyping:
             return typeFilter(key)
         case .key(let key) where state.taskForm != nil && state.question == nil:
@@ -212,9 +230,14 @@ public struct HomeApp: Program {
     func previewCommand() -> Command<HomeMessage>? {
         guard let sample = selectedSample, let folder = state.datasetScreen?.folder else { return nil }
         let area = DatasetScreen.layout(Rect(x: 0, y: 1, width: state.size.width, height: max(0, state.size.height - 2))).image.inset(by: 1)
-        let (w, h) = DatasetScreen.previewPixels(area)
+        let (w, h) = state.imagePixels(area)
         let load = loadPreview, full = URL(fileURLWithPath: folder).appendingPathComponent(sample.path).path
         return .perform { load(sample.path, full, sample, w, h) }
+    }
+
+    func datasetScreenCommand(_ id: String) -> Command<HomeMessage> {
+        let load = loadDatasetScreen
+        return .perform { load(id) }
     }
 
     func taskScreenCommand(_ id: String) -> Command<HomeMessage> {
@@ -227,7 +250,8 @@ public struct HomeApp: Program {
         watched = (task.id, task.state)
         let watch = watchCurves, id = task.id
         let area = HomeLayout(size: state.size).predictions.inset(by: 1)
-        let load = loadPredictions, w = max(1, area.width), h = max(1, (area.height - 2) * 2)
+        let (w, h) = state.imagePixels(Rect(x: area.x, y: area.y, width: area.width, height: max(1, area.height - 2)))
+        let load = loadPredictions
         return .watch(key: "curves") { post in
             DispatchQueue.global(qos: .utility).async { post(load(id, w, h)) }
             return watch(id, post)
@@ -255,6 +279,7 @@ public struct HomeApp: Program {
     }
 
     mutating func perform(_ action: Action) -> [Command<HomeMessage>] {
+        if state.keyContext == .review, let commands = performReview(action) { return commands }
         switch action {
         case .quit:
             // Nothing of the UI's own is lost by quitting, except a form being filled in.
@@ -267,6 +292,28 @@ public struct HomeApp: Program {
             guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask else { return [] }
             let start = actions.start
             return [.perform { .done(start(task.id)) }]
+        case .importData, .splitData, .exportData:
+            guard let data = state.datasetScreen, data.id == state.openDatasetID else { return [] }
+            state.fieldForm = action == .importData ? .importData(data.id, type: data.type)
+                : action == .splitData ? .splitData(data.id) : .exportData(data.id, type: data.type)
+        case .editParams:
+            guard let task = state.screenTask, let screen = state.taskScreen, screen.taskID == task.id else { return [] }
+            guard task.state == "queued" else {
+                state.notice = Notice(text: "\(task.id) has been started: its parameters are what it ran with (a new task can change them)", isError: true)
+                return []
+            }
+            state.fieldForm = .params(taskID: task.id, screen.params)
+        case .compareTask:
+            guard state.focus == .tasks, let task = state.selectedTask else { return [] }
+            let key = "compare-\(task.id)"
+            if let i = state.compared.firstIndex(of: task.id) {
+                state.compared.remove(at: i)
+                state.comparedCurves[task.id] = nil
+                return [.unwatch(key: key)]
+            }
+            state.compared.append(task.id)
+            let watch = watchCurves, id = task.id
+            return [.watch(key: key) { post in watch(id, post) }]
         case .stopTask:
             guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask,
                   task.isActive || task.state == "queued" else { return [] }
@@ -309,8 +356,7 @@ public struct HomeApp: Program {
             state.datasetScreen = nil
             state.datasetFilter = DatasetFilter()
             state.preview = nil
-            let load = loadDatasetScreen, id = dataset.id
-            return [.perform { load(id) }]
+            return [datasetScreenCommand(dataset.id)]
         case .filterLabel:
             let count = state.datasetScreen?.labels.count ?? 0
             let next = (state.datasetFilter.label ?? -1) + 1
@@ -405,6 +451,13 @@ public struct HomeApp: Program {
         case .pageDown: move(max(1, visibleRows(state.focus) - 1))
         case .first: move(-Int.max / 2)
         case .last: move(Int.max / 2)
+        case .review: return openReviewFromDataset()
+        // The review screen's own actions (Review/ReviewLogic.swift); nothing elsewhere.
+        case .class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel, .accept,
+             .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox, .deleteBox,
+             .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note, .acceptSuggestion,
+             .undo, .redo:
+            return []
         }
         return []
     }

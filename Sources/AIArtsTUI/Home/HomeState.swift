@@ -22,6 +22,11 @@ public struct HomeState: Equatable, Sendable {
     /// The selected task's curves (nil until loaded) and how they are drawn.
     public var curves: CurveData?
     public var curveOptions = CurveOptions()
+    /// Set when the terminal shows images itself (kitty's protocol): the size of a cell in pixels.
+    public var graphicsCell: Size?
+    /// Tasks marked to compare: their curves are drawn over the selected task's, a colour each.
+    public var compared: [String] = []
+    public var comparedCurves: [String: CurveData] = [:]
     /// The Models screen is open, with the registry as last read.
     public var showModels = false
     public var models: ModelsData?
@@ -56,6 +61,8 @@ public struct HomeState: Equatable, Sendable {
     public var showGPUs = false
     public var gpuSort = GPUSort.memory
     public var gpuProcesses = ListCursor()
+    /// The review screen, while open (over whatever screen opened it).
+    public var review: ReviewState?
     /// A yes/no question on screen, and what a yes does.
     public var question: Question?
     /// The last thing that happened that the user should know of (a task ended, a start failed),
@@ -75,7 +82,7 @@ public struct HomeState: Equatable, Sendable {
 
     /// Where keys are looked up now: the help overlay has its own bindings.
     public var keyContext: KeyContext {
-        question != nil ? .confirm : showHelp ? .help : showGPUs || showModels ? .gpu : openTaskID != nil ? .task
+        question != nil ? .confirm : showHelp ? .help : review != nil ? .review : showGPUs || showModels ? .gpu : openTaskID != nil ? .task
             : openDatasetID != nil ? .dataset : .home
     }
 
@@ -98,8 +105,20 @@ public struct HomeState: Equatable, Sendable {
         (datasetScreen?.samples ?? []).filter(datasetFilter.matches)
     }
 
-    /// How images are drawn here: half blocks, else coloured blocks without UTF-8, else a ramp.
-    public var imageMode: ImageView.Mode { ascii ? (theme.hasColor ? .colorBlocks : .luminance) : .halfBlock }
+    /// How images are drawn here: through the terminal's graphics protocol where it has one, else
+    /// half blocks, else coloured blocks without UTF-8, else a ramp.
+    public var imageMode: ImageView.Mode {
+        ascii ? (theme.hasColor ? .colorBlocks : .luminance) : graphicsCell != nil ? .graphics : .halfBlock
+    }
+
+    /// The pixels to decode an image at for an area of cells: two a cell (half blocks), or what the
+    /// cells measure on a terminal that shows images itself, at most 2048 a side.
+    public func imagePixels(_ area: Rect) -> (width: Int, height: Int) {
+        guard let cell = graphicsCell, !ascii else { return (max(1, area.width), max(1, area.height * 2)) }
+        let w = area.width * cell.width, h = area.height * cell.height
+        let scale = min(1, 2048 / Double(max(1, max(w, h))))
+        return (max(1, Int(Double(w) * scale)), max(1, Int(Double(h) * scale)))
+    }
 
     /// The task whose screen is open.
     public var screenTask: TaskRow? { openTaskID.flatMap { id in data?.tasks.first { $0.id == id } } }

@@ -36,9 +36,11 @@ enum HomeView {
         }
         let layout = HomeLayout(size: size)
         buffer.render(HeaderBar(state: state), in: layout.header)
-        if state.showGPUs || state.showModels || state.openTaskID != nil || state.openDatasetID != nil {
+        if state.review != nil || state.showGPUs || state.showModels || state.openTaskID != nil || state.openDatasetID != nil {
             let body = Rect(x: 0, y: layout.header.maxY, width: size.width, height: layout.footer.y - layout.header.maxY)
-            if state.showModels {
+            if state.review != nil {
+                buffer.render(ReviewScreen(state: state), in: body)
+            } else if state.showModels {
                 buffer.render(ModelsScreen(state: state), in: body)
             } else if state.showGPUs {
                 buffer.render(GPUScreen(state: state), in: body)
@@ -49,6 +51,7 @@ enum HomeView {
             }
             buffer.render(FooterBar(state: state), in: layout.footer)
             if state.showHelp { buffer.render(HelpOverlay(state: state), in: buffer.area) }
+            if let form = state.fieldForm { buffer.render(FieldFormBox(form: form, state: state), in: buffer.area) }
             if let question = state.question { buffer.render(QuestionBox(text: question.text, state: state), in: buffer.area) }
             return state.theme.underlay(buffer)
         }

@@ -16,6 +16,8 @@ public struct TaskActions: Sendable {
     public var evaluate: @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }
     /// Creates a task: project, trainer, name, parameters.
     public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> Notice
+    /// Changes parameters of a task not yet started, all or none.
+    public var setParams: @Sendable (String, [String: String]) -> Notice = { _, _ in Notice(text: "no engine", isError: true) }
 
     public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
                 resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
@@ -23,8 +25,9 @@ public struct TaskActions: Sendable {
                 workspaceCommand: @escaping @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 predict: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 export: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
-                evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }) {
-        self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate
+                evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) },
+                setParams: @escaping @Sendable (String, [String: String]) -> Notice = { _, _ in Notice(text: "no engine", isError: true) }) {
+        self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate; self.setParams = setParams
         self.predict = predict; self.export = export; self.workspaceCommand = workspaceCommand
     }
 
@@ -73,7 +76,11 @@ public struct TaskActions: Sendable {
                 } catch {
                     return .evaluated(nil, Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
                 }
-            })
+            },
+            setParams: { id, values in notice {
+                try workspace.setTaskParams(id, values)
+                return "\(id): " + values.keys.sorted().map { "\($0)=\(values[$0] ?? "")" }.joined(separator: " ")
+            } })
     }
 
     /// For views without an engine (tests): every action says it can't.

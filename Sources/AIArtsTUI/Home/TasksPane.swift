@@ -18,7 +18,7 @@ struct TasksPane: Widget {
         let rows = state.visibleTasks
         let table = Table(
             header: ["ID", "NAME", "PROJ", "STATE", "EPOCH", "MESSAGE"],
-            rows: rows.map { [$0.id, $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
+            rows: rows.map { [$0.id, (state.compared.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
             widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(7), .fill(2)],
             selected: rows.isEmpty ? nil : state.tasks.selected, offset: state.tasks.offset,
             headerStyle: theme.columnHeader,

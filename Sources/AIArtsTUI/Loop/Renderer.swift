@@ -20,6 +20,13 @@ final class Renderer {
             backend.draw(changes)
             backend.flush()
         }
+        // Images: sent again only when they change or the screen was cleared (which drops them).
+        let shown = last?.size == frame.size ? last?.graphics ?? [] : []
+        if frame.graphics != shown {
+            let kept = Set(frame.graphics.map(\.id))
+            backend.showGraphics(frame.graphics.filter { !shown.contains($0) },
+                                 deleting: Array(Set(shown.map(\.id)).subtracting(kept)))
+        }
         last = frame
     }
 }

@@ -15,6 +15,16 @@ public struct TerminalError: Error, CustomStringConvertible {
 public final class NcursesBackend: TerminalBackend {
     public let supportsUnicode: Bool
     public let colorDepth: ColorDepth
+    /// Images go through kitty's graphics protocol (`GraphicsChoice`), through tmux's passthrough
+    /// when inside tmux.
+    public let graphics: Bool
+    private let tmux: Bool
+    /// The size of a cell in pixels as the terminal reports it (TIOCGWINSZ), when it does.
+    public var cellPixels: Size? {
+        var ws = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0, ws.ws_xpixel > 0, ws.ws_ypixel > 0 else { return nil }
+        return Size(width: Int(ws.ws_xpixel) / Int(ws.ws_col), height: Int(ws.ws_ypixel) / Int(ws.ws_row))
+    }
     private let signals = WakePipe()
     private var pendingKeys: [Key] = []
     private var pairs: [PairKey: Int16] = [:]
@@ -26,10 +36,14 @@ public final class NcursesBackend: TerminalBackend {
 
     private struct PairKey: Hashable { var fg: Int32; var bg: Int32 }
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, graphics choice: GraphicsChoice = .off) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw TerminalError(description: "the full-screen UI needs a terminal on stdin and stdout")
         }
+        // Asked before curses takes the terminal over, so that the answer is not read as keys.
+        tmux = environment["TMUX"] != nil
+        let tmux = tmux
+        graphics = choice.resolve(environment: environment) { GraphicsChoice.askTerminal(tmux: tmux) }
         // ncurses reads ESCDELAY when it starts; its default (1 s) makes Esc feel broken.
         setenv("ESCDELAY", "25", 1)
         setlocale(LC_ALL, "")
@@ -64,6 +78,11 @@ public final class NcursesBackend: TerminalBackend {
     /// Restores the terminal; later calls do nothing.
     public func close() {
         guard screen != nil else { return }
+        // Images are not text: leaving them would leave them on the terminal after quitting.
+        if graphics {
+            let tmux = tmux
+            graphicsQueue.sync { output.write(KittyGraphics.wrap(Array("\u{1B}_Ga=d,d=A,q=2\u{1B}\\".utf8), tmux: tmux)) }
+        }
         TerminalSignals.uninstall()
         TerminalSignals.restoreTerminal()
         delscreen(screen)
@@ -233,12 +252,50 @@ public final class NcursesBackend: TerminalBackend {
         return COLORS >= 16 ? Int32(n) : Int32(n & 7)
     }
 
+    /// Compressing and encoding an image takes tens of milliseconds, so it is done on a queue of its
+    /// own, in order. Each batch goes out in one piece under `output`'s lock, which `flush` holds
+    /// while curses writes a frame, and it saves and restores the cursor, so curses never sees it move.
+    public func showGraphics(_ placements: [GraphicPlacement], deleting ids: [UInt32]) {
+        guard graphics else { return }
+        let tmux = tmux, output = output
+        graphicsQueue.async {
+            var out: [UInt8] = []
+            for id in ids { out += KittyGraphics.delete(id, tmux: tmux) }
+            for placement in placements { out += KittyGraphics.place(placement, tmux: tmux) }
+            output.write(out)
+        }
+    }
+
+    private let graphicsQueue = DispatchQueue(label: "aiarts.graphics")
+    private let output = LockedOutput()
+
     public func clear() {
         wclear(stdscr)
     }
 
     public func flush() {
-        wnoutrefresh(stdscr)
-        doupdate()
+        output.lock.withLock {
+            wnoutrefresh(stdscr)
+            doupdate()
+        }
+    }
+}
+
+/// The terminal's output for what bypasses curses (images): whole writes under a lock that curses'
+/// frames are written under too.
+final class LockedOutput: @unchecked Sendable {
+    let lock = NSLock()
+
+    func write(_ bytes: [UInt8]) {
+        lock.withLock {
+            bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(STDOUT_FILENO, base + offset, raw.count - offset)
+                    if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { break }
+                }
+            }
+        }
     }
 }

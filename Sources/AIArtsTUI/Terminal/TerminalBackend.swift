@@ -17,4 +17,11 @@ public protocol TerminalBackend: AnyObject {
     /// Blanks the screen and forgets what is on it, so the next frame is drawn in full.
     func clear()
     func flush()
+    /// Shows images over cells (after the cells are flushed) and deletes images no longer shown.
+    /// Backends without a graphics protocol ignore it.
+    func showGraphics(_ placements: [GraphicPlacement], deleting ids: [UInt32])
+}
+
+extension TerminalBackend {
+    public func showGraphics(_ placements: [GraphicPlacement], deleting ids: [UInt32]) {}
 }

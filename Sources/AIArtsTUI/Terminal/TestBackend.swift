@@ -44,7 +44,19 @@ public final class TestBackend: TerminalBackend, @unchecked Sendable {
         }
     }
 
-    public func clear() { lock.withLock { buffer = Buffer(size: buffer.size) } }
+    public func clear() { lock.withLock { buffer = Buffer(size: buffer.size); graphics = [] } }
+
+    /// The images shown now, as a terminal with a graphics protocol would hold them.
+    public private(set) var graphics: [GraphicPlacement] = []
+    public private(set) var graphicsSent = 0
+
+    public func showGraphics(_ placements: [GraphicPlacement], deleting ids: [UInt32]) {
+        lock.withLock {
+            graphics.removeAll { ids.contains($0.id) || placements.map(\.id).contains($0.id) }
+            graphics += placements
+            graphicsSent += placements.count
+        }
+    }
     public func flush() { lock.withLock { flushes += 1 } }
 
     public func lines() -> [String] { lock.withLock { buffer.lines() } }

@@ -64,6 +64,9 @@ import Testing
         try s.ws.setTaskParam(task.id, key: "command", value: "exit 0")
         #expect(try s.ws.taskParams(task.id) == ["command": "exit 0", "gpus": "0,1"])
         #expect(throws: AIArtsError.self) { try s.ws.setTaskParam(task.id, key: "gpus", value: "zero") }
+        // Several at once: all or none.
+        #expect(throws: AIArtsError.self) { try s.ws.setTaskParams(task.id, ["command": "exit 3", "gpus": "zero"]) }
+        #expect(try s.ws.taskParams(task.id) == ["command": "exit 0", "gpus": "0,1"])
         try s.ws.startTask(task.id)
         let error = #expect(throws: AIArtsError.self) { try s.ws.setTaskParam(task.id, key: "command", value: "exit 1") }
         #expect(error?.kind == .conflict)

@@ -26,6 +26,18 @@ struct ReviewSnapshot: Codable, Equatable {
     var annotations: [Annotation]
     var state: State?
 
+    /// The same labels and review state (times within a millisecond: the database keeps milliseconds).
+    func matches(_ other: ReviewSnapshot) -> Bool {
+        guard annotations == other.annotations else { return false }
+        switch (state, other.state) {
+        case (nil, nil): return true
+        case let (a?, b?):
+            return a.status == b.status && a.changed == b.changed && a.note == b.note && a.reviewer == b.reviewer
+                && abs(a.decidedAt - b.decidedAt) <= 1
+        default: return false
+        }
+    }
+
     /// The labels alone, for comparing with the imported ones (ids and order do not count).
     var labelKey: [String] {
         annotations.map { a in
@@ -96,7 +108,7 @@ extension Workspace {
             sql += " WHERE " + conditions.joined(separator: " AND ")
             sql += scope.batchId != nil ? " ORDER BY bs.position, s.id" : " ORDER BY s.path, s.id"
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let ids = rows.map { $0["id"] as Int64 }
+            let ids = rows.map { $0[0] as Int64 }  // columns by position: by name, GRDB compares names case-insensitively
             guard case .disagreement = order, let predictions else { return ids }
             // The stored labels grouped by sample: a few samples through the index, many in one pass over the dataset's.
             let wanted = Set(ids)
@@ -105,18 +117,14 @@ extension Workspace {
                 ? try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE sampleId IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY id")
                 : try Row.fetchAll(db, sql: "SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE datasetId = ? ORDER BY id", arguments: [scope.datasetId])
             for a in annotationRows {
-                let sampleId: Int64 = a["sampleId"]
+                let sampleId: Int64 = a[1]
                 guard wanted.contains(sampleId) else { continue }
-                var box: Box?
-                if let x = a["x"] as Double?, let y = a["y"] as Double?, let w = a["w"] as Double?, let h = a["h"] as Double? {
-                    box = Box(x: x, y: y, width: w, height: h)
-                }
-                boxes[sampleId, default: []].append(ReviewBox(annotationId: a["id"], labelIndex: a["labelIdx"], box: box))
+                boxes[sampleId, default: []].append(Self.reviewBox(a))
             }
-            let labels = try Self.reviewLabels(record.id, db)
+            let labels = ReviewDisagreement.Labels(try Self.reviewLabels(record.id, db))
             let analysed = rows.enumerated().map { n, row -> (n: Int, predicted: Bool, score: Double) in
-                guard let entry = predictions.entries[row["path"] as String] else { return (n, false, 0) }
-                let id: Int64 = row["id"]
+                guard let entry = predictions.entries[row[1] as String] else { return (n, false, 0) }
+                let id: Int64 = row[0]
                 let suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes[id] ?? [], entry: entry)
                 return (n, true, suggestions.first?.score ?? 0)
             }
@@ -145,37 +153,51 @@ extension Workspace {
                 samples[sample.id ?? 0] = sample
             }
             var boxes: [Int64: [ReviewBox]] = [:]
-            for a in try AnnotationRecord.fetchAll(db, sql: "SELECT * FROM annotation WHERE sampleId IN (SELECT value FROM json_each(?)) ORDER BY id", arguments: [list]) {
-                boxes[a.sampleId, default: []].append(ReviewBox(annotationId: a.id ?? 0, labelIndex: a.labelIdx, box: a.box))
+            let annotations = try Row.fetchCursor(db, sql: """
+                SELECT id, sampleId, labelIdx, x, y, w, h FROM annotation WHERE sampleId IN (SELECT value FROM json_each(?)) ORDER BY id
+                """, arguments: [list])
+            while let a = try annotations.next() {
+                boxes[a[1] as Int64, default: []].append(Self.reviewBox(a))
             }
             var states: [Int64: ReviewStateRecord] = [:]
             for state in try ReviewStateRecord.fetchAll(db, sql: "SELECT * FROM reviewState WHERE sampleId IN (SELECT value FROM json_each(?))", arguments: [list]) {
                 states[state.sampleId] = state
             }
-            var datasets: [String: (record: DatasetRecord, labels: [String], folder: URL)] = [:]
+            var datasets: [String: (record: DatasetRecord, labels: [String], folder: URL, table: ReviewDisagreement.Labels)] = [:]
             return try sampleIds.map { id in
                 guard let sample = samples[id] else { throw AIArtsError(.notFound, "sample \(id) does not exist in this workspace") }
                 if datasets[sample.datasetId] == nil {
                     let record = try Self.reviewDataset(sample.datasetId, db)
-                    datasets[sample.datasetId] = (record, try Self.reviewLabels(record.id, db),
-                                                  record.folder.map(self.resolveFolder) ?? self.datasetsFolder.appendingPathComponent(record.id))
+                    let labels = try Self.reviewLabels(record.id, db)
+                    datasets[sample.datasetId] = (record, labels,
+                                                  record.folder.map(self.resolveFolder) ?? self.datasetsFolder.appendingPathComponent(record.id),
+                                                  ReviewDisagreement.Labels(labels))
                 }
                 guard let dataset = datasets[sample.datasetId] else { throw AIArtsError(.notFound, "dataset \(sample.datasetId) is gone") }
                 return Self.makeItem(sample, dataset.record, labels: dataset.labels, folder: dataset.folder, boxes: boxes[id] ?? [],
-                                     state: states[id], predictions: predictions)
+                                     state: states[id], predictions: predictions, table: dataset.table)
             }
         }
     }
 
+    /// A row of id, sampleId, labelIdx, x, y, w, h (in that order) as a ReviewBox.
+    static func reviewBox(_ a: Row) -> ReviewBox {
+        var box: Box?
+        if let x = a[3] as Double?, let y = a[4] as Double?, let w = a[5] as Double?, let h = a[6] as Double? {
+            box = Box(x: x, y: y, width: w, height: h)
+        }
+        return ReviewBox(annotationId: a[0], labelIndex: a[2], box: box)
+    }
+
     static func makeItem(_ sample: SampleRecord, _ record: DatasetRecord, labels: [String], folder: URL, boxes: [ReviewBox],
-                         state: ReviewStateRecord?, predictions: ReviewPredictions?) -> ReviewItem {
+                         state: ReviewStateRecord?, predictions: ReviewPredictions?, table: ReviewDisagreement.Labels? = nil) -> ReviewItem {
         var item = ReviewItem(sampleId: sample.id ?? 0, datasetId: record.id, path: sample.path,
                               imageURL: folder.appendingPathComponent(sample.path),
                               size: ImageSize(width: sample.width, height: sample.height), split: sample.split,
                               labels: labels, boxes: boxes, state: state)
         if let predictions, let entry = predictions.entries[sample.path] {
             item.predicted = true
-            item.suggestions = ReviewDisagreement.suggestions(type: record.type, labels: labels, boxes: boxes, entry: entry)
+            item.suggestions = ReviewDisagreement.suggestions(type: record.type, labels: table ?? ReviewDisagreement.Labels(labels), boxes: boxes, entry: entry)
             item.disagreement = item.suggestions.first?.score ?? 0
         }
         return item
@@ -196,7 +218,10 @@ extension Workspace {
     @discardableResult
     public func reviewDecide(_ sampleId: Int64, _ decision: ReviewDecision, reviewer: String = Reviewer.current,
                              predictions: ReviewPredictions? = nil) throws -> ReviewItem {
-        try reviewWrite { db in
+        guard !reviewer.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AIArtsError(.invalidArgument, "a decision needs a reviewer name")
+        }
+        return try reviewWrite { db in
             let (sample, record, _) = try Self.reviewSample(sampleId, db)
             let labelCount = try Self.reviewLabels(record.id, db).count
             let before = try Self.snapshot(sampleId, db)
@@ -216,6 +241,7 @@ extension Workspace {
             try db.execute(sql: """
                 INSERT INTO reviewEvent(datasetId, sampleId, reviewer, at, action, before, after, undone) VALUES (?, ?, ?, ?, ?, ?, ?, 0)
                 """, arguments: [record.id, sampleId, reviewer, now, decision.action, try before.json(), try after.json()])
+            Self.reviewLog.debug("\(reviewer) \(decision.action) on \(record.id) sample \(sampleId)")
             return try self.reviewItem(sampleId, predictions: predictions, db)
         }
     }
@@ -344,7 +370,7 @@ extension Workspace {
     static func restore(_ sampleId: Int64, to target: ReviewSnapshot, expecting: ReviewSnapshot, event: Int64, what: String,
                         datasetId: String, _ db: Database) throws {
         let current = try snapshot(sampleId, db)
-        guard current == expecting else {
+        guard current.matches(expecting) else {
             let path = try String.fetchOne(db, sql: "SELECT path FROM sample WHERE id = ?", arguments: [sampleId]) ?? "sample \(sampleId)"
             let who = try Row.fetchOne(db, sql: """
                 SELECT reviewer, at FROM reviewEvent WHERE sampleId = ? AND id > ? AND undone = 0 ORDER BY id DESC LIMIT 1

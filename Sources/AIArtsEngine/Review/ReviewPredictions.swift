@@ -96,15 +96,48 @@ enum ReviewDisagreement {
     static func score(_ s: Double) -> Double { s.isFinite ? min(1, max(0, s)) : 0 }
 
     static func format(_ box: Box) -> String {
-        String(format: "%.0f,%.0f %.0fx%.0f", box.x, box.y, box.width, box.height)
+        "\(whole(box.x)),\(whole(box.y)) \(whole(box.width))x\(whole(box.height))"
+    }
+
+    /// A number rounded to a whole one, as text (cheaper than String(format:), which a queue calls per box).
+    static func whole(_ v: Double) -> String {
+        guard v.isFinite, abs(v) < 1e15 else { return "\(v)" }
+        return String(Int64(v.rounded()))
+    }
+
+    /// A score with two decimals: 0.97.
+    static func fixed2(_ v: Double) -> String {
+        guard v.isFinite, abs(v) < 1e12 else { return "\(v)" }
+        let hundredths = Int64((abs(v) * 100).rounded())
+        let fraction = hundredths % 100
+        return (v < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
+
+    /// Prediction labels to the dataset's label indices: by name, else case-insensitively. Made once per review.
+    struct Labels {
+        var names: [String]
+        var index: [String: Int] = [:]
+
+        init(_ names: [String]) {
+            self.names = names
+            for (i, name) in names.enumerated() where index[name] == nil { index[name] = i }
+            for (i, name) in names.enumerated() where index[name.lowercased()] == nil { index[name.lowercased()] = i }
+        }
+
+        func lookup(_ name: String) -> Int? {
+            if let i = index[name] { return i }
+            return index[name.lowercased()]
+        }
     }
 
     /// The suggestions for one sample, strongest first.
     static func suggestions(type: DatasetType, labels: [String], boxes: [ReviewBox], entry: PredictionsFile.Entry) -> [ReviewSuggestion] {
-        var index: [String: Int] = [:]
-        for (i, name) in labels.enumerated() where index[name] == nil { index[name] = i }
-        for (i, name) in labels.enumerated() where index[name.lowercased()] == nil { index[name.lowercased()] = i }
-        func lookup(_ name: String) -> Int? { index[name] ?? index[name.lowercased()] }
+        suggestions(type: type, labels: Labels(labels), boxes: boxes, entry: entry)
+    }
+
+    static func suggestions(type: DatasetType, labels table: Labels, boxes: [ReviewBox], entry: PredictionsFile.Entry) -> [ReviewSuggestion] {
+        let labels = table.names
+        func lookup(_ name: String) -> Int? { table.lookup(name) }
         func name(_ i: Int) -> String { labels.indices.contains(i) ? labels[i] : "#\(i)" }
         var out: [ReviewSuggestion] = []
         switch type {
@@ -118,7 +151,7 @@ enum ReviewDisagreement {
             if !stored.contains(top.index) {
                 let was = boxes.isEmpty ? "unlabelled" : "labelled " + boxes.map { name($0.labelIndex) }.joined(separator: ", ")
                 out.append(ReviewSuggestion(kind: .otherClass, labelIndex: top.index, annotationId: boxes.first?.annotationId, score: top.score,
-                                            text: "model: \(name(top.index)) \(String(format: "%.2f", top.score)) (\(was))"))
+                                            text: "model: \(name(top.index)) \(fixed2(top.score)) (\(was))"))
             }
         case .detection, .instanceSegmentation:
             let stored = boxes.compactMap { b in b.box.map { (id: b.annotationId, label: b.labelIndex, box: $0) } }
@@ -141,7 +174,7 @@ enum ReviewDisagreement {
                 guard let match = best else {
                     if p.score >= ReviewThresholds.confident {
                         out.append(ReviewSuggestion(kind: .missingBox, labelIndex: p.label, box: p.box, score: p.score,
-                                                    text: "model: \(name(p.label)) \(String(format: "%.2f", p.score)) at \(format(p.box)), no box there"))
+                                                    text: "model: \(name(p.label)) \(fixed2(p.score)) at \(format(p.box)), no box there"))
                     }
                     continue
                 }
@@ -149,11 +182,11 @@ enum ReviewDisagreement {
                 let s = stored[match.slot]
                 if s.label != p.label {
                     out.append(ReviewSuggestion(kind: .otherClass, labelIndex: p.label, box: p.box, annotationId: s.id, score: p.score,
-                                                text: "model: \(name(p.label)) \(String(format: "%.2f", p.score)) (labelled \(name(s.label)))"))
+                                                text: "model: \(name(p.label)) \(fixed2(p.score)) (labelled \(name(s.label)))"))
                 } else if match.iou < ReviewThresholds.goodOverlap {
                     out.append(ReviewSuggestion(kind: .poorOverlap, labelIndex: p.label, box: p.box, annotationId: s.id,
                                                 score: (1 - match.iou) * p.score,
-                                                text: "model: \(name(p.label)) \(String(format: "%.2f", p.score)) overlaps the box at IoU \(String(format: "%.2f", match.iou))"))
+                                                text: "model: \(name(p.label)) \(fixed2(p.score)) overlaps the box at IoU \(fixed2(match.iou))"))
                 }
             }
             for s in stored {

@@ -234,6 +234,10 @@ public final class Store: Sendable {
                 t.primaryKey(["datasetId", "name"])
             }
         }
+        // A sample's review events: its first holds the imported labels (`changed`), the newest says who changed it.
+        migrator.registerMigration("v6-review-event-sample") { db in
+            try db.create(index: "reviewEvent_sample", on: "reviewEvent", columns: ["sampleId", "id"], ifNotExists: true)
+        }
         return migrator
     }
 }

@@ -265,4 +265,24 @@ import Testing
         #expect(throws: AIArtsError.self) { try ws.reviewItems(queue + [999_999]) }
         _ = (_folder, src)
     }
+
+    @Test func anAnnotationBatchIsReviewedInItsOwnOrder() throws {
+        let (ws, _folder) = try Fixtures.workspace()
+        let (id, _src) = try ReviewFixtures.classification(ws)
+        let ids = try ReviewFixtures.samples(ws, id)
+        let picked = [ids["img4.jpg"], ids["img0.jpg"], ids["img2.jpg"]].compactMap { $0 }
+        try ws.store.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO annotationTask(id, datasetId, name, formatter, size, startAt, createdAt) VALUES ('A0001', ?, 'check', '[]', 3, ?, ?)
+                """, arguments: [id, Date(), Date()])
+            try db.execute(sql: "INSERT INTO annotationBatch(id, taskId, user, status, createdAt) VALUES (7, 'A0001', 'alice', 'open', ?)", arguments: [Date()])
+            for (n, sample) in picked.enumerated() {
+                try db.execute(sql: "INSERT INTO annotationBatchSample(batchId, taskId, sampleId, position) VALUES (7, 'A0001', ?, ?)", arguments: [sample, n])
+            }
+        }
+        #expect(try ws.reviewQueue(ReviewScope(datasetId: id, batchId: 7), order: .dataset) == picked)
+        #expect(try ws.reviewQueue(ReviewScope(datasetId: id, label: "cat", batchId: 7), order: .dataset) == [ids["img0.jpg"]])
+        #expect(throws: AIArtsError.self) { try ws.reviewQueue(ReviewScope(datasetId: id, batchId: 8), order: .dataset) }
+        _ = (_folder, _src)
+    }
 }

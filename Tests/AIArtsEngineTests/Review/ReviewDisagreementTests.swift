@@ -142,4 +142,13 @@ import Testing
         let entry = try #require(predictions.entries["a.jpg"])
         #expect(ReviewDisagreement.suggestions(type: .detection, labels: ["cat"], boxes: [], entry: entry).isEmpty)
     }
+
+    @Test func scoresAndBoxesAreWrittenShort() {
+        #expect(ReviewDisagreement.fixed2(0.97) == "0.97")
+        #expect(ReviewDisagreement.fixed2(1) == "1.00")
+        #expect(ReviewDisagreement.fixed2(0.054) == "0.05")
+        #expect(ReviewDisagreement.fixed2(0.999) == "1.00")
+        #expect(ReviewDisagreement.fixed2(.nan) == "nan")
+        #expect(ReviewDisagreement.format(Box(x: 1.4, y: 2.6, width: 30, height: 14.5)) == "1,3 30x15")
+    }
 }

@@ -96,4 +96,11 @@ import Testing
         #expect(try ReviewFixtures.contentLabels(ws, id)["img0.jpg"] == ["cat"])
         _ = (_folder, _src)
     }
+
+    @Test func reviewEventsAreIndexedBySample() throws {
+        let (ws, _folder) = try Fixtures.workspace()
+        let indexes = try ws.store.pool.read { db in try db.indexes(on: "reviewEvent").map(\.name) }
+        #expect(indexes.contains("reviewEvent_sample"))
+        _ = _folder
+    }
 }

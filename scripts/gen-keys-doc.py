@@ -9,7 +9,7 @@ KEYMAPS = ["default", "vim", "emacs"]
 SECTIONS = [
     ("home", "Home view"),
     ("dataset", "a dataset's screen"),
-    ("review", "the review screen (docs/review-screen.md)"),
+    ("review", "the review screen (docs/review.md)"),
     ("task", "a task's screen"),
     ("gpu", "the GPU and Models screens"),
     ("help", "help overlay"),

@@ -4,13 +4,13 @@ import AIArtsTUI
 import ArgumentParser
 import Foundation
 
-/// `aiarts review open DID`: the terminal UI, straight into the review screen (docs/review-screen.md).
+/// `aiarts review open DID`: the terminal UI, straight into the review screen (docs/review.md, "Review screen").
 /// Esc goes on to the Home view; q quits once every decision is saved.
 struct ReviewOpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
         abstract: "Review a dataset's labels one sample at a time in the terminal UI.",
-        discussion: "Keys: Space accepts, 1…9 0 set the class, ←/→ move, f flags, b marks bad, z undoes, ? lists them all (docs/review-screen.md).")
+        discussion: "Keys: Space accepts, 1…9 0 set the class, ←/→ move, f flags, b marks bad, z undoes, ? lists them all (docs/review.md).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Dataset id (D0001).") var id: String
     @OptionGroup var scope: ReviewCommand.ScopeOptions

@@ -46,7 +46,7 @@ public enum Action: String, CaseIterable, Sendable {
     case cancel
     /// Opens the review screen over the dataset screen's label and split filter.
     case review
-    // The review screen (docs/review-screen.md).
+    // The review screen (docs/review.md, "Review screen").
     case class1 = "class_1", class2 = "class_2", class3 = "class_3", class4 = "class_4", class5 = "class_5"
     case class6 = "class_6", class7 = "class_7", class8 = "class_8", class9 = "class_9", class10 = "class_10"
     case pickLabel = "pick_label"

@@ -105,7 +105,7 @@ public struct LabelPicker: Equatable, Sendable {
     }
 }
 
-/// The review screen's state (docs/review-screen.md). Decisions go to the engine at once, off the loop;
+/// The review screen's state (docs/review.md, "Review screen"). Decisions go to the engine at once, off the loop;
 /// what is shown is the engine's answer (box nudges are shown at once, then confirmed).
 public struct ReviewState: Equatable, Sendable {
     public var request: ReviewRequest

@@ -55,6 +55,7 @@ DOES = {
     "hide_overlays": "hold to hide the boxes and labels", "note": "add a note",
     "accept_suggestion": "accept the model's suggestion", "undo": "undo your last decision",
     "redo": "redo what you undid",
+    "edit_attributes": "the sample's attributes under the batch's annotation task (a form)",
 }
 INTRO = """# Keys
 

@@ -426,6 +426,42 @@ private func imageText(_ app: HomeApp) -> String {
         #expect(try f.workspace.reviewSummary(f.detection).reviewed == 1)
     }
 
+    @Test func anAnnotationBatchsAttributesAreShownAndEditedInAForm() throws {
+        let f = try ReviewFixture()
+        let formatter = try AnnotationFormatter.parse("""
+            [{"name": "circle", "description": "round", "attributes": [{"name": "size", "values": ["small", "large"]}, {"name": "comment", "values": []}]},
+             {"name": "square", "description": "", "attributes": [{"name": "size", "values": ["small", "large"]}, {"name": "comment", "values": []}]},
+             {"name": "triangle", "description": "", "attributes": [{"name": "size", "values": ["small", "large"]}, {"name": "comment", "values": []}]}]
+            """)
+        let task = try f.workspace.createAnnotationTask(datasetId: f.detection, name: "sizes", formatter: formatter, size: 3)
+        let batch = try f.workspace.applyAnnotationBatch(taskId: task.id, user: "tester")
+        var app = f.app(width: 110, height: 34)
+        drive(&app, app.openReview(ReviewRequest(datasetID: f.detection, batch: batch.id)))
+        #expect(app.state.review?.queue == batch.sampleIds)
+        #expect(app.state.review?.annotation?.id == task.id)
+        let item = try f.item(app)
+        let tag = item.labels[item.boxes[0].labelIndex]
+        #expect(screen(app).contains("ATTRIBUTES · t edits"))
+        #expect(screen(app).contains("\(tag).size = -"))
+        // t: a choice for the size, text for the comment; saved together.
+        press(&app, .char("t"))
+        #expect(app.state.fieldForm?.title == "Attributes (\(task.id))")
+        press(&app, .right, .right)  // - → small → large
+        press(&app, .tab)
+        type(&app, "hidden")
+        press(&app, .enter)
+        #expect(app.state.fieldForm == nil)
+        let stored = try f.workspace.sampleAttributes(sampleId: item.sampleId)
+        #expect(stored.contains { $0.tag == tag && $0.name == "size" && $0.value == "large" && $0.reviewer == "tester" })
+        #expect(stored.contains { $0.tag == tag && $0.name == "comment" && $0.value == "hidden" })
+        #expect(screen(app).contains("\(tag).size = large"))
+        #expect(screen(app).contains("\(tag).comment = hidden"))
+        // Outside an annotation batch, t says where attributes come from.
+        drive(&app, app.openReview(ReviewRequest(datasetID: f.detection)))
+        press(&app, .char("t"))
+        #expect(app.state.fieldForm == nil && app.state.notice?.text.contains("--batch") == true)
+    }
+
     @Test func helpListsTheReviewKeysOfTheActiveKeymap() throws {
         let f = try ReviewFixture()
         var app = f.app()

@@ -197,6 +197,13 @@ extension Workspace {
     /// removes the attribute.
     public func setSampleAttribute(taskId: String, sampleId: Int64, tag: String, name: String, value: String,
                                    reviewer: String, at: Date = Date()) throws {
+        try setSampleAttributes(taskId: taskId, sampleId: sampleId, [(tag, name, value)], reviewer: reviewer, at: at)
+    }
+
+    /// Sets several attributes of a sample at once (the review screen's form): all of them, or none
+    /// when one is refused.
+    public func setSampleAttributes(taskId: String, sampleId: Int64, _ values: [(tag: String, name: String, value: String)],
+                                    reviewer: String, at: Date = Date()) throws {
         try Self.checkUser(reviewer)
         try store.pool.write { db in
             let task = try Self.annotationTaskRecord(taskId, db)
@@ -204,14 +211,26 @@ extension Workspace {
                   datasetId == task.datasetId else {
                 throw AIArtsError(.notFound, "sample \(sampleId) is not in \(task.datasetId), the dataset of \(taskId)")
             }
-            if value.isEmpty {
-                _ = try task.formatter.attribute(tag: tag, name: name)
-                try db.execute(sql: "DELETE FROM sampleAttribute WHERE sampleId = ? AND tag = ? AND name = ?", arguments: [sampleId, tag, name])
-                return
+            for (tag, name, value) in values {
+                if value.isEmpty {
+                    _ = try task.formatter.attribute(tag: tag, name: name)
+                    try db.execute(sql: "DELETE FROM sampleAttribute WHERE sampleId = ? AND tag = ? AND name = ?", arguments: [sampleId, tag, name])
+                    continue
+                }
+                try task.formatter.check(tag: tag, attribute: name, value: value)
+                try SampleAttribute(sampleId: sampleId, datasetId: datasetId, tag: tag, name: name, value: value, reviewer: reviewer, at: at)
+                    .upsert(db)
             }
-            try task.formatter.check(tag: tag, attribute: name, value: value)
-            try SampleAttribute(sampleId: sampleId, datasetId: datasetId, tag: tag, name: name, value: value, reviewer: reviewer, at: at)
-                .upsert(db)
+        }
+    }
+
+    /// The annotation task an annotation batch belongs to.
+    public func annotationBatchTask(_ batchId: Int64) throws -> AnnotationTaskRecord {
+        try store.pool.read { db in
+            guard let batch = try AnnotationBatchRecord.fetchOne(db, key: batchId) else {
+                throw AIArtsError(.notFound, "there is no annotation batch \(batchId) (`aiarts annotate apply AID` hands one out)")
+            }
+            return try Self.annotationTaskRecord(batch.taskId, db)
         }
     }
 

@@ -70,6 +70,7 @@ public enum Action: String, CaseIterable, Sendable {
     case acceptSuggestion = "accept_suggestion"
     case undo
     case redo
+    case editAttributes = "edit_attributes"
 
     /// The class a number key assigns: class_1 … class_10 are the first ten labels (0 … 9).
     public var classIndex: Int? {
@@ -108,7 +109,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .review: [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel,
                        .accept, .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox,
                        .deleteBox, .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note,
-                       .acceptSuggestion, .undo, .redo, .commandLine, .close, .help, .quit]
+                       .acceptSuggestion, .undo, .redo, .editAttributes, .commandLine, .close, .help, .quit]
         case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .commandLine, .close, .help, .quit]
         }

@@ -10,6 +10,8 @@ public struct FieldForm: Equatable, Sendable {
         case dataset, project, params(taskID: String)
         /// On a dataset's screen: import into it, split it, export it.
         case importData(datasetID: String), splitData(datasetID: String), exportData(datasetID: String)
+        /// On the review screen: a sample's attributes under an annotation task.
+        case attributes(taskID: String, sampleID: Int64, [AttributeField])
     }
     public struct Field: Equatable, Sendable {
         public var label: String
@@ -60,6 +62,26 @@ public struct FieldForm: Equatable, Sendable {
         FieldForm(kind: .exportData(datasetID: id), fields: [Field(label: "to"), Field(label: "format", options: formats(for: type))])
     }
 
+    /// A choice of the allowed values (or none) per attribute, or a text field for free text.
+    public static func attributes(taskID: String, sampleID: Int64, _ fields: [AttributeField]) -> FieldForm {
+        FieldForm(kind: .attributes(taskID: taskID, sampleID: sampleID, fields), fields: fields.map { f in
+            f.values.isEmpty ? Field(label: "\(f.tag).\(f.name)", text: f.value)
+                : Field(label: "\(f.tag).\(f.name)", options: ["-"] + f.values, choice: (f.values.firstIndex(of: f.value) ?? -1) + 1)
+        })
+    }
+
+    /// An attributes form: the attributes whose value changed (an empty value removes one).
+    var changedAttributes: [AttributeField] {
+        guard case .attributes(_, _, let original) = kind else { return [] }
+        return zip(original, fields).compactMap { before, field in
+            let value = field.options.isEmpty ? field.text.trimmingCharacters(in: .whitespaces) : field.choice == 0 ? "" : field.value
+            guard value != before.value else { return nil }
+            var changed = before
+            changed.value = value
+            return changed
+        }
+    }
+
     /// One text field per parameter, as the task has them now.
     public static func params(taskID: String, _ params: [(key: String, value: String)]) -> FieldForm {
         FieldForm(kind: .params(taskID: taskID), fields: params.map { Field(label: $0.key, text: $0.value) })
@@ -73,6 +95,7 @@ public struct FieldForm: Equatable, Sendable {
         case .importData(let id): "Import into \(id)"
         case .splitData(let id): "Split \(id) at random"
         case .exportData(let id): "Export \(id)"
+        case .attributes(let task, _, _): "Attributes (\(task))"
         }
     }
 
@@ -96,6 +119,7 @@ public struct FieldForm: Equatable, Sendable {
         case .splitData(let id):
             return [["dataset", "split", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].text.trimmingCharacters(in: .whitespaces)]]
         case .exportData(let id): return [["dataset", "export", id, fields[0].text.trimmingCharacters(in: .whitespaces), fields[1].value]]
+        case .attributes: return []
         }
     }
 
@@ -104,7 +128,7 @@ public struct FieldForm: Equatable, Sendable {
         let required: [Int]
         switch kind {
         case .dataset, .project, .importData, .exportData, .splitData: required = [0]
-        case .params: required = []
+        case .params, .attributes: required = []
         }
         return required.first { fields[$0].options.isEmpty && fields[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }.map { fields[$0].label }
     }
@@ -167,7 +191,7 @@ struct FieldFormBox: Widget {
         let enter: String
         switch form.kind {
         case .dataset, .project: enter = "create"
-        case .params: enter = "save"
+        case .params, .attributes: enter = "save"
         case .importData: enter = "import"
         case .splitData: enter = "split"
         case .exportData: enter = "export"

@@ -88,6 +88,10 @@ extension HomeApp {
             return []
         }
         state.fieldForm = nil
+        if case .attributes(let task, let sample, _) = form.kind {
+            let changed = form.changedAttributes
+            return changed.isEmpty ? [] : saveAttributes(taskID: task, sampleID: sample, changed)
+        }
         if case .params(let id) = form.kind {
             let changed = form.changedParams(from: state.taskScreen?.taskID == id ? state.taskScreen?.params ?? [] : [])
             guard !changed.isEmpty else { return [] }

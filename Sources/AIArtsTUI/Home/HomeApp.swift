@@ -456,7 +456,7 @@ public struct HomeApp: Program {
         case .class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel, .accept,
              .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox, .deleteBox,
              .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note, .acceptSuggestion,
-             .undo, .redo:
+             .undo, .redo, .editAttributes:
             return []
         }
         return []

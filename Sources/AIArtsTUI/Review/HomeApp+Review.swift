@@ -32,9 +32,32 @@ extension HomeApp {
             state.review = nil
             return nil
         }
+        if action == .editAttributes { return editAttributes() }
         guard var review = state.review, let effects = review.perform(action) else { return nil }
         state.review = review
         return run(effects)
+    }
+
+    /// `t`: a form of the sample's attributes under the batch's annotation task.
+    mutating func editAttributes() -> [Command<HomeMessage>] {
+        guard let review = state.review, let item = review.item else { return [] }
+        guard let task = review.annotation else {
+            state.notice = Notice(text: "attributes belong to annotation tasks: review a batch (aiarts review open \(review.request.datasetID) --batch N)", isError: true)
+            return []
+        }
+        let fields = review.attributeFields
+        guard !fields.isEmpty else {
+            state.notice = Notice(text: "\(task.id)'s formatter has no attributes for this sample's tags", isError: true)
+            return []
+        }
+        state.fieldForm = .attributes(taskID: task.id, sampleID: item.sampleId, fields)
+        return []
+    }
+
+    /// Saves the attributes a form changed, then shows them as stored.
+    func saveAttributes(taskID: String, sampleID: Int64, _ fields: [AttributeField]) -> [Command<HomeMessage>] {
+        let set = reviewActions.setAttributes
+        return [.perform { .review(set(taskID, sampleID, fields)) }]
     }
 
     mutating func typeReview(_ key: Key) -> [Command<HomeMessage>] {
@@ -48,8 +71,15 @@ extension HomeApp {
     mutating func receiveReview(_ message: ReviewMessage) -> [Command<HomeMessage>] {
         guard var review = state.review else { return [] }
         let effects = review.receive(message)
+        // Reviewing an annotation batch: each sample's attributes are read once it is shown.
+        var commands: [Command<HomeMessage>] = []
+        if review.annotation != nil, let id = review.item?.sampleId, review.attributesAsked != id {
+            review.attributesAsked = id
+            let read = reviewActions.attributes
+            commands.append(.perform { .review(read(id)) })
+        }
         state.review = review
-        return run(effects)
+        return run(effects) + commands
     }
 
     /// After a resize: the image again at the new size, when its area changed.

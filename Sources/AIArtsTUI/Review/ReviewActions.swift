@@ -21,6 +21,9 @@ public enum ReviewMessage: Sendable {
     case unreviewed([Int64])
     /// The hide key's timer ran out: show the overlays again unless the key was pressed since.
     case reveal(Int)
+    /// A sample's attributes under the batch's annotation task, as stored (after an edit too).
+    case attributes(Int64, [SampleAttribute])
+    case attributesFailed(String)
 }
 
 public struct ReviewOpened: Equatable, Sendable {
@@ -31,6 +34,8 @@ public struct ReviewOpened: Equatable, Sendable {
     public var start: Int
     public var item: ReviewItem?
     public var predicted: Int?
+    /// Reviewing an annotation batch: its task, whose formatter's attributes `t` edits.
+    public var annotation: AnnotationTaskRecord?
 }
 
 /// The engine calls behind the review screen. Each runs on the loop's background queue (one at a
@@ -42,6 +47,9 @@ struct ReviewActions: Sendable {
     /// Undo (false) or redo (true) this reviewer's last decision in the dataset.
     var undo: @Sendable (ReviewRequest, Bool) -> ReviewMessage
     var unreviewed: @Sendable (ReviewRequest) -> ReviewMessage
+    /// A sample's attributes; and setting some (task, sample, (tag, name, value)s), answered with them all.
+    var attributes: @Sendable (Int64) -> ReviewMessage = { _ in .attributes(0, []) }
+    var setAttributes: @Sendable (String, Int64, [AttributeField]) -> ReviewMessage = { _, _, _ in .attributesFailed("no workspace") }
     var image: @Sendable (_ sampleId: Int64, _ file: URL, _ width: Int, _ height: Int) -> ReviewMessage = ReviewActions.decode
 
     static let none = ReviewActions(open: { _ in .openFailed("no workspace") }, item: { _, id in .itemFailed(id, "no workspace") },
@@ -85,8 +93,9 @@ struct ReviewActions: Sendable {
                     let unreviewed = Set(try workspace.reviewQueue(open, order: .dataset))
                     let start = queue.firstIndex(where: unreviewed.contains) ?? 0
                     let item = queue.isEmpty ? nil : try workspace.reviewItem(queue[start], predictions: predicted)
+                    let annotation = try request.batch.map { try workspace.annotationBatchTask($0) }
                     return .opened(ReviewOpened(name: Sanitize.line(summary.name), type: summary.type, queue: queue, start: start,
-                                                item: item, predicted: predicted?.count))
+                                                item: item, predicted: predicted?.count, annotation: annotation))
                 } catch {
                     return .openFailed(message(error))
                 }
@@ -117,6 +126,17 @@ struct ReviewActions: Sendable {
                     return .unreviewed(try workspace.reviewQueue(open, order: .dataset))
                 } catch {
                     return .unreviewed([])
+                }
+            },
+            attributes: { id in
+                do { return .attributes(id, try workspace.sampleAttributes(sampleId: id)) } catch { return .attributesFailed(message(error)) }
+            },
+            setAttributes: { task, id, fields in
+                do {
+                    try workspace.setSampleAttributes(taskId: task, sampleId: id, fields.map { ($0.tag, $0.name, $0.value) }, reviewer: reviewer)
+                    return .attributes(id, try workspace.sampleAttributes(sampleId: id))
+                } catch {
+                    return .attributesFailed(message(error))
                 }
             })
     }

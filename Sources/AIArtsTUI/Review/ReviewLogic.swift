@@ -199,12 +199,17 @@ extension ReviewState {
             queue = opened.queue
             position = opened.start
             predicted = opened.predicted
+            annotation = opened.annotation
             item = opened.item
             selectedBox = 0
             return opened.item.map { [.loadImage($0.sampleId, $0.imageURL)] } ?? []
         case .openFailed(let text):
             loading = false
             error = text
+        case .attributes(let id, let values):
+            attributes = StoredAttributes(sampleId: id, values: values)
+        case .attributesFailed(let text):
+            return [.notice(text, isError: true)]
         case .item(let loaded):
             guard loaded.sampleId == currentID, pending == 0 || item == nil else { return [] }
             return show(loaded)

@@ -187,6 +187,18 @@ struct ReviewScreen: Widget {
             if item.boxes.isEmpty { line("  no boxes", theme.muted) }
         }
 
+        if review.annotation != nil {
+            y += 1
+            let key = state.keymap.keys(for: .editAttributes, in: .review).first.map { KeyNotation.label($0, ascii: state.ascii) } ?? "?"
+            line("ATTRIBUTES · \(key) edits", theme.columnHeader)
+            let fields = review.attributeFields
+            for field in fields where y < inner.maxY - 2 {
+                line("  " + Sanitize.line("\(field.tag).\(field.name)") + " = " + (field.value.isEmpty ? "-" : Sanitize.line(field.value)),
+                     field.value.isEmpty ? theme.muted : .plain)
+            }
+            if fields.isEmpty { line("  none for these tags", theme.muted) }
+        }
+
         y += 1
         guard y < inner.maxY else { return }
         line("LABELS", theme.columnHeader)
@@ -246,6 +258,7 @@ enum ReviewHelp {
         Line(actions: [.note], text: "add a note (Enter saves, Esc cancels)", footer: "note"),
         Line(actions: [.acceptSuggestion], text: "accept the model's suggestion (order=TASK)", footer: "suggestion"),
         Line(actions: [.undo, .redo], text: "undo / redo your last decision", footer: "undo"),
+        Line(actions: [.editAttributes], text: "attributes of the sample's tags (reviewing an annotation batch)"),
         Line(actions: [.autoAdvance], text: "auto-advance on / off"),
         Line(actions: [.commandLine], text: "command line (review D0002 split=val status=unreviewed …)"),
         Line(actions: [.close], text: "back (every decision is already saved)", footer: "back"),

@@ -138,6 +138,11 @@ public struct ReviewState: Equatable, Sendable {
     public var predicted: Int?
     /// Why the review could not open (the dataset is unknown, the filter has no such name …).
     public var error: String?
+    /// Reviewing an annotation batch: the task (and its formatter), and the sample's attributes under it.
+    public var annotation: AnnotationTaskRecord?
+    public var attributes: StoredAttributes?
+    /// The sample whose attributes were last asked for (so they are asked for once a sample).
+    var attributesAsked: Int64?
 
     /// How long overlays stay hidden after the hide key: after the first press long enough for the
     /// terminal's auto-repeat to start (typically 250–600 ms), after each repeat a little longer than
@@ -146,6 +151,22 @@ public struct ReviewState: Equatable, Sendable {
     static let repeatHold = 0.3
 
     public init(request: ReviewRequest) { self.request = request }
+
+    /// The attribute fields of the sample on screen under the annotation task: for each of the
+    /// formatter's tags the sample carries (all tags when it carries none of them), each attribute,
+    /// with its value now.
+    var attributeFields: [AttributeField] {
+        guard let formatter = annotation?.formatter, let item else { return [] }
+        let carried = Set(item.boxes.compactMap { item.labels.indices.contains($0.labelIndex) ? item.labels[$0.labelIndex] : nil })
+        let tags = formatter.tags.filter { carried.contains($0.name) }
+        let stored = attributes?.sampleId == item.sampleId ? attributes?.values ?? [] : []
+        return (tags.isEmpty ? formatter.tags : tags).flatMap { tag in
+            tag.attributes.map { attribute in
+                AttributeField(tag: tag.name, name: attribute.name, values: attribute.values,
+                               value: stored.first { $0.tag == tag.name && $0.name == attribute.name }?.value ?? "")
+            }
+        }
+    }
 
     /// Keys go to the note or the label picker while one is open.
     var isTyping: Bool { noteInput != nil || picker != nil }
@@ -170,4 +191,19 @@ public struct ReviewState: Equatable, Sendable {
         if let batch = request.batch { scope.batchId = batch }
         return scope
     }
+}
+
+/// One attribute of an annotation task's formatter as the review screen edits it: its tag, its name,
+/// the values allowed (none: free text) and the sample's value (empty: not set).
+public struct AttributeField: Equatable, Sendable {
+    public var tag: String
+    public var name: String
+    public var values: [String]
+    public var value: String
+}
+
+/// A sample's attributes as last read.
+public struct StoredAttributes: Equatable, Sendable {
+    public var sampleId: Int64
+    public var values: [SampleAttribute]
 }

@@ -185,5 +185,16 @@ enum AnnotationFixtures {
         // An empty value removes the attribute.
         try ws.setSampleAttribute(taskId: task.id, sampleId: sample, tag: "cat", name: "note", value: "", reviewer: "ann")
         #expect(try ws.sampleAttributes(sampleId: sample).map(\.name) == ["pose"])
+        // Several at once (the review screen's form): all of them, or none when one is refused.
+        #expect(throws: AIArtsError.self) {
+            try ws.setSampleAttributes(taskId: task.id, sampleId: sample, [("cat", "note", "kept?"), ("cat", "pose", "lying")], reviewer: "ann")
+        }
+        #expect(try ws.sampleAttributes(sampleId: sample).map(\.value) == ["standing"])
+        try ws.setSampleAttributes(taskId: task.id, sampleId: sample, [("cat", "note", "two"), ("cat", "pose", "sitting")], reviewer: "cy")
+        #expect(try ws.sampleAttributes(sampleId: sample).map { [$0.value, $0.reviewer] } == [["two", "cy"], ["sitting", "cy"]])
+        // A batch knows its task.
+        let batch = try ws.applyAnnotationBatch(taskId: task.id, user: "ann")
+        #expect(try ws.annotationBatchTask(batch.id).id == task.id)
+        #expect(throws: AIArtsError.self) { try ws.annotationBatchTask(999) }
     }
 }

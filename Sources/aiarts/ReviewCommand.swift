@@ -155,11 +155,7 @@ struct ReviewCommand: ParsableCommand {
         @Argument(help: "Dataset id (D0001).") var id: String
         @Option(help: "Whose decision (default: the Unix user).") var reviewer: String?
 
-        func run() throws {
-            let ws = try global.open()
-            guard let sample = try ws.reviewUndo(datasetId: id, reviewer: reviewer ?? Reviewer.current) else { return print("nothing to undo") }
-            ReviewCommand.printItem(try ws.reviewItem(sample), json: false)
-        }
+        func run() throws { try ReviewCommand.undo(redo: false, global: global, id: id, reviewer: reviewer) }
     }
 
     struct Redo: ParsableCommand {
@@ -168,11 +164,17 @@ struct ReviewCommand: ParsableCommand {
         @Argument(help: "Dataset id (D0001).") var id: String
         @Option(help: "Whose decision (default: the Unix user).") var reviewer: String?
 
-        func run() throws {
-            let ws = try global.open()
-            guard let sample = try ws.reviewRedo(datasetId: id, reviewer: reviewer ?? Reviewer.current) else { return print("nothing to redo") }
-            ReviewCommand.printItem(try ws.reviewItem(sample), json: false)
+        func run() throws { try ReviewCommand.undo(redo: true, global: global, id: id, reviewer: reviewer) }
+    }
+
+    /// Undo (or redo) the reviewer's newest decision in a dataset, and show the sample as it is now.
+    static func undo(redo: Bool, global: GlobalOptions, id: String, reviewer: String?) throws {
+        let ws = try global.open()
+        let who = reviewer ?? Reviewer.current
+        guard let sample = redo ? try ws.reviewRedo(datasetId: id, reviewer: who) : try ws.reviewUndo(datasetId: id, reviewer: who) else {
+            return print(redo ? "nothing to redo" : "nothing to undo")
         }
+        printItem(try ws.reviewItem(sample), json: false)
     }
 
     /// A decision written as words: `class dog`, `move-box 12 10 10 40 30` ...

@@ -99,8 +99,8 @@ split_reproducible() {
     "$BIN" --workspace "$W" dataset split D0001 --val 0.25 --test 0.1 --seed 8 >/dev/null &&
     "$BIN" --workspace "$W" dataset split D0001 --val 0.25 --test 0.1 --seed 7 >/dev/null &&
     "$BIN" --workspace "$W" dataset details D0001 --json >"$T/s2.json" &&
-    cmp -s <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["splitLists"])' "$T/s1.json") \
-           <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["splitLists"])' "$T/s2.json")
+    cmp -s <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["split_lists"])' "$T/s1.json") \
+           <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["split_lists"])' "$T/s2.json")
 }
 check "the same seed gives the same split" split_reproducible
 
@@ -275,7 +275,7 @@ PY
     "$BIN" --workspace "$W" annotate commits --task "$id" --page 1 --page-size 5 --json >"$T/commits.json" &&
     json_ok "$T/commits.json" 'd["pageNum"] == 1 and d["pageSize"] == 5 and d["total"] == 1 and d["items"][0]["user"] == "ann1"' &&
     "$BIN" --workspace "$W" annotate task show "$id" --json >"$T/atask.json" &&
-    json_ok "$T/atask.json" 'd["handedOut"] == 35 and len(d["openBatches"]) == 5 and d["formatter"][0]["name"] == "square"'
+    json_ok "$T/atask.json" 'd["handed_out"] == 35 and len(d["open_batches"]) == 5 and d["formatter"][0]["name"] == "square"'
 }
 check "two reviewers applying at once get disjoint annotation batches; commit and commits" two_reviewers_apply_at_once
 

@@ -33,6 +33,7 @@ struct AIArts: ParsableCommand {
         commandName: "aiarts",
         abstract: "A keyboard-driven workbench for training vision models on a GPU box.",
         discussion: "Run with no command to open the workspace in the terminal UI. Every command takes --workspace DIR (before or after the command name); else $AIARTS_WORKSPACE, else ~/.local/share/aiarts.",
+        version: AIArtsVersion.string,
         subcommands: [DatasetCommand.self, ProjectCommand.self, TaskCommand.self, ModelCommand.self, EvalCommand.self,
                       LogCommand.self, WorkspaceCommand.self, AnnotateCommand.self, SystemCommand.self, GPUCommand.self, DemoCommand.self, OpenCommand.self,
                       ReviewCommand.self],

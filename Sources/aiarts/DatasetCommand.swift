@@ -23,8 +23,9 @@ struct DatasetCommand: ParsableCommand {
         @Flag(help: "Print the record as JSON.") var json = false
 
         func run() throws {
-            let record = try global.open().createDataset(name: name, type: type, description: description)
-            if json { try Output.json(record) } else { print(record.id) }
+            let workspace = try global.open()
+            let record = try workspace.createDataset(name: name, type: type, description: description)
+            if json { try Output.json(try workspace.summary(record.id)) } else { print(record.id) }
         }
     }
 

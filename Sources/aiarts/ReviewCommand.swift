@@ -89,6 +89,10 @@ struct ReviewCommand: ParsableCommand {
             var note: String?
             var disagreement: Double?
             var suggestion: String?
+
+            enum CodingKeys: String, CodingKey {
+                case sampleId = "sample_id", path, split, labels, status, changed, reviewer, note, disagreement, suggestion
+            }
         }
 
         func run() throws {
@@ -216,7 +220,10 @@ struct ReviewCommand: ParsableCommand {
     }
 
     struct ItemJSON: Encodable {
-        struct Label: Encodable { var annotationId: Int64; var label: String; var bbox: [Double]? }
+        struct Label: Encodable {
+            var annotationId: Int64; var label: String; var bbox: [Double]?
+            enum CodingKeys: String, CodingKey { case annotationId = "annotation_id", label, bbox }
+        }
         var sampleId: Int64
         var datasetId: String
         var path: String
@@ -226,6 +233,10 @@ struct ReviewCommand: ParsableCommand {
         var note: String?
         var reviewer: String?
         var decidedAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case sampleId = "sample_id", datasetId = "dataset_id", path, labels, status, changed, note, reviewer, decidedAt = "decided_at"
+        }
     }
 
     static func printItem(_ item: ReviewItem, json: Bool) {

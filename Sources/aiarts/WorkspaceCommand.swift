@@ -39,14 +39,14 @@ struct WorkspaceCommand: ParsableCommand {
         func run() throws {
             let workspace = try global.open()
             if let field {
-                let value = try workspace.attribute(field, of: id)
-                if json { return try Output.json([field: value]) }
-                print(Sanitize.line(value))
+                let value = try workspace.field(field, of: id)
+                if json { return try Output.json(JSONValue.object([(key: field, value: value)])) }
+                print(Sanitize.line(value.text))
                 return
             }
-            let fields = try workspace.attributes(of: id)
-            if json { return try Output.json(Dictionary(fields, uniquingKeysWith: { a, _ in a })) }
-            Output.table(["FIELD", "VALUE"], fields.map { [$0.0, Sanitize.line($0.1)] })
+            let fields = try workspace.fields(of: id)
+            if json { return try Output.json(JSONValue.object(fields.map { (key: $0.name, value: $0.value) })) }
+            Output.table(["FIELD", "VALUE"], fields.map { [$0.name, Sanitize.line($0.value.text)] })
         }
     }
 

@@ -28,6 +28,12 @@ public struct DatasetSummary: Codable, Equatable, Sendable {
     public var labels: [LabelCount]
     public var splits: [String: Int]
     public var failed: [Failure]
+
+    /// snake_case, as every --json (docs/cli-json.md).
+    enum CodingKeys: String, CodingKey {
+        case id, name, description, type, status, statusMessage = "status_message", progress, createdAt = "created_at"
+        case format, folder, inPlace = "in_place", images, annotations, labels, splits, failed
+    }
 }
 
 extension Workspace {

@@ -14,6 +14,11 @@ public struct DatasetDetails: Codable, Sendable, Equatable {
     public struct SizeStats: Codable, Sendable, Equatable {
         public var minWidth: Int, maxWidth: Int, meanWidth: Double
         public var minHeight: Int, maxHeight: Int, meanHeight: Double
+
+        enum CodingKeys: String, CodingKey {
+            case minWidth = "min_width", maxWidth = "max_width", meanWidth = "mean_width"
+            case minHeight = "min_height", maxHeight = "max_height", meanHeight = "mean_height"
+        }
     }
     public var summary: DatasetSummary
     public var files: [FileEntry]
@@ -21,6 +26,10 @@ public struct DatasetDetails: Codable, Sendable, Equatable {
     public var labelFiles: [String: [String]]
     public var splitLists: [String: [String]]
     public var imageSizes: SizeStats?
+
+    enum CodingKeys: String, CodingKey {
+        case summary, files, labelFiles = "label_files", splitLists = "split_lists", imageSizes = "image_sizes"
+    }
 }
 
 extension Workspace {

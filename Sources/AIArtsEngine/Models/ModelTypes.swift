@@ -61,7 +61,7 @@ public struct ModelVersion: Encodable, Equatable, Sendable {
         try c.encode(sourceEpoch, forKey: .epoch)
         try c.encode(sourcePath, forKey: .sourcePath)
         try c.encode(evaluation, forKey: .evaluation)
-        try c.encode(createdAt.timeIntervalSince1970, forKey: .createdAt)
+        try c.encode(createdAt, forKey: .createdAt)
     }
 }
 
@@ -133,7 +133,7 @@ private func encodeModel(_ m: ModelRecord, into c: inout KeyedEncodingContainer<
     try c.encode(m.sourceTaskId, forKey: .task)
     try c.encode(m.sourceEpoch, forKey: .epoch)
     try c.encode(m.evaluation, forKey: .evaluation)
-    try c.encode(m.createdAt.timeIntervalSince1970, forKey: .createdAt)
+    try c.encode(m.createdAt, forKey: .createdAt)
 }
 
 /// The manifest written as model.json in every version folder, so a downloaded copy says what it is.

@@ -122,6 +122,6 @@ public struct ProjectInfo: Codable, Equatable, Sendable {
         try c.encode(type, forKey: .type)
         try c.encode(dataset, forKey: .dataset)  // null when unbound, not absent
         try c.encode(tasks, forKey: .tasks)
-        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(Date(timeIntervalSince1970: createdAt), forKey: .createdAt)
     }
 }

@@ -57,7 +57,7 @@ public struct AnnotationBatch: Encodable, Equatable, Sendable {
     public var paths: [String] { samples.map(\.path) }
 
     enum CodingKeys: String, CodingKey {
-        case id, taskId, datasetId, user, status, createdAt, committedAt, folder, samples
+        case id, taskId = "task_id", datasetId = "dataset_id", user, status, createdAt = "created_at", committedAt = "committed_at", folder, samples
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -91,6 +91,11 @@ public struct AnnotationCommit: Encodable, Equatable, Sendable {
     public var changed: Int
     /// Samples a forced commit returned to the pool (0 in listings).
     public var returned: Int
+
+    enum CodingKeys: String, CodingKey {
+        case batchId = "batch_id", taskId = "task_id", datasetId = "dataset_id", user, createdAt = "created_at"
+        case committedAt = "committed_at", samples, reviewed, flagged, bad, changed, returned
+    }
 }
 
 /// One page of commits, newest first. As JSON: pageNum, pageSize, total, items.
@@ -109,6 +114,8 @@ public struct AnnotationTaskDetail: Encodable, Equatable, Sendable {
         public var user: String
         public var samples: Int
         public var createdAt: Date
+
+        enum CodingKeys: String, CodingKey { case id, user, samples, createdAt = "created_at" }
     }
     public var task: AnnotationTaskRecord
     public var formatter: AnnotationFormatter { task.formatter }
@@ -125,8 +132,9 @@ public struct AnnotationTaskDetail: Encodable, Equatable, Sendable {
     public var openBatches: [OpenBatch]
 
     enum CodingKeys: String, CodingKey {
-        case id, datasetId, name, description, formatter, size, label, split, startAt, deadline, createdAt
-        case samples, handedOut, committed, remaining, committedBatches, openBatches
+        case id, datasetId = "dataset_id", name, description, formatter, size, label, split, startAt = "start_at", deadline
+        case createdAt = "created_at", samples, handedOut = "handed_out", committed, remaining
+        case committedBatches = "committed_batches", openBatches = "open_batches"
     }
 
     public func encode(to encoder: any Encoder) throws {

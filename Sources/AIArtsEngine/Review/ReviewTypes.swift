@@ -159,6 +159,10 @@ public struct ReviewerSummary: Sendable, Codable, Equatable {
         self.reviewer = reviewer; self.reviewed = reviewed; self.changed = changed; self.flagged = flagged
         self.bad = bad; self.decisions = decisions; self.lastAt = lastAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case reviewer, reviewed, changed, flagged, bad, decisions, lastAt = "last_at"
+    }
 }
 
 /// Where a dataset's review stands.
@@ -172,4 +176,8 @@ public struct ReviewSummary: Sendable, Codable, Equatable {
     public var bad: Int
     public var unreviewed: Int
     public var reviewers: [ReviewerSummary]
+
+    enum CodingKeys: String, CodingKey {
+        case datasetId = "dataset_id", samples, reviewed, changed, flagged, bad, unreviewed, reviewers
+    }
 }

@@ -162,9 +162,9 @@ public struct TaskDetail: Encodable, Equatable, Sendable {
         try c.encode(task.taskStatus?.hasProcess == true ? task.pid : nil, forKey: .pid)
         try c.encode(task.exitCode, forKey: .exitCode)
         try c.encode(task.exitSignal, forKey: .signal)
-        try c.encode(task.createdAt.timeIntervalSince1970, forKey: .createdAt)
-        try c.encode(task.startedAt?.timeIntervalSince1970, forKey: .startedAt)
-        try c.encode(task.finishedAt?.timeIntervalSince1970, forKey: .finishedAt)
+        try c.encode(task.createdAt, forKey: .createdAt)
+        try c.encode(task.startedAt, forKey: .startedAt)
+        try c.encode(task.finishedAt, forKey: .finishedAt)
         try c.encode(params, forKey: .params)
         try c.encode(folder, forKey: .folder)
     }

@@ -53,8 +53,8 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
         try c.encode(exitCode, forKey: .exitCode)
         try c.encode(signal, forKey: .signal)
         try c.encode(gpus, forKey: .gpus)
-        try c.encode(startedAt.map { $0.timeIntervalSince1970 }, forKey: .startedAt)
-        try c.encode(finishedAt.map { $0.timeIntervalSince1970 }, forKey: .finishedAt)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(finishedAt, forKey: .finishedAt)
         try c.encode(logTail, forKey: .logTail)
     }
 }

@@ -18,6 +18,10 @@ public struct ImportResult: Sendable, Equatable, Codable {
     public var images: Int
     public var annotations: Int
     public var failed: Int
+
+    enum CodingKeys: String, CodingKey {
+        case datasetID = "dataset_id", status, message, images, annotations, failed
+    }
 }
 
 public enum ImportMode: String, Sendable, Codable {

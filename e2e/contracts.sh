@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end tests of what the CLI never does silently: make a workspace in a mistyped folder,
-# fail on a read-only workspace in SQLite's words, or print a cancellation as an error.
+# End-to-end tests of what the CLI promises beyond each command: it never makes a workspace in a
+# mistyped folder, fails on a read-only workspace in SQLite's words, prints a cancellation as an
+# error, or deletes a project's tasks unasked; and every --json has one style (docs/cli-json.md).
 # Drives the real binary ($AIARTS_BIN); ends with the 'N passed, N failed' line.
 set -u
 BIN=${AIARTS_BIN:?set AIARTS_BIN to the aiarts binary}
@@ -87,6 +88,77 @@ project_rm_lists() {
     [ ! -e "$W/tasks/T0001" ]
 }
 check "project rm with tasks needs --force and lists what it deletes" project_rm_lists
+
+json_style() {
+    # Every --json: snake_case keys, RFC 3339 UTC times, real booleans, nested objects as objects.
+    # Keys inside maps of the user's names (labels, splits, series, params ...) are data, not style.
+    "$BIN" --workspace "$W" task create P0002 --trainer command --param command='echo ok' >/dev/null &&
+    "$BIN" --workspace "$W" task start T0002 >/dev/null && "$BIN" --workspace "$W" task wait T0002 >/dev/null &&
+    "$BIN" --workspace "$W" annotate task create D0002 --name pass --size 2 --formatter '[{"name": "square"}]' >/dev/null &&
+    local c i=0 sample
+    sample=$("$BIN" --workspace "$W" review queue D0002 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["sample_id"])') &&
+    while IFS= read -r c; do
+        i=$((i + 1))
+        eval "\"\$BIN\" --workspace \"\$W\" $c --json" >"$T/style-$i.json" || { echo "failed: $c"; return 1; }
+        echo "$c" >"$T/style-$i.cmd"
+    done <<'CMDS'
+dataset list
+dataset show D0002
+dataset details D0002
+dataset create extra --type detection
+project list
+project show P0002
+task list
+task show T0002
+task status T0002
+task params T0002
+workspace get T0002
+workspace get D0002
+workspace get P0002
+workspace get A0001
+workspace info
+annotate task show A0001
+annotate apply A0001 --user ann
+review summary D0002
+review queue D0002
+review decide D0002 $sample accept
+annotate commits --task A0001
+model list
+system
+CMDS
+    python3 - "$T" "$i" <<'PY'
+import json, re, sys
+folder, count = sys.argv[1], int(sys.argv[2])
+data_maps = {"labels", "splits", "params", "evaluation", "label_files", "split_lists", "values", "series", "counts"}
+contract = {"pageNum", "pageSize"}  # the crowd annotation API's names (docs/annotation.md)
+rfc3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+problems = []
+def walk(x, path, cmd):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            if path.split("/")[-1] not in data_maps and k not in contract and not re.fullmatch(r"[a-z0-9_]+", k):
+                problems.append(f"{cmd}: key {path}/{k}")
+            walk(v, f"{path}/{k}", cmd)
+    elif isinstance(x, list):
+        for v in x: walk(v, path, cmd)
+    elif isinstance(x, str):
+        if re.fullmatch(r"\s*[\[{].*[\]}]\s*", x, re.S): problems.append(f"{cmd}: JSON inside a string at {path}")
+        if re.match(r"\d{4}-\d\d-\d\d[T ]\d", x) and not rfc3339.fullmatch(x): problems.append(f"{cmd}: time {x} at {path}")
+    elif isinstance(x, (int, float)) and not isinstance(x, bool):
+        if re.search(r"(_at|^at)$", path.split("/")[-1]): problems.append(f"{cmd}: time as a number at {path}")
+        if path.split("/")[-1] in ("in_place", "cancel_requested", "stop_requested", "is_crowd", "existing"):
+            problems.append(f"{cmd}: boolean as a number at {path}")
+for n in range(1, count + 1):
+    cmd = open(f"{folder}/style-{n}.cmd").read().strip()
+    walk(json.load(open(f"{folder}/style-{n}.json")), "", cmd)
+print("\n".join(problems))
+sys.exit(1 if problems else 0)
+PY
+}
+check "every --json has one style: snake_case, RFC 3339 times, booleans, nested objects" json_style
+
+version() { "$BIN" --version | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+$'; }
+check "aiarts --version" version
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

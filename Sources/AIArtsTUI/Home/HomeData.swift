@@ -103,7 +103,8 @@ public struct HomeData: Equatable, Sendable {
         // tasks that outlived an earlier aiarts, and records the end of those that finished.
         try workspace.refreshTasks()
         let info = try workspace.info()
-        return HomeData(path: info.path, taskCount: info.tasks, modelCount: info.models,
+        // A read-only workspace says so where its path is shown: starting or importing would fail.
+        return HomeData(path: info.path + (workspace.isReadOnly ? "  (read-only)" : ""), taskCount: info.tasks, modelCount: info.models,
                         datasets: try workspace.summaries().map(DatasetRow.init),
                         projects: try workspace.projects().map {
                             ProjectRow(id: $0.id, name: $0.name, type: $0.type.rawValue, datasetId: $0.datasetId)

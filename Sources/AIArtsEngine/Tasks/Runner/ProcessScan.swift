@@ -1,0 +1,79 @@
+import CProcess
+import Foundation
+
+/// Finds every live process of one launch, whatever became of its leader: an orphaned trainer
+/// whose supervisor was SIGKILLed, data-loader workers, a process that left the group.
+///
+/// A pid or a process group alone cannot say this: both are reused once their processes are gone.
+/// What a launch's processes share, and an unrelated process cannot have by accident, is an
+/// environment entry the launcher gave the first of them (inherited by everything it starts), so
+/// that is the test: `/proc/<pid>/environ` holds `marker` exactly. Processes that share a session
+/// with a marked one belong to it too (a worker started with a cleared environment): a session
+/// cannot be reused while any member lives, so a marked member proves the session is the launch's.
+/// Linux only; processes of other users cannot be read and are never matched.
+public enum ProcessScan {
+    /// Live (not zombie) processes whose environment holds `marker` ("NAME=value"), plus every
+    /// live process in the session of one of them. This process itself is never included (an
+    /// aiarts started by a task may stop that task). Sorted by pid.
+    public static func members(marker: String) -> [ProcessStat] {
+        let entry = Array(marker.utf8)
+        let me = getpid()
+        let all = snapshot().filter { !$0.hasExited && $0.pid != me }
+        var marked = all.filter { environment(of: $0.pid, contains: entry) }
+        let sessions = Set(marked.map(\.session))
+        let markedPIDs = Set(marked.map(\.pid))
+        marked += all.filter { sessions.contains($0.session) && !markedPIDs.contains($0.pid) }
+        return marked.sorted { $0.pid < $1.pid }
+    }
+
+    /// Every process in /proc now; those that end while we list are skipped.
+    static func snapshot() -> [ProcessStat] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return names.compactMap { Int32($0) }.compactMap { ProcessStat.read(pid: $0) }
+    }
+
+    /// Whether the environment the process was started with holds `entry` as one whole variable.
+    /// False when it cannot be read (another user's process, or it is gone).
+    static func environment(of pid: Int32, contains entry: [UInt8]) -> Bool {
+        guard let bytes = ProcFile.read("/proc/\(pid)/environ") else { return false }
+        return bytes.split(separator: 0).contains { $0.elementsEqual(entry) }
+    }
+}
+
+extension DetachedProcess {
+    /// Sends `signal` to exactly the process `identity` names: through a pidfd opened first and
+    /// checked against the start time, so a pid reused meanwhile is never hit. Without pidfds
+    /// (kernels before 5.1/5.3) it checks then calls kill(2), leaving only a tiny window.
+    /// Returns false when the process is gone (or the signal was refused).
+    @discardableResult
+    public static func send(_ signal: Int32, to identity: ProcessIdentity) -> Bool {
+        let fd = cp_pidfd_open(identity.pid)
+        if fd >= 0 {
+            defer { close(fd) }
+            guard identity.isAlive else { return false }
+            if cp_pidfd_send_signal(fd, signal) == 0 { return true }
+            if errno != ENOSYS { return false }
+        }
+        guard identity.isAlive else { return false }
+        return kill(identity.pid, signal) == 0
+    }
+
+    /// Ends the given processes: SIGTERM (and SIGCONT, so a stopped one can act on it) to each,
+    /// up to `grace` for all of them together, then SIGKILL to those left. With a zero grace it
+    /// sends SIGKILL at once. Blocks; returns the processes still alive after SIGKILL (only one
+    /// stuck in the kernel can be), normally none.
+    @discardableResult
+    public static func terminate(_ processes: [ProcessIdentity], grace: Duration) -> [ProcessIdentity] {
+        var left = processes
+        if grace > .zero {
+            for p in left { send(SIGTERM, to: p); send(SIGCONT, to: p) }
+            let deadline = ContinuousClock.now + grace
+            left = left.filter { p in
+                let remaining = deadline - ContinuousClock.now
+                return !ExitWatcher.waitUntilExited(p, timeout: max(remaining, .zero))
+            }
+        }
+        for p in left { send(SIGKILL, to: p) }
+        return left.filter { !ExitWatcher.waitUntilExited($0, timeout: .seconds(5)) }
+    }
+}

@@ -46,6 +46,10 @@ public final class Workspace: Sendable {
             throw AIArtsError(.io, "cannot open \(self.root.appendingPathComponent("aiarts.sqlite").path): \(error)")
         }
         log = Logger(label: "aiarts.workspace")
+        // An import whose process was killed left its dataset mid-import and a partial copy in
+        // datasets/.staging: put both right before anyone reads them (ImportClaim.swift).
+        do { try recoverInterruptedImports() } catch { log.warning("cannot recover interrupted imports: \(error)") }
+        cleanImportStaging()
     }
 
     var datasetsFolder: URL { root.appendingPathComponent("datasets") }

@@ -79,11 +79,20 @@ extension Workspace {
         return job
     }
 
-    /// Asks a running import of `id`, in this or any other process, to stop.
-    public func requestCancel(_ id: String) throws {
+    /// Asks a running import of `id`, in this or any other process, to stop. When that import's
+    /// process has already died, the dataset is restored at once instead (nothing would act on
+    /// the request).
+    @discardableResult
+    public func requestCancel(_ id: String) throws -> ImportCancel {
+        if let recovered = try recoverInterruptedImport(id) {
+            cleanImportStaging()
+            return .recovered(pid: recovered.pid, status: recovered.status)
+        }
         try store.pool.write { db in
             try db.execute(sql: "UPDATE dataset SET cancelRequested = 1 WHERE id = ?", arguments: [id])
             if db.changesCount == 0 { throw AIArtsError.notFound(id) }
         }
+        if let owner = try importOwner(id), owner.isAlive { return .requested(owner) }
+        return .notImporting
     }
 }

@@ -14,9 +14,11 @@ extension Workspace {
         root.resolvingSymlinksInPath().appendingPathComponent("tasks").appendingPathComponent(id).path
     }
 
-    /// Live processes of task `id` (its supervisor, trainer, workers), sorted by pid.
+    /// Live processes of task `id` (its supervisor, trainer, workers), sorted by pid. The session
+    /// is the recorded supervisor's (the launch made it the session leader).
     public func liveTaskProcesses(_ id: String) -> [ProcessStat] {
-        ProcessScan.members(marker: "\(Self.taskMarkerName)=\(taskMarkerValue(id))")
+        let session = (try? store.pool.read { db in try TaskRecord.fetchOne(db, key: id) })??.pid
+        return ProcessScan.members(marker: "\(Self.taskMarkerName)=\(taskMarkerValue(id))", session: session)
     }
 
     /// Refuses to start or resume `id` while any process of it still runs: a second trainer

@@ -9,6 +9,8 @@ public final class Workspace: Sendable {
     /// Where the task queue reads the GPUs' free memory.
     public let gpuProbe: GPUProbe
     let log: Logger
+    /// Imports found dead and restored by this object (ImportClaim.swift).
+    let recoveredImports = RecoveredImports()
 
     /// Where a workspace lives when none is named: $AIARTS_WORKSPACE, else $XDG_DATA_HOME/aiarts,
     /// else ~/.local/share/aiarts.

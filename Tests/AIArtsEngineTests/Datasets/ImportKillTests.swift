@@ -55,6 +55,9 @@ import Testing
         #expect(try reopened.importOwner(id) == nil)
         #expect(!FileManager.default.fileExists(atPath: partial.path))
         #expect(Self.stagingEntries(reopened) == [live.lastPathComponent])
+        // `dataset cancel` opens the workspace first; it still says what happened, once.
+        #expect(try reopened.requestCancel(id) == .recovered(pid: dead.pid, status: "empty"))
+        #expect(try reopened.requestCancel(id) == .notImporting)
         _ = _folder
     }
 

@@ -127,6 +127,7 @@ extension Workspace {
                 result = (pid, previous.status)
                 return .commit
             }
+            if let result { recoveredImports.add(id, result) }
             return result
         }
     }
@@ -195,4 +196,16 @@ extension Workspace {
         let mine = owner.identity == ownIdentity ? ", this process" : ""
         return "pid \(owner.identity.pid)\(mine), started \(owner.startedAt.formatted(.iso8601))"
     }
+}
+
+/// Imports this workspace object restored, so that a `dataset cancel` right after the open that
+/// restored one can still say what happened to it.
+final class RecoveredImports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byID: [String: (pid: Int32, status: String)] = [:]
+
+    func add(_ id: String, _ what: (pid: Int32, status: String)) { lock.withLock { byID[id] = what } }
+
+    /// What was restored for `id`, once.
+    func take(_ id: String) -> (pid: Int32, status: String)? { lock.withLock { byID.removeValue(forKey: id) } }
 }

@@ -84,7 +84,8 @@ extension Workspace {
     /// the request).
     @discardableResult
     public func requestCancel(_ id: String) throws -> ImportCancel {
-        if let recovered = try recoverInterruptedImport(id) {
+        // Opening the workspace may have restored it already.
+        if let recovered = try recoverInterruptedImport(id) ?? recoveredImports.take(id) {
             cleanImportStaging()
             return .recovered(pid: recovered.pid, status: recovered.status)
         }

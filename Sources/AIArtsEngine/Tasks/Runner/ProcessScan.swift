@@ -7,23 +7,26 @@ import Foundation
 /// A pid or a process group alone cannot say this: both are reused once their processes are gone.
 /// What a launch's processes share, and an unrelated process cannot have by accident, is an
 /// environment entry the launcher gave the first of them (inherited by everything it starts), so
-/// that is the test: `/proc/<pid>/environ` holds `marker` exactly. Processes that share a session
-/// with a marked one belong to it too (a worker started with a cleared environment): a session
-/// cannot be reused while any member lives, so a marked member proves the session is the launch's.
+/// that is the test: `/proc/<pid>/environ` holds `marker` exactly. The other members of the
+/// launch's own session (the one recorded at launch) belong to it too, a worker started with a
+/// cleared environment: a session cannot be reused while any member lives, so one marked member
+/// proves the session is still the launch's. Only that session: a shell where someone exported the
+/// marker by hand must not take its whole login session with it.
 /// Linux only; processes of other users cannot be read and are never matched.
 public enum ProcessScan {
     /// Live (not zombie) processes whose environment holds `marker` ("NAME=value"), plus every
-    /// live process in the session of one of them. This process itself is never included (an
-    /// aiarts started by a task may stop that task). Sorted by pid.
-    public static func members(marker: String) -> [ProcessStat] {
+    /// live process of `session` when a marked one is in it. This process itself is never
+    /// included (an aiarts started by a task may stop that task). Sorted by pid.
+    public static func members(marker: String, session: Int32? = nil) -> [ProcessStat] {
         let entry = Array(marker.utf8)
         let me = getpid()
         let all = snapshot().filter { !$0.hasExited && $0.pid != me }
-        var marked = all.filter { environment(of: $0.pid, contains: entry) }
-        let sessions = Set(marked.map(\.session))
-        let markedPIDs = Set(marked.map(\.pid))
-        marked += all.filter { sessions.contains($0.session) && !markedPIDs.contains($0.pid) }
-        return marked.sorted { $0.pid < $1.pid }
+        var found = all.filter { environment(of: $0.pid, contains: entry) }
+        if let session, found.contains(where: { $0.session == session }) {
+            let marked = Set(found.map(\.pid))
+            found += all.filter { $0.session == session && !marked.contains($0.pid) }
+        }
+        return found.sorted { $0.pid < $1.pid }
     }
 
     /// Every process in /proc now; those that end while we list are skipped.

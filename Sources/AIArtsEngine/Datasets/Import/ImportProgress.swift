@@ -84,8 +84,9 @@ extension Workspace {
     /// the request).
     @discardableResult
     public func requestCancel(_ id: String) throws -> ImportCancel {
-        // Opening the workspace may have restored it already.
-        if let recovered = try recoverInterruptedImport(id) ?? recoveredImports.take(id) {
+        // Opening the workspace may have restored it already; either way it is reported once.
+        let justNow = try recoverInterruptedImport(id)
+        if let recovered = recoveredImports.take(id) ?? justNow {
             cleanImportStaging()
             return .recovered(pid: recovered.pid, status: recovered.status)
         }

@@ -279,6 +279,28 @@ PY
 }
 check "two reviewers applying at once get disjoint annotation batches; commit and commits" two_reviewers_apply_at_once
 
+killed_supervisor() {
+    local id pid folder n1 n2
+    id=$("$BIN" --workspace "$W" task create P0001 --trainer command \
+        --param command="sh -c 'while :; do echo tick >> ticks; sleep 0.05; done' & wait") &&
+    "$BIN" --workspace "$W" task start "$id" >/dev/null &&
+    "$BIN" --workspace "$W" task show "$id" --json >"$T/ks.json" &&
+    pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$T/ks.json") || return 1
+    folder=$W/tasks/$id
+    sleep 0.3; kill -9 "$pid"; sleep 0.3
+    # The loop the trainer started is not reached by PR_SET_PDEATHSIG: it still writes.
+    n1=$(wc -l <"$folder/ticks"); sleep 0.3; n2=$(wc -l <"$folder/ticks")
+    [ "$n2" -gt "$n1" ] || { echo "expected an orphan still writing"; return 1; }
+    # The next command that looks at tasks kills it and says so.
+    "$BIN" --workspace "$W" task list >/dev/null &&
+    n1=$(wc -l <"$folder/ticks") && sleep 0.3 && n2=$(wc -l <"$folder/ticks") &&
+    [ "$n2" = "$n1" ] || { echo "still writing after task list: $n1 -> $n2"; return 1; }
+    "$BIN" --workspace "$W" task show "$id" --json >"$T/ks2.json" &&
+    json_ok "$T/ks2.json" 'd["state"] == "failed" and "still running" in d["message"]' &&
+    ! "$BIN" --workspace "$W" task stop "$id" 2>"$T/ks.err" && grep -q "already ended" "$T/ks.err"
+}
+check "a SIGKILLed supervisor leaves no trainer behind: task list kills what outlived it" killed_supervisor
+
 # Many small images for the import tests below: the demo's, repeated (hard links where possible).
 many_images() { # DIR COUNT
     python3 - "$W/datasets/D0001" "$1" "$2" <<'PY'

@@ -20,26 +20,42 @@ public enum ProcessScan {
     public static func members(marker: String, session: Int32? = nil) -> [ProcessStat] {
         let entry = Array(marker.utf8)
         let me = getpid()
-        let all = snapshot().filter { !$0.hasExited && $0.pid != me }
-        var found = all.filter { environment(of: $0.pid, contains: entry) }
+        let pids = allPIDs().filter { $0 != me }
+        // The environment first: /proc/<pid>/stat is read only for the few that match, and for
+        // everything else only when the session has to be searched.
+        var found = pids.filter { environment(of: $0, contains: entry) }
+            .compactMap { ProcessStat.read(pid: $0) }.filter { !$0.hasExited }
         if let session, found.contains(where: { $0.session == session }) {
             let marked = Set(found.map(\.pid))
-            found += all.filter { $0.session == session && !marked.contains($0.pid) }
+            found += pids.filter { !marked.contains($0) }.compactMap { ProcessStat.read(pid: $0) }
+                .filter { $0.session == session && !$0.hasExited }
         }
         return found.sorted { $0.pid < $1.pid }
     }
 
-    /// Every process in /proc now; those that end while we list are skipped.
-    static func snapshot() -> [ProcessStat] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return names.compactMap { Int32($0) }.compactMap { ProcessStat.read(pid: $0) }
+    /// The pids in /proc now.
+    static func allPIDs() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
     }
 
-    /// Whether the environment the process was started with holds `entry` as one whole variable.
-    /// False when it cannot be read (another user's process, or it is gone).
+    /// Whether the environment the process was started with holds `entry` as one whole variable
+    /// (NUL-separated). False when it cannot be read (another user's process, or it is gone).
     static func environment(of pid: Int32, contains entry: [UInt8]) -> Bool {
         guard let bytes = ProcFile.read("/proc/\(pid)/environ") else { return false }
-        return bytes.split(separator: 0).contains { $0.elementsEqual(entry) }
+        return bytes.withUnsafeBufferPointer { b in
+            entry.withUnsafeBufferPointer { e in
+                var start = 0
+                while start < b.count {
+                    var end = start
+                    while end < b.count && b[end] != 0 { end += 1 }
+                    if end - start == e.count && (e.count == 0 || memcmp(b.baseAddress! + start, e.baseAddress!, e.count) == 0) {
+                        return true
+                    }
+                    start = end + 1
+                }
+                return false
+            }
+        }
     }
 }
 

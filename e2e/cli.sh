@@ -279,5 +279,106 @@ PY
 }
 check "two reviewers applying at once get disjoint annotation batches; commit and commits" two_reviewers_apply_at_once
 
+killed_supervisor() {
+    local id pid folder n1 n2
+    id=$("$BIN" --workspace "$W" task create P0001 --trainer command \
+        --param command="sh -c 'while :; do echo tick >> ticks; sleep 0.05; done' & wait") &&
+    "$BIN" --workspace "$W" task start "$id" >/dev/null &&
+    "$BIN" --workspace "$W" task show "$id" --json >"$T/ks.json" &&
+    pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$T/ks.json") || return 1
+    folder=$W/tasks/$id
+    sleep 0.3; kill -9 "$pid"; sleep 0.3
+    # The loop the trainer started is not reached by PR_SET_PDEATHSIG: it still writes.
+    n1=$(wc -l <"$folder/ticks"); sleep 0.3; n2=$(wc -l <"$folder/ticks")
+    [ "$n2" -gt "$n1" ] || { echo "expected an orphan still writing"; return 1; }
+    # The next command that looks at tasks kills it and says so.
+    "$BIN" --workspace "$W" task list >/dev/null &&
+    n1=$(wc -l <"$folder/ticks") && sleep 0.3 && n2=$(wc -l <"$folder/ticks") &&
+    [ "$n2" = "$n1" ] || { echo "still writing after task list: $n1 -> $n2"; return 1; }
+    "$BIN" --workspace "$W" task show "$id" --json >"$T/ks2.json" &&
+    json_ok "$T/ks2.json" 'd["state"] == "failed" and "still running" in d["message"]' &&
+    ! "$BIN" --workspace "$W" task stop "$id" 2>"$T/ks.err" && grep -q "already ended" "$T/ks.err"
+}
+check "a SIGKILLed supervisor leaves no trainer behind: task list kills what outlived it" killed_supervisor
+
+# Many small images for the import tests below: the demo's, repeated (hard links where possible).
+many_images() { # DIR COUNT
+    python3 - "$W/datasets/D0001" "$1" "$2" <<'PY'
+import os, shutil, sys
+src, dst, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+files = sorted(os.path.join(r, f) for r, _, fs in os.walk(src) for f in fs if f.endswith(".jpg"))
+for i in range(count):
+    folder = os.path.join(dst, "ab"[i % 2])
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, "%05d.jpg" % i)
+    try: os.link(files[i % len(files)], target)
+    except OSError: shutil.copyfile(files[i % len(files)], target)
+PY
+}
+
+# The dataset's status as stored, read without aiarts (which would recover it on opening).
+raw_status() { # WORKSPACE ID
+    python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT status FROM dataset WHERE id=?", (sys.argv[2],)).fetchone()[0])' "$1/aiarts.sqlite" "$2"
+}
+
+killed_import_recovers() {
+    local W3=$T/ws-kill src=$T/many pid i
+    many_images "$src" 4000 &&
+    "$BIN" --workspace "$W3" dataset create big --type classification >/dev/null || return 1
+    "$BIN" --workspace "$W3" dataset import D0001 "$src" --format imagenet --verify header >/dev/null 2>&1 &
+    pid=$!
+    # SIGKILL as soon as the copy into the staging folder has begun.
+    for i in $(seq 1 3000); do
+        [ -n "$(find "$W3/datasets/.staging" -type f -print -quit 2>/dev/null)" ] && break
+    done
+    kill -9 "$pid"; wait "$pid" 2>/dev/null
+    [ -n "$(find "$W3/datasets/.staging" -type f -print -quit)" ] || { echo "the import was not killed mid-copy"; return 1; }
+    [ "$(raw_status "$W3" D0001)" = copying ] || { echo "left as $(raw_status "$W3" D0001), not copying"; return 1; }
+    "$BIN" --workspace "$W3" dataset show D0001 --json >"$T/killed.json" &&
+    json_ok "$T/killed.json" "d['status'] == 'empty' and d['images'] == 0 and 'the import was interrupted (process $pid ended)' in d['statusMessage']" &&
+    [ -z "$(ls -A "$W3/datasets/.staging")" ] || { echo "staging not cleaned: $(ls "$W3/datasets/.staging")"; return 1; }
+    # Nothing blocks the next import.
+    "$BIN" --workspace "$W3" dataset import D0001 "$src" --format imagenet --verify header --json >"$T/again.json" &&
+    json_ok "$T/again.json" 'd["images"] == 4000'
+}
+check "a SIGKILLed dataset import is put back and its staging copy removed" killed_import_recovers
+
+killed_import_cancel() {
+    local W4=$T/ws-cancel pid i
+    "$BIN" --workspace "$W4" dataset create big --type classification >/dev/null || return 1
+    "$BIN" --workspace "$W4" dataset import D0001 "$T/many" --format imagenet >/dev/null 2>&1 &
+    pid=$!
+    for i in $(seq 1 3000); do
+        [ "$(raw_status "$W4" D0001 2>/dev/null)" = checking ] && break
+        sleep 0.01
+    done
+    kill -9 "$pid"; wait "$pid" 2>/dev/null
+    [ "$(raw_status "$W4" D0001)" = checking ] || { echo "left as $(raw_status "$W4" D0001), not checking"; return 1; }
+    "$BIN" --workspace "$W4" dataset cancel D0001 >"$T/cancel.txt" &&
+    grep -q "process $pid ended" "$T/cancel.txt" && grep -q "restored to empty" "$T/cancel.txt" &&
+    [ "$(raw_status "$W4" D0001)" = empty ] &&
+    "$BIN" --workspace "$W4" dataset cancel D0001 | grep -q "no import is running"
+}
+check "dataset cancel puts back an import whose process was killed" killed_import_cancel
+
+second_import_refused() {
+    local W5=$T/ws-two pid small=$T/small i
+    mkdir -p "$small/c" && cp "$(find "$T/many/a" -name '*.jpg' | head -n 1)" "$small/c/one.jpg" &&
+    "$BIN" --workspace "$W5" dataset create big --type classification >/dev/null || return 1
+    "$BIN" --workspace "$W5" dataset import D0001 "$T/many" --format imagenet --json >"$T/first.json" 2>/dev/null &
+    pid=$!
+    for i in $(seq 1 3000); do
+        [ -n "$(ls "$W5/datasets/.staging" 2>/dev/null)" ] && break
+        sleep 0.005
+    done
+    ! "$BIN" --workspace "$W5" dataset import D0001 "$small" --format imagenet >/dev/null 2>"$T/second.err" &&
+    grep -q "already being imported by pid $pid, started " "$T/second.err" &&
+    wait "$pid" &&
+    json_ok "$T/first.json" 'd["images"] == 4000' &&
+    "$BIN" --workspace "$W5" dataset show D0001 --json >"$T/two.json" &&
+    json_ok "$T/two.json" 'd["images"] == 4000 and d["status"] == "copied"'
+}
+check "a second import into the same dataset is refused at once, naming the running one" second_import_refused
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

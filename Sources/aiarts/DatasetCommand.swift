@@ -170,13 +170,21 @@ struct DatasetCommand: ParsableCommand {
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Ask a running import (in any process) to stop.")
+        static let configuration = CommandConfiguration(
+            abstract: "Ask a running import (in any process) to stop.",
+            discussion: "An import whose process was killed is put back at once: the dataset gets its status from before the import.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Dataset id.") var id: String
 
         func run() throws {
-            try global.open().requestCancel(id)
-            print("\(id): cancel requested")
+            switch try global.open().requestCancel(id) {
+            case .requested(let owner):
+                print("\(id): cancel requested (import by pid \(owner.identity.pid))")
+            case .recovered(let pid, let status):
+                print("\(id): \(pid > 0 ? "the import had been interrupted (process \(pid) ended)" : "an earlier import had been interrupted"); restored to \(status)")
+            case .notImporting:
+                print("\(id): no import is running")
+            }
         }
     }
 }

@@ -64,11 +64,13 @@ extension Workspace {
     }
 
     public func summaries() throws -> [DatasetSummary] {
-        try store.pool.read { db in try DatasetRecord.order(Column("id")).fetchAll(db).map { try Self.summary(of: $0, db) } }
+        try recoverInterruptedImports()
+        return try store.pool.read { db in try DatasetRecord.order(Column("id")).fetchAll(db).map { try Self.summary(of: $0, db) } }
     }
 
     public func summary(_ id: String) throws -> DatasetSummary {
-        try store.pool.read { db in
+        try recoverInterruptedImports()
+        return try store.pool.read { db in
             guard let record = try DatasetRecord.fetchOne(db, key: id) else { throw AIArtsError.notFound(id) }
             return try Self.summary(of: record, db)
         }

@@ -68,7 +68,8 @@ extension Workspace {
             switch task.taskStatus {
             case .running?, .stopping?, .waitingGPU?: try stopTask(task.id, grace: grace)
             case .starting?: throw AIArtsError(.conflict, "\(task.id) is being started; delete the project again in a moment")
-            default: break
+            // An ended task's processes may still run (docs/runner.md): not into a deleted folder.
+            default: terminateTaskProcesses(task.id, grace: grace)
             }
         }
         let ids = try store.pool.write { db -> [String] in

@@ -266,6 +266,18 @@ public final class Store: Sendable {
         migrator.registerMigration("v6-review-event-sample") { db in
             try db.create(index: "reviewEvent_sample", on: "reviewEvent", columns: ["sampleId", "id"], ifNotExists: true)
         }
+        // Who is importing into a dataset, and what it was before (ImportClaim.swift): one
+        // import at a time, and a killed import's dataset is put back.
+        migrator.registerMigration("v7-import-claim") { db in
+            try db.alter(table: "dataset") { t in
+                t.add(column: "importPid", .integer)
+                t.add(column: "importStartTime", .integer)  // clock ticks since boot, as task.startTime
+                t.add(column: "importStartedAt", .datetime)
+                t.add(column: "importPreviousStatus", .text)
+                t.add(column: "importPreviousMessage", .text)
+                t.add(column: "importPreviousProgress", .double)
+            }
+        }
         return migrator
     }
 }

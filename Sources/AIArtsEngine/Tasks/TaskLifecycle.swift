@@ -18,6 +18,7 @@ extension Workspace {
     /// (nothing ran, so it may be started again) and the error is thrown.
     @discardableResult
     public func startTask(_ id: String) throws -> TaskRecord {
+        try refuseWhileProcessesLive(id, action: "started")
         let (claimed, dataset) = try store.pool.write { db -> (TaskRecord, DatasetRecord?) in
             guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
             guard [TaskStatus.queued.rawValue, TaskStatus.waitingGPU.rawValue].contains(record.status) else {
@@ -61,7 +62,10 @@ extension Workspace {
             let context = TaskLaunchPlan.Context(
                 params: params, datasetID: dataset?.id, datasetFolder: dataset?.folder.map(resolveFolder),
                 workspace: root, folder: folder, gpus: plan.gpus, resumeFrom: params["resume_from"])
-            let launch = try TaskLaunchPlan.make(task: record, context: context, locateTrainer: { TaskLaunchPlan.locateBuiltInTrainer() })
+            var launch = try TaskLaunchPlan.make(task: record, context: context, locateTrainer: { TaskLaunchPlan.locateBuiltInTrainer() })
+            // Every process of the task inherits these: `task stop` and reconciliation find them by it.
+            launch.addedEnvironment["AIARTS_TASK_ID"] = id
+            launch.addedEnvironment[Self.taskMarkerName] = taskMarkerValue(id)
             try writeLaunchFiles(launch, params: params, record: record, folder: folder)
             let environment = ProcessInfo.processInfo.environment.merging(launch.addedEnvironment) { $1 }
             let launched: LaunchedProcess
@@ -148,6 +152,7 @@ extension Workspace {
         guard record.taskStatus?.isEnded == true else {
             throw AIArtsError(.conflict, "\(id) is \(record.status); only a stopped, failed or finished task can be resumed")
         }
+        try refuseWhileProcessesLive(id, action: "resumed")
         let checkpoint = try taskCheckpoint(id, epoch: epoch, preferBest: false)
         guard let resumeEpoch = checkpoint.epoch else {
             throw AIArtsError(.notFound, "\(id)'s checkpoint \(checkpoint.url.path) has no epoch number to resume from")
@@ -236,14 +241,20 @@ extension Workspace {
                 }
                 continue
             }
-            guard let identity = record.identity else {
-                if try recordEnd(record.id, status: .unknown) { changed.append(record.id) }
-                continue
-            }
-            if identity.isAlive { continue }
+            if let identity = record.identity, identity.isAlive { continue }
+            // The supervisor is gone, so nothing will record what its processes do from now on:
+            // whatever of the task still runs (a trainer whose supervisor was SIGKILLed before
+            // PR_SET_PDEATHSIG could act, or where setpriv is missing) is killed now.
+            // Found before the end is recorded and killed only by the aiarts that records it: a
+            // run started after this scan (a resume; it is refused while any of these lives) is
+            // never in the list.
+            let leftovers = liveTaskProcesses(record.id)
             // Reaps it when this process is its parent; the supervisor's file says how it ended.
-            let status = ExitWatcher.status(afterExitOf: identity, exitStatusFile: exitStatusFile(record.id))
-            if try recordEnd(record.id, status: status) { changed.append(record.id) }
+            let status = record.identity.map { ExitWatcher.status(afterExitOf: $0, exitStatusFile: exitStatusFile(record.id)) } ?? .unknown
+            if try recordEnd(record.id, status: status, leftovers: leftovers, onlyFor: record) {
+                changed.append(record.id)
+                DetachedProcess.terminate(leftovers.map(\.identity), grace: .zero)
+            }
         }
         return changed
     }
@@ -252,6 +263,7 @@ extension Workspace {
     /// A queued task is simply marked stopped.
     @discardableResult
     public func stopTask(_ id: String, grace: Duration = .seconds(10)) throws -> TaskRecord {
+        var endedAs: String?
         let identity = try store.pool.write { db -> ProcessIdentity? in
             guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
             guard let status = TaskStatus(rawValue: record.status) else {
@@ -268,7 +280,10 @@ extension Workspace {
             case .starting:
                 throw AIArtsError(.conflict, "\(id) is being started; stop it again in a moment")
             case .stopped, .finished, .failed:
-                throw AIArtsError(.conflict, "\(id) has already ended (\(record.status))")
+                // Its processes may outlive the record (a trainer orphaned before this was fixed,
+                // or one that survived its supervisor): those are stopped below.
+                endedAs = record.status
+                return nil
             case .running, .stopping:
                 record.stopRequested = true
                 record.status = TaskStatus.stopping.rawValue
@@ -278,7 +293,15 @@ extension Workspace {
             }
         }
         guard let identity else {
-            if try task(id).status == TaskStatus.stopping.rawValue { _ = try recordEnd(id, status: .unknown) }
+            let leftovers = terminateTaskProcesses(id, grace: grace)
+            if let endedAs, leftovers.isEmpty {
+                throw AIArtsError(.conflict, "\(id) has already ended (\(endedAs))")
+            }
+            if try task(id).status == TaskStatus.stopping.rawValue {
+                _ = try recordEnd(id, status: .unknown, leftovers: leftovers)
+            } else if !leftovers.isEmpty {
+                try noteLeftovers(id, leftovers)
+            }
             return try task(id)
         }
         let statusFile = exitStatusFile(id)
@@ -291,7 +314,10 @@ extension Workspace {
         } catch {
             throw AIArtsError(.io, "could not stop \(id): \(error)")
         }
-        _ = try recordEnd(id, status: status)
+        // Processes of the task outside the supervisor's group (one that left it, or an earlier
+        // run's orphan); the group itself was already ended by `stop`.
+        let leftovers = terminateTaskProcesses(id, grace: grace).filter { $0.processGroup != identity.pid }
+        _ = try recordEnd(id, status: status, leftovers: leftovers)
         return try task(id)
     }
 
@@ -307,11 +333,14 @@ extension Workspace {
 
     /// Records how a task's process ended, unless another aiarts already did (the update applies
     /// only while the task is still running or stopping). Returns whether it wrote.
-    private func recordEnd(_ id: String, status: ExitStatus) throws -> Bool {
+    /// With `onlyFor`, only while the task still has that record's process (not a later run's).
+    private func recordEnd(_ id: String, status: ExitStatus, leftovers: [ProcessStat] = [],
+                           onlyFor expected: TaskRecord? = nil) throws -> Bool {
         let tail = FileTail.lines(taskFolder(id).appendingPathComponent("train.log"), count: 50)
         return try store.pool.write { db in
             guard var record = try TaskRecord.fetchOne(db, key: id),
                   TaskStatus(rawValue: record.status)?.hasProcess == true else { return false }
+            if let expected, record.pid != expected.pid || record.startTime != expected.startTime { return false }
             switch status {
             case let .exited(code): record.exitCode = code
             case let .signaled(signal, _): record.exitSignal = signal
@@ -329,9 +358,22 @@ extension Workspace {
                 record.statusMessage = FailureClassifier.classify(logTail: tail, exit: status)?.message
                     ?? "ended without recording an exit status (its supervisor was killed, e.g. by the OOM killer or kill -9); see train.log"
             }
+            if !leftovers.isEmpty { record.statusMessage += Self.leftoverNote(leftovers) }
             try record.update(db)
             return true
         }
+    }
+
+    /// Says in an ended task's message that processes of it were still running and were stopped.
+    private func noteLeftovers(_ id: String, _ leftovers: [ProcessStat]) throws {
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE task SET statusMessage = statusMessage || ? WHERE id = ?",
+                           arguments: [Self.leftoverNote(leftovers), id])
+        }
+    }
+
+    static func leftoverNote(_ leftovers: [ProcessStat]) -> String {
+        "; stopped processes of it that were still running: \(describe(leftovers))"
     }
 }
 

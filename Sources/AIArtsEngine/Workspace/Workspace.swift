@@ -9,6 +9,8 @@ public final class Workspace: Sendable {
     /// Where the task queue reads the GPUs' free memory.
     public let gpuProbe: GPUProbe
     let log: Logger
+    /// Imports found dead and restored by this object (ImportClaim.swift).
+    let recoveredImports = RecoveredImports()
 
     /// Where a workspace lives when none is named: $AIARTS_WORKSPACE, else $XDG_DATA_HOME/aiarts,
     /// else ~/.local/share/aiarts.
@@ -55,6 +57,10 @@ public final class Workspace: Sendable {
             throw AIArtsError(.io, "cannot open \(database): \(error)")
         }
         log = Logger(label: "aiarts.workspace")
+        // An import whose process was killed left its dataset mid-import and a partial copy in
+        // datasets/.staging: put both right before anyone reads them (ImportClaim.swift).
+        do { try recoverInterruptedImports() } catch { log.warning("cannot recover interrupted imports: \(error)") }
+        cleanImportStaging()
     }
 
     /// True when this process cannot write the workspace: reading works, writing says so in plain words.

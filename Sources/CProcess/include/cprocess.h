@@ -31,6 +31,10 @@ long cp_copy_file_range(int in_fd, int out_fd, unsigned long length);
 /// Returns the descriptor, or -1 with errno (ENOSYS on kernels before 5.3).
 int cp_pidfd_open(pid_t pid);
 
+/// pidfd_send_signal(2): signals exactly the process the pidfd names, even if its pid was reused.
+/// Returns 0, or -1 with errno (ENOSYS before Linux 5.1).
+int cp_pidfd_send_signal(int pidfd, int sig);
+
 #ifdef __cplusplus
 }
 #endif

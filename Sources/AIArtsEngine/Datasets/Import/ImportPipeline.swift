@@ -21,23 +21,26 @@ extension Workspace {
         guard FileManager.default.fileExists(atPath: source.path) else {
             throw AIArtsError(.invalidArgument, "\(source.path) does not exist")
         }
-        let staging = datasetsFolder.appendingPathComponent(".staging/\(id)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        // One import per dataset: a second is refused here, naming the first (ImportClaim.swift).
+        try claimImport(id)
+        // Named after this process, so a killed import's partial copy is recognised and removed.
+        let staging = datasetsFolder.appendingPathComponent(".staging/\(Self.stagingName(id))")
         defer { try? FileManager.default.removeItem(at: staging) }
 
         let run = ImportRun(workspace: self, dataset: dataset, verification: verification, progress: progress, isCancelled: isCancelled)
         do {
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
             try run.setStatus(.checking, "checking \(source.path)", done: 0, total: 0, clearCancel: true)
             var result = try run.perform(source: source, format: format, mode: mode, staging: staging)
             restoreSplit(before, after: &result)
             log.info("import \(id) finished: \(result.message)")
             return result
         } catch let error as CancellationError {
-            try? run.setStatus(.cancelled, "import cancelled; the dataset keeps what it had before", done: 0, total: 0)
+            try? run.setStatus(.cancelled, "import cancelled; the dataset keeps what it had before", done: 0, total: 0, release: true)
             throw error
         } catch {
             let message = (error as? AIArtsError)?.message ?? String(describing: error)
-            try? run.setStatus(.checkFailed, message, done: 0, total: 0)
+            try? run.setStatus(.checkFailed, message, done: 0, total: 0, release: true)
             throw error
         }
     }
@@ -78,10 +81,11 @@ final class ImportRun: @unchecked Sendable {
 
     func checkCancel() throws { if cancelled() { throw CancellationError() } }
 
-    func setStatus(_ status: DatasetStatus, _ message: String, done: Int, total: Int, clearCancel: Bool = false) throws {
+    /// `release`: the import ends with this status, so its claim on the dataset ends too.
+    func setStatus(_ status: DatasetStatus, _ message: String, done: Int, total: Int, clearCancel: Bool = false, release: Bool = false) throws {
         let fraction = total > 0 ? Double(done) / Double(total) : 0
         try workspace.store.pool.write { db in
-            try db.execute(sql: "UPDATE dataset SET status = ?, statusMessage = ?, progress = ?\(clearCancel ? ", cancelRequested = 0" : "") WHERE id = ?",
+            try db.execute(sql: "UPDATE dataset SET status = ?, statusMessage = ?, progress = ?\(clearCancel ? ", cancelRequested = 0" : "")\(release ? ", " + Workspace.releaseClaimSQL : "") WHERE id = ?",
                            arguments: [status.rawValue, message, fraction, dataset.id])
         }
         progress?(ImportProgress(phase: status, done: done, total: total, message: message))
@@ -216,7 +220,7 @@ final class ImportRun: @unchecked Sendable {
         let hasSplit = checked.samples.contains { $0.split != nil }
         let message = "imported \(checked.samples.count) images, \(annotationCount) annotations"
             + (issues.isEmpty ? "" : "; \(issues.count) problems (see `aiarts dataset show \(id)`)")
-        let trash = workspace.datasetsFolder.appendingPathComponent(".staging/\(id)-old-\(UUID().uuidString.prefix(8))")
+        let trash = workspace.datasetsFolder.appendingPathComponent(".staging/\(Workspace.stagingName(id, kind: "old-"))")
         try workspace.store.pool.write { db in
             for table in ["annotation", "sample", "label", "failedFile"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE datasetId = ?", arguments: [id])
@@ -253,7 +257,7 @@ final class ImportRun: @unchecked Sendable {
             for issue in issues { try insertFailure.execute(arguments: [id, issue.path, issue.line, issue.reason]) }
             try db.execute(sql: """
                 UPDATE dataset SET status = ?, statusMessage = ?, progress = 1, folder = ?, inPlace = ?, sourcePath = ?, format = ?,
-                  splitSource = ?, splitSeed = NULL, valRatio = NULL, testRatio = NULL, cancelRequested = 0 WHERE id = ?
+                  splitSource = ?, splitSeed = NULL, valRatio = NULL, testRatio = NULL, cancelRequested = 0, \(Workspace.releaseClaimSQL) WHERE id = ?
                 """, arguments: [DatasetStatus.copied.rawValue, message, storedFolder, mode == .register, source.path, format.rawValue,
                                  hasSplit ? "imported" : nil, id])
             // Files move last, inside the transaction: if the move fails, the records roll back with it.

@@ -83,11 +83,22 @@ extension Workspace {
         return job
     }
 
-    /// Asks a running import of `id`, in this or any other process, to stop.
-    public func requestCancel(_ id: String) throws {
+    /// Asks a running import of `id`, in this or any other process, to stop. When that import's
+    /// process has already died, the dataset is restored at once instead (nothing would act on
+    /// the request).
+    @discardableResult
+    public func requestCancel(_ id: String) throws -> ImportCancel {
+        // Opening the workspace may have restored it already; either way it is reported once.
+        let justNow = try recoverInterruptedImport(id)
+        if let recovered = recoveredImports.take(id) ?? justNow {
+            cleanImportStaging()
+            return .recovered(pid: recovered.pid, status: recovered.status)
+        }
         try store.pool.write { db in
             try db.execute(sql: "UPDATE dataset SET cancelRequested = 1 WHERE id = ?", arguments: [id])
             if db.changesCount == 0 { throw AIArtsError.notFound(id) }
         }
+        if let owner = try importOwner(id), owner.isAlive { return .requested(owner) }
+        return .notImporting
     }
 }

@@ -39,6 +39,8 @@ public enum DetachedProcess {
     struct LaunchOptions {
         var forceFork = false
         var shell = "/bin/sh"
+        /// false: run the command without setpriv, as on a system that lacks it.
+        var pdeathsig = true
     }
 
     static func launch(
@@ -67,6 +69,7 @@ public enum DetachedProcess {
             // A status file from an earlier run would be read as this run's result.
             unlink(statusFile.path)
             argv = Supervisor.arguments(shell: options.shell, statusFile: statusFile.path,
+                                        setpriv: options.pdeathsig ? Supervisor.setpriv : nil,
                                         executable: program, arguments: arguments)
             spawnPath = options.shell
         }

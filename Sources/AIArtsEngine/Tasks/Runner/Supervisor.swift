@@ -5,7 +5,8 @@ import Foundation
 /// (the exit status of a process that is not your child cannot be learned from outside).
 /// The layout of the process tree and the reasons are in docs/runner.md.
 ///
-/// argv: /bin/sh -c SCRIPT aiarts-supervise STATUS_FILE EXECUTABLE ARGS...
+/// argv: /bin/sh -c SCRIPT aiarts-supervise STATUS_FILE SETPRIV EXECUTABLE ARGS...
+/// (SETPRIV: the path of util-linux `setpriv`, or empty when there is none.)
 enum Supervisor {
     /// $0 of the script; `stop` recognises a supervisor by it in /proc/<pid>/cmdline.
     static let marker = "aiarts-supervise"
@@ -23,9 +24,18 @@ enum Supervisor {
     ///   loop waits again; `woke` tells that case from the command really ending.
     /// - Shells report death by signal N as 128+N; the file records it as `signal=N`.
     /// - The file is written to a temporary name and renamed: readers see all of it or nothing.
+    /// - The command must die with the supervisor: a SIGKILLed supervisor writes nothing, so a
+    ///   trainer left behind would go on writing metrics that no status describes, and a resumed
+    ///   run would write into the same folder. `setpriv --pdeathsig KILL` sets PR_SET_PDEATHSIG in
+    ///   the command's own process (the kernel then SIGKILLs it when its parent, this shell, dies)
+    ///   and execs; a second shell checks that its parent is still this one, because a parent that
+    ///   died before the prctl leaves nothing to fire, and then execs the command, so the command
+    ///   keeps the pid `$!` names. Without setpriv the engine's reconciliation still kills the
+    ///   task's leftovers when it finds the supervisor gone (docs/runner.md).
     static let script = #"""
     status_file=$1
-    shift
+    setpriv=$2
+    shift 2
     child=
     caught=
     forwarded=
@@ -42,7 +52,11 @@ enum Supervisor {
     trap 'forward TERM' TERM
     trap 'forward INT' INT
     trap 'forward HUP' HUP
-    "$@" &
+    if [ -n "$setpriv" ]; then
+      "$setpriv" --pdeathsig KILL -- /bin/sh -c '[ "$PPID" = "$1" ] || kill -s KILL $$; shift; exec "$@"' aiarts-pdeathsig "$$" "$@" &
+    else
+      "$@" &
+    fi
     child=$!
     [ -z "$caught" ] || forward "$caught"
     while :; do
@@ -68,9 +82,19 @@ enum Supervisor {
     exit "$status"
     """#
 
-    static func arguments(shell: String, statusFile: String, executable: String, arguments: [String]) -> [String] {
-        [shell, "-c", script, marker, statusFile, executable] + arguments
+    static func arguments(shell: String, statusFile: String, setpriv: String?, executable: String, arguments: [String]) -> [String] {
+        [shell, "-c", script, marker, statusFile, setpriv ?? "", executable] + arguments
     }
+
+    /// util-linux `setpriv` (on every Debian and most other distributions), which can set
+    /// PR_SET_PDEATHSIG in the command's process; nil when absent or too old for --pdeathsig
+    /// (util-linux 2.33). Looked up once.
+    static let setpriv: String? = {
+        for path in ["/usr/bin/setpriv", "/bin/setpriv"] where DetachedProcess.isExecutableFile(path) {
+            return path
+        }
+        return nil
+    }()
 
     static func isSupervisor(pid: Int32) -> Bool {
         let argv = ProcFile.arguments(pid: pid)

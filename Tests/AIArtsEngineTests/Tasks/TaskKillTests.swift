@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import Testing
+@testable import AIArtsEngine
+
+/// A task's supervisor SIGKILLed (the OOM killer, `kill -9`): its trainer must not run on
+/// orphaned, `task stop` must reach whatever of it still lives, and `task start`/`resume` must not
+/// start a second trainer into the same folder while one lives (docs/runner.md, "Killed processes").
+/// Real processes throughout: the "trainer" is a shell loop appending to a file.
+@Suite struct TaskKillTests {
+    final class Sandbox {
+        let folder = TempFolder("aiarts-kill")
+        let ws: Workspace
+        let project: ProjectRecord
+
+        init() throws {
+            ws = try Workspace(root: folder.url, gpuProbe: .none)
+            project = try ws.createProject(name: "p", type: .classification)
+        }
+
+        /// Whatever a failing test left running is killed, so no loop outlives the test.
+        deinit {
+            for task in (try? ws.tasks()) ?? [] {
+                DetachedProcess.terminate(ws.liveTaskProcesses(task.id).map(\.identity), grace: .zero)
+            }
+        }
+
+        func command(_ line: String) throws -> TaskRecord {
+            try ws.createTask(projectID: project.id, trainer: .command, params: ["command": line])
+        }
+
+        func ticks(_ id: String) -> Int {
+            let text = (try? String(contentsOf: ws.taskFolder(id).appendingPathComponent("ticks"), encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").count
+        }
+
+        /// True when the ticks file still grows over `seconds`.
+        func stillTicking(_ id: String, over seconds: Double = 0.4) -> Bool {
+            let before = ticks(id)
+            usleep(UInt32(seconds * 1_000_000))
+            return ticks(id) > before
+        }
+    }
+
+    static let loop = "while :; do echo tick >> ticks; sleep 0.05; done"
+
+    /// The trainer is the supervisor's child; PR_SET_PDEATHSIG (set through setpriv) makes the
+    /// kernel kill it the moment the supervisor dies, with no aiarts running at all.
+    @Test(.enabled(if: Supervisor.setpriv != nil, "needs util-linux setpriv"))
+    func trainerDiesWithItsSupervisor() throws {
+        let s = try Sandbox()
+        let task = try s.command(Self.loop)
+        let record = try s.ws.startTask(task.id)
+        let supervisor = try #require(record.identity)
+        #expect(eventually { s.ticks(task.id) > 2 })
+        let trainer = try #require(s.ws.liveTaskProcesses(task.id).first { $0.parentPID == supervisor.pid })
+        // The marker that lets stop find it is in the trainer's own environment.
+        #expect(ProcessScan.environment(of: trainer.pid, contains: Array("AIARTS_TASK_ID=\(task.id)".utf8)))
+
+        kill(supervisor.pid, SIGKILL)
+        #expect(eventually(2) { !trainer.identity.isAlive }, "the trainer outlived its SIGKILLed supervisor")
+        #expect(!s.stillTicking(task.id))
+        let ended = try s.ws.refreshTasks()
+        #expect(ended == [task.id])
+        #expect(try s.ws.task(task.id).taskStatus == .failed)
+    }
+
+    /// What PDEATHSIG cannot reach: a process the trainer started (PDEATHSIG is not inherited),
+    /// still writing after trainer and supervisor are gone. The first aiarts to find the
+    /// supervisor dead kills it, and says so in the task's message.
+    @Test func reconciliationKillsWhatOutlivedTheSupervisor() throws {
+        let s = try Sandbox()
+        let task = try s.command("sh -c '\(Self.loop)' & wait")
+        let supervisor = try #require(try s.ws.startTask(task.id).identity)
+        #expect(eventually { s.ticks(task.id) > 2 })
+
+        kill(supervisor.pid, SIGKILL)
+        #expect(s.stillTicking(task.id), "the test needs an orphan that outlives the supervisor")
+        let orphans = s.ws.liveTaskProcesses(task.id)
+        #expect(!orphans.isEmpty)
+
+        #expect(try s.ws.refreshTasks() == [task.id])
+        #expect(eventually(2) { orphans.allSatisfy { !$0.identity.isAlive } })
+        #expect(!s.stillTicking(task.id))
+        let record = try s.ws.task(task.id)
+        #expect(record.taskStatus == .failed)
+        #expect(record.statusMessage.contains("still running"), "\(record.statusMessage)")
+        #expect(s.ws.liveTaskProcesses(task.id).isEmpty)
+    }
+
+    /// A task recorded as ended while its trainer still runs (an aiarts from before this fix
+    /// recorded it and killed nothing): resume and start refuse, naming the pid; stop stops it,
+    /// and only it — another task's processes are left alone.
+    @Test func stopAndResumeSeeAProcessWhateverTheRecordSays() throws {
+        let s = try Sandbox()
+        let checkpoint = #"mkdir -p checkpoints/epoch_1; echo '{"type":"checkpoint","epoch":1,"path":"checkpoints/epoch_1"}' >>"$AIARTS_METRICS"; : {resume}; "#
+        let task = try s.command(checkpoint + "sh -c '\(Self.loop)' & wait")
+        let other = try s.command(Self.loop)
+        let supervisor = try #require(try s.ws.startTask(task.id).identity)
+        let otherSupervisor = try #require(try s.ws.startTask(other.id).identity)
+        #expect(eventually { s.ticks(task.id) > 2 && s.ticks(other.id) > 2 })
+
+        kill(supervisor.pid, SIGKILL)
+        _ = ExitWatcher.waitForExit(supervisor, timeout: .seconds(5))  // reap our child
+        try s.ws.store.pool.write { db in
+            try db.execute(sql: "UPDATE task SET status = 'failed', statusMessage = 'ended', finishedAt = ? WHERE id = ?",
+                           arguments: [Date(), task.id])
+        }
+        #expect(s.stillTicking(task.id))
+        let orphans = s.ws.liveTaskProcesses(task.id)
+        let orphan = try #require(orphans.first)
+
+        let refused = #expect(throws: AIArtsError.self) { try s.ws.resumeTask(task.id) }
+        #expect(refused?.kind == .conflict)
+        #expect(refused?.message.contains("pid \(orphan.pid)") == true, "\(refused?.message ?? "")")
+        #expect(s.stillTicking(task.id), "refusing must not touch the process")
+        #expect(try s.ws.task(task.id).taskStatus == .failed)
+
+        let stopped = try s.ws.stopTask(task.id, grace: .seconds(2))
+        #expect(stopped.taskStatus == .failed)
+        #expect(stopped.statusMessage.contains("pid \(orphan.pid)"), "\(stopped.statusMessage)")
+        #expect(orphans.allSatisfy { !$0.identity.isAlive })
+        #expect(!s.stillTicking(task.id))
+        #expect(otherSupervisor.isAlive && s.stillTicking(other.id), "stop reached another task")
+
+        let again = #expect(throws: AIArtsError.self) { try s.ws.stopTask(task.id) }
+        #expect(again?.message.contains("already ended") == true)
+        // Nothing of it runs any more: resume goes ahead.
+        #expect(try s.ws.resumeTask(task.id).taskStatus == .running)
+        _ = try s.ws.stopTask(task.id, grace: .milliseconds(500))
+        _ = try s.ws.stopTask(other.id, grace: .milliseconds(500))
+        #expect(s.ws.liveTaskProcesses(task.id).isEmpty && s.ws.liveTaskProcesses(other.id).isEmpty)
+    }
+}

@@ -33,12 +33,13 @@ for k in $(seq 1 "$KILLS"); do
     "$BIN" --workspace "$W" dataset import D0003 "$src" --format imagenet >/dev/null 2>&1 &
     pid=$!
     sleep "$(python3 -c 'import random; print(round(random.uniform(0.05, 1.0), 2))')"
-    kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    if kill -KILL "$pid" 2>/dev/null; then hit="killed mid-import"; else hit="had already finished"; fi
+    wait "$pid" 2>/dev/null
     status=$("$BIN" --workspace "$W" dataset show D0003 --json | field status)
     left=$(find "$W/datasets/.staging" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
     case $status in
         checking|checked|copying) bad "import kill $k: still '$status' after the importer died" ;;
-        *) if [ "$left" -eq 0 ]; then ok "import kill $k: '$status', staging empty"; else bad "import kill $k: $left entries left in .staging"; fi ;;
+        *) if [ "$left" -eq 0 ]; then ok "import kill $k ($hit): '$status', staging empty"; else bad "import kill $k: $left entries left in .staging"; fi ;;
     esac
 done
 if "$BIN" --workspace "$W" dataset import D0003 "$src" --format imagenet --json >"$T/last.json" 2>"$T/last.err" &&

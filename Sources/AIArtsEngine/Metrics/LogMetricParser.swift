@@ -11,9 +11,14 @@ public protocol LogMetricParser: Sendable {
     mutating func feed(_ line: String) -> [MetricRecord]
     /// Forgets all state: the file was rewritten and will be fed again from its start.
     mutating func reset()
+    /// Lines that matched the format but were skipped, by reason (e.g. a step out of range).
+    var skipped: SkipTally { get }
 }
 
 extension LogMetricParser {
+    /// Parsers that never skip a matching line report nothing.
+    public var skipped: SkipTally { SkipTally() }
+
     /// The points of the records `line` completes.
     public mutating func points(_ line: String) -> [MetricPoint] { feed(line).flatMap(\.points) }
 

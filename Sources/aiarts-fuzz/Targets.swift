@@ -124,6 +124,12 @@ enum Targets {
         },
     ]
 
+    /// Not listed: checks the harness itself (an input "CRASH…" traps, "HANG…" never returns).
+    static let selftest = FuzzTarget(name: "selftest") { input, _ in
+        if input.starts(with: Array("CRASH".utf8)) { _ = Int.max + Int(input.count) }
+        if input.starts(with: Array("HANG".utf8)) { while true { usleep(10_000) } }
+    }
+
     /// The in-memory parser, then the same bytes as a file through `MetricSourceReader` (with
     /// the PaddleX fast scanner where it applies), and what the CLI and UI do with the table.
     static func log(_ name: String, _ format: LogFormat, _ fresh: some LogMetricParser) -> FuzzTarget {

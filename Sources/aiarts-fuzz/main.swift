@@ -67,7 +67,7 @@ if arguments.first == "--make-image-seeds", arguments.count == 2 {
     exit(0)
 }
 let options = parse(arguments)
-guard let target = Targets.all.first(where: { $0.name == options.target }) else {
+guard let target = (Targets.all + [Targets.selftest]).first(where: { $0.name == options.target }) else {
     usage(options.target.isEmpty ? "name a target (--list shows them)" : "no target \(options.target) (--list shows them)")
 }
 let scratch = Scratch()

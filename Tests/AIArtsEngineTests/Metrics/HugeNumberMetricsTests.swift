@@ -121,6 +121,22 @@ import Testing
         #expect(columns.compactMap { $0 }.map(\.count).reduce(0, +) == 3)
     }
 
+    /// Found by scripts/fuzz.sh (paddlex, paddleseg, paddleclas): a token ending in tens of
+    /// thousands of commas took seconds per line (trailing commas were trimmed one Character
+    /// at a time, quadratically), so one such line stalled a log's reading. 200 000 commas took
+    /// minutes; now it is a few milliseconds. The bound is generous: this is a hang check.
+    @Test func aTokenOfManyCommasIsScannedInLinearTime() {
+        let line = "2025-01-01 10:00:00 [INFO]\t[TRAIN] Epoch=1/10, Step=2/50" + String(repeating: ",", count: 200_000) + " loss=2.3"
+        let clock = ContinuousClock()
+        var records: [MetricRecord] = []
+        let elapsed = clock.measure {
+            var parser = PaddleXLogParser()
+            records = parser.feed(line)
+        }
+        #expect(records.first?["train/loss"] == 2.3)
+        #expect(elapsed < .seconds(10))
+    }
+
     @Test func logParseReportsTheSkip() throws {
         let folder = TempFolder("aiarts-huge")
         let path = folder.path("metrics.csv").path

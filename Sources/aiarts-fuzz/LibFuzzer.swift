@@ -1,9 +1,10 @@
 #if LIBFUZZER
 import Foundation
 
-// Coverage-guided mode (scripts/fuzz.sh --libfuzzer): built with -sanitize=fuzzer, libFuzzer's
-// own main runs (the link allows the duplicate main and takes libFuzzer's), so the target comes
-// from the environment. Crashes are libFuzzer's to keep: it writes crash-<sha1> itself.
+// Coverage-guided mode (docs/fuzzing.md): built with -sanitize=fuzzer -DLIBFUZZER, linked with
+// lld allowing the duplicate main (libFuzzer's and ours). Whichever main the linker keeps, the
+// run goes to libFuzzer: ours hands its arguments to LLVMFuzzerRunDriver when
+// AIARTS_FUZZ_TARGET names the target. Crashes are libFuzzer's to keep (crash-<sha1>).
 enum LibFuzzerEntry {
     static let target: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["AIARTS_FUZZ_TARGET"] ?? ""
@@ -14,6 +15,19 @@ enum LibFuzzerEntry {
         return target
     }()
     static let scratch = Scratch()
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ body: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+/// Runs libFuzzer with this process's arguments when AIARTS_FUZZ_TARGET is set.
+func runLibFuzzerIfAsked() {
+    guard ProcessInfo.processInfo.environment["AIARTS_FUZZ_TARGET"] != nil else { return }
+    _ = LibFuzzerEntry.target
+    var argc = CommandLine.argc
+    var argv = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in libFuzzerTestOneInput(data, size) })
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

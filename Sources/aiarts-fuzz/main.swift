@@ -57,6 +57,9 @@ func parse(_ args: [String]) -> Options {
     return o
 }
 
+#if LIBFUZZER
+runLibFuzzerIfAsked()
+#endif
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments == ["--list"] {
     print(Targets.all.map(\.name).joined(separator: "\n"))

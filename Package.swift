@@ -49,6 +49,9 @@ let package = Package(
         // Benchmark runner for bench/run.py (decode timings, fixture images); not installed.
         .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
 
+        // Mutation fuzzer for the parsers of untrusted input (scripts/fuzz.sh, docs/fuzzing.md); not installed.
+        .executableTarget(name: "aiarts-fuzz", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
+
         // The built-in trainer (pure Swift, CPU): model, data loading and training loop, and its command.
         .target(name: "AIArtsTrain", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
         .executableTarget(

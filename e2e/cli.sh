@@ -380,5 +380,18 @@ second_import_refused() {
 }
 check "a second import into the same dataset is refused at once, naming the running one" second_import_refused
 
+# Issue 11: one absurd number in a log used to trap (integer overflow, Double→Int) and kill the command.
+huge_numbers_are_skipped_not_fatal() {
+    printf '2025-01-01 10:00:00 [INFO]\t[TRAIN] Epoch=1/10, Step=2/50, loss=2.3\n2025-01-01 10:00:01 [INFO]\t[TRAIN] Epoch=9223372036854775807/10, Step=2/50, loss=2.302585\n' >"$T/huge.log" &&
+    printf 'epoch,step,train_loss\n0,1,0.5\n0,1e308,0.4\n' >"$T/metrics.csv" &&
+    "$BIN" --workspace "$W" log parse "$T/huge.log" >"$T/huge.txt" &&
+    grep -q '1 skipped: 1 step or epoch out of range' "$T/huge.txt" &&
+    "$BIN" --workspace "$W" log parse "$T/huge.log" --json >"$T/huge.json" &&
+    json_ok "$T/huge.json" '[(p["epoch"], p["step"], p["value"]) for p in d["loss"]] == [(1, 2, 2.3)]' &&
+    "$BIN" --workspace "$W" log parse "$T/metrics.csv" >"$T/csv.txt" &&
+    grep -q '1 skipped: 1 step or epoch out of range' "$T/csv.txt"
+}
+check "a step or epoch too large to compute with is skipped and counted, not fatal" huge_numbers_are_skipped_not_fatal
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -10,3 +10,5 @@ AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/cli.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/contracts.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/tui.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/review.sh
+# Fuzz smoke: every parser of untrusted input for 4 s (about 100 s in all); scripts/fuzz.sh 90 for real runs.
+scripts/fuzz.sh 4

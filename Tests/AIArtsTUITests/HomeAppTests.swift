@@ -508,3 +508,24 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(a.state.question?.text == "Discard the new project?")
     }
 }
+
+/// A task log with "Epoch=9223372036854775807/10" used to trap in the PaddleX parser while the
+/// home screen loaded, so the workspace could not be opened at all.
+@Suite struct HugeNumberLogHomeTests {
+    @Test func theHomeScreenAndCurvesLoadDespiteAnOverflowingLog() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("aiarts-huge-home-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let ws = try Workspace(root: root.appendingPathComponent("ws"), gpuProbe: .none)
+        let project = try ws.createProject(name: "p", type: .classification)
+        let task = try ws.createTask(projectID: project.id, trainer: .command, params: ["command": "true"])
+        let folder = ws.taskFolder(task.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(("2025-01-01 10:00:00 [INFO]\t[TRAIN] Epoch=1/10, Step=2/50, loss=2.3\n"
+            + "2025-01-01 10:00:01 [INFO]\t[TRAIN] Epoch=9223372036854775807/10, Step=2/50, loss=2.302585\n").utf8)
+            .write(to: folder.appendingPathComponent("train.log"))
+        let data = try HomeData.load(from: ws)
+        #expect(data.tasks.count == 1)
+        let curves = CurveData(taskID: task.id, table: try ws.taskMetricTable(task.id).table)
+        #expect(curves.curves.first?.values == [2.3])
+    }
+}

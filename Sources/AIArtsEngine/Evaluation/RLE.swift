@@ -18,9 +18,10 @@ public struct RLE: Sendable, Equatable {
     public init(_ segmentation: Segmentation, height: Int, width: Int) throws {
         switch segmentation {
         case .polygons(let polygons):
-            guard height > 0, width > 0, height * width < 1 << 31 else {
+            guard height > 0, width > 0, height < 1 << 31, width < 1 << 31, height * width < 1 << 31 else {
                 throw AIArtsError(.badInput, "polygons need the image's size to be drawn; got \(width)x\(height)")
             }
+            try Self.checkReach(polygons, height: height, width: width)
             var mask = RLE(height: height, width: width, counts: [height * width])
             for (n, polygon) in polygons.enumerated() {
                 let one = RLE.fromPolygon(polygon, height: height, width: width)
@@ -39,14 +40,44 @@ public struct RLE: Sendable, Equatable {
     }
 
     /// Runs must cover the mask exactly; anything else is a damaged file (and would stall a walk).
+    /// Sizes and counts come from files: the sums are checked, never trapped on.
     private func checkTotal() throws {
+        let (pixels, tooLarge) = height.multipliedReportingOverflow(by: width)
+        guard !tooLarge else { throw AIArtsError(.badInput, "RLE size \(width)x\(height) is too large") }
         var total = 0
         for c in counts {
-            total += c
-            if total > height * width { break }
+            let (sum, overflow) = total.addingReportingOverflow(c)
+            if overflow || sum > pixels { total = overflow ? Int.max : sum; break }
+            total = sum
         }
-        guard total == height * width else {
-            throw AIArtsError(.badInput, "RLE counts cover \(total) pixels, but the mask is \(width)x\(height) (\(height * width))")
+        guard total == pixels else {
+            throw AIArtsError(.badInput, "RLE counts cover \(total == Int.max ? "too many" : String(total)) pixels, but the mask is \(width)x\(height) (\(pixels))")
+        }
+    }
+
+    /// rleFrPoly walks every edge pixel by pixel at 5× scale, so one coordinate such as
+    /// 4294967295 would walk billions of pixels (minutes, then out of memory; pycocotools too).
+    /// Points may lie outside the image, but not more than a few image sizes away, and the
+    /// whole walk is bounded.
+    static func checkReach(_ polygons: [[Double]], height: Int, width: Int) throws {
+        let reach = Double(4 * max(height, width) + 64)
+        var walk = 0.0
+        for polygon in polygons {
+            var previous: (Double, Double)?
+            var j = 0
+            while j + 1 < polygon.count {
+                let x = polygon[j], y = polygon[j + 1]
+                guard x.isFinite, y.isFinite, abs(x) <= reach, abs(y) <= reach else {
+                    throw AIArtsError(.badInput, "polygon point (\(x), \(y)) lies far outside the \(width)x\(height) image")
+                }
+                if let (px, py) = previous { walk += max(abs(x - px), abs(y - py)) + 1 }
+                previous = (x, y)
+                j += 2
+            }
+            if let (px, py) = previous, polygon.count >= 2 { walk += max(abs(polygon[0] - px), abs(polygon[1] - py)) + 1 }
+        }
+        guard walk * 5 <= 1e8 else {
+            throw AIArtsError(.badInput, "polygons on the \(width)x\(height) image are too long to draw (\(Int(walk)) pixels of edges)")
         }
     }
 
@@ -76,7 +107,11 @@ public struct RLE: Sendable, Equatable {
                 p += 1; k += 1
                 if !more && c & 0x10 != 0 { x |= -1 << (5 * k) }
             }
-            if counts.count > 2 { x += counts[counts.count - 2] }
+            if counts.count > 2 {
+                let (sum, overflow) = x.addingReportingOverflow(counts[counts.count - 2])
+                guard !overflow else { throw AIArtsError(.badInput, "compressed RLE counts decode to a run too long for any mask") }
+                x = sum
+            }
             guard x >= 0 else { throw AIArtsError(.badInput, "compressed RLE counts decode to a negative run") }
             counts.append(x)
         }

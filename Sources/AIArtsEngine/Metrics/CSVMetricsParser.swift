@@ -28,6 +28,7 @@ public struct CSVMetricsParser: LogMetricParser {
     public private(set) var flavor: Flavor?
     public private(set) var header: [String]?
     private var names: [String?] = []
+    public private(set) var skipped = SkipTally()
 
     /// Leave `flavor` nil to detect it from the header.
     public init(flavor: Flavor? = nil) { self.flavor = flavor }
@@ -59,7 +60,7 @@ public struct CSVMetricsParser: LogMetricParser {
         }
     }
 
-    private func row(_ fields: [String]) -> [MetricRecord] {
+    private mutating func row(_ fields: [String]) -> [MetricRecord] {
         guard let header else { return [] }
         var epoch: Double?, step: Int?
         var grouped: [(group: String, values: [(name: String, value: Double)])] = []
@@ -67,7 +68,11 @@ public struct CSVMetricsParser: LogMetricParser {
             guard let v = MetricText.number(field) else { continue }  // "", "NA", text
             switch header[index] {
             case "epoch": epoch = flavor == .ultralytics ? v : v + 1  // report 1-based epochs
-            case "step": step = v.isFinite && v >= 0 ? Int(v) : nil
+            case "step":
+                // "1e308" or "inf" would trap in Int(_:); the row is skipped and counted.
+                if v.isNaN || v < 0 { step = nil; continue }  // as before: no step
+                guard let s = StepMath.integer(v) else { skipped.record(.numberOutOfRange); return [] }
+                step = s
             default:
                 guard let name = names[index] else { continue }
                 let group = String(name.prefix { $0 != "/" })

@@ -25,7 +25,9 @@ public enum ChartReduction {
         for i in xs.indices {
             let x = xs[i], y = ys[i]
             guard x.isFinite, y.isFinite, range.contains(x) else { continue }
-            let column = width > 0 ? Swift.min(columns - 1, Int((x - range.lowerBound) / width * Double(columns))) : 0
+            // Halved when the span overflows (−1e308…1e308): inf/inf would be NaN, and Int(NaN) traps.
+            let fraction = width.isFinite ? (x - range.lowerBound) / width : (x / 2 - range.lowerBound / 2) / (range.upperBound / 2 - range.lowerBound / 2)
+            let column = width > 0 ? Swift.max(0, Swift.min(columns - 1, Int(fraction * Double(columns)))) : 0
             if var s = out[column] {
                 s.min = Swift.min(s.min, y); s.max = Swift.max(s.max, y); s.last = y; s.count += 1
                 out[column] = s

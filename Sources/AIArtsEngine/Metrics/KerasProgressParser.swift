@@ -14,6 +14,7 @@ public struct KerasProgressParser: LogMetricParser {
     private var epoch: Int?
     private var epochs: Int?
     private var epochFinished = false
+    public private(set) var skipped = SkipTally()
 
     public init() {}
 
@@ -46,11 +47,14 @@ public struct KerasProgressParser: LogMetricParser {
             else { train.values.append((MetricText.seriesName(key), v)) }
         }
         if !evaluating, let epoch {
-            let step = (epoch - 1) * target + current
+            guard let step = StepMath.global(epoch: epoch, first: 1, perEpoch: target, step: current) else {
+                if !train.values.isEmpty || !validation.values.isEmpty { skipped.record(.numberOutOfRange) }
+                return []
+            }
             train.step = step; validation.step = step
             train.epoch = Double(epoch); validation.epoch = Double(epoch)
             train.epochs = epochs; validation.epochs = epochs
-            train.steps = epochs.map { $0 * target }
+            train.steps = epochs.flatMap { StepMath.product($0, target) }
             if current == target { epochFinished = true }
         }
         return [train, validation].filter { !$0.values.isEmpty }

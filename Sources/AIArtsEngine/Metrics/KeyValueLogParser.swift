@@ -19,7 +19,8 @@ public struct KeyValueLogParser: LogMetricParser {
                 record.epoch = Double(e); record.epochs = total
             case "step", "iter", "iteration", "global_step":
                 guard let (s, total) = LogPairs.fraction(value) else { continue }
-                record.step = s; record.steps = total
+                // Steps beyond ±2^53 are not steps; dropping the position keeps the values.
+                record.step = StepMath.bounded(s); record.steps = total.flatMap(StepMath.bounded)
             case "eta": record.reportedETA = MetricText.duration(value)
             default:
                 guard let v = LogPairs.number(value) else { continue }

@@ -32,7 +32,11 @@ public enum LogFormatDetector {
         var best: (format: LogFormat, hits: Int)?
         for format in LogFormat.specific {
             var parser = format.makeParser()
-            let hits = lines.reduce(0) { $0 + (parser.feed($1).isEmpty ? 0 : 1) }
+            // A line the parser skipped (a step out of range) is still a line of its format.
+            let hits = lines.reduce(0) { count, line in
+                let skips = parser.skipped.total
+                return count + (parser.feed(line).isEmpty && parser.skipped.total == skips ? 0 : 1)
+            }
             if hits > 0, hits > (best?.hits ?? 0) { best = (format, hits) }
         }
         if let best { return best.format }
@@ -53,6 +57,12 @@ public struct AutoLogParser: LogMetricParser {
     private var locked: (any LogMetricParser)?
     private var held: [String] = []
 
+    /// The chosen parser's skips; before one is chosen, those of the candidate that skipped most.
+    public var skipped: SkipTally {
+        if let locked { return locked.skipped }
+        return candidates.map(\.parser.skipped).max { $0.total < $1.total } ?? SkipTally()
+    }
+
     public init() {
         candidates = LogFormat.specific.map { ($0, $0.makeParser()) }
     }
@@ -62,8 +72,10 @@ public struct AutoLogParser: LogMetricParser {
     public mutating func feed(_ line: String) -> [MetricRecord] {
         if locked != nil { return locked!.feed(line) }
         for index in candidates.indices {
+            let skips = candidates[index].parser.skipped.total
             let records = candidates[index].parser.feed(line)
-            if !records.isEmpty {
+            // A skipped line (a step out of range) shows the format as surely as a record does.
+            if !records.isEmpty || candidates[index].parser.skipped.total != skips {
                 format = candidates[index].format
                 locked = candidates[index].parser
                 candidates.removeAll()

@@ -142,7 +142,9 @@ public struct MetricSourceReader: Sendable {
         case let .lines(_, .protocolParser(parser)): tally = parser.skipped
         case let .events(reader): tally = reader.skipped
         case let .whole(_, skipped): return skipped
-        default: break
+        case let .lines(_, .paddleX(scanner)): tally = scanner.skipped
+        case let .lines(_, .parser(parser)): tally = parser.skipped
+        case let .lines(_, .auto(parser)): tally = parser.skipped
         }
         for _ in 0..<skippedLongLines { tally.record(.lineTooLong) }
         return tally.summary

@@ -32,6 +32,8 @@ public enum MetricsSkipReason: Hashable, Sendable, CustomStringConvertible {
     case lineTooLong
     case badChecksum
     case badRecord
+    /// A step, epoch or count too large to compute with (e.g. "Epoch=9223372036854775807/10").
+    case numberOutOfRange
 
     public var description: String {
         switch self {
@@ -42,6 +44,7 @@ public enum MetricsSkipReason: Hashable, Sendable, CustomStringConvertible {
         case .lineTooLong: return "line too long"
         case .badChecksum: return "CRC32C mismatch"
         case .badRecord: return "undecodable record"
+        case .numberOutOfRange: return "step or epoch out of range"
         }
     }
 }

@@ -48,6 +48,7 @@ public struct MetricsProtocolParser: Sendable {
             case "type": continue
             case "step", "steps", "epochs":
                 guard let n = value.int, n >= 0 else { skipped.record(.badField(key), at: position); return nil }
+                guard StepMath.bounded(n) != nil else { skipped.record(.numberOutOfRange, at: position); return nil }
                 if key == "step" { record.step = n } else if key == "steps" { record.steps = n } else { record.epochs = n }
             case "epoch":
                 guard let e = Self.number(value), e.isFinite, e >= 0 else { skipped.record(.badField(key), at: position); return nil }

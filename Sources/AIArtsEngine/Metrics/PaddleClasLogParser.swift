@@ -11,6 +11,7 @@ import Foundation
 public struct PaddleClasLogParser: LogMetricParser {
     private var stepsPerEpoch: Int?
     private var epochs: Int?
+    public private(set) var skipped = SkipTally()
 
     public init() {}
 
@@ -30,12 +31,17 @@ public struct PaddleClasLogParser: LogMetricParser {
         if rest.hasPrefix("[Avg]") {
             rest = rest.dropFirst(5)
             group = isTrain ? "train_epoch" : "eval"
-            record.step = stepsPerEpoch.map { epoch * $0 }
+            if let perEpoch = stepsPerEpoch {
+                guard let step = StepMath.product(epoch, perEpoch) else { skipped.record(.numberOutOfRange); return [] }
+                record.step = step
+            }
         } else if isTrain, rest.hasPrefix("[Iter: "), let close = rest.firstIndex(of: "]"),
                   let (iter, total) = LogPairs.fraction(rest[rest.index(rest.startIndex, offsetBy: 7)..<close]) {
             if let total { stepsPerEpoch = total }
-            record.step = stepsPerEpoch.map { (epoch - 1) * $0 + iter } ?? iter
-            if let s = stepsPerEpoch, let e = epochs { record.steps = s * e }
+            guard let step = stepsPerEpoch.map({ StepMath.global(epoch: epoch, first: 1, perEpoch: $0, step: iter) }) ?? StepMath.bounded(iter)
+            else { skipped.record(.numberOutOfRange); return [] }
+            record.step = step
+            if let s = stepsPerEpoch, let e = epochs { record.steps = StepMath.product(s, e) }
             rest = rest[rest.index(after: close)...]
             group = "train"
         } else {

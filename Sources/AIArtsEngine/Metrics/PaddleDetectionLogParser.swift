@@ -11,6 +11,7 @@ import Foundation
 public struct PaddleDetectionLogParser: LogMetricParser {
     private var stepsPerEpoch: Int?
     private var lastEpoch: Int?  // 1-based
+    public private(set) var skipped = SkipTally()
 
     public init() {}
 
@@ -24,7 +25,7 @@ public struct PaddleDetectionLogParser: LogMetricParser {
             if line.contains("IoU=0.50:0.95"), line.contains("maxDets=100") { name = "eval/mAP" }
             else if line.contains("IoU=0.50 ") { name = "eval/mAP50" }
             else { return [] }
-            let step = lastEpoch.flatMap { e in stepsPerEpoch.map { e * $0 } }
+            let step = lastEpoch.flatMap { e in stepsPerEpoch.flatMap { StepMath.product(e, $0) } }
             return [MetricRecord(kind: .eval, step: step, epoch: lastEpoch.map(Double.init), values: [(name, value)])]
         }
         return []
@@ -37,9 +38,13 @@ public struct PaddleDetectionLogParser: LogMetricParser {
         guard rest.first == "[", let close2 = rest.firstIndex(of: "]"),
               let (step, total) = LogPairs.fraction(rest[rest.index(after: rest.startIndex)..<close2]) else { return [] }
         rest = rest[rest.index(after: close2)...]
+        // "Epoch: [9223372036854775807]": skipped and counted, never an overflow trap.
+        guard let epoch = StepMath.sum(epoch0, 1),
+              let global = (total ?? stepsPerEpoch).map({ StepMath.global(epoch: epoch0, first: 0, perEpoch: $0, step: step) }) ?? StepMath.bounded(step)
+        else { skipped.record(.numberOutOfRange); return [] }
         if let total { stepsPerEpoch = total }
-        lastEpoch = epoch0 + 1
-        var record = MetricRecord(kind: .train, step: stepsPerEpoch.map { epoch0 * $0 + step } ?? step, epoch: Double(epoch0 + 1))
+        lastEpoch = epoch
+        var record = MetricRecord(kind: .train, step: global, epoch: Double(epoch))
         for (key, value) in LogPairs.scan(rest) {
             switch key {
             case "eta": record.reportedETA = MetricText.duration(value)

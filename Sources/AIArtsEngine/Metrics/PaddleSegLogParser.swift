@@ -10,6 +10,7 @@ import Foundation
 public struct PaddleSegLogParser: LogMetricParser {
     private var lastIter: Int?
     private var lastEpoch: Double?
+    public private(set) var skipped = SkipTally()
 
     public init() {}
 
@@ -19,7 +20,7 @@ public struct PaddleSegLogParser: LogMetricParser {
         if let body = line.after("[TRAIN] epoch: ") { return train("epoch: " + body) }
         if let body = line.after("[EVAL] The model with the best validation ") {
             guard let r = body.range(of: "saved at iter ") else { return [] }
-            let iter = Int(body[r.upperBound...].prefix { $0.isNumber })
+            let iter = Int(body[r.upperBound...].prefix { $0.isNumber }).flatMap(StepMath.bounded)
             return [MetricRecord(kind: .checkpoint, step: iter, checkpoint: MetricCheckpoint(step: iter, best: true))]
         }
         if let body = line.after("[EVAL] #Images: ") {
@@ -44,6 +45,8 @@ public struct PaddleSegLogParser: LogMetricParser {
             case "epoch": record.epoch = LogPairs.number(value)
             case "iter":
                 guard let (iter, total) = LogPairs.fraction(value) else { return [] }
+                guard StepMath.bounded(iter) != nil, total.map({ StepMath.bounded($0) != nil }) ?? true
+                else { skipped.record(.numberOutOfRange); return [] }
                 record.step = iter; record.steps = total
             case "batch_cost":
                 record.secondsPerStep = LogPairs.number(value)

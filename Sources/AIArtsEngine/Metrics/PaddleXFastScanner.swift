@@ -31,6 +31,8 @@ public struct PaddleXFastScanner: Sendable {
     private var pending: [MetricRecord] = []
     public private(set) var lines = 0
     public private(set) var records = 0
+    /// Lines skipped (the slow parser counts them: out-of-range lines leave the fast path).
+    public var skipped: SkipTally { parser.skipped }
 
     public init() {}
 
@@ -114,16 +116,18 @@ public struct PaddleXFastScanner: Sendable {
                 foundSlots.append(slot); foundValues.append(v)
             }
         }
+        // Up to 11 digits each: the product can overflow. The slow parser skips and counts it.
+        guard let globalStep = StepMath.global(epoch: epoch, first: 1, perEpoch: perEpoch, step: step),
+              let totalSteps = StepMath.product(perEpoch, epochs) else { return false }
         parser.epochs = epochs
         parser.stepsPerEpoch = perEpoch
         guard !foundSlots.isEmpty else { return true }
-        let globalStep = (epoch - 1) * perEpoch + step
         let time = clock.parse(line) ?? .nan
         for n in foundSlots.indices {
             table.appendFast(column: column(ofSlot: foundSlots[n], in: &table), value: foundValues[n], step: globalStep, epoch: Double(epoch), time: time)
         }
         records += 1
-        pending.append(MetricRecord(kind: .train, step: globalStep, steps: perEpoch * epochs, epoch: Double(epoch), epochs: epochs,
+        pending.append(MetricRecord(kind: .train, step: globalStep, steps: totalSteps, epoch: Double(epoch), epochs: epochs,
                                     wallTime: time.isNaN ? nil : time, secondsPerStep: secondsPerStep, reportedETA: eta))
         if pending.count >= 2 * ProgressTracker.window { pending.removeFirst(ProgressTracker.window) }
         return true

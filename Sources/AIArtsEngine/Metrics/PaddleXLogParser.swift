@@ -14,6 +14,7 @@ public struct PaddleXLogParser: LogMetricParser {
     var stepsPerEpoch: Int?
     var epochs: Int?
     private var clock = LogTimestamp()
+    public internal(set) var skipped = SkipTally()
 
     public init() {}
 
@@ -65,37 +66,52 @@ public struct PaddleXLogParser: LogMetricParser {
             }
         }
         guard let epoch, let step else { return [] }
+        guard !record.values.isEmpty else { return [] }
+        // Any of the four numbers may be absurd; such a line is skipped, never fatal.
+        guard let global = stepsPerEpoch.map({ StepMath.global(epoch: epoch, first: 1, perEpoch: $0, step: step) }) ?? StepMath.bounded(step)
+        else { skipped.record(.numberOutOfRange); return [] }
         record.epoch = Double(epoch)
         record.epochs = epochs
-        record.step = stepsPerEpoch.map { (epoch - 1) * $0 + step } ?? step
-        if let s = stepsPerEpoch, let e = epochs { record.steps = s * e }
-        return record.values.isEmpty ? [] : [record]
+        record.step = global
+        if let s = stepsPerEpoch, let e = epochs { record.steps = StepMath.product(s, e) }
+        return [record]
     }
 
-    private func epochSummary(_ body: Substring) -> [MetricRecord] {
+    private mutating func epochSummary(_ body: Substring) -> [MetricRecord] {
         // "1 finished, loss=2.1, acc1=0.3 ."
         let digits = body.prefix { $0.isNumber }
         guard let epoch = Int(digits), body.dropFirst(digits.count).hasPrefix(" finished") else { return [] }
-        var record = MetricRecord(kind: .train, step: endStep(epoch), epoch: Double(epoch), epochs: epochs)
+        var record = MetricRecord(kind: .train, epoch: Double(epoch), epochs: epochs)
         for (key, value) in LogPairs.scan(body) {
             if let v = LogPairs.number(value) { record.values.append(("train_epoch/\(key)", v)) }
         }
-        return record.values.isEmpty ? [] : [record]
+        guard !record.values.isEmpty else { return [] }
+        guard let step = endStep(Double(epoch)) else { skipped.record(.numberOutOfRange); return [] }
+        record.step = step
+        return [record]
     }
 
-    private func eval(_ body: Substring) -> [MetricRecord] {
+    private mutating func eval(_ body: Substring) -> [MetricRecord] {
         var record = MetricRecord(kind: .eval)
         for (key, value) in LogPairs.scan(body) {
             if key == "Epoch" { record.epoch = LogPairs.number(value); continue }
             if let v = LogPairs.number(value) { record.values.append(("eval/\(key)", v)) }
         }
         guard let epoch = record.epoch, !record.values.isEmpty else { return [] }
-        record.step = endStep(Int(epoch))
+        guard let step = endStep(epoch) else { skipped.record(.numberOutOfRange); return [] }
+        record.step = step
         record.epochs = epochs
         return [record]
     }
 
-    private func endStep(_ epoch: Int) -> Int? { stepsPerEpoch.map { epoch * $0 } }
+    /// The last step of `epoch`: .some(nil) while steps per epoch are unknown, nil when the
+    /// epoch is not a whole number in range ("Epoch=1e308", "nan").
+    private func endStep(_ epoch: Double) -> Int?? {
+        guard let e = StepMath.integer(epoch) else { return nil }
+        guard let perEpoch = stepsPerEpoch else { return .some(nil) }
+        guard let step = StepMath.product(e, perEpoch) else { return nil }
+        return .some(step)
+    }
 
     /// "output/epoch_3" → 3.
     static func epoch(inDirectory path: String) -> Double? {

@@ -91,9 +91,13 @@ public struct TFEventsReader: Sendable {
                     chunk.records += 1
                     do {
                         let event = try decoder.decode(data)
-                        let step = Int(clamping: event.step)
-                        for (tag, value) in event.scalars {
-                            chunk.points.append(MetricPoint(series: tag, value: value, step: step, wallTime: event.wallTime))
+                        // ±2^53 at most (Int.min is MetricTable's "no step"); beyond is a broken record.
+                        if let step = StepMath.bounded(Int(clamping: event.step)) {
+                            for (tag, value) in event.scalars {
+                                chunk.points.append(MetricPoint(series: tag, value: value, step: step, wallTime: event.wallTime))
+                            }
+                        } else if !event.scalars.isEmpty {
+                            skipped.record(.numberOutOfRange, at: offset + i)
                         }
                     } catch {
                         skipped.record(.badRecord, at: offset + i)

@@ -61,7 +61,7 @@ public struct ProgressTracker: Equatable, Sendable {
         out.stepsPerSecond = measuredRate ?? secondsPerStep.map { 1 / $0 }
         if let step = out.step, let steps = out.steps {
             out.fraction = min(1, max(0, Double(step) / Double(steps)))
-            if let rate = out.stepsPerSecond, rate > 0 { out.eta = Double(max(0, steps - step)) / rate }
+            if let rate = out.stepsPerSecond, rate > 0 { out.eta = max(0, Double(steps) - Double(step)) / rate }  // Double: no overflow whatever a source said
         } else if let epoch = out.epoch, let epochs = out.epochs {
             // Epoch-only sources: the epoch in hand counts as done once it is reported.
             out.fraction = min(1, max(0, epoch / Double(epochs)))
@@ -73,6 +73,6 @@ public struct ProgressTracker: Equatable, Sendable {
     private var measuredRate: Double? {
         guard let first = samples.first, let last = samples.last, last.time > first.time, last.step > first.step
         else { return nil }
-        return Double(last.step - first.step) / (last.time - first.time)
+        return (Double(last.step) - Double(first.step)) / (last.time - first.time)
     }
 }

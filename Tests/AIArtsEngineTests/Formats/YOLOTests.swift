@@ -82,6 +82,20 @@ func jpegHeader(width: Int, height: Int) -> Data {
         return f  // c.png has no label file
     }
 
+    /// Found by scripts/fuzz.sh (yolo-yaml): "names: ['cat', 'dog',,,,…" with 49 000 commas made
+    /// 49 000 empty names, and renaming each repeat tried every suffix from (2) again, quadratically
+    /// (minutes). Names are still renamed the same way; the bound is a generous hang check.
+    @Test func manyRepeatedNamesAreRenamedInLinearTime() throws {
+        let f = try ultralytics(names: "names: [cat, cat, cat (2), Cat" + String(repeating: ", dog", count: 30_000) + "]")
+        let clock = ContinuousClock()
+        var parsed: ParsedDataset?
+        let elapsed = try clock.measure { parsed = try YOLOParser().parse(root: f.root, type: .detection) }
+        let labels = try #require(parsed).labels
+        #expect(labels.prefix(6) == ["cat", "cat (2)", "cat (2) (2)", "Cat (3)", "dog", "dog (2)"])
+        #expect(labels.last == "dog (30000)")
+        #expect(elapsed < .seconds(20))
+    }
+
     @Test(arguments: ["names: [cat, dog]", "names:\n  - cat\n  - dog", "names:\n- cat\n- dog", "names:\n  0: cat\n  1: dog"])
     func readsUltralyticsLayout(names: String) throws {
         let f = try ultralytics(names: names)

@@ -66,10 +66,14 @@ public struct YOLOParser: DatasetParser {
     /// Repeated names keep their index (rows refer to indices) but get a suffix, with an issue.
     func dedupe(_ labels: [String], issues: inout [ImportIssue]) -> [String] {
         var seen: Set<String> = []
+        // The next suffix to try per name: starting again at 2 for every repeat was quadratic
+        // (a data.yaml with 49 000 empty names took minutes; found by fuzzing).
+        var next: [String: Int] = [:]
         return labels.enumerated().map { index, name in
             var candidate = name
-            var n = 2
+            var n = next[name.lowercased()] ?? 2
             while seen.contains(candidate.lowercased()) { candidate = "\(name) (\(n))"; n += 1 }
+            next[name.lowercased()] = n
             if candidate != name {
                 issues.append(ImportIssue(path: "class names", reason: "class \(index) '\(name)' repeats an earlier name; kept as '\(candidate)'"))
             }

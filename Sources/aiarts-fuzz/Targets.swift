@@ -1,0 +1,193 @@
+import AIArtsImaging
+import Foundation
+// Internal parsers (ImageProbe, YOLO's YAML subset) are reached as the tests reach them; the
+// harness is built in debug, where SwiftPM enables testability.
+@testable import AIArtsEngine
+
+/// One parser of untrusted input and the glue that feeds it one input.
+struct FuzzTarget: Sendable {
+    let name: String
+    /// Where the glue writes inputs that the parser reads from disk.
+    let run: @Sendable (_ input: [UInt8], _ scratch: Scratch) -> Void
+}
+
+/// A folder private to this process, for parsers that read files and folders.
+final class Scratch: Sendable {
+    let url: URL
+    /// A small valid image that dataset files can point at.
+    let jpeg: [UInt8]
+
+    init() {
+        url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("aiarts-fuzz-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        jpeg = try! ImageCodec.encodeJPEG(RGBImage(width: 32, height: 24, pixels: [UInt8](repeating: 128, count: 32 * 24 * 3)))
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes `files` (relative path → bytes) into a fresh folder and returns it.
+    func folder(_ name: String, _ files: [String: [UInt8]]) -> URL {
+        let root = url.appendingPathComponent(name)
+        try? FileManager.default.removeItem(at: root)
+        for (path, bytes) in files {
+            let file = root.appendingPathComponent(path)
+            try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: file.path, contents: Data(bytes))
+        }
+        return root
+    }
+
+    func file(_ name: String, _ bytes: [UInt8]) -> URL {
+        let file = url.appendingPathComponent(name)
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(bytes))
+        return file
+    }
+}
+
+enum Targets {
+    static let all: [FuzzTarget] = [
+        log("paddlex", .paddleX, PaddleXLogParser()),
+        log("paddledet", .paddleDetection, PaddleDetectionLogParser()),
+        log("paddleseg", .paddleSeg, PaddleSegLogParser()),
+        log("paddleclas", .paddleClas, PaddleClasLogParser()),
+        log("keras", .keras, KerasProgressParser()),
+        log("hf", .huggingFace, HuggingFaceLogParser()),
+        log("kv", .keyValue, KeyValueLogParser()),
+        FuzzTarget(name: "csv") { input, scratch in
+            var parser = CSVMetricsParser()
+            exercise(lines(input).reduce(into: MetricTable()) { $0.append(contentsOf: parser.feed($1)) })
+            source(scratch.file("metrics.csv", input), .csv(nil))
+        },
+        FuzzTarget(name: "detect") { input, scratch in
+            _ = LogFormatDetector.detect(lines: lines(input))
+            source(scratch.file("train.log", input), .log(nil))
+            _ = MetricSourceKind.sniff(path: scratch.url.appendingPathComponent("train.log").path)
+        },
+        FuzzTarget(name: "protocol") { input, scratch in source(scratch.file("metrics.jsonl", input), .protocolLines) },
+        FuzzTarget(name: "tfevents") { input, scratch in
+            var reader = TFEventsReader()
+            _ = reader.consume(input)
+            var decoder = TFEventDecoder()
+            _ = decoder.decode(input)
+            source(scratch.file("events.out.tfevents.1.host", input), .tfevents)
+        },
+        FuzzTarget(name: "trainerstate") { input, scratch in
+            _ = try? TrainerStateReader.read(input)
+            source(scratch.file("trainer_state.json", input), .trainerState)
+        },
+        FuzzTarget(name: "json") { input, _ in
+            if let document = try? JSONDocument(bytes: input) { walk(document.root, depth: 0) }
+            _ = try? JSONValue.parse(String(decoding: input, as: UTF8.self))
+        },
+        FuzzTarget(name: "coco") { input, scratch in
+            let root = scratch.folder("coco", ["annotations/instances_train.json": input, "train/a.jpg": scratch.jpeg, "images/a.jpg": scratch.jpeg])
+            for type in [DatasetType.detection, .instanceSegmentation] { _ = try? COCOParser().parse(root: root, type: type) }
+        },
+        FuzzTarget(name: "labelme") { input, scratch in
+            let root = scratch.folder("labelme", ["a.json": input, "a.jpg": scratch.jpeg])
+            for type in [DatasetType.detection, .instanceSegmentation, .segmentation] { _ = try? LabelmeParser().parse(root: root, type: type) }
+        },
+        FuzzTarget(name: "xml") { input, _ in _ = try? XML.parse(Data(input)) },
+        FuzzTarget(name: "voc") { input, scratch in
+            let root = scratch.folder("voc", ["Annotations/a.xml": input, "JPEGImages/a.jpg": scratch.jpeg])
+            _ = try? VOCParser().parse(root: root, type: .detection)
+        },
+        FuzzTarget(name: "yolo-txt") { input, scratch in
+            let root = scratch.folder("yolo", ["classes.txt": Array("cat\ndog\n".utf8), "images/a.jpg": scratch.jpeg, "labels/a.txt": input])
+            for type in [DatasetType.detection, .instanceSegmentation] { _ = try? YOLOParser().parse(root: root, type: type) }
+        },
+        FuzzTarget(name: "yolo-yaml") { input, scratch in
+            _ = try? YOLOYAML.parse(String(decoding: input, as: UTF8.self))
+            let root = scratch.folder("yolo", ["data.yaml": input, "images/train/a.jpg": scratch.jpeg, "labels/train/a.txt": Array("0 0.5 0.5 0.2 0.2\n".utf8)])
+            _ = try? YOLOParser().parse(root: root, type: .detection)
+        },
+        archive("zip"),
+        archive("tar"),
+        FuzzTarget(name: "image") { input, scratch in
+            _ = try? ImageCodec.info(input)
+            _ = try? ImageCodec.check(input)
+            _ = try? ImageCodec.decode(input)
+            let file = scratch.file("probe.img", input)
+            for verification in ImageVerification.allCases { _ = try? ImageProbe.probe(file, verification: verification) }
+            _ = try? ImageProbe.probeMask(file)
+        },
+        FuzzTarget(name: "predictions") { input, _ in
+            guard let file = try? PredictionsFile.parse(input) else { return }
+            // Evaluation draws each segmentation at its image's size and compares the masks.
+            for entry in file.entries {
+                for box in entry.boxes {
+                    guard let segmentation = box.segmentation, let mask = try? RLE(segmentation, height: 24, width: 32) else { continue }
+                    _ = RLE.iou(mask, mask, crowd: false)
+                }
+            }
+        },
+    ]
+
+    /// Not listed: checks the harness itself (an input "CRASH…" traps, "HANG…" never returns).
+    static let selftest = FuzzTarget(name: "selftest") { input, _ in
+        if input.starts(with: Array("CRASH".utf8)) { _ = Int.max + Int(input.count) }
+        if input.starts(with: Array("HANG".utf8)) { while true { usleep(10_000) } }
+    }
+
+    /// The in-memory parser, then the same bytes as a file through `MetricSourceReader` (with
+    /// the PaddleX fast scanner where it applies), and what the CLI and UI do with the table.
+    static func log(_ name: String, _ format: LogFormat, _ fresh: some LogMetricParser) -> FuzzTarget {
+        FuzzTarget(name: name) { input, scratch in
+            var parser = fresh
+            exercise(lines(input).reduce(into: MetricTable()) { $0.append(contentsOf: parser.feed($1)) })
+            source(scratch.file("train.log", input), .log(format))
+        }
+    }
+
+    static func source(_ file: URL, _ kind: MetricSourceKind) {
+        var reader = MetricSourceReader(path: file.path, kind: kind)
+        _ = try? reader.update()
+        reader.finish()
+        _ = reader.skipped
+        exercise(reader.table)
+    }
+
+    static func lines(_ input: [UInt8]) -> [String] {
+        input.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// What `task metrics`, `log parse --json` and the curves pane compute from a table.
+    static func exercise(_ table: MetricTable) {
+        _ = table.progress.current
+        _ = table.exportNames
+        var json: [UInt8] = []
+        table.writeJSON { json.append(contentsOf: $0) }
+        for column in table.columns {
+            let xs = (0..<column.count).map { column.step(at: $0).map(Double.init) ?? column.epoch(at: $0) ?? .nan }
+            _ = ChartReduction.reduce(xs: xs, ys: column.values, columns: 40)
+            _ = ChartReduction.reduce(xs: column.times, ys: column.values, columns: 7)
+            _ = ChartReduction.robustRange(column.values)
+            _ = Smoothing.ema(column.values, weight: 0.6)
+        }
+    }
+
+    static func walk(_ json: JSON, depth: Int) {
+        guard depth < 64 else { return }
+        _ = (json.double, json.int, json.string, json.bool)
+        for element in json.elements { walk(element, depth: depth + 1) }
+        for (_, value) in json.members { walk(value, depth: depth + 1) }
+    }
+
+    /// Extraction into a fresh folder; anything that lands outside it is a path escape.
+    static func archive(_ name: String) -> FuzzTarget {
+        FuzzTarget(name: name) { input, scratch in
+            let box = scratch.folder("archive", [:])
+            try? FileManager.default.createDirectory(at: box, withIntermediateDirectories: true)
+            let file = box.appendingPathComponent("input.\(name)")
+            _ = FileManager.default.createFile(atPath: file.path, contents: Data(input))
+            let out = box.appendingPathComponent("out")
+            let limits = ArchiveExtractor.Limits(maxEntries: 1000, maxTotalBytes: 16 << 20)
+            _ = try? ArchiveExtractor.extract(file, into: out, limits: limits)
+            let left = Set((try? FileManager.default.contentsOfDirectory(atPath: box.path)) ?? [])
+            if !left.subtracting(["input.\(name)", "out"]).isEmpty {
+                fatalError("archive wrote outside its destination: \(left.sorted())")
+            }
+        }
+    }
+}

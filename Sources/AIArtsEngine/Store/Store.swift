@@ -238,6 +238,10 @@ public final class Store: Sendable {
         migrator.registerMigration("v6-review-event-sample") { db in
             try db.create(index: "reviewEvent_sample", on: "reviewEvent", columns: ["sampleId", "id"], ifNotExists: true)
         }
+        // The created state was stored as `queued`, the GPU queue's word: rename it in place.
+        migrator.registerMigration("v7-task-created") { db in
+            try db.execute(sql: "UPDATE task SET status = 'created' WHERE status = 'queued'")
+        }
         return migrator
     }
 }

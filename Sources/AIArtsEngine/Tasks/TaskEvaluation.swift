@@ -27,7 +27,7 @@ extension Workspace {
     public func evaluateTask(_ id: String, epoch: Int? = nil, split: Split = .val,
                              options: EvaluationOptions = EvaluationOptions(), predictions: URL? = nil) throws -> TaskEvaluation {
         let record = try task(id)
-        guard let dataset = try project(record.projectId).datasetId else {
+        guard let dataset = try taskDatasetID(record) else {
             throw AIArtsError(.invalidArgument, "project \(record.projectId) has no dataset to evaluate \(id) on")
         }
         let folder = taskFolder(id)

@@ -2,8 +2,9 @@ import Foundation
 
 /// Where a training task stands (the `status` column). docs/tasks.md draws the transitions.
 public enum TaskStatus: String, Codable, Sendable, CaseIterable {
-    /// Created, not started; its parameters may still change.
-    case queued
+    /// Created, not started; its parameters may still change. (Stored as `queued` before
+    /// migration v7-task-created: that word belongs to the GPU queue, `waiting_gpu`.)
+    case created
     /// Started, but its GPUs lack the memory it asks for: the queue starts it when they have room.
     case waitingGPU = "waiting_gpu"
     /// Claimed by a `startTask` that is launching it.
@@ -55,7 +56,9 @@ public enum TaskParams {
     static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory"]
 
     /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
-    public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch"]
+    /// `dataset_id` is the dataset the task trains on: the project's when the task was created
+    /// (a project's dataset may change later; a task that has run keeps its own).
+    public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch", "dataset_id"]
 
     /// A trainer's defaults; the torch trainer's depend on the project's dataset type, and it
     /// sizes its batch from free GPU memory (`batch_size=auto`, see `TrainingMemory`) and asks

@@ -173,14 +173,15 @@ struct TaskCommand: ParsableCommand {
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a stopped, failed or finished task again from a saved checkpoint; its curves continue.")
+            abstract: "Run a stopped, failed or finished task again from a saved checkpoint; its curves continue. --epochs N trains it on to N epochs.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id.") var id: String
         @Option(help: "The epoch whose checkpoint to continue from (default: the last saved).") var epoch: Int?
+        @Option(help: "Train to this many epochs in all (more than it has done): extends a finished or stopped task.") var epochs: Int?
 
         func run() throws {
             let workspace = try global.open()
-            try TaskCommand.reportStarted(try workspace.resumeTask(id, epoch: epoch), workspace: workspace)
+            try TaskCommand.reportStarted(try workspace.resumeTask(id, epoch: epoch, epochs: epochs), workspace: workspace)
         }
     }
 

@@ -53,8 +53,15 @@ struct TaskLaunchPlan: Equatable {
                 "--epochs", p["epochs"]!, "--batch-size", p["batch_size"]!, "--lr", p["learning_rate"]!,
                 "--optimizer", p["optimizer"]!, "--image-size", p["image_size"]!, "--model", p["model"]!,
                 "--seed", p["seed"]!, "--save-interval", p["save_interval"]!,
+                // A task from before keep_checkpoints existed keeps all, as it did.
+                "--keep-checkpoints", c.params["keep_checkpoints"] ?? "0",
             ]
-            if let resume = c.resumeFrom { arguments += ["--resume-from", resume] }
+            if let resume = c.resumeFrom {
+                arguments += ["--resume-from", resume]
+            } else if let weights = c.params["pretrained"], !weights.isEmpty {
+                // A derived task (`--from`): the parent's weights, fine-tuned from epoch 1.
+                arguments += ["--init-from", weights]
+            }
             return TaskLaunchPlan(executable: trainer, arguments: arguments, addedEnvironment: env)
         case .torch:
             let (argv, added) = try TorchTrainer.command(

@@ -198,16 +198,25 @@ extension Workspace {
     /// Runs an ended task again from a checkpoint it saved: `epoch` names one, nil takes the last.
     /// The task keeps its id, folder and log; a `resume` line in metrics.jsonl tells readers that
     /// the curves continue from that epoch (points after it from the earlier run are dropped).
+    /// `epochs` extends it ("train 20 more"): the new total replaces `epochs` in its parameters
+    /// (the old and new totals are recorded in the resume line and train.log).
     @discardableResult
-    public func resumeTask(_ id: String, epoch: Int? = nil) throws -> TaskRecord {
+    public func resumeTask(_ id: String, epoch: Int? = nil, epochs: Int? = nil) throws -> TaskRecord {
         try refreshTasks()
         let record = try task(id)
         guard record.taskStatus?.isEnded == true else {
             throw AIArtsError(.conflict, "\(id) is \(record.status); only a stopped, failed or finished task can be resumed")
         }
+        let before = TaskParams.decode(record.params)
+        if let epochs {
+            try Self.checkExtensible(record, params: before, epochs: epochs)
+        }
         let checkpoint = try taskCheckpoint(id, epoch: epoch, preferBest: false)
         guard let resumeEpoch = checkpoint.epoch else {
             throw AIArtsError(.notFound, "\(id)'s checkpoint \(checkpoint.url.path) has no epoch number to resume from")
+        }
+        if let epochs, epochs <= resumeEpoch {
+            throw AIArtsError(.invalidArgument, "--epochs \(epochs) leaves nothing to train after epoch \(resumeEpoch); give more than \(resumeEpoch)")
         }
         let folder = taskFolder(id)
         let shown = checkpoint.url.path.hasPrefix(folder.path + "/") ? String(checkpoint.url.path.dropFirst(folder.path.count + 1)) : checkpoint.url.path
@@ -216,9 +225,17 @@ extension Workspace {
         marker.key("type"); marker.string("resume")
         marker.key("epoch"); marker.number(Double(resumeEpoch))
         marker.key("from"); marker.string(shown)
+        if let epochs {
+            marker.key("epochs"); marker.number(Double(epochs))
+            if let old = before["epochs"].flatMap({ Int($0) }) { marker.key("epochs_before"); marker.number(Double(old)) }
+        }
         marker.key("time"); marker.number(Date().timeIntervalSince1970)
         marker.endObject()
         try Self.appendLine(marker.string, to: folder.appendingPathComponent("metrics.jsonl"))
+        if let epochs {
+            try Self.appendLine("aiarts: extended from \(before["epochs"] ?? "?") to \(epochs) epochs, resuming from epoch \(resumeEpoch)",
+                                to: folder.appendingPathComponent("train.log"))
+        }
         try store.pool.write { db in
             guard var current = try TaskRecord.fetchOne(db, key: id), current.taskStatus?.isEnded == true else {
                 throw AIArtsError(.conflict, "\(id) changed while it was being resumed; look at `aiarts task status \(id)`")
@@ -226,9 +243,10 @@ extension Workspace {
             var params = TaskParams.decode(current.params)
             params["resume_from"] = checkpoint.url.path
             params["resume_epoch"] = String(resumeEpoch)
+            if let epochs { params["epochs"] = String(epochs) }
             current.params = try TaskParams.encode(params)
             current.status = TaskStatus.created.rawValue
-            current.statusMessage = "resuming from epoch \(resumeEpoch)"
+            current.statusMessage = "resuming from epoch \(resumeEpoch)" + (epochs.map { " to \($0) epochs" } ?? "")
             current.pid = nil
             current.startTime = nil
             current.exitCode = nil
@@ -238,6 +256,22 @@ extension Workspace {
             try current.update(db)
         }
         return try startTask(id)
+    }
+
+    /// Whether a resume may change the task's total epochs: the built-in and torch trainers take
+    /// `epochs`; a command only when the value reaches its script (`{epochs}` in the command, or a
+    /// startup file, which gets every parameter as `--key value`).
+    static func checkExtensible(_ record: TaskRecord, params: [String: String], epochs: Int) throws {
+        guard let trainer = TaskTrainer(rawValue: record.trainer) else {
+            throw AIArtsError(.badInput, "\(record.id) has an unknown trainer '\(record.trainer)'")
+        }
+        guard epochs >= 1 else { throw AIArtsError(.invalidArgument, "--epochs must be at least 1") }
+        if trainer == .command {
+            let reaches = params["epochs"] != nil && ((params["command"] ?? "").contains("{epochs}") || !(params["startup_file"] ?? "").isEmpty)
+            guard reaches else {
+                throw AIArtsError(.invalidArgument, "\(record.id) is a command task: aiarts does not know how many epochs its script trains, so it cannot extend it. Give the command an epochs parameter it reads (`--epochs {epochs}`), or create a new task")
+            }
+        }
     }
 
     /// Appends one line with a single write(2) on an O_APPEND descriptor, as trainers do, so a
@@ -364,7 +398,7 @@ extension Workspace {
     /// only while the task is still running or stopping). Returns whether it wrote.
     private func recordEnd(_ id: String, status: ExitStatus) throws -> Bool {
         let tail = FileTail.lines(taskFolder(id).appendingPathComponent("train.log"), count: 50)
-        return try store.pool.write { db in
+        let wrote = try store.pool.write { db in
             guard var record = try TaskRecord.fetchOne(db, key: id),
                   TaskStatus(rawValue: record.status)?.hasProcess == true else { return false }
             switch status {
@@ -387,6 +421,11 @@ extension Workspace {
             try record.update(db)
             return true
         }
+        // The run is over: nothing writes its checkpoints now (keep_checkpoints).
+        if wrote {
+            do { try pruneTaskCheckpoints(id) } catch { log.warning("\(id): checkpoints not pruned: \(error)") }
+        }
+        return wrote
     }
 }
 

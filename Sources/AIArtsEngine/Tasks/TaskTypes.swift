@@ -46,14 +46,15 @@ public enum TaskTrainer: String, Codable, Sendable, CaseIterable {
 public enum TaskParams {
     public static let aiartsTrainDefaults: [String: String] = [
         "model": "cnn", "epochs": "60", "batch_size": "16", "learning_rate": "0.01",
-        "optimizer": "adam", "image_size": "32", "seed": "1", "save_interval": "1",
+        "optimizer": "adam", "image_size": "32", "seed": "1", "save_interval": "1", "keep_checkpoints": "3",
     ]
 
-    /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES, and the MiB each must have free.
-    static let commonKeys: Set<String> = ["gpus", "gpu_memory"]
+    /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES, the MiB each must have free, and
+    /// how many of the latest checkpoints to keep besides the best (0: all; see CheckpointRetention).
+    static let commonKeys: Set<String> = ["gpus", "gpu_memory", "keep_checkpoints"]
 
     /// A command task's own keys, not passed on to a startup file as `--key value`.
-    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory"]
+    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory", "keep_checkpoints"]
 
     /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
     /// `dataset_id` is the dataset the task trains on: the project's when the task was created
@@ -67,7 +68,7 @@ public enum TaskParams {
         switch trainer {
         case .aiartsTrain: return aiartsTrainDefaults
         case .torch:
-            return TorchTrainer.defaults(for: type ?? .classification).merging(["batch_size": "auto", "gpu_memory": "auto"]) { $1 }
+            return TorchTrainer.defaults(for: type ?? .classification).merging(["batch_size": "auto", "gpu_memory": "auto", "keep_checkpoints": "3"]) { $1 }
         case .command: return [:]
         }
     }
@@ -83,6 +84,10 @@ public enum TaskParams {
         }
         if key == "gpu_memory" {
             guard value == "auto" || (Int(value).map { $0 >= 0 } ?? false) else { throw bad("give the MiB needed on each GPU, e.g. 8000, or auto") }
+            return
+        }
+        if key == "keep_checkpoints" {
+            guard let n = Int(value), n >= 0 else { throw bad("give how many of the latest checkpoints to keep besides the best, e.g. 3; 0 keeps all") }
             return
         }
         if key == "gpus" {
@@ -103,6 +108,10 @@ public enum TaskParams {
             try TorchTrainer.validate(key, value, type: type)
         case .aiartsTrain:
             switch key {
+            case "keep_checkpoints": break  // checked above
+            case "pretrained":
+                // Written by `task create --from` (a checkpoint folder); empty: from scratch.
+                guard value.isEmpty || value.hasPrefix("/") else { throw bad("give the absolute path of a checkpoint folder (checkpoints/epoch_N) or its model.bin") }
             case "epochs", "batch_size", "image_size", "save_interval":
                 guard let n = Int(value), n >= 1 else { throw bad("must be a whole number of at least 1") }
             case "seed":
@@ -114,7 +123,7 @@ public enum TaskParams {
             case "model":
                 guard ["cnn", "mlp"].contains(value) else { throw bad("must be cnn or mlp") }
             default:
-                let known = (Array(aiartsTrainDefaults.keys) + Array(commonKeys)).sorted().joined(separator: ", ")
+                let known = Set(Array(aiartsTrainDefaults.keys) + Array(commonKeys)).sorted().joined(separator: ", ")
                 throw AIArtsError(.invalidArgument, "aiarts-train has no parameter '\(key)'; it takes \(known)")
             }
         }

@@ -51,7 +51,9 @@ extension Workspace {
     /// A task derived from another (PaddleX's derived tasks): same project and trainer, the parent's
     /// parameters with `params` laid over them, starting from the weights the parent saved at
     /// `epoch` (default: its best) as `pretrained` (torch: `--pretrained`; a command: `{pretrained}`).
-    /// The parent is recorded as `parent`. aiarts-train cannot start from other weights: resume it.
+    /// The parent is recorded as `parent`. aiarts-train gets `--init-from` (the weights, a fresh
+    /// optimizer, epoch 1). A parent still running is refused: the checkpoint named now could be
+    /// pruned (`keep_checkpoints`) before the run ends.
     @discardableResult
     public func createDerivedTask(from parentID: String, epoch: Int? = nil, name: String? = nil,
                                   params overrides: [String: String] = [:]) throws -> TaskRecord {
@@ -59,8 +61,8 @@ extension Workspace {
         guard let trainer = TaskTrainer(rawValue: parent.trainer) else {
             throw AIArtsError(.badInput, "\(parentID) has an unknown trainer '\(parent.trainer)'")
         }
-        guard trainer != .aiartsTrain else {
-            throw AIArtsError(.invalidArgument, "aiarts-train starts from its own checkpoints only: `aiarts task resume \(parentID) --epoch N` continues it")
+        if let status = parent.taskStatus, status.hasProcess || status == .starting {
+            throw AIArtsError(.conflict, "\(parentID) is \(parent.status); derive from it once it has ended (its older checkpoints may be pruned until then)")
         }
         let checkpoint = try taskCheckpoint(parentID, epoch: epoch)
         var weights = checkpoint.url

@@ -204,4 +204,97 @@ import Testing
         _ = try s.command("true")
         #expect(try s.ws.createTask(projectID: detection.id, trainer: .torch).trainer == "torch")
     }
+
+    /// Epochs from after {resume} (or 1) to {epochs}: a checkpoint folder and line each, epoch 2 best.
+    static let epochsCommand = #"""
+        start=1; r={resume}; if [ -n "$r" ]; then start=$(( ${r##*epoch_} + 1 )); fi
+        for e in $(seq $start {epochs}); do mkdir -p checkpoints/epoch_$e; echo w > checkpoints/epoch_$e/w.pt
+          b=false; [ $e = 2 ] && b=true
+          printf '{"type":"checkpoint","epoch":%d,"path":"checkpoints/epoch_%d","best":%s}\n' $e $e $b >>"$AIARTS_METRICS"; done
+        """#
+
+    func checkpointFolders(_ s: Sandbox, _ id: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: s.ws.taskFolder(id).appendingPathComponent("checkpoints").path)) ?? [])
+            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+    }
+
+    @Test func keepCheckpointsPrunesWhenTheRunEndsKeepingTheLastTheBestAndWhatOthersUse() throws {
+        let s = try Sandbox()
+        let all = try s.command(Self.epochsCommand, ["epochs": "6"])
+        try s.ws.startTask(all.id)
+        _ = try s.ws.waitForTask(all.id, interval: .milliseconds(20))
+        #expect(checkpointFolders(s, all.id).count == 6, "a command task keeps all unless asked")
+
+        let task = try s.command(Self.epochsCommand, ["epochs": "6", "keep_checkpoints": "2"])
+        try s.ws.startTask(task.id)
+        #expect(try s.ws.waitForTask(task.id, interval: .milliseconds(20)).taskStatus == .finished)
+        #expect(checkpointFolders(s, task.id) == ["epoch_2", "epoch_5", "epoch_6"])
+        #expect(try s.ws.taskCheckpoint(task.id).epoch == 2)
+
+        // A derived task starts from epoch 5; extended to 8 epochs, the run keeps 7 and 8, the best
+        // (2), epoch 5 (the child's weights) and 6 (where the resume continued from); 3 and 4 went earlier.
+        let child = try s.ws.createDerivedTask(from: task.id, epoch: 5)
+        #expect(try s.ws.taskParams(child.id)["pretrained"]?.hasSuffix("checkpoints/epoch_5") == true)
+        try s.ws.setTaskParam(child.id, key: "epochs", value: "1")
+        try s.ws.resumeTask(task.id, epochs: 8)
+        #expect(try s.ws.waitForTask(task.id, interval: .milliseconds(20)).taskStatus == .finished)
+        #expect(checkpointFolders(s, task.id) == ["epoch_2", "epoch_5", "epoch_6", "epoch_7", "epoch_8"])
+
+        #expect(CheckpointRetention.prunable(folder: s.ws.taskFolder(task.id), lines: [
+            MetricCheckpoint(epoch: 1, path: "/etc"), MetricCheckpoint(epoch: 2, path: "../../x"),
+            MetricCheckpoint(epoch: 3, path: "checkpoints/epoch_2"), MetricCheckpoint(epoch: 4, path: "checkpoints/epoch_8"),
+        ], keep: 1).map(\.lastPathComponent) == ["epoch_2"], "never outside the task folder")
+        #expect(throws: AIArtsError.self) { try s.ws.setTaskParam(all.id, key: "keep_checkpoints", value: "-1") }
+    }
+
+    @Test func resumeWithMoreEpochsExtendsAFinishedTask() throws {
+        let s = try Sandbox()
+        let task = try s.command(Self.epochsCommand, ["epochs": "3"])
+        try s.ws.startTask(task.id)
+        _ = try s.ws.waitForTask(task.id, interval: .milliseconds(20))
+        let tooFew = #expect(throws: AIArtsError.self) { try s.ws.resumeTask(task.id, epochs: 3) }
+        #expect(tooFew?.message.contains("nothing to train") == true)
+        let resumed = try s.ws.resumeTask(task.id, epochs: 5)
+        #expect(resumed.statusMessage.contains("5 epochs") || resumed.taskStatus == .running)
+        #expect(try s.ws.waitForTask(task.id, interval: .milliseconds(20)).taskStatus == .finished)
+        #expect(try s.ws.taskParams(task.id)["epochs"] == "5")
+        #expect(checkpointFolders(s, task.id) == (1...5).map { "epoch_\($0)" })
+        #expect(s.file(task.id, "metrics.jsonl").contains(#""type":"resume","epoch":3,"from":"checkpoints/epoch_3","epochs":5,"epochs_before":3"#))
+        #expect(s.file(task.id, "train.log").contains("extended from 3 to 5 epochs"))
+
+        // A command whose script is not given the epochs cannot be extended.
+        let blind = try s.command(#"mkdir -p checkpoints/epoch_1; echo '{"type":"checkpoint","epoch":1,"path":"checkpoints/epoch_1"}' >>"$AIARTS_METRICS"; echo {resume}"#)
+        try s.ws.startTask(blind.id)
+        _ = try s.ws.waitForTask(blind.id, interval: .milliseconds(20))
+        let refused = #expect(throws: AIArtsError.self) { try s.ws.resumeTask(blind.id, epochs: 4) }
+        #expect(refused?.message.contains("command task") == true)
+        #expect(try s.ws.task(blind.id).taskStatus == .finished)
+    }
+
+    @Test func aBuiltInTaskDerivedFromAnotherStartsFromItsWeights() throws {
+        let s = try Sandbox()
+        let dataset = try s.ws.createDataset(name: "d", type: .classification)
+        let project = try s.ws.createProject(name: "c", type: .classification, datasetID: dataset.id)
+        let parent = try s.ws.createTask(projectID: project.id, params: ["epochs": "2"])
+        let folder = s.ws.taskFolder(parent.id)
+        // A finished aiarts-train run, as it leaves its folder.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("checkpoints/epoch_2"), withIntermediateDirectories: true)
+        try Data(#"{"type":"checkpoint","epoch":2,"path":"checkpoints/epoch_2","best":true}"#.utf8 + [10]).write(to: folder.appendingPathComponent("metrics.jsonl"))
+        try s.ws.store.pool.write { try $0.execute(sql: "UPDATE task SET status = 'finished', startedAt = ? WHERE id = ?", arguments: [Date(), parent.id]) }
+
+        let child = try s.ws.createDerivedTask(from: parent.id, params: ["epochs": "5"])
+        let params = try s.ws.taskParams(child.id)
+        #expect(child.parentId == parent.id && child.trainer == "aiarts-train")
+        #expect(params["pretrained"] == folder.appendingPathComponent("checkpoints/epoch_2").path)
+        let context = TaskLaunchPlan.Context(params: params, datasetID: dataset.id, datasetFolder: nil, workspace: s.ws.root,
+                                             folder: s.ws.taskFolder(child.id), gpus: [], resumeFrom: nil)
+        let plan = try TaskLaunchPlan.make(task: try s.ws.task(child.id), context: context, locateTrainer: { "/opt/aiarts-train" })
+        #expect(plan.arguments.suffix(4) == ["--keep-checkpoints", "3", "--init-from", folder.appendingPathComponent("checkpoints/epoch_2").path])
+        #expect(plan.arguments.contains("5"))
+        // Resumed, it continues from its own checkpoint, not the parent's weights.
+        var resumed = context
+        resumed.resumeFrom = "/own/checkpoints/epoch_3"
+        let again = try TaskLaunchPlan.make(task: try s.ws.task(child.id), context: resumed, locateTrainer: { "/opt/aiarts-train" })
+        #expect(!again.arguments.contains("--init-from") && again.arguments.suffix(2) == ["--resume-from", "/own/checkpoints/epoch_3"])
+    }
 }

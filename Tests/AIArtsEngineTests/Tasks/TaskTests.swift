@@ -201,7 +201,7 @@ import Testing
         #expect(plan.executable == "/opt/aiarts-train")
         #expect(plan.arguments == ["train", "--workspace", s.ws.root.path, "--dataset", "D0001", "--out", folder.path,
                                    "--epochs", "3", "--batch-size", "16", "--lr", "0.01", "--optimizer", "adam",
-                                   "--image-size", "32", "--model", "cnn", "--seed", "1", "--save-interval", "1"])
+                                   "--image-size", "32", "--model", "cnn", "--seed", "1", "--save-interval", "1", "--keep-checkpoints", "3"])
         #expect(plan.addedEnvironment == ["AIARTS_METRICS": folder.appendingPathComponent("metrics.jsonl").path,
                                           "CUDA_VISIBLE_DEVICES": "1"])
         let missing = #expect(throws: AIArtsError.self) {

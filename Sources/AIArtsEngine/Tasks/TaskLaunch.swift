@@ -68,7 +68,9 @@ struct TaskLaunchPlan: Equatable {
                 params: c.params.filter { !TaskParams.engineKeys.contains($0.key) && !TaskParams.commonKeys.contains($0.key) },
                 manifest: c.folder.appendingPathComponent(TorchTrainer.manifestFileName), taskFolder: c.folder,
                 gpus: c.gpus, resumeFrom: c.resumeFrom)
-            return TaskLaunchPlan(executable: argv[0], arguments: Array(argv.dropFirst()), addedEnvironment: env.merging(added) { $1 })
+            // It prunes its own run's checkpoints as it goes; the engine prunes the rest at the end.
+            let keep = c.params["keep_checkpoints"].map { ["--keep-checkpoints", $0] } ?? []
+            return TaskLaunchPlan(executable: argv[0], arguments: Array(argv.dropFirst()) + keep, addedEnvironment: env.merging(added) { $1 })
         case nil:
             throw AIArtsError(.badInput, "\(task.id) has an unknown trainer '\(task.trainer)'")
         }

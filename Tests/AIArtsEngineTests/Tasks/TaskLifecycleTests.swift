@@ -297,4 +297,18 @@ import Testing
         let again = try TaskLaunchPlan.make(task: try s.ws.task(child.id), context: resumed, locateTrainer: { "/opt/aiarts-train" })
         #expect(!again.arguments.contains("--init-from") && again.arguments.suffix(2) == ["--resume-from", "/own/checkpoints/epoch_3"])
     }
+
+    @Test func theTorchTrainerIsToldHowManyCheckpointsToKeep() throws {
+        let s = try Sandbox()
+        let project = try s.ws.createProject(name: "c", type: .classification, datasetID: try s.ws.createDataset(name: "d", type: .classification).id)
+        let task = try s.ws.createTask(projectID: project.id, trainer: .torch)
+        var params = try s.ws.taskParams(task.id)
+        #expect(params["keep_checkpoints"] == "3")
+        params["batch_size"] = "8"  // what startTask resolves `auto` to
+        let context = TaskLaunchPlan.Context(params: params, datasetID: project.datasetId, datasetFolder: nil, workspace: s.ws.root,
+                                             folder: s.ws.taskFolder(task.id), gpus: [], resumeFrom: nil)
+        let plan = try TaskLaunchPlan.make(task: task, context: context, locateTrainer: { nil })
+        #expect(plan.arguments.suffix(2) == ["--keep-checkpoints", "3"])
+        #expect(plan.arguments.filter { $0 == "--keep-checkpoints" }.count == 1)
+    }
 }

@@ -7,5 +7,6 @@ swift test --skip-build
 # The torch trainer's Python tests; those that need torch skip themselves where it is missing.
 python3 -m unittest discover -s trainers/torch -p 'test_*.py'
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/cli.sh
+AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/workspace.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/tui.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/review.sh

@@ -1,4 +1,5 @@
 import AIArtsEngine
+import AIArtsRender
 import ArgumentParser
 import Foundation
 
@@ -7,7 +8,23 @@ enum Main {
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
         GlobalOptions.leadingWorkspace = GlobalOptions.takeLeadingWorkspace(&arguments)
-        AIArts.main(arguments)
+        do {
+            var command = try AIArts.parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(with: AIArtsError.plain(error))
+        }
+    }
+
+    /// Help and usage errors as swift-argument-parser prints them; every other error as one
+    /// "Error: …" line on stderr. A cancellation (Ctrl-C, `dataset cancel`) exits 130, as a shell
+    /// reports an interrupted command.
+    static func exit(with error: any Error) -> Never {
+        if let error = error as? AIArtsError, error.kind == .cancelled {
+            FileHandle.standardError.write(Data("\(error.message)\n".utf8))
+            Foundation.exit(130)
+        }
+        AIArts.exit(withError: error)
     }
 }
 
@@ -61,6 +78,10 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the workspace with logging routed to its log file first: a Logger keeps the
     /// handler it was made with, and nothing may reach the terminal from the engine.
     static func open(_ root: URL) throws -> Workspace {
+        // A workspace is made only in a missing or empty folder, and says so.
+        if try WorkspaceFolder.check(root) {
+            FileHandle.standardError.write(Data("aiarts: no workspace at \(Sanitize.line(root.path)); making a new one there\n".utf8))
+        }
         let logs = root.appendingPathComponent("logs")
         if (try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)) != nil {
             FileLogHandler.bootstrap(path: logs.appendingPathComponent("aiarts.log").path)

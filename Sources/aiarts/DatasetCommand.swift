@@ -39,6 +39,8 @@ struct DatasetCommand: ParsableCommand {
         @Flag(help: "Leave the files where they are instead of copying them into the workspace.") var register = false
         @Option(help: ArgumentHelp("full: decode every image, catching truncated and corrupt files; header: read only sizes (fast, for huge registered datasets).", valueName: "full|header"))
         var verify: ImageVerification = .full
+        @Flag(help: "Import even when it drops review work (decisions, attributes, annotation batches) made on this dataset.")
+        var replace = false
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() throws {
@@ -46,7 +48,7 @@ struct DatasetCommand: ParsableCommand {
             let bar = ProgressBar()
             let source = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
             let job = workspace.startImport(id, from: source, format: format, mode: register ? .register : .copy, verification: verify,
-                                            onProgress: { bar.update($0) })
+                                            replace: replace, onProgress: { bar.update($0) })
             // Ctrl-C asks the import to stop cleanly instead of leaving a half-written dataset.
             signal(SIGINT, SIG_IGN)
             let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)

@@ -27,6 +27,7 @@ struct ModelCommand: ParsableCommand {
     }
 
     static func printRegistered(_ r: RegisteredVersion) {
+        if r.existing { print("already in the registry, nothing copied:") }
         print("\(r.model.id) \(r.version.name)  \(Sanitize.line(r.model.name))  (\(Sanitize.line(r.version.format)), \(size(r.version.size)), \(r.version.fileCount) file\(r.version.fileCount == 1 ? "" : "s"))")
     }
 

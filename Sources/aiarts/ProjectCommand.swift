@@ -84,20 +84,16 @@ struct ProjectCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "rm", abstract: "Delete a project and its tasks (running ones are stopped first, with --force).")
+            commandName: "rm", abstract: "Delete a project; one with tasks only with --force, which lists what it deletes.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Project id.") var id: String
-        @Flag(help: "Stop running tasks instead of refusing.") var force = false
+        @Flag(help: "Delete its tasks too (checkpoints, exports, logs), stopping running ones first.") var force = false
+        @Flag(help: "Print what was deleted as JSON.") var json = false
 
         func run() throws {
-            let workspace = try global.open()
-            try workspace.refreshTasks()
-            let running = try workspace.tasks(projectID: id).filter { $0.taskStatus?.hasProcess == true || $0.taskStatus == .waitingGPU }
-            if !running.isEmpty && !force {
-                throw AIArtsError(.conflict, "\(id) has running tasks (\(running.map(\.id).joined(separator: ", "))); pass --force to stop them and delete the project")
-            }
-            try workspace.deleteProject(id)
-            print("deleted \(id)")
+            let deleted = try global.open().deleteProject(id, force: force)
+            if json { return try Output.json(deleted) }
+            print(deleted.tasks.isEmpty ? "deleted \(id)" : "deleted \(id) and \(deleted.summary)")
         }
     }
 }

@@ -105,17 +105,20 @@ public struct ModelSummary: Encodable, Equatable, Sendable {
 public struct RegisteredVersion: Encodable, Equatable, Sendable {
     public var model: ModelRecord
     public var version: ModelVersion
+    /// True when nothing was registered because this version already held the same files.
+    public var existing = false
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: ModelJSONKey.self)
         try encodeModel(model, into: &c)
         try c.encode(version, forKey: .version)
+        try c.encode(existing, forKey: .existing)
     }
 }
 
 enum ModelJSONKey: String, CodingKey {
     case id, name, description, kind, type, trainer, task, epoch, evaluation, createdAt = "created_at"
-    case folder, size, versions, latest, version, fileCount = "file_count", format, sourcePath = "source_path"
+    case folder, size, versions, latest, version, existing, fileCount = "file_count", format, sourcePath = "source_path"
 }
 
 /// The fields every model JSON object starts with. `task` and `epoch` are those of the newest

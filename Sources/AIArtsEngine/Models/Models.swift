@@ -104,11 +104,28 @@ extension Workspace {
             throw AIArtsError(.notFound, "\(source.path) does not exist")
         }
         let isFolder = info.st_mode & S_IFMT == S_IFDIR
+        if let downloaded = try downloadedVersion(at: source, isFolder: isFolder) {
+            defer { if let unpacked = downloaded.unpacked { try? FileManager.default.removeItem(at: unpacked) } }
+            return try uploadDownloaded(downloaded, from: source, name: name, to: modelID, description: description, faults: faults)
+        }
         let item = VersionSource.Item(url: source, placeAs: isFolder ? nil : source.lastPathComponent)
         let version = VersionSource(items: [item], taskID: nil, epoch: nil, path: source.path, evaluation: nil,
                                     format: format, type: type, trainer: nil, symlinks: symlinks)
         let fallbackName = isFolder ? source.lastPathComponent : source.deletingPathExtension().lastPathComponent
         let new = NewModel(name: name ?? fallbackName, description: description, kind: .uploaded)
+        return try addVersion(version, newModel: modelID == nil ? new : nil, to: modelID, faults: faults)
+    }
+
+    /// A downloaded version goes back as the version it was, or as a new model made like it.
+    private func uploadDownloaded(_ downloaded: DownloadedVersion, from source: URL, name: String?, to modelID: String?,
+                                  description: String, faults: ModelFaults) throws -> RegisteredVersion {
+        let manifest = downloaded.manifest
+        if modelID == nil, name == nil, let existing = try existingVersion(of: downloaded) { return existing }
+        var version = VersionSource(items: [.init(url: downloaded.folder, placeAs: nil)], taskID: nil, epoch: nil, path: source.path,
+                                    evaluation: manifest.evaluation, format: manifest.format, type: manifest.type.flatMap(DatasetType.init(rawValue:)),
+                                    trainer: manifest.trainer, symlinks: .refuse)
+        version.skipManifest = true
+        let new = NewModel(name: name ?? manifest.name, description: description, kind: ModelKind(rawValue: manifest.kind) ?? .uploaded)
         return try addVersion(version, newModel: modelID == nil ? new : nil, to: modelID, faults: faults)
     }
 
@@ -151,6 +168,8 @@ extension Workspace {
         } else {
             let checkpoint = try taskCheckpoint(taskID, epoch: epoch, metrics: metrics)
             chosenEpoch = checkpoint.epoch
+            // The same checkpoint registered twice is the same model.
+            if modelID == nil, let existing = try registeredVersion(task: taskID, epoch: chosenEpoch, kind: kind) { return existing }
             let isFolder = FileManager.default.isDirectory(checkpoint.url)
             items = [VersionSource.Item(url: checkpoint.url, placeAs: isFolder ? nil : checkpoint.url.lastPathComponent)]
         }
@@ -366,6 +385,8 @@ struct VersionSource {
     var type: DatasetType?
     var trainer: String?
     var symlinks: SymlinkPolicy
+    /// A downloaded version's own manifest is left behind: the new version gets its own.
+    var skipManifest = false
 
     /// Lists every item, checking names: no clashes, and no top-level model.json (the manifest's name).
     func tree() throws -> FileTree {
@@ -391,6 +412,7 @@ struct VersionSource {
                 throw AIArtsError(.badInput, "\(item.url.path) is neither a regular file nor a folder")
             }
         }
+        if skipManifest { tree.entries.removeAll { $0.relative == ModelManifest.fileName } }
         var seen = Set<String>()
         for entry in tree.entries where !seen.insert(entry.relative).inserted {
             throw AIArtsError(.invalidArgument, "two of the given files would both be named \(entry.relative) in the model")

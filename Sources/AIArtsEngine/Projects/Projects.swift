@@ -45,6 +45,7 @@ extension Workspace {
     /// resume, eval and export need it. Tasks never run take the new one.
     @discardableResult
     public func setProjectDataset(_ id: String, datasetID: String) throws -> ProjectRecord {
+        try requireWritable("changing \(id)'s dataset")
         try refreshTasks()
         return try store.pool.write { db in
             guard var project = try ProjectRecord.fetchOne(db, key: id) else { throw AIArtsError(.notFound, "\(id) does not exist in this workspace (see `aiarts project list`)") }
@@ -69,11 +70,31 @@ extension Workspace {
         }
     }
 
-    /// Deletes a project and its tasks with their folders. Running tasks are stopped first
-    /// (SIGTERM, SIGKILL after `grace`); the UI asks before calling this when some run.
-    public func deleteProject(_ id: String, grace: Duration = .seconds(10)) throws {
+    /// What deleting a project removes: its tasks and their folders (checkpoints, exports, logs).
+    public func projectContents(_ id: String) throws -> ProjectDeletion {
         _ = try project(id)
+        let fm = FileManager.default
+        var deletion = ProjectDeletion(project: id)
+        for task in try tasks(projectID: id) {
+            deletion.tasks.append(task.id)
+            let folder = taskFolder(task.id)
+            deletion.checkpoints += ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent("checkpoints").path)) ?? []).count
+            deletion.exports += ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent("export").path)) ?? []).count
+            deletion.bytes += FileSystem.treeSize(folder)
+        }
+        return deletion
+    }
+
+    /// Deletes a project and its tasks with their folders. A project with tasks is deleted only with
+    /// `force` (the refusal lists what would go); running tasks are then stopped first (SIGTERM,
+    /// SIGKILL after `grace`). Returns what was deleted.
+    @discardableResult
+    public func deleteProject(_ id: String, force: Bool, grace: Duration = .seconds(10)) throws -> ProjectDeletion {
         try refreshTasks()
+        let contents = try projectContents(id)
+        if !contents.tasks.isEmpty && !force {
+            throw AIArtsError(.conflict, "\(id) has \(contents.summary); `aiarts project rm \(id) --force` deletes them (running tasks are stopped first)")
+        }
         for task in try tasks(projectID: id) {
             switch task.taskStatus {
             case .running?, .stopping?, .waitingGPU?: try stopTask(task.id, grace: grace)
@@ -88,6 +109,25 @@ extension Workspace {
             return ids
         }
         for task in ids { try? FileManager.default.removeItem(at: taskFolder(task)) }
+        return contents
+    }
+}
+
+/// What `project rm` deletes (or, refused, would delete).
+public struct ProjectDeletion: Codable, Equatable, Sendable {
+    public var project: String
+    public var tasks: [String] = []
+    /// Checkpoint folders and exports in those tasks' folders.
+    public var checkpoints = 0
+    public var exports = 0
+    /// Bytes in the tasks' folders.
+    public var bytes: Int64 = 0
+
+    public var summary: String {
+        guard !tasks.isEmpty else { return "no tasks" }
+        let shown = tasks.prefix(8).joined(separator: ", ") + (tasks.count > 8 ? ", …" : "")
+        return "\(tasks.count) task\(tasks.count == 1 ? "" : "s") (\(shown)) with \(checkpoints) checkpoint\(checkpoints == 1 ? "" : "s") and \(exports) export\(exports == 1 ? "" : "s")"
+            + (bytes > 0 ? ", \(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file))" : "")
     }
 }
 

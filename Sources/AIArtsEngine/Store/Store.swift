@@ -5,17 +5,45 @@ import GRDB
 /// several aiarts processes (a UI, a CLI, a detached import) share one workspace without losing writes.
 public final class Store: Sendable {
     public let pool: DatabasePool
+    /// Opened without write access: every write fails with SQLITE_READONLY, which
+    /// `AIArtsError.plain` turns into words.
+    public let readOnly: Bool
 
-    public init(path: String) throws {
+    public init(path: String, readOnly: Bool = false) throws {
+        self.readOnly = readOnly
         var config = Configuration()
         // Writers wait for each other instead of failing with SQLITE_BUSY.
         config.busyMode = .timeout(30)
+        config.readonly = readOnly
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
-        pool = try DatabasePool(path: path, configuration: config)
-        try Self.migrator.migrate(pool)
+        guard readOnly else {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+            return
+        }
+        pool = try Self.openReadOnly(path: path, configuration: config)
+        if try !pool.read({ try Self.migrator.hasCompletedMigrations($0) }) {
+            throw AIArtsError(.io, "\(path) was written by an older aiarts and needs an upgrade, which cannot be written: the workspace is read-only (open it once as a user who can write it)")
+        }
+    }
+
+    /// A WAL database is readable without write access only while its -shm file exists; when it
+    /// does not (the last writer closed it), SQLite reads it as immutable, which is right as long
+    /// as nobody writes it meanwhile — and nobody who could would leave it without a -shm file.
+    private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabasePool {
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            _ = try pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }
+            return pool
+        } catch {
+            var allowed = CharacterSet.urlPathAllowed
+            allowed.remove(charactersIn: "?#%")
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+            return try DatabasePool(path: "file:\(escaped)?immutable=1", configuration: configuration)
+        }
     }
 
     static var migrator: DatabaseMigrator {

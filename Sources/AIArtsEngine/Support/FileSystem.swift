@@ -16,3 +16,17 @@ func datasetRoot(of source: URL) -> URL {
     let folder = source.deletingLastPathComponent()
     return folder.lastPathComponent.lowercased() == "annotations" ? folder.deletingLastPathComponent() : folder
 }
+
+enum FileSystem {
+    /// Bytes in the regular files under `folder`, symbolic links not followed.
+    static func treeSize(_ folder: URL) -> Int64 {
+        var total: Int64 = 0
+        let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
+        while let url = walker?.nextObject() as? URL {
+            if let values = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey]), values.isRegularFile == true {
+                total += Int64(values.fileSize ?? 0)
+            }
+        }
+        return total
+    }
+}

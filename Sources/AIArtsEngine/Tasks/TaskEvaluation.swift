@@ -27,6 +27,7 @@ extension Workspace {
     public func evaluateTask(_ id: String, epoch: Int? = nil, split: Split = .val,
                              options: EvaluationOptions = EvaluationOptions(), predictions: URL? = nil) throws -> TaskEvaluation {
         let record = try task(id)
+        try requireWritable("evaluation writes its predictions and results into \(id)'s folder")
         guard let dataset = try taskDatasetID(record) else {
             throw AIArtsError(.invalidArgument, "project \(record.projectId) has no dataset to evaluate \(id) on")
         }

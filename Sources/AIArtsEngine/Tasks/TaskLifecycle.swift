@@ -308,6 +308,8 @@ extension Workspace {
     /// Returns the ids whose record changed.
     @discardableResult
     public func refreshTasks() throws -> [String] {
+        // A read-only workspace is shown as recorded: reconciling would write.
+        guard !isReadOnly else { return [] }
         let candidates = try store.pool.read { db in
             try TaskRecord.filter([TaskStatus.running.rawValue, TaskStatus.stopping.rawValue, TaskStatus.starting.rawValue]
                 .contains(Column("status"))).fetchAll(db)

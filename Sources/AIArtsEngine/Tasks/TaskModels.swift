@@ -47,6 +47,7 @@ extension Workspace {
     public func predictTask(_ id: String, epoch: Int? = nil, images: [URL] = [], split: Split? = nil,
                             topk: Int = 3) throws -> TaskPredictions {
         let record = try task(id)
+        try requireWritable("prediction writes into \(id)'s folder")
         var files = images
         if let split {
             guard let dataset = try taskDatasetID(record) else {
@@ -132,6 +133,7 @@ extension Workspace {
     /// aiarts-train's inference model is its model.bin (weights, labels, image size, normalisation).
     public func exportTask(_ id: String, epoch: Int? = nil, name: String? = nil) throws -> TaskExport {
         let record = try task(id)
+        try requireWritable("export writes into \(id)'s folder and the model registry")
         let checkpoint = try taskCheckpoint(id, epoch: epoch)
         let label = checkpoint.epoch.map { "epoch_\($0)" } ?? "last"
         let out = taskFolder(id).appendingPathComponent("export/\(label)")

@@ -25,6 +25,7 @@ extension Workspace {
     /// start reads its weights (`--from`): deleting them would break that task's start.
     @discardableResult
     public func deleteTask(_ id: String, force: Bool = false, grace: Duration = .seconds(10)) throws -> TaskRemoval {
+        try requireWritable("deleting \(id) removes its folder and record")
         try refreshTasks()
         var record = try task(id)
         let folder = taskFolder(id)
@@ -50,7 +51,7 @@ extension Workspace {
         }
         let removal = TaskRemoval(id: id, folder: folder.path, checkpoints: Self.checkpointNames(in: folder),
                                   exports: Self.children(of: folder.appendingPathComponent("export")).map { "export/" + $0 },
-                                  bytes: Self.treeBytes(folder), keptModels: try store.pool.read { db in
+                                  bytes: FileSystem.treeSize(folder), keptModels: try store.pool.read { db in
                                       try Row.fetchAll(db, sql: "SELECT modelId, version FROM modelVersion WHERE sourceTaskId = ? ORDER BY modelId, version",
                                                        arguments: [id]).map { "\($0["modelId"] as String) v\($0["version"] as Int)" }
                                   }, stopped: stopped)
@@ -88,16 +89,5 @@ extension Workspace {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted {
             $0.compare($1, options: .numeric) == .orderedAscending
         }
-    }
-
-    /// Bytes of the regular files under `folder`, links not followed.
-    static func treeBytes(_ folder: URL) -> Int64 {
-        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else { return 0 }
-        var total: Int64 = 0
-        for case let url as URL in walker {
-            guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey]), values.isRegularFile == true else { continue }
-            total += Int64(values.fileSize ?? 0)
-        }
-        return total
     }
 }

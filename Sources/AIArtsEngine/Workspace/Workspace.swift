@@ -23,7 +23,9 @@ public final class Workspace: Sendable {
         return URL(fileURLWithPath: home).appendingPathComponent(".local/share/aiarts")
     }
 
-    /// Opens the workspace at `root`, creating its folders and database if they don't exist.
+    /// Opens the workspace at `root`, creating its folders and database if they don't exist
+    /// (front ends first ask `WorkspaceFolder.check` whether a workspace may be made there).
+    /// A workspace that cannot be written is opened read-only (`isReadOnly`).
     public convenience init(root: URL) throws {
         try self.init(root: root, gpuProbe: .system)
     }
@@ -33,19 +35,34 @@ public final class Workspace: Sendable {
         self.root = root.standardizedFileURL
         self.gpuProbe = gpuProbe
         let fm = FileManager.default
-        do {
-            for sub in ["", "datasets", "tasks", "models", "logs"] {
-                try fm.createDirectory(at: self.root.appendingPathComponent(sub), withIntermediateDirectories: true)
+        let readOnly: Bool
+        if case .workspace(let ro) = WorkspaceFolder.inspect(self.root) { readOnly = ro } else { readOnly = false }
+        if !readOnly {
+            do {
+                for sub in ["", "datasets", "tasks", "models", "logs"] {
+                    try fm.createDirectory(at: self.root.appendingPathComponent(sub), withIntermediateDirectories: true)
+                }
+            } catch {
+                throw AIArtsError(.io, "cannot create the workspace at \(self.root.path): \(error.localizedDescription); pass --workspace DIR or set AIARTS_WORKSPACE to a writable folder")
             }
-        } catch {
-            throw AIArtsError(.io, "cannot create the workspace at \(self.root.path): \(error.localizedDescription); pass --workspace DIR or set AIARTS_WORKSPACE to a writable folder")
         }
+        let database = self.root.appendingPathComponent(WorkspaceFolder.databaseName).path
         do {
-            store = try Store(path: self.root.appendingPathComponent("aiarts.sqlite").path)
+            store = try Store(path: database, readOnly: readOnly)
+        } catch let error as AIArtsError {
+            throw error
         } catch {
-            throw AIArtsError(.io, "cannot open \(self.root.appendingPathComponent("aiarts.sqlite").path): \(error)")
+            throw AIArtsError(.io, "cannot open \(database): \(error)")
         }
         log = Logger(label: "aiarts.workspace")
+    }
+
+    /// True when this process cannot write the workspace: reading works, writing says so in plain words.
+    public var isReadOnly: Bool { store.readOnly }
+
+    /// Refuses work that writes, on a read-only workspace, saying what it would have written.
+    func requireWritable(_ what: String) throws {
+        if isReadOnly { throw AIArtsError(.io, "the workspace is read-only for this user: \(what)") }
     }
 
     var datasetsFolder: URL { root.appendingPathComponent("datasets") }

@@ -211,7 +211,7 @@ import Testing
         try s.ws.startTask(running.id)
         let other = try s.ws.createProject(name: "other", type: .classification)
         let kept = try s.ws.createTask(projectID: other.id, trainer: .command, params: ["command": "true"])
-        try s.ws.deleteProject(s.project.id, grace: .milliseconds(500))
+        try s.ws.deleteProject(s.project.id, force: true, grace: .milliseconds(500))
         #expect(try s.ws.tasks().map(\.id) == [kept.id])
         #expect(!FileManager.default.fileExists(atPath: s.ws.taskFolder(running.id).path))
         #expect(throws: AIArtsError.self) { try s.ws.project(s.project.id) }

@@ -8,10 +8,11 @@ import Logging
 extension Workspace {
     @discardableResult
     public func importDataset(_ id: String, from source: URL, format: DatasetFormat, mode: ImportMode = .copy,
-                              verification: ImageVerification = .full,
+                              verification: ImageVerification = .full, replace: Bool = false,
                               progress: (@Sendable (ImportProgress) -> Void)? = nil,
                               isCancelled: (@Sendable () -> Bool)? = nil) throws -> ImportResult {
         let dataset = try self.dataset(id)
+        let before = try checkReimport(id, replace: replace)
         guard format.types.contains(dataset.type) else {
             let fits = DatasetFormat.allCases.filter { $0.types.contains(dataset.type) }.map(\.rawValue)
             throw AIArtsError(.invalidArgument, "\(id) is a \(dataset.type.rawValue) dataset; --format \(format.rawValue) does not carry that type (use one of: \(fits.joined(separator: ", ")))")
@@ -27,7 +28,8 @@ extension Workspace {
         let run = ImportRun(workspace: self, dataset: dataset, verification: verification, progress: progress, isCancelled: isCancelled)
         do {
             try run.setStatus(.checking, "checking \(source.path)", done: 0, total: 0, clearCancel: true)
-            let result = try run.perform(source: source, format: format, mode: mode, staging: staging)
+            var result = try run.perform(source: source, format: format, mode: mode, staging: staging)
+            restoreSplit(before, after: &result)
             log.info("import \(id) finished: \(result.message)")
             return result
         } catch let error as CancellationError {

@@ -65,12 +65,12 @@ public final class ImportJob: @unchecked Sendable {
 extension Workspace {
     /// Starts an import on a background thread. `onProgress` is called from that thread.
     public func startImport(_ id: String, from source: URL, format: DatasetFormat, mode: ImportMode = .copy,
-                            verification: ImageVerification = .full,
+                            verification: ImageVerification = .full, replace: Bool = false,
                             onProgress: (@Sendable (ImportProgress) -> Void)? = nil) -> ImportJob {
         let job = ImportJob(datasetID: id)
         Thread.detachNewThread { [self] in
             let result = Result {
-                try importDataset(id, from: source, format: format, mode: mode, verification: verification,
+                try importDataset(id, from: source, format: format, mode: mode, verification: verification, replace: replace,
                                   progress: { p in job.update(p); onProgress?(p) },
                                   isCancelled: { job.isCancelled })
             }

@@ -393,5 +393,59 @@ huge_numbers_are_skipped_not_fatal() {
 }
 check "a step or epoch too large to compute with is skipped and counted, not fatal" huge_numbers_are_skipped_not_fatal
 
+lifecycle_dead_ends() {
+    local created builtin derived sleeper late p
+    # A task never started: wait fails at once, saying how to start it.
+    created=$("$BIN" --workspace "$W" task create P0001 --trainer command --param command=true) &&
+    ! timeout 10 "$BIN" --workspace "$W" task wait "$created" 2>"$T/wait-created.txt" >/dev/null &&
+    grep -q "task start $created" "$T/wait-created.txt" &&
+    # A trainer that does not fit, and a project without a dataset, are refused at create.
+    ! "$BIN" --workspace "$W" task create P0002 --trainer builtin 2>"$T/unfit.txt" >/dev/null &&
+    grep -q "classification only" "$T/unfit.txt" &&
+    "$BIN" --workspace "$W" project create "later" --type classification --json >"$T/later.json" &&
+    p=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/later.json") &&
+    ! "$BIN" --workspace "$W" task create "$p" --trainer builtin 2>"$T/nodata.txt" >/dev/null &&
+    grep -q "project set $p --dataset" "$T/nodata.txt" &&
+    ! "$BIN" --workspace "$W" project set "$p" --dataset D0002 2>/dev/null &&
+    "$BIN" --workspace "$W" project set "$p" --dataset D0001 --json >"$T/set.json" &&
+    json_ok "$T/set.json" 'd["dataset"] == "D0001"' &&
+    "$BIN" --workspace "$W" task create "$p" --trainer builtin --param epochs=1 >/dev/null &&
+    # A start that cannot launch is failed with the reason, and starts once the cause is gone.
+    late=$("$BIN" --workspace "$W" task create P0001 --trainer command --param startup_file="$T/late.sh") &&
+    ! "$BIN" --workspace "$W" task start "$late" 2>/dev/null >/dev/null &&
+    "$BIN" --workspace "$W" task show "$late" --json >"$T/late.json" &&
+    json_ok "$T/late.json" 'd["state"] == "failed" and d["message"].startswith("could not start") and "late.sh" in d["message"]' &&
+    echo 'echo late' >"$T/late.sh" &&
+    "$BIN" --workspace "$W" task start "$late" >/dev/null &&
+    "$BIN" --workspace "$W" task wait "$late" >/dev/null &&
+    # The built-in task trained above: 2 more epochs, then a task fine-tuned from its weights.
+    "$BIN" --workspace "$W" task list --json >"$T/all2.json" &&
+    builtin=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1])) if t["trainer"] == "aiarts-train" and t["state"] == "finished"][0])' "$T/all2.json") &&
+    "$BIN" --workspace "$W" task resume "$builtin" --epochs 22 >/dev/null &&
+    "$BIN" --workspace "$W" task wait "$builtin" >/dev/null &&
+    "$BIN" --workspace "$W" task status "$builtin" --json >"$T/extended.json" &&
+    json_ok "$T/extended.json" 'd["state"] == "finished" and d["epoch"] == 22 and d["epochs"] == 22' &&
+    [ "$("$BIN" --workspace "$W" task params "$builtin" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["epochs"])')" = 22 ] &&
+    [ "$(ls "$W/tasks/$builtin/checkpoints" | wc -l)" -le 4 ] &&
+    derived=$("$BIN" --workspace "$W" task create P0001 --from "$builtin" --param epochs=2) &&
+    "$BIN" --workspace "$W" task start "$derived" >/dev/null &&
+    "$BIN" --workspace "$W" task wait "$derived" >/dev/null &&
+    grep -q "starting from the weights of" "$W/tasks/$derived/train.log" &&
+    "$BIN" --workspace "$W" task metrics "$derived" --json >"$T/derived.json" &&
+    json_ok "$T/derived.json" 'd["acc1"][0]["epoch"] == 1 and d["acc1"][0]["value"] >= 0.8' &&
+    # task rm: listed, gone; a running one only with --force.
+    "$BIN" --workspace "$W" task rm "$derived" --json >"$T/rm.json" &&
+    json_ok "$T/rm.json" 'd["checkpoints"] == ["checkpoints/epoch_1", "checkpoints/epoch_2"] and d["stopped"] is False' &&
+    [ ! -e "$W/tasks/$derived" ] &&
+    ! "$BIN" --workspace "$W" task show "$derived" 2>/dev/null >/dev/null &&
+    sleeper=$("$BIN" --workspace "$W" task create P0001 --trainer command --param command='sleep 60') &&
+    "$BIN" --workspace "$W" task start "$sleeper" >/dev/null &&
+    ! "$BIN" --workspace "$W" task rm "$sleeper" 2>"$T/rm-running.txt" >/dev/null &&
+    grep -q -- "--force" "$T/rm-running.txt" &&
+    "$BIN" --workspace "$W" task rm "$sleeper" --force --grace 1 | grep -q "stopped first" &&
+    "$BIN" --workspace "$W" task rm "$created" >/dev/null
+}
+check "lifecycle: wait on a created task, create refusals, project set, failed start, resume --epochs, --from builtin, task rm" lifecycle_dead_ends
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -40,7 +40,7 @@ rows() {
     s=$(screen)
     echo "$s" | grep -F "D0001" | grep -qF "cats and dogs" &&
     echo "$s" | grep -F "D0002" | grep -qF "猫と犬" &&
-    echo "$s" | grep -F "T0001" | grep -F "第一" | grep -qF "queued"
+    echo "$s" | grep -F "T0001" | grep -F "第一" | grep -qF "created"
 }
 check "dataset and task rows are shown, CJK included" rows
 

@@ -35,6 +35,12 @@ public struct TrainConfig: Sendable {
     public var widths: [Int]?
     public var seed: UInt64 = 1
     public var resumeFrom: URL?
+    /// Fine-tune: start from the weights of this checkpoint (another task's), with a fresh
+    /// optimizer, at epoch 1. Its architecture, image size and labels must fit the dataset.
+    public var initFrom: URL?
+    /// Keep this run's last N checkpoints and its best, deleting older ones as new ones are
+    /// written (0: keep all). Checkpoints from before a resume are the engine's to prune.
+    public var keepCheckpoints: Int = 0
     /// Save a checkpoint every N epochs (the last epoch, and a stop, always save).
     public var saveInterval: Int = 1
     public var schedule: Schedule = .cosine
@@ -65,6 +71,10 @@ public struct TrainConfig: Sendable {
         guard saveInterval >= 1 else { throw TrainError("--save-interval must be at least 1") }
         if let shift, shift < 0 { throw TrainError("--shift must not be negative") }
         guard workers >= 1 else { throw TrainError("workers must be at least 1") }
+        guard keepCheckpoints >= 0 else { throw TrainError("--keep-checkpoints must be 0 (all) or more") }
+        if resumeFrom != nil && initFrom != nil {
+            throw TrainError("--resume-from continues a run and --init-from starts a new one from other weights: give one")
+        }
     }
 }
 
@@ -73,6 +83,7 @@ public enum TrainEvent: Sendable {
     case loaded(train: Int, val: Int, labels: [String], skipped: [String], seconds: Double)
     case model(spec: NetworkSpec, parameters: Int, optimizer: OptimizerKind, learningRate: Double, workers: Int)
     case resumed(from: String, epoch: Int, globalStep: Int)
+    case initialized(from: String)
     case progress(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, learningRate: Double, imagesPerSecond: Double)
     case evaluated(epoch: Int, acc1: Double, acc5: Double, loss: Double, count: Int)
     case checkpoint(epoch: Int, path: String, best: Bool, partial: Bool)

@@ -11,10 +11,12 @@ public enum Trainer {
         let clock = ContinuousClock(), started = clock.now
         let resume = try config.resumeFrom.map { try Checkpoint.load(from: $0) }
         if let resume { try checkCompatible(config, resume) }
+        let initial = try config.initFrom.map { try Checkpoint.load(from: $0) }
+        if let initial { try checkArchitecture(config, initial.network.spec, what: "--init-from's checkpoint") }
 
-        let spec0 = resume?.network.spec
+        let spec0 = resume?.network.spec ?? initial?.network.spec
         let imageSize = spec0?.imageSize ?? config.imageSize ?? TrainConfig.defaultImageSize
-        let normalization = resume?.normalization ?? Normalization()
+        let normalization = resume?.normalization ?? initial?.normalization ?? Normalization()
         let workspace = try Workspace(root: config.workspace)
         let data = try ClassificationData.load(workspace: workspace, dataset: config.dataset, splits: [.train, .val],
                                                imageSize: imageSize, normalization: normalization, workers: config.workers)
@@ -33,6 +35,14 @@ public enum Trainer {
             }
             network = resume.network
             optimizer = resume.optimizer!
+        } else if let initial {
+            // Fine-tuning: the weights only; a fresh optimizer and schedule from epoch 1.
+            guard initial.labels == data.labels else {
+                throw TrainError("--init-from's checkpoint was trained on labels \(initial.labels), \(config.dataset) has \(data.labels); aiarts-train fine-tunes onto the same labels only")
+            }
+            network = initial.network
+            optimizer = Optimizer(kind: config.optimizer ?? TrainConfig.defaultOptimizer, parameterCount: network.parameterCount)
+            events(.initialized(from: config.initFrom!.path))
         } else {
             let spec = NetworkSpec(architecture: config.model ?? TrainConfig.defaultModel, imageSize: imageSize,
                                    widths: config.widths, classes: data.labels.count)
@@ -75,6 +85,8 @@ public enum Trainer {
         var grads = [Float](repeating: 0, count: network.parameterCount)
         var result = TrainResult(finished: false, epoch: startEpoch - 1, globalStep: globalStep, lastCheckpoint: nil,
                                  acc1: nil, bestAcc1: bestAcc1, seconds: 0)
+        /// This run's checkpoint lines, for --keep-checkpoints.
+        var written: [MetricCheckpoint] = []
 
         /// Saves a checkpoint and writes its metrics line.
         func save(epoch: Int, stepInEpoch: Int, acc1: Double?, acc5: Double?, best: Bool) throws {
@@ -91,6 +103,9 @@ public enum Trainer {
                                                    ("path", .string("checkpoints/\(name)")), ("best", .bool(best))]
             if partial { fields.append(("partial", .bool(true))) }
             try metrics.write(fields)
+            written.append(MetricCheckpoint(epoch: Double(epoch), path: "checkpoints/\(name)", best: best))
+            // After the line is out: a reader never sees a line for a deleted checkpoint as the last.
+            CheckpointRetention.prune(folder: config.taskDir, lines: written, keep: config.keepCheckpoints)
             result.lastCheckpoint = folder
             events(.checkpoint(epoch: epoch, path: folder.path, best: best, partial: partial))
         }
@@ -184,21 +199,27 @@ public enum Trainer {
 
     /// Settings given on the command line must agree with the checkpoint being resumed.
     static func checkCompatible(_ config: TrainConfig, _ resume: Checkpoint) throws(TrainError) {
-        let spec = resume.network.spec
         guard let optimizer = resume.optimizer, resume.state != nil else {
             throw TrainError("\(config.resumeFrom!.path) has no optimizer state or state.json; it can be evaluated but not resumed")
         }
-        if let model = config.model, model != spec.architecture {
-            throw TrainError("the checkpoint is a \(spec.architecture.rawValue) model, not \(model.rawValue)")
-        }
-        if let size = config.imageSize, size != spec.imageSize {
-            throw TrainError("the checkpoint was trained at --image-size \(spec.imageSize), not \(size)")
-        }
-        if let widths = config.widths, widths != spec.widths {
-            throw TrainError("the checkpoint has layer widths \(spec.widths), not \(widths)")
-        }
+        try checkArchitecture(config, resume.network.spec)
         if let kind = config.optimizer, kind != optimizer.kind {
             throw TrainError("the checkpoint was trained with \(optimizer.kind.rawValue); resume with --optimizer \(optimizer.kind.rawValue)")
+        }
+    }
+}
+
+extension Trainer {
+    /// The model settings given on the command line must agree with a checkpoint's network.
+    static func checkArchitecture(_ config: TrainConfig, _ spec: NetworkSpec, what: String = "the checkpoint") throws(TrainError) {
+        if let model = config.model, model != spec.architecture {
+            throw TrainError("\(what) is a \(spec.architecture.rawValue) model, not \(model.rawValue)")
+        }
+        if let size = config.imageSize, size != spec.imageSize {
+            throw TrainError("\(what) was trained at --image-size \(spec.imageSize), not \(size)")
+        }
+        if let widths = config.widths, widths != spec.widths {
+            throw TrainError("\(what) has layer widths \(spec.widths), not \(widths)")
         }
     }
 }

@@ -28,6 +28,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for the initial weights, the shuffle and the flips.") var seed: UInt64 = 1
     @Option(name: .customLong("resume-from"), help: ArgumentHelp("Checkpoint folder to continue from.", valueName: "TASKDIR/checkpoints/epoch_N"))
     var resumeFrom: String?
+    @Option(name: .customLong("init-from"), help: ArgumentHelp("Fine-tune: start from this checkpoint's weights (another run's), with a fresh optimizer, at epoch 1.", valueName: "CHECKPOINT"))
+    var initFrom: String?
+    @Option(name: .customLong("keep-checkpoints"), help: "Keep this run's last N checkpoints and its best, deleting older ones (0: keep all).")
+    var keepCheckpoints: Int = 0
     @Option(name: .customLong("save-interval"), help: "Write a checkpoint every N epochs (the last one always).") var saveInterval: Int = 1
     @Option(help: "Random shifts of training images by up to N pixels (default: image size / 8; 0 turns them off).") var shift: Int?
     @Option(help: "Worker threads (default: every core).") var workers: Int?
@@ -44,6 +48,8 @@ struct TrainCommand: ParsableCommand {
         config.shift = shift
         config.imageSize = imageSize
         config.resumeFrom = resumeFrom.map(fileURL)
+        config.initFrom = initFrom.map(fileURL)
+        config.keepCheckpoints = keepCheckpoints
         if let workers { config.workers = workers }
         if let optimizer {
             guard let kind = OptimizerKind(rawValue: optimizer) else { throw ValidationError("--optimizer must be sgd or adam") }
@@ -101,6 +107,8 @@ struct TrainCommand: ParsableCommand {
             say("model: \(spec.architecture.rawValue) \(spec.widths) at \(spec.imageSize)x\(spec.imageSize), \(parameters) parameters; \(optimizer.rawValue) lr \(rate) (\(schedule)), batch \(batchSize), \(workers) worker threads")
         case let .resumed(from, epoch, step):
             say("resuming from \(clean(from)) at epoch \(epoch), step \(step)")
+        case let .initialized(from):
+            say("starting from the weights of \(clean(from)) (fine-tuning: fresh optimizer, epoch 1)")
         case let .progress(epoch, epochs, step, steps, loss, rate, speed):
             say("epoch \(epoch)/\(epochs) step \(step)/\(steps) loss \(String(format: "%.4f", loss)) lr \(String(format: "%.5g", rate)) (\(Int(speed)) img/s)")
         case let .evaluated(epoch, acc1, acc5, loss, count):

@@ -7,7 +7,7 @@ struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "project",
         abstract: "Projects bind a dataset to training tasks.",
-        subcommands: [Create.self, List.self, Show.self, Remove.self]
+        subcommands: [Create.self, List.self, Show.self, SetDataset.self, Remove.self]
     )
 
     struct Create: ParsableCommand {
@@ -62,6 +62,23 @@ struct ProjectCommand: ParsableCommand {
             Output.table(["TASK", "NAME", "TRAINER", "STATE", "MESSAGE"], tasks.map {
                 [$0.id, Sanitize.line($0.name), $0.trainer, $0.status, Sanitize.line($0.statusMessage)]
             })
+        }
+    }
+
+    struct SetDataset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Change a project's dataset (one of its type; not while a task of it runs).",
+            discussion: "Tasks that have run keep the dataset they ran on; tasks not yet run take the new one.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Project id (P0001).") var id: String
+        @Option(help: "Dataset id of the project's type.") var dataset: String
+        @Flag(help: "Print the project as JSON.") var json = false
+
+        func run() throws {
+            let workspace = try global.open()
+            let record = try workspace.setProjectDataset(id, datasetID: dataset)
+            if json { return try Output.json(try workspace.projectInfo(record)) }
+            print("\(record.id) dataset \(dataset)")
         }
     }
 

@@ -13,12 +13,12 @@ struct TaskCommand: ParsableCommand {
         commandName: "task",
         abstract: "Create, start, stop, resume and inspect training tasks (docs/tasks.md).",
         subcommands: [Create.self, List.self, Show.self, Status.self, Params.self, Start.self, Stop.self, Resume.self,
-                      Wait.self, Logs.self, Metrics.self, Eval.self, Predict.self, Export.self, Queue.self]
+                      Remove.self, Wait.self, Logs.self, Metrics.self, Eval.self, Predict.self, Export.self, Queue.self]
     )
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a training task in a project (queued until started).",
+            abstract: "Create a training task in a project (state created until started).",
             discussion: """
                 builtin (aiarts-train) takes model, epochs, batch_size, learning_rate, optimizer, image_size, seed, save_interval.
                 torch takes model, epochs, batch_size, learning_rate ... (docs/torch-trainers.md).
@@ -161,7 +161,7 @@ struct TaskCommand: ParsableCommand {
 
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Start a queued task; it runs detached and outlives this command and the SSH session.")
+            abstract: "Start a created task, or a failed one again from scratch; it runs detached and outlives this command and the SSH session.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id.") var id: String
 
@@ -173,14 +173,15 @@ struct TaskCommand: ParsableCommand {
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a stopped, failed or finished task again from a saved checkpoint; its curves continue.")
+            abstract: "Run a stopped, failed or finished task again from a saved checkpoint; its curves continue. --epochs N trains it on to N epochs.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id.") var id: String
         @Option(help: "The epoch whose checkpoint to continue from (default: the last saved).") var epoch: Int?
+        @Option(help: "Train to this many epochs in all (more than it has done): extends a finished or stopped task.") var epochs: Int?
 
         func run() throws {
             let workspace = try global.open()
-            try TaskCommand.reportStarted(try workspace.resumeTask(id, epoch: epoch), workspace: workspace)
+            try TaskCommand.reportStarted(try workspace.resumeTask(id, epoch: epoch, epochs: epochs), workspace: workspace)
         }
     }
 
@@ -197,6 +198,32 @@ struct TaskCommand: ParsableCommand {
         func run() throws {
             let record = try global.open().stopTask(id, grace: .milliseconds(Int64(grace * 1000)))
             print("\(record.id) \(record.status): \(Sanitize.line(record.statusMessage))")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Delete a task: its record and its folder (checkpoints, logs, exports); --force stops a running one first.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Task id.") var id: String
+        @Flag(help: "Stop it first when it runs or waits for a GPU, instead of refusing.") var force = false
+        @Option(help: "With --force: seconds to wait after SIGTERM before SIGKILL.") var grace: Double = 10
+        @Flag(help: "Print what was deleted as JSON.") var json = false
+
+        func validate() throws {
+            guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be 0 or more seconds") }
+        }
+
+        func run() throws {
+            let removal = try global.open().deleteTask(id, force: force, grace: .milliseconds(Int64(grace * 1000)))
+            if json { return try Output.json(removal) }
+            print("deleted \(removal.id)\(removal.stopped ? " (stopped first)" : ""): \(Sanitize.line(removal.folder)), "
+                  + String(format: "%.1f MiB", Double(removal.bytes) / 1_048_576))
+            if !removal.checkpoints.isEmpty { print("  checkpoints: " + removal.checkpoints.map(Sanitize.line).joined(separator: ", ")) }
+            if !removal.exports.isEmpty { print("  exports: " + removal.exports.map(Sanitize.line).joined(separator: ", ")) }
+            if !removal.keptModels.isEmpty {
+                print("  kept: registered models made from it hold their own copy: " + removal.keptModels.joined(separator: ", "))
+            }
         }
     }
 

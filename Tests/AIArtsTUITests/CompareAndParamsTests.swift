@@ -87,7 +87,7 @@ import Testing
 
     @Test func changedFieldsAreSavedAllAtOnce() {
         let saved = Saved()
-        var a = Self.app(state: "queued", saved: saved)
+        var a = Self.app(state: "created", saved: saved)
         Self.run(&a, a.update(.key(.enter)))
         _ = a.update(.key(.char("p")))
         let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func escapeAfterAnEditAsksFirst() {
-        var a = Self.app(state: "queued", saved: Saved())
+        var a = Self.app(state: "created", saved: Saved())
         Self.run(&a, a.update(.key(.enter)))
         _ = a.update(.key(.char("p")))
         _ = a.update(.key(.char("0")))

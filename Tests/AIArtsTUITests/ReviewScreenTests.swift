@@ -379,7 +379,7 @@ private func imageText(_ app: HomeApp) -> String {
     @Test func modelAssistedOrderShowsTheSuggestionFirstAndOneKeyAcceptsIt() throws {
         let f = try ReviewFixture()
         let project = try #require(try f.workspace.projects().first { $0.datasetId == f.detection })
-        let task = try f.workspace.createTask(projectID: project.id, name: "detector")
+        let task = try f.workspace.createTask(projectID: project.id, name: "detector", trainer: .command, params: ["command": "true"])
         // Predictions for one image: its own boxes, confidently, plus a square no stored box matches.
         let queue = try f.workspace.reviewQueue(ReviewScope(datasetId: f.detection), order: .dataset)
         let target = try f.workspace.reviewItem(queue[3])

@@ -95,6 +95,17 @@ class TorchIndependentTests(unittest.TestCase):
             f.write(data if isinstance(data, str) else json.dumps(data))
         return path
 
+    def test_keep_checkpoints_keeps_the_last_n_and_the_best(self):
+        written = [("checkpoints/epoch_%d" % e, e == 2) for e in range(1, 7)]
+        self.assertEqual(at.checkpoints_to_prune(written, 2),
+                         ["checkpoints/epoch_1", "checkpoints/epoch_3", "checkpoints/epoch_4"])
+        self.assertEqual(at.checkpoints_to_prune(written, 0), [])
+        self.assertEqual(at.checkpoints_to_prune(written, 10), [])
+        for name in ("epoch_1", "epoch_3", "epoch_5"):
+            os.makedirs(os.path.join(self.tmp, "checkpoints", name))
+        at.prune_checkpoints(self.tmp, ["checkpoints/epoch_1", "checkpoints/epoch_3", "../escape", "checkpoints/../x"])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.tmp, "checkpoints"))), ["epoch_5"])
+
     def test_manifest_is_read_and_checked(self):
         good = {"type": "detection", "labels": ["a", "b"], "splits": {"train": [
             {"file": "x.jpg", "image": "/nowhere/x.jpg", "annotations": [{"label": 1, "bbox": [0, 0, 2, 2]}]}]}}

@@ -39,6 +39,37 @@ extension Workspace {
                            dataset: record.datasetId, tasks: count, createdAt: record.createdAt.timeIntervalSince1970)
     }
 
+    /// Binds a project to another dataset of its type. Refused while a task of the project may
+    /// have a process (starting, running, stopping, waiting for a GPU). Tasks that have run keep
+    /// the dataset they ran on (`dataset_id`, recorded when a task is created): their checkpoints,
+    /// resume, eval and export need it. Tasks never run take the new one.
+    @discardableResult
+    public func setProjectDataset(_ id: String, datasetID: String) throws -> ProjectRecord {
+        try requireWritable("changing \(id)'s dataset")
+        try refreshTasks()
+        return try store.pool.write { db in
+            guard var project = try ProjectRecord.fetchOne(db, key: id) else { throw AIArtsError(.notFound, "\(id) does not exist in this workspace (see `aiarts project list`)") }
+            guard let dataset = try DatasetRecord.fetchOne(db, key: datasetID) else { throw AIArtsError.notFound(datasetID) }
+            guard dataset.type == project.type else {
+                throw AIArtsError(.invalidArgument, "\(datasetID) is a \(dataset.type.rawValue) dataset; \(id) is a \(project.type.rawValue) project and needs a \(project.type.rawValue) dataset")
+            }
+            let tasks = try TaskRecord.filter(Column("projectId") == id).fetchAll(db)
+            let active = tasks.filter { [.starting, .running, .stopping, .waitingGPU].contains($0.taskStatus) }
+            guard active.isEmpty else {
+                throw AIArtsError(.conflict, "\(active.map { "\($0.id) (\($0.status))" }.joined(separator: ", ")) of \(id) \(active.count == 1 ? "is" : "are") running; stop \(active.count == 1 ? "it" : "them") or let \(active.count == 1 ? "it" : "them") end before changing the dataset")
+            }
+            project.datasetId = datasetID
+            try project.update(db)
+            for var task in tasks where task.startedAt == nil && [.created, .failed, .stopped].contains(task.taskStatus) {
+                var params = TaskParams.decode(task.params)
+                params["dataset_id"] = datasetID
+                task.params = try TaskParams.encode(params)
+                try task.update(db)
+            }
+            return project
+        }
+    }
+
     /// What deleting a project removes: its tasks and their folders (checkpoints, exports, logs).
     public func projectContents(_ id: String) throws -> ProjectDeletion {
         _ = try project(id)

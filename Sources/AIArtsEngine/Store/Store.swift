@@ -278,6 +278,10 @@ public final class Store: Sendable {
                 t.add(column: "importPreviousProgress", .double)
             }
         }
+        // The created state was stored as `queued`, the GPU queue's word: rename it in place.
+        migrator.registerMigration("v8-task-created") { db in
+            try db.execute(sql: "UPDATE task SET status = 'created' WHERE status = 'queued'")
+        }
         return migrator
     }
 }

@@ -109,7 +109,7 @@ extension Workspace {
                 let record = try startTask(task.id)
                 if record.status == TaskStatus.running.rawValue { started.append(task.id) }
             } catch {
-                log.warning("queued task \(task.id) could not start: \(error)")
+                log.warning("waiting task \(task.id) could not start: \(error)")
             }
         }
         return started

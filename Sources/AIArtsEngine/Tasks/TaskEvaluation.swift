@@ -28,7 +28,7 @@ extension Workspace {
                              options: EvaluationOptions = EvaluationOptions(), predictions: URL? = nil) throws -> TaskEvaluation {
         let record = try task(id)
         try requireWritable("evaluation writes its predictions and results into \(id)'s folder")
-        guard let dataset = try project(record.projectId).datasetId else {
+        guard let dataset = try taskDatasetID(record) else {
             throw AIArtsError(.invalidArgument, "project \(record.projectId) has no dataset to evaluate \(id) on")
         }
         let folder = taskFolder(id)

@@ -53,15 +53,24 @@ struct TaskLaunchPlan: Equatable {
                 "--epochs", p["epochs"]!, "--batch-size", p["batch_size"]!, "--lr", p["learning_rate"]!,
                 "--optimizer", p["optimizer"]!, "--image-size", p["image_size"]!, "--model", p["model"]!,
                 "--seed", p["seed"]!, "--save-interval", p["save_interval"]!,
+                // A task from before keep_checkpoints existed keeps all, as it did.
+                "--keep-checkpoints", c.params["keep_checkpoints"] ?? "0",
             ]
-            if let resume = c.resumeFrom { arguments += ["--resume-from", resume] }
+            if let resume = c.resumeFrom {
+                arguments += ["--resume-from", resume]
+            } else if let weights = c.params["pretrained"], !weights.isEmpty {
+                // A derived task (`--from`): the parent's weights, fine-tuned from epoch 1.
+                arguments += ["--init-from", weights]
+            }
             return TaskLaunchPlan(executable: trainer, arguments: arguments, addedEnvironment: env)
         case .torch:
             let (argv, added) = try TorchTrainer.command(
                 params: c.params.filter { !TaskParams.engineKeys.contains($0.key) && !TaskParams.commonKeys.contains($0.key) },
                 manifest: c.folder.appendingPathComponent(TorchTrainer.manifestFileName), taskFolder: c.folder,
                 gpus: c.gpus, resumeFrom: c.resumeFrom)
-            return TaskLaunchPlan(executable: argv[0], arguments: Array(argv.dropFirst()), addedEnvironment: env.merging(added) { $1 })
+            // It prunes its own run's checkpoints as it goes; the engine prunes the rest at the end.
+            let keep = c.params["keep_checkpoints"].map { ["--keep-checkpoints", $0] } ?? []
+            return TaskLaunchPlan(executable: argv[0], arguments: Array(argv.dropFirst()) + keep, addedEnvironment: env.merging(added) { $1 })
         case nil:
             throw AIArtsError(.badInput, "\(task.id) has an unknown trainer '\(task.trainer)'")
         }

@@ -11,33 +11,64 @@ extension Workspace {
     /// aiarts that claimed it died between claiming and launching).
     static let abandonedStart: TimeInterval = 60
 
-    /// Launches a queued task detached (it outlives aiarts), output to train.log, metrics to
+    /// Launches a created task detached (it outlives aiarts), output to train.log, metrics to
     /// $AIARTS_METRICS. When its GPUs lack the memory it asks for (`gpu_memory`), it goes to
     /// `waiting_gpu` instead and the queue (`startWaitingTasks`, `runGPUQueue`) starts it later.
-    /// When it cannot be launched it goes back to `queued` with the reason as its status message
-    /// (nothing ran, so it may be started again) and the error is thrown.
+    /// When it cannot be launched it is `failed` with the reason as its status message (nothing
+    /// ran, so it may be started again) and the error is thrown.
+    ///
+    /// A failed task, or a stopped one with no checkpoint, starts again from scratch: the earlier
+    /// run's files are kept aside with a run number (`train.log.1`, `metrics.jsonl.1`,
+    /// `checkpoints.1` ...) so nothing is lost and the new curves do not mix with the old.
     @discardableResult
     public func startTask(_ id: String) throws -> TaskRecord {
         try refuseWhileProcessesLive(id, action: "started")
-        let (claimed, dataset) = try store.pool.write { db -> (TaskRecord, DatasetRecord?) in
+        // Whether a stopped task saved anything is read before claiming it (metrics.jsonl may be big).
+        let before = try task(id)
+        let stoppedWithCheckpoint = before.taskStatus == .stopped && before.startedAt != nil
+            && (try? taskCheckpoint(id, preferBest: false)) != nil
+        let (claimed, dataset, setAside) = try store.pool.write { db -> (TaskRecord, DatasetRecord?, Bool) in
             guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
-            guard [TaskStatus.queued.rawValue, TaskStatus.waitingGPU.rawValue].contains(record.status) else {
-                let hint = TaskStatus(rawValue: record.status)?.isEnded == true ? " (`aiarts task resume \(id)` continues it from a checkpoint)" : ""
-                throw AIArtsError(.conflict, "\(id) is \(record.status), not queued; only a task that has not run can be started\(hint)")
+            let status = record.taskStatus
+            let restart = status == .failed || (status == .stopped && !stoppedWithCheckpoint)
+            guard status == .created || status == .waitingGPU || restart else {
+                let hint: String
+                switch status {
+                case .stopped?: hint = "; it saved checkpoints: `aiarts task resume \(id)` continues it"
+                case .finished?: hint = "; `aiarts task resume \(id) --epochs N` trains it on to N epochs"
+                default: hint = ""
+                }
+                throw AIArtsError(.conflict, "\(id) is \(record.status); only a created task, or a failed one (or one stopped before any checkpoint) to run again from scratch, can be started\(hint)")
             }
             // Claimed in the same transaction that checked it, so two starts cannot both launch.
             let wasWaiting = record.status == TaskStatus.waitingGPU.rawValue
+            // A start that failed cleared startedAt: it left no run to set aside.
+            let ranBefore = restart && record.startedAt != nil
             record.status = TaskStatus.starting.rawValue
             record.statusMessage = "starting"
             if !wasWaiting || record.startedAt == nil { record.startedAt = Date() }
+            if restart {
+                // From scratch: not from where an earlier resume pointed.
+                var params = TaskParams.decode(record.params)
+                for key in ["resume_from", "resume_epoch"] { params[key] = nil }
+                record.params = try TaskParams.encode(params)
+                record.pid = nil
+                record.startTime = nil
+                record.exitCode = nil
+                record.exitSignal = nil
+                record.stopRequested = false
+                record.finishedAt = nil
+            }
             try record.update(db)
-            let datasetID = try ProjectRecord.fetchOne(db, key: record.projectId)?.datasetId
-            return (record, try datasetID.flatMap { try DatasetRecord.fetchOne(db, key: $0) })
+            let recorded = TaskParams.decode(record.params)["dataset_id"].flatMap { $0.isEmpty ? nil : $0 }
+            let datasetID = try recorded ?? ProjectRecord.fetchOne(db, key: record.projectId)?.datasetId
+            return (record, try datasetID.flatMap { try DatasetRecord.fetchOne(db, key: $0) }, ranBefore)
         }
         var record = claimed
         let folder = taskFolder(id)
         var params = TaskParams.decode(record.params)
         do {
+            if setAside { try Self.setAsidePreviousRun(in: folder) }
             let trainer = TaskTrainer(rawValue: record.trainer)
             let capacities = trainer == .aiartsTrain ? [] : gpuProbe.read()
             let reserved = try reservedGPUMemory(excluding: id)
@@ -88,14 +119,40 @@ extension Workspace {
                 return current
             }
         } catch {
-            let message = (error as? AIArtsError)?.message ?? "\(id) could not be started: \(error)"
+            // Failed, with the reason: nothing ran, so `task start` may try again (and its
+            // parameters may still change while it has never run).
+            let message = "could not start: " + ((error as? AIArtsError)?.message ?? "\(error)")
             // A resumed task has run before: its start time stays (its params stay frozen).
             let resumed = params["resume_from"] != nil
             try? store.pool.write { db in
-                try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ?, startedAt = CASE WHEN ? THEN startedAt ELSE NULL END WHERE id = ? AND status = ?",
-                               arguments: [TaskStatus.queued.rawValue, message, resumed, id, TaskStatus.starting.rawValue])
+                try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ?, finishedAt = ?, startedAt = CASE WHEN ? THEN startedAt ELSE NULL END WHERE id = ? AND status = ?",
+                               arguments: [TaskStatus.failed.rawValue, message, Date(), resumed, id, TaskStatus.starting.rawValue])
             }
             throw error
+        }
+    }
+
+    /// What one run leaves in a task folder; a run started again from scratch moves them aside.
+    static let runFiles = ["train.log", "metrics.jsonl", "exit_status", "params.json", "command.txt", "checkpoints", "eval", "predict", "export"]
+
+    /// Renames the earlier run's files to `NAME.K`, K one more than any run already set aside, so
+    /// the run numbers say which came first. Each rename is atomic; a crash in between leaves some
+    /// files under the new number and some in place, never half a file.
+    static func setAsidePreviousRun(in folder: URL) throws {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: folder.path)) ?? []
+        var highest = 0
+        for name in names {
+            guard let dot = name.lastIndex(of: "."), runFiles.contains(String(name[..<dot])),
+                  let k = Int(name[name.index(after: dot)...]) else { continue }
+            highest = max(highest, k)
+        }
+        let run = highest + 1
+        for name in runFiles where fm.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            let from = folder.appendingPathComponent(name).path, to = folder.appendingPathComponent("\(name).\(run)").path
+            guard rename(from, to) == 0 else {
+                throw AIArtsError(.io, "cannot set the earlier run's \(name) aside as \(name).\(run): \(String(cString: strerror(errno)))")
+            }
         }
     }
 
@@ -145,17 +202,26 @@ extension Workspace {
     /// Runs an ended task again from a checkpoint it saved: `epoch` names one, nil takes the last.
     /// The task keeps its id, folder and log; a `resume` line in metrics.jsonl tells readers that
     /// the curves continue from that epoch (points after it from the earlier run are dropped).
+    /// `epochs` extends it ("train 20 more"): the new total replaces `epochs` in its parameters
+    /// (the old and new totals are recorded in the resume line and train.log).
     @discardableResult
-    public func resumeTask(_ id: String, epoch: Int? = nil) throws -> TaskRecord {
+    public func resumeTask(_ id: String, epoch: Int? = nil, epochs: Int? = nil) throws -> TaskRecord {
         try refreshTasks()
         let record = try task(id)
         guard record.taskStatus?.isEnded == true else {
             throw AIArtsError(.conflict, "\(id) is \(record.status); only a stopped, failed or finished task can be resumed")
         }
         try refuseWhileProcessesLive(id, action: "resumed")
+        let before = TaskParams.decode(record.params)
+        if let epochs {
+            try Self.checkExtensible(record, params: before, epochs: epochs)
+        }
         let checkpoint = try taskCheckpoint(id, epoch: epoch, preferBest: false)
         guard let resumeEpoch = checkpoint.epoch else {
             throw AIArtsError(.notFound, "\(id)'s checkpoint \(checkpoint.url.path) has no epoch number to resume from")
+        }
+        if let epochs, epochs <= resumeEpoch {
+            throw AIArtsError(.invalidArgument, "--epochs \(epochs) leaves nothing to train after epoch \(resumeEpoch); give more than \(resumeEpoch)")
         }
         let folder = taskFolder(id)
         let shown = checkpoint.url.path.hasPrefix(folder.path + "/") ? String(checkpoint.url.path.dropFirst(folder.path.count + 1)) : checkpoint.url.path
@@ -164,9 +230,17 @@ extension Workspace {
         marker.key("type"); marker.string("resume")
         marker.key("epoch"); marker.number(Double(resumeEpoch))
         marker.key("from"); marker.string(shown)
+        if let epochs {
+            marker.key("epochs"); marker.number(Double(epochs))
+            if let old = before["epochs"].flatMap({ Int($0) }) { marker.key("epochs_before"); marker.number(Double(old)) }
+        }
         marker.key("time"); marker.number(Date().timeIntervalSince1970)
         marker.endObject()
         try Self.appendLine(marker.string, to: folder.appendingPathComponent("metrics.jsonl"))
+        if let epochs {
+            try Self.appendLine("aiarts: extended from \(before["epochs"] ?? "?") to \(epochs) epochs, resuming from epoch \(resumeEpoch)",
+                                to: folder.appendingPathComponent("train.log"))
+        }
         try store.pool.write { db in
             guard var current = try TaskRecord.fetchOne(db, key: id), current.taskStatus?.isEnded == true else {
                 throw AIArtsError(.conflict, "\(id) changed while it was being resumed; look at `aiarts task status \(id)`")
@@ -174,9 +248,10 @@ extension Workspace {
             var params = TaskParams.decode(current.params)
             params["resume_from"] = checkpoint.url.path
             params["resume_epoch"] = String(resumeEpoch)
+            if let epochs { params["epochs"] = String(epochs) }
             current.params = try TaskParams.encode(params)
-            current.status = TaskStatus.queued.rawValue
-            current.statusMessage = "resuming from epoch \(resumeEpoch)"
+            current.status = TaskStatus.created.rawValue
+            current.statusMessage = "resuming from epoch \(resumeEpoch)" + (epochs.map { " to \($0) epochs" } ?? "")
             current.pid = nil
             current.startTime = nil
             current.exitCode = nil
@@ -186,6 +261,22 @@ extension Workspace {
             try current.update(db)
         }
         return try startTask(id)
+    }
+
+    /// Whether a resume may change the task's total epochs: the built-in and torch trainers take
+    /// `epochs`; a command only when the value reaches its script (`{epochs}` in the command, or a
+    /// startup file, which gets every parameter as `--key value`).
+    static func checkExtensible(_ record: TaskRecord, params: [String: String], epochs: Int) throws {
+        guard let trainer = TaskTrainer(rawValue: record.trainer) else {
+            throw AIArtsError(.badInput, "\(record.id) has an unknown trainer '\(record.trainer)'")
+        }
+        guard epochs >= 1 else { throw AIArtsError(.invalidArgument, "--epochs must be at least 1") }
+        if trainer == .command {
+            let reaches = params["epochs"] != nil && ((params["command"] ?? "").contains("{epochs}") || !(params["startup_file"] ?? "").isEmpty)
+            guard reaches else {
+                throw AIArtsError(.invalidArgument, "\(record.id) is a command task: aiarts does not know how many epochs its script trains, so it cannot extend it. Give the command an epochs parameter it reads (`--epochs {epochs}`), or create a new task")
+            }
+        }
     }
 
     /// Appends one line with a single write(2) on an O_APPEND descriptor, as trainers do, so a
@@ -234,7 +325,7 @@ extension Workspace {
                 if record.pid == nil, let started = record.startedAt, Date().timeIntervalSince(started) > Self.abandonedStart {
                     try store.pool.write { db in
                         try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ?, startedAt = NULL WHERE id = ? AND status = ? AND pid IS NULL",
-                                       arguments: [TaskStatus.queued.rawValue, "the aiarts that was starting it stopped first; start it again",
+                                       arguments: [TaskStatus.failed.rawValue, "could not start: the aiarts that was starting it stopped first; start it again",
                                                    record.id, TaskStatus.starting.rawValue])
                     }
                     changed.append(record.id)
@@ -260,7 +351,7 @@ extension Workspace {
     }
 
     /// Asks a running task to stop: SIGTERM, then SIGKILL after `grace`. Blocks until it ended.
-    /// A queued task is simply marked stopped.
+    /// A created or waiting task is simply marked stopped.
     @discardableResult
     public func stopTask(_ id: String, grace: Duration = .seconds(10)) throws -> TaskRecord {
         var endedAs: String?
@@ -270,9 +361,9 @@ extension Workspace {
                 throw AIArtsError(.badInput, "\(id) has an unknown status '\(record.status)'")
             }
             switch status {
-            case .queued, .waitingGPU:
+            case .created, .waitingGPU:
                 record.status = TaskStatus.stopped.rawValue
-                record.statusMessage = status == .queued ? "stopped before it started" : "stopped while waiting for GPU memory"
+                record.statusMessage = status == .created ? "stopped before it started" : "stopped while waiting for GPU memory"
                 record.stopRequested = true
                 record.finishedAt = Date()
                 try record.update(db)
@@ -337,7 +428,7 @@ extension Workspace {
     private func recordEnd(_ id: String, status: ExitStatus, leftovers: [ProcessStat] = [],
                            onlyFor expected: TaskRecord? = nil) throws -> Bool {
         let tail = FileTail.lines(taskFolder(id).appendingPathComponent("train.log"), count: 50)
-        return try store.pool.write { db in
+        let wrote = try store.pool.write { db in
             guard var record = try TaskRecord.fetchOne(db, key: id),
                   TaskStatus(rawValue: record.status)?.hasProcess == true else { return false }
             if let expected, record.pid != expected.pid || record.startTime != expected.startTime { return false }
@@ -362,6 +453,11 @@ extension Workspace {
             try record.update(db)
             return true
         }
+        // The run is over: nothing writes its checkpoints now (keep_checkpoints).
+        if wrote {
+            do { try pruneTaskCheckpoints(id) } catch { log.warning("\(id): checkpoints not pruned: \(error)") }
+        }
+        return wrote
     }
 
     /// Says in an ended task's message that processes of it were still running and were stopped.

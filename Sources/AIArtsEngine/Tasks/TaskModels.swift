@@ -50,7 +50,7 @@ extension Workspace {
         try requireWritable("prediction writes into \(id)'s folder")
         var files = images
         if let split {
-            guard let dataset = try project(record.projectId).datasetId else {
+            guard let dataset = try taskDatasetID(record) else {
                 throw AIArtsError(.invalidArgument, "project \(record.projectId) has no dataset, so there is no \(split.rawValue) split")
             }
             let (content, folder) = try self.content(dataset)
@@ -66,7 +66,7 @@ extension Workspace {
         case .aiartsTrain:
             predictions = try builtInPredictions(checkpoint: checkpoint.url, images: files, topk: topk, folder: taskFolder(id))
         case .torch:
-            try ensureTorchFolder(taskFolder(id), datasetID: try project(record.projectId).datasetId)
+            try ensureTorchFolder(taskFolder(id), datasetID: try taskDatasetID(record))
             predictions = try torchPredictions(checkpoint: checkpoint.url, images: files, topk: topk, out: out, folder: taskFolder(id))
         case .command, nil:
             throw AIArtsError(.invalidArgument, "\(id) is a command task: aiarts cannot run its model; its script predicts on its own")
@@ -155,7 +155,7 @@ extension Workspace {
             check = try checkBuiltInExport(files[0], task: record)
         case .torch:
             let folder = taskFolder(id)
-            try ensureTorchFolder(folder, datasetID: try project(record.projectId).datasetId)
+            try ensureTorchFolder(folder, datasetID: try taskDatasetID(record))
             var arguments = [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "export",
                              "--checkpoint", checkpoint.url.path, "--out", out.path, "--format", "both"]
             if let image = try sampleImage(for: record) { arguments += ["--image", image.path] }
@@ -178,7 +178,7 @@ extension Workspace {
 
     /// An image of the task's dataset to check an export with (val first).
     private func sampleImage(for task: TaskRecord) throws -> URL? {
-        guard let dataset = try project(task.projectId).datasetId else { return nil }
+        guard let dataset = try taskDatasetID(task) else { return nil }
         let (content, folder) = try self.content(dataset)
         guard let sample = content.samples.first(where: { $0.split == .val }) ?? content.samples.first else { return nil }
         return folder.appendingPathComponent(sample.path)

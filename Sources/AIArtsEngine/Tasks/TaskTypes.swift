@@ -2,8 +2,9 @@ import Foundation
 
 /// Where a training task stands (the `status` column). docs/tasks.md draws the transitions.
 public enum TaskStatus: String, Codable, Sendable, CaseIterable {
-    /// Created, not started; its parameters may still change.
-    case queued
+    /// Created, not started; its parameters may still change. (Stored as `queued` before
+    /// migration v8-task-created: that word belongs to the GPU queue, `waiting_gpu`.)
+    case created
     /// Started, but its GPUs lack the memory it asks for: the queue starts it when they have room.
     case waitingGPU = "waiting_gpu"
     /// Claimed by a `startTask` that is launching it.
@@ -18,6 +19,13 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     /// The states in which a process may be alive and must be reconciled with the process table.
     public var hasProcess: Bool { self == .running || self == .stopping }
     public var isEnded: Bool { self == .stopped || self == .finished || self == .failed }
+}
+
+extension TaskStatus {
+    /// The created state's old name, so code written against it still reads right (its value is
+    /// `.created`); a `switch` must name `.created`.
+    @available(*, deprecated, renamed: "created")
+    public static var queued: TaskStatus { .created }
 }
 
 /// What a task runs.
@@ -45,17 +53,20 @@ public enum TaskTrainer: String, Codable, Sendable, CaseIterable {
 public enum TaskParams {
     public static let aiartsTrainDefaults: [String: String] = [
         "model": "cnn", "epochs": "60", "batch_size": "16", "learning_rate": "0.01",
-        "optimizer": "adam", "image_size": "32", "seed": "1", "save_interval": "1",
+        "optimizer": "adam", "image_size": "32", "seed": "1", "save_interval": "1", "keep_checkpoints": "3",
     ]
 
-    /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES, and the MiB each must have free.
-    static let commonKeys: Set<String> = ["gpus", "gpu_memory"]
+    /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES, the MiB each must have free, and
+    /// how many of the latest checkpoints to keep besides the best (0: all; see CheckpointRetention).
+    static let commonKeys: Set<String> = ["gpus", "gpu_memory", "keep_checkpoints"]
 
     /// A command task's own keys, not passed on to a startup file as `--key value`.
-    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory"]
+    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory", "keep_checkpoints"]
 
     /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
-    public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch"]
+    /// `dataset_id` is the dataset the task trains on: the project's when the task was created
+    /// (a project's dataset may change later; a task that has run keeps its own).
+    public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch", "dataset_id"]
 
     /// A trainer's defaults; the torch trainer's depend on the project's dataset type, and it
     /// sizes its batch from free GPU memory (`batch_size=auto`, see `TrainingMemory`) and asks
@@ -64,7 +75,7 @@ public enum TaskParams {
         switch trainer {
         case .aiartsTrain: return aiartsTrainDefaults
         case .torch:
-            return TorchTrainer.defaults(for: type ?? .classification).merging(["batch_size": "auto", "gpu_memory": "auto"]) { $1 }
+            return TorchTrainer.defaults(for: type ?? .classification).merging(["batch_size": "auto", "gpu_memory": "auto", "keep_checkpoints": "3"]) { $1 }
         case .command: return [:]
         }
     }
@@ -80,6 +91,10 @@ public enum TaskParams {
         }
         if key == "gpu_memory" {
             guard value == "auto" || (Int(value).map { $0 >= 0 } ?? false) else { throw bad("give the MiB needed on each GPU, e.g. 8000, or auto") }
+            return
+        }
+        if key == "keep_checkpoints" {
+            guard let n = Int(value), n >= 0 else { throw bad("give how many of the latest checkpoints to keep besides the best, e.g. 3; 0 keeps all") }
             return
         }
         if key == "gpus" {
@@ -100,6 +115,10 @@ public enum TaskParams {
             try TorchTrainer.validate(key, value, type: type)
         case .aiartsTrain:
             switch key {
+            case "keep_checkpoints": break  // checked above
+            case "pretrained":
+                // Written by `task create --from` (a checkpoint folder); empty: from scratch.
+                guard value.isEmpty || value.hasPrefix("/") else { throw bad("give the absolute path of a checkpoint folder (checkpoints/epoch_N) or its model.bin") }
             case "epochs", "batch_size", "image_size", "save_interval":
                 guard let n = Int(value), n >= 1 else { throw bad("must be a whole number of at least 1") }
             case "seed":
@@ -111,7 +130,7 @@ public enum TaskParams {
             case "model":
                 guard ["cnn", "mlp"].contains(value) else { throw bad("must be cnn or mlp") }
             default:
-                let known = (Array(aiartsTrainDefaults.keys) + Array(commonKeys)).sorted().joined(separator: ", ")
+                let known = Set(Array(aiartsTrainDefaults.keys) + Array(commonKeys)).sorted().joined(separator: ", ")
                 throw AIArtsError(.invalidArgument, "aiarts-train has no parameter '\(key)'; it takes \(known)")
             }
         }

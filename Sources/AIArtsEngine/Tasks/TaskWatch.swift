@@ -77,13 +77,16 @@ extension Workspace {
     }
 
     /// Blocks until the task has ended (finished, failed or stopped) and returns its record. A
-    /// running task is watched through its process (no busy loop); a queued or waiting one is
-    /// looked at every `interval`.
+    /// running task is watched through its process (no busy loop); a waiting one is looked at
+    /// every `interval`. A created task nobody started would never end: that is refused at once.
     public func waitForTask(_ id: String, interval: Duration = .seconds(1)) throws -> TaskRecord {
         while true {
             try refreshTasks()
             let record = try task(id)
             if record.taskStatus?.isEnded == true { return record }
+            if record.taskStatus == .created, record.startedAt == nil {  // (a resume passes through created with startedAt kept)
+                throw AIArtsError(.conflict, "\(id) has not been started, so it would never end; `aiarts task start \(id)` starts it")
+            }
             if record.taskStatus?.hasProcess == true, let identity = record.identity {
                 _ = ExitWatcher.waitUntilExited(identity, timeout: .seconds(5))
             } else {

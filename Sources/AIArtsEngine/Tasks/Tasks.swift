@@ -9,24 +9,38 @@ extension Workspace {
     /// The folder of a task's files: params.json, command.txt, train.log, metrics.jsonl ...
     public func taskFolder(_ id: String) -> URL { tasksFolder.appendingPathComponent(id) }
 
-    /// Creates a queued task in a project. `params` overrides the trainer's defaults; each value
+    /// Creates a task in a project, in state `created`. `params` overrides the trainer's defaults; each value
     /// is checked now so a typo is refused before anything runs.
     @discardableResult
     public func createTask(projectID: String, name: String? = nil, trainer: TaskTrainer = .aiartsTrain,
                            params: [String: String] = [:], description: String = "", parentID: String? = nil) throws -> TaskRecord {
-        let type = try project(projectID).type
+        let owner = try project(projectID)
+        let type = owner.type
+        // A trainer that cannot train this project is refused now, not minutes later at start.
+        switch trainer {
+        case .aiartsTrain where type != .classification:
+            throw AIArtsError(.invalidArgument, "the built-in trainer trains classification only; \(projectID) is a \(type.rawValue) project: use --trainer torch (or command)")
+        case .torch where TorchTrainer.models(for: type).isEmpty:
+            throw AIArtsError(.invalidArgument, "the torch trainer has no model for \(type.rawValue); use --trainer command")
+        case .aiartsTrain, .torch:
+            guard owner.datasetId != nil else {
+                throw AIArtsError(.invalidArgument, "\(projectID) has no dataset, and the \(trainer == .torch ? "torch" : "built-in") trainer needs one: `aiarts project set \(projectID) --dataset D0001`")
+            }
+        case .command: break
+        }
         var merged = TaskParams.defaults(for: trainer, type: type)
         for (key, value) in params.sorted(by: { $0.key < $1.key }) {
             try TaskParams.validate(key, value, trainer: trainer, type: type)
             merged[key] = value
         }
+        if let dataset = owner.datasetId { merged["dataset_id"] = dataset }
         let encoded = try TaskParams.encode(merged)
         return try store.pool.write { db in
             let id = try db.nextID(.task)
             let trimmed = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             let record = TaskRecord(
                 id: id, projectId: projectID, name: trimmed.isEmpty ? id : trimmed, description: description,
-                status: TaskStatus.queued.rawValue, statusMessage: "not started", createdAt: Date(),
+                status: TaskStatus.created.rawValue, statusMessage: "not started", createdAt: Date(),
                 trainer: trainer.rawValue, params: encoded, parentId: parentID, pid: nil, startTime: nil,
                 exitCode: nil, exitSignal: nil, stopRequested: false, startedAt: nil, finishedAt: nil)
             try record.insert(db)
@@ -37,7 +51,9 @@ extension Workspace {
     /// A task derived from another (PaddleX's derived tasks): same project and trainer, the parent's
     /// parameters with `params` laid over them, starting from the weights the parent saved at
     /// `epoch` (default: its best) as `pretrained` (torch: `--pretrained`; a command: `{pretrained}`).
-    /// The parent is recorded as `parent`. aiarts-train cannot start from other weights: resume it.
+    /// The parent is recorded as `parent`. aiarts-train gets `--init-from` (the weights, a fresh
+    /// optimizer, epoch 1). A parent still running is refused: the checkpoint named now could be
+    /// pruned (`keep_checkpoints`) before the run ends.
     @discardableResult
     public func createDerivedTask(from parentID: String, epoch: Int? = nil, name: String? = nil,
                                   params overrides: [String: String] = [:]) throws -> TaskRecord {
@@ -45,8 +61,8 @@ extension Workspace {
         guard let trainer = TaskTrainer(rawValue: parent.trainer) else {
             throw AIArtsError(.badInput, "\(parentID) has an unknown trainer '\(parent.trainer)'")
         }
-        guard trainer != .aiartsTrain else {
-            throw AIArtsError(.invalidArgument, "aiarts-train starts from its own checkpoints only: `aiarts task resume \(parentID) --epoch N` continues it")
+        if let status = parent.taskStatus, status.hasProcess || status == .starting {
+            throw AIArtsError(.conflict, "\(parentID) is \(parent.status); derive from it once it has ended (its older checkpoints may be pruned until then)")
         }
         let checkpoint = try taskCheckpoint(parentID, epoch: epoch)
         var weights = checkpoint.url
@@ -83,6 +99,13 @@ extension Workspace {
         return TaskDetail(task: record, params: TaskParams.decode(record.params), folder: taskFolder(id).path)
     }
 
+    /// The dataset a task trains on: the one recorded when it was created, else (a task from
+    /// before that was recorded, or a command task made while the project had none) the project's.
+    public func taskDatasetID(_ record: TaskRecord) throws -> String? {
+        if let recorded = TaskParams.decode(record.params)["dataset_id"], !recorded.isEmpty { return recorded }
+        return try project(record.projectId).datasetId
+    }
+
     public func taskParams(_ id: String) throws -> [String: String] {
         TaskParams.decode(try task(id).params)
     }
@@ -97,7 +120,10 @@ extension Workspace {
     public func setTaskParams(_ id: String, _ values: [String: String]) throws {
         try store.pool.write { db in
             guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
-            guard record.status == TaskStatus.queued.rawValue, record.startedAt == nil else {
+            // Never run: created, or failed/stopped before anything was launched (startedAt is
+            // cleared when a start fails, so what a run used stays what its record says).
+            let neverRan = [TaskStatus.created, .failed, .stopped].map(\.rawValue).contains(record.status) && record.startedAt == nil
+            guard neverRan else {
                 throw AIArtsError(.conflict, "\(id) has already been started (\(record.status)); its parameters are what it ran with. Create a new task to change them")
             }
             guard let trainer = TaskTrainer(rawValue: record.trainer) else {

@@ -10,7 +10,7 @@ enum CommandLineInput {
         "task": ["start", "stop", "resume"],
         "open": [], "gpu": [], "reload": [], "help": [], "quit": [],
         "axis": ["step", "epoch", "time"], "smoothing": [], "log": [],
-        "dataset": ["create", "import", "split", "export"], "project": ["create"], "review": [],
+        "dataset": ["create", "import", "split", "export"], "project": ["create", "set"], "review": [],
     ]
 
     /// The words that may come at the end of `text` (the word being typed), given the workspace's ids.
@@ -28,6 +28,11 @@ enum CommandLineInput {
                 + labels + taskIDs.map { "order=" + $0 }
         case 3 where words[0] == "task": return taskIDs
         case 3 where words[0] == "dataset" && words[1] != "create": return datasetIDs
+        case 3 where words[0] == "project" && words[1] == "set": return state.data?.projects.map(\.id) ?? []
+        case 4 where words[0] == "project" && words[1] == "set":
+            // A project takes a dataset of its own type only.
+            let type = state.data?.projects.first { $0.id == words[2] }?.type
+            return state.data?.datasets.filter { type == nil || $0.type == type }.map(\.id) ?? []
         case 4 where words[0] == "dataset" && words[1] == "create", 4 where words[0] == "project":
             return DatasetType.allCases.map(\.rawValue)
         case 5 where words[0] == "dataset" && words[1] != "split": return DatasetFormat.allCases.map(\.rawValue)
@@ -81,7 +86,7 @@ enum CommandLineInput {
             guard let w = Double(argument!), (0...0.99).contains(w) else { return .error("smoothing is a number from 0 to 0.99") }
             return .smoothing(w)
         case ("dataset", 4...5) where ["create", "import", "split", "export"].contains(argument!),
-             ("project", 4...5) where argument == "create":
+             ("project", 4...5) where argument == "create", ("project", 4) where argument == "set":
             return .workspace(words)
         case ("task", 3):
             switch argument! {
@@ -97,7 +102,7 @@ enum CommandLineInput {
 }
 
 /// `dataset create NAME TYPE`, `dataset import ID PATH FORMAT`, `dataset split ID VAL TEST`,
-/// `dataset export ID DEST FORMAT`, `project create NAME TYPE [DATASET]`, carried out by the
+/// `dataset export ID DEST FORMAT`, `project create NAME TYPE [DATASET]`, `project set P DATASET`, carried out by the
 /// engine. An import starts on its own thread and is followed in the Datasets pane.
 enum WorkspaceCommandLine {
     static func run(_ words: [String], workspace: Workspace, directory: String) throws -> String {
@@ -138,8 +143,11 @@ enum WorkspaceCommandLine {
         case ("project", "create", 4), ("project", "create", 5):
             let record = try workspace.createProject(name: words[2], type: try type(words[3]), datasetID: words.count == 5 ? words[4] : nil)
             return "\(record.id) created"
+        case ("project", "set", 4):
+            let record = try workspace.setProjectDataset(words[2], datasetID: words[3])
+            return "\(record.id) now trains on \(words[3]); tasks that have run keep their dataset"
         default:
-            throw AIArtsError(.invalidArgument, "dataset create NAME TYPE · dataset import ID PATH FORMAT · dataset split ID VAL TEST · dataset export ID DEST FORMAT · project create NAME TYPE [DATASET]")
+            throw AIArtsError(.invalidArgument, "dataset create NAME TYPE · dataset import ID PATH FORMAT · dataset split ID VAL TEST · dataset export ID DEST FORMAT · project create NAME TYPE [DATASET] · project set P DATASET")
         }
     }
 }

@@ -37,11 +37,26 @@ public struct FieldForm: Equatable, Sendable {
     }
 
     public static func project(datasets: [DatasetRow]) -> FieldForm {
-        FieldForm(kind: .project, fields: [
+        var form = FieldForm(kind: .project, fields: [
             Field(label: "name"),
             Field(label: "type", options: DatasetType.allCases.map(\.rawValue)),
-            Field(label: "dataset", options: ["none"] + datasets.map { "\($0.id) \($0.name) (\($0.type))" }),
+            Field(label: "dataset", options: ["none"]),
         ])
+        form.datasets = datasets
+        form.offerDatasetsOfType()
+        return form
+    }
+
+    /// The new-project form's datasets, all types; its dataset field offers those of the chosen type.
+    var datasets: [DatasetRow] = []
+
+    /// A project takes a dataset of its own type only (the engine refuses another), so the choice
+    /// lists those, and starts over at none when the type changes.
+    mutating func offerDatasetsOfType() {
+        guard kind == .project, fields.count > 2 else { return }
+        let type = fields[1].value
+        fields[2].options = ["none"] + datasets.filter { $0.type == type }.map { "\($0.id) \($0.name) (\($0.type))" }
+        fields[2].choice = 0
     }
 
     /// The formats that carry a dataset type (every format for an unknown type).
@@ -147,6 +162,7 @@ public struct FieldForm: Equatable, Sendable {
         case .left, .right where !fields[focus].options.isEmpty:
             let n = fields[focus].options.count
             fields[focus].choice = (fields[focus].choice + (key == .right ? 1 : -1) + n) % n
+            if kind == .project && focus == 1 { offerDatasetsOfType() }
         case .char(let c) where fields[focus].options.isEmpty:
             fields[focus].text.append(c)
             edited = true

@@ -135,7 +135,7 @@ public struct HomeApp: Program {
             }
             clampCursors()
             // The selected task's curves come from a watch on its folder, started again when the
-            // task's state changes (a queued task has no folder yet; a resumed one starts over).
+            // task's state changes (a created task has no folder yet; a resumed one starts over).
             var commands = scheduleTick()
             if let task = state.selectedTask, watched?.id != task.id || watched?.state != task.state {
                 commands.append(curvesCommand(task))
@@ -298,7 +298,8 @@ public struct HomeApp: Program {
                 : action == .splitData ? .splitData(data.id) : .exportData(data.id, type: data.type)
         case .editParams:
             guard let task = state.screenTask, let screen = state.taskScreen, screen.taskID == task.id else { return [] }
-            guard task.state == "queued" else {
+            // created, or failed/stopped before it ever ran; the engine refuses one that ran, saying why.
+            guard ["created", "failed", "stopped"].contains(task.state) else {
                 state.notice = Notice(text: "\(task.id) has been started: its parameters are what it ran with (a new task can change them)", isError: true)
                 return []
             }
@@ -316,7 +317,7 @@ public struct HomeApp: Program {
             return [.watch(key: key) { post in watch(id, post) }]
         case .stopTask:
             guard state.focus == .tasks || state.openTaskID != nil, let task = state.selectedTask,
-                  task.isActive || task.state == "queued" else { return [] }
+                  task.isActive || task.state == "created" else { return [] }
             state.question = Question(text: "Stop \(task.id) \(task.name)?", onYes: .stopTask(task.id))
         case .confirm:
             guard let question = state.question else { return [] }

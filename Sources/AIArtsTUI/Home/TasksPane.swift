@@ -5,7 +5,7 @@ struct TasksPane: Widget {
     var state: HomeState
 
     static func progressText(_ row: TaskRow) -> String {
-        guard let epoch = row.epoch else { return row.state == "queued" ? "" : "-" }
+        guard let epoch = row.epoch else { return row.state == "created" ? "" : "-" }
         let e = epoch == epoch.rounded() ? String(Int(epoch)) : String(format: "%.1f", epoch)
         return e + (row.epochs.map { "/\($0)" } ?? "")
     }

@@ -12,7 +12,8 @@ final class ModelSandbox {
 
     init() throws {
         ws = try Workspace(root: folder.path("ws"))
-        project = try ws.createProject(name: "p", type: .classification)
+        let dataset = try ws.createDataset(name: "shapes", type: .classification)
+        project = try ws.createProject(name: "p", type: .classification, datasetID: dataset.id)
         task = try ws.createTask(projectID: project.id, name: "shapes run")
     }
 

@@ -156,7 +156,7 @@ import Testing
             """#
         let task = try s.command(command)
         let error = #expect(throws: AIArtsError.self) { try s.ws.resumeTask(task.id) }
-        #expect(error?.message.contains("queued") == true)
+        #expect(error?.message.contains("created") == true)
         try s.ws.startTask(task.id)
         #expect(try s.ws.waitForTask(task.id, interval: .milliseconds(20)).taskStatus == .finished)
 
@@ -185,7 +185,7 @@ import Testing
         let task = try s.command(#"""
             echo one; printf '{"type":"train","epoch":2,"epochs":4,"step":5,"steps":10,"loss":1}\n' >>"$AIARTS_METRICS"; sleep 0.3; echo two; echo "boom" >&2; exit 3
             """#)
-        #expect(try s.ws.taskStatus(task.id).state == "queued")
+        #expect(try s.ws.taskStatus(task.id).state == "created")
         try s.ws.startTask(task.id)
         var followed: [String] = []
         try s.ws.followTaskLog(task.id, lines: 10, interval: .milliseconds(20)) { followed.append($0) }
@@ -244,9 +244,10 @@ import Testing
         #expect(try ws.waitForTask(child.id, interval: .milliseconds(20)).taskStatus == .finished)
         let log = try String(contentsOf: ws.taskFolder(child.id).appendingPathComponent("train.log"), encoding: .utf8)
         #expect(log.contains("checkpoints/epoch_1"))
-        // aiarts-train resumes instead.
-        let builtin = try ws.createTask(projectID: project.id)
+        // aiarts-train derives too (TaskLifecycleTests); a parent with no checkpoint yet is refused.
+        let classes = try ws.createProject(name: "c", type: .classification, datasetID: try ws.createDataset(name: "d", type: .classification).id)
+        let builtin = try ws.createTask(projectID: classes.id)
         let refused = #expect(throws: AIArtsError.self) { try ws.createDerivedTask(from: builtin.id) }
-        #expect(refused?.message.contains("resume") == true)
+        #expect(refused?.message.contains("no checkpoint yet") == true)
     }
 }

@@ -23,6 +23,11 @@ import Testing
             }
         }
 
+        /// A classification project bound to an (empty) dataset, as the built-in trainer needs.
+        func classificationProject() throws -> ProjectRecord {
+            try ws.createProject(name: "c", type: .classification, datasetID: try ws.createDataset(name: "d", type: .classification).id)
+        }
+
         func command(_ line: String) throws -> TaskRecord {
             try ws.createTask(projectID: project.id, trainer: .command, params: ["command": line])
         }
@@ -44,17 +49,20 @@ import Testing
 
     @Test func createWithDefaults() throws {
         let s = try Sandbox()
-        let task = try s.ws.createTask(projectID: s.project.id)
+        let project = try s.classificationProject()
+        let task = try s.ws.createTask(projectID: project.id)
         #expect(task.id == "T0001")
         #expect(task.name == "T0001")
         #expect(task.trainer == "aiarts-train")
-        #expect(task.taskStatus == .queued)
-        #expect(try s.ws.taskParams(task.id) == TaskParams.aiartsTrainDefaults)
-        #expect(try s.ws.tasks(projectID: s.project.id).map(\.id) == ["T0001"])
+        #expect(task.taskStatus == .created)
+        #expect(try s.ws.taskParams(task.id) == TaskParams.aiartsTrainDefaults.merging(["dataset_id": project.datasetId!]) { $1 })
+        #expect(try s.ws.tasks(projectID: project.id).map(\.id) == ["T0001"])
         #expect(try s.ws.tasks(projectID: "P0099").isEmpty)
         #expect(throws: AIArtsError.self) { try s.ws.createTask(projectID: "P0099") }
-        #expect(throws: AIArtsError.self) { try s.ws.createTask(projectID: s.project.id, params: ["epochs": "many"]) }
-        #expect(throws: AIArtsError.self) { try s.ws.createTask(projectID: s.project.id, params: ["epoch": "3"]) }
+        let many = #expect(throws: AIArtsError.self) { try s.ws.createTask(projectID: project.id, params: ["epochs": "many"]) }
+        #expect(many?.message.contains("epochs=many") == true)
+        let unknown = #expect(throws: AIArtsError.self) { try s.ws.createTask(projectID: project.id, params: ["epoch": "3"]) }
+        #expect(unknown?.message.contains("no parameter 'epoch'") == true)
     }
 
     @Test func paramsChangeUntilStarted() throws {
@@ -184,7 +192,7 @@ import Testing
 
     @Test func aiartsTrainArguments() throws {
         let s = try Sandbox()
-        let task = try s.ws.createTask(projectID: s.project.id, params: ["epochs": "3", "gpus": "1"])
+        let task = try s.ws.createTask(projectID: try s.classificationProject().id, params: ["epochs": "3", "gpus": "1"])
         let folder = s.ws.taskFolder(task.id)
         func context(_ params: [String: String]) -> TaskLaunchPlan.Context {
             .init(params: params, datasetID: "D0001", datasetFolder: nil, workspace: s.ws.root, folder: folder, gpus: [1], resumeFrom: nil)
@@ -193,17 +201,28 @@ import Testing
         #expect(plan.executable == "/opt/aiarts-train")
         #expect(plan.arguments == ["train", "--workspace", s.ws.root.path, "--dataset", "D0001", "--out", folder.path,
                                    "--epochs", "3", "--batch-size", "16", "--lr", "0.01", "--optimizer", "adam",
-                                   "--image-size", "32", "--model", "cnn", "--seed", "1", "--save-interval", "1"])
+                                   "--image-size", "32", "--model", "cnn", "--seed", "1", "--save-interval", "1", "--keep-checkpoints", "3"])
         #expect(plan.addedEnvironment == ["AIARTS_METRICS": folder.appendingPathComponent("metrics.jsonl").path,
                                           "CUDA_VISIBLE_DEVICES": "1"])
         let missing = #expect(throws: AIArtsError.self) {
             try TaskLaunchPlan.make(task: task, context: context([:]), locateTrainer: { nil })
         }
         #expect(missing?.message.contains("aiarts-train") == true)
-        // The project has no dataset: start refuses, says why, and leaves the task startable.
+        // A task from before datasets were recorded, in a project with none: start refuses, says
+        // why, and records the task failed with
+        // the reason, still startable (nothing ran, so no start time and its params may change).
+        try s.ws.store.pool.write { db in
+            try db.execute(sql: "UPDATE project SET datasetId = NULL WHERE id = ?", arguments: [task.projectId])
+            try db.execute(sql: "UPDATE task SET params = ? WHERE id = ?", arguments: [try TaskParams.encode(TaskParams.aiartsTrainDefaults), task.id])
+        }
         let refused = #expect(throws: AIArtsError.self) { try s.ws.startTask(task.id) }
         #expect(refused?.message.contains("no dataset") == true)
-        #expect(try s.ws.task(task.id).taskStatus == .queued)
+        let failed = try s.ws.task(task.id)
+        #expect(failed.taskStatus == .failed)
+        #expect(failed.statusMessage.hasPrefix("could not start: ") && failed.statusMessage.contains("no dataset"))
+        #expect(failed.startedAt == nil)
+        #expect(try s.ws.taskStatus(task.id).message == failed.statusMessage)
+        try s.ws.setTaskParam(task.id, key: "epochs", value: "4")
         #expect(TaskLaunchPlan.locateBuiltInTrainer(selfExecutable: "/nonexistent/aiarts", path: "") == nil)
     }
 }

@@ -419,6 +419,8 @@ def parse_args(argv):
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--pretrained", help="a local state_dict (or aiarts checkpoint) to start from")
     t.add_argument("--resume", help="a checkpoint folder (checkpoints/epoch_N) or its model.pt")
+    t.add_argument("--keep-checkpoints", type=int, default=0,
+                   help="keep this run's last N checkpoints and its best, deleting older ones (0: keep all)")
 
     e = sub.add_parser("eval", help="write the predictions file of a split")
     e.add_argument("--manifest", required=True)
@@ -786,6 +788,40 @@ def save_checkpoint(out_dir, name, state, torch):
     return "checkpoints/" + name
 
 
+def checkpoints_to_prune(written, keep):
+    """The checkpoints of this run to delete: all but the last `keep` distinct paths and the last
+    one marked best. `written` is [(path, best)] in the order written; keep 0 keeps all. Only this
+    run's: those from before a resume, and any another task starts from, are the engine's to judge."""
+    if keep <= 0:
+        return []
+    order = []
+    for path, _ in written:
+        if path in order:
+            order.remove(path)
+        order.append(path)
+    kept = set(order[-keep:])
+    bests = [path for path, best in written if best]
+    if bests:
+        kept.add(bests[-1])
+    return [path for path in order[:-keep] if path not in kept]
+
+
+def prune_checkpoints(out_dir, paths):
+    """Renames each to a hidden name (one atomic step: never half a checkpoint under its own name),
+    then deletes it. Only paths under checkpoints/ are touched."""
+    import shutil
+    for path in paths:
+        if not path.startswith("checkpoints/") or ".." in path.split("/"):
+            continue
+        full = os.path.join(out_dir, path)
+        hidden = os.path.join(os.path.dirname(full), ".pruned-%s-%d" % (os.path.basename(full), os.getpid()))
+        try:
+            os.replace(full, hidden)
+        except OSError:
+            continue
+        shutil.rmtree(hidden, ignore_errors=True)
+
+
 def train(args):
     manifest = load_manifest(args.manifest)
     check_model_fits(args.model, manifest["type"])
@@ -929,6 +965,7 @@ def train(args):
                 "metric_name": metric_name, "dataset": manifest.get("dataset"), "time": time.time()}
 
     bad_steps = 0
+    written = []  # this run's checkpoints, for --keep-checkpoints
     for epoch in range(start_epoch, args.epochs + 1):
         model.train()
         loader, batches_this_epoch = make_loader(epoch)
@@ -994,6 +1031,8 @@ def train(args):
         if main_process and (epoch % args.save_interval == 0 or epoch == args.epochs or stopped_at):
             path = save_checkpoint(args.out, "epoch_%d" % epoch, state(epoch, False, 0, metric, metric_name), torch)
             metrics.write("checkpoint", epoch=epoch, step=global_step, path=path, best=bool(is_best))
+            written.append((path, bool(is_best)))
+            prune_checkpoints(args.out, checkpoints_to_prune(written, getattr(args, "keep_checkpoints", 0)))
         if world > 1:
             import torch.distributed as dist
             dist.barrier()

@@ -335,7 +335,7 @@ killed_import_recovers() {
     [ -n "$(find "$W3/datasets/.staging" -type f -print -quit)" ] || { echo "the import was not killed mid-copy"; return 1; }
     [ "$(raw_status "$W3" D0001)" = copying ] || { echo "left as $(raw_status "$W3" D0001), not copying"; return 1; }
     "$BIN" --workspace "$W3" dataset show D0001 --json >"$T/killed.json" &&
-    json_ok "$T/killed.json" "d['status'] == 'empty' and d['images'] == 0 and 'the import was interrupted (process $pid ended)' in d['statusMessage']" &&
+    json_ok "$T/killed.json" "d['status'] == 'empty' and d['images'] == 0 and 'the import was interrupted (process $pid ended)' in d['status_message']" &&
     [ -z "$(ls -A "$W3/datasets/.staging")" ] || { echo "staging not cleaned: $(ls "$W3/datasets/.staging")"; return 1; }
     # Nothing blocks the next import.
     "$BIN" --workspace "$W3" dataset import D0001 "$src" --format imagenet --verify header --json >"$T/again.json" &&

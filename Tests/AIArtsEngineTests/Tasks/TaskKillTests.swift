@@ -44,6 +44,13 @@ import Testing
 
     static let loop = "while :; do echo tick >> ticks; sleep 0.05; done"
 
+    /// A process names itself (prctl PR_SET_NAME): the name goes into error messages printed as
+    /// they are, so nothing but printable ASCII is kept.
+    @Test func processNamesInMessagesAreMadePrintable() {
+        let evil = ProcessStat(pid: 7, command: "x\u{1B}[2Jé\u{7}", state: "S", parentPID: 1, processGroup: 7, session: 7, startTime: 1)
+        #expect(Workspace.describe([evil]) == "pid 7 (x?[2J??)")
+    }
+
     /// The trainer is the supervisor's child; PR_SET_PDEATHSIG (set through setpriv) makes the
     /// kernel kill it the moment the supervisor dies, with no aiarts running at all.
     @Test(.enabled(if: Supervisor.setpriv != nil, "needs util-linux setpriv"))

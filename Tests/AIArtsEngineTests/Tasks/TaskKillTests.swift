@@ -72,6 +72,26 @@ import Testing
         #expect(try s.ws.task(task.id).taskStatus == .failed)
     }
 
+    /// The race PDEATHSIG leaves: a supervisor that died before setpriv's prctl. The guard between
+    /// prctl and exec finds its parent is not the supervisor any more and the command never runs.
+    @Test(.enabled(if: Supervisor.setpriv != nil, "needs util-linux setpriv"))
+    func commandNeverStartsWhenItsSupervisorDiedBeforePrctl() throws {
+        let box = TempFolder("aiarts-guard")
+        func run(supervisor: Int32) throws -> ExitStatus? {
+            let p = try DetachedProcess.launch(
+                executable: Supervisor.setpriv!, arguments: ["--pdeathsig", "KILL", "--", "/bin/sh", "-c", Supervisor.parentGuard,
+                                                             "aiarts-pdeathsig", String(supervisor), "/bin/sh", "-c", "echo ran >> out"],
+                environment: ["PATH": "/usr/bin:/bin"], workingDirectory: box.url, logFile: box.path("log"))
+            return ExitWatcher.waitForExit(p.identity, timeout: .seconds(5))
+        }
+        // Its parent is this process: the guard lets the command run.
+        #expect(try run(supervisor: getpid()) == .exited(code: 0))
+        #expect((try? String(contentsOf: box.path("out"), encoding: .utf8)) == "ran\n")
+        // Any other pid stands for a supervisor that is gone (the orphan's parent is now init or a subreaper).
+        #expect(try run(supervisor: 1) == .signaled(signal: SIGKILL, coreDumped: false))
+        #expect((try? String(contentsOf: box.path("out"), encoding: .utf8)) == "ran\n")
+    }
+
     /// What PDEATHSIG cannot reach: a process the trainer started (PDEATHSIG is not inherited),
     /// still writing after trainer and supervisor are gone. The first aiarts to find the
     /// supervisor dead kills it, and says so in the task's message.

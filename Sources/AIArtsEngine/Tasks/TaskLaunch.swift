@@ -174,12 +174,14 @@ enum CommandTemplate {
 
 /// The last lines of a text file, read from its end so a huge log costs no more than its tail.
 enum FileTail {
-    static func lines(_ url: URL, count: Int, maxBytes: Int = 256 << 10) -> [String] {
+    /// `endingAt`: read only the bytes before this offset (the file may be growing).
+    static func lines(_ url: URL, count: Int, maxBytes: Int = 256 << 10, endingAt end: UInt64? = nil) -> [String] {
         guard count > 0, let handle = try? FileHandle(forReadingFrom: url) else { return [] }
         defer { try? handle.close() }
-        guard let size = try? handle.seekToEnd() else { return [] }
+        guard let fileSize = try? handle.seekToEnd() else { return [] }
+        let size = min(fileSize, end ?? fileSize)
         let start = size > UInt64(maxBytes) ? size - UInt64(maxBytes) : 0
-        guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.readToEnd() else { return [] }
+        guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.read(upToCount: Int(size - start)) ?? Data() else { return [] }
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if start > 0, !lines.isEmpty { lines.removeFirst() }  // cut mid-line
         if lines.last == "" { lines.removeLast() }

@@ -41,10 +41,13 @@ extension Workspace {
         return live
     }
 
-    /// "pid 12 (python3), pid 13 (python3)" — command names as the kernel has them; the caller
-    /// sanitises before showing (a process may name itself anything).
+    /// "pid 12 (python3), pid 13 (python3)". A process may name itself anything, escape sequences
+    /// included, and error messages reach the terminal as they are: only printable ASCII is kept.
     static func describe(_ processes: [ProcessStat]) -> String {
-        let shown = processes.prefix(5).map { "pid \($0.pid) (\($0.command))" }.joined(separator: ", ")
+        func printable(_ name: String) -> String {
+            String(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7f ? Character($0) : "?" })
+        }
+        let shown = processes.prefix(5).map { "pid \($0.pid) (\(printable($0.command)))" }.joined(separator: ", ")
         return shown + (processes.count > 5 ? " and \(processes.count - 5) more" : "")
     }
 }

@@ -100,8 +100,10 @@ extension Workspace {
     /// until the task has ended and its log is read to the end. Lines are raw (sanitise them).
     public func followTaskLog(_ id: String, lines: Int, interval: Duration = .milliseconds(200), emit: (String) -> Void) throws {
         let url = taskFolder(id).appendingPathComponent("train.log")
-        for line in FileTail.lines(url, count: lines) { emit(line) }
+        // The tail and the follow share one offset: a line written between reading the tail and
+        // taking the file's size would otherwise be shown by neither.
         var offset = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? UInt64) ?? 0
+        for line in FileTail.lines(url, count: lines, endingAt: offset) { emit(line) }
         var partial = Data()
         var ended = false
         while true {

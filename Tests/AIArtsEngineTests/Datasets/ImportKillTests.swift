@@ -85,6 +85,33 @@ import Testing
         _ = _folder
     }
 
+    /// Killed inside the final swap: the dataset's files were moved aside and the new ones moved
+    /// in, but the records were not committed (the claim is still held). The records are the old
+    /// ones, so the old files go back; nothing of the dataset is deleted.
+    @Test func killedCommitPutsTheMatchingFilesBack() throws {
+        let (ws, _folder) = try Fixtures.workspace()
+        let src = TempFolder()
+        for i in 0..<2 { src.write("cat/\(i).jpg", Fixtures.jpeg()) }
+        let id = try ws.createDataset(name: "d", type: .classification).id
+        try ws.importDataset(id, from: src.url, format: .imagenet)
+        let dead = try Self.deadIdentity()
+        _ = try Self.simulateKilledImport(ws, id, by: dead, previous: "copied")
+        let fm = FileManager.default
+        let folder = ws.root.appendingPathComponent("datasets/\(id)")
+        try fm.moveItem(at: folder, to: ws.root.appendingPathComponent("datasets/.staging/\(id)-\(dead.pid)-\(dead.startTime)-old-0badf00d"))
+        try fm.createDirectory(at: folder.appendingPathComponent("dog"), withIntermediateDirectories: true)
+        try Fixtures.jpeg().write(to: folder.appendingPathComponent("dog/9.jpg"))
+
+        let reopened = try Workspace(root: ws.root)
+        let summary = try reopened.summary(id)
+        #expect(summary.status == "copied" && summary.images == 2)
+        #expect(fm.fileExists(atPath: folder.appendingPathComponent("cat/0.jpg").path))
+        #expect(fm.fileExists(atPath: folder.appendingPathComponent("cat/1.jpg").path))
+        #expect(!fm.fileExists(atPath: folder.appendingPathComponent("dog/9.jpg").path))
+        #expect(Self.stagingEntries(reopened).isEmpty)
+        _ = _folder
+    }
+
     /// Two imports into one dataset: the second is refused at once, naming the first (pid and
     /// start time), and the first completes untouched. Once it ends, imports are allowed again.
     @Test func secondImportIsRefusedNamingTheRunningOne() throws {

@@ -44,6 +44,13 @@ import Testing
 
     static let loop = "while :; do echo tick >> ticks; sleep 0.05; done"
 
+    /// A process names itself (prctl PR_SET_NAME): the name goes into error messages printed as
+    /// they are, so nothing but printable ASCII is kept.
+    @Test func processNamesInMessagesAreMadePrintable() {
+        let evil = ProcessStat(pid: 7, command: "x\u{1B}[2Jé\u{7}", state: "S", parentPID: 1, processGroup: 7, session: 7, startTime: 1)
+        #expect(Workspace.describe([evil]) == "pid 7 (x?[2J??)")
+    }
+
     /// The trainer is the supervisor's child; PR_SET_PDEATHSIG (set through setpriv) makes the
     /// kernel kill it the moment the supervisor dies, with no aiarts running at all.
     @Test(.enabled(if: Supervisor.setpriv != nil, "needs util-linux setpriv"))
@@ -63,6 +70,26 @@ import Testing
         let ended = try s.ws.refreshTasks()
         #expect(ended == [task.id])
         #expect(try s.ws.task(task.id).taskStatus == .failed)
+    }
+
+    /// The race PDEATHSIG leaves: a supervisor that died before setpriv's prctl. The guard between
+    /// prctl and exec finds its parent is not the supervisor any more and the command never runs.
+    @Test(.enabled(if: Supervisor.setpriv != nil, "needs util-linux setpriv"))
+    func commandNeverStartsWhenItsSupervisorDiedBeforePrctl() throws {
+        let box = TempFolder("aiarts-guard")
+        func run(supervisor: Int32) throws -> ExitStatus? {
+            let p = try DetachedProcess.launch(
+                executable: Supervisor.setpriv!, arguments: ["--pdeathsig", "KILL", "--", "/bin/sh", "-c", Supervisor.parentGuard,
+                                                             "aiarts-pdeathsig", String(supervisor), "/bin/sh", "-c", "echo ran >> out"],
+                environment: ["PATH": "/usr/bin:/bin"], workingDirectory: box.url, logFile: box.path("log"))
+            return ExitWatcher.waitForExit(p.identity, timeout: .seconds(5))
+        }
+        // Its parent is this process: the guard lets the command run.
+        #expect(try run(supervisor: getpid()) == .exited(code: 0))
+        #expect((try? String(contentsOf: box.path("out"), encoding: .utf8)) == "ran\n")
+        // Any other pid stands for a supervisor that is gone (the orphan's parent is now init or a subreaper).
+        #expect(try run(supervisor: 1) == .signaled(signal: SIGKILL, coreDumped: false))
+        #expect((try? String(contentsOf: box.path("out"), encoding: .utf8)) == "ran\n")
     }
 
     /// What PDEATHSIG cannot reach: a process the trainer started (PDEATHSIG is not inherited),

@@ -124,11 +124,35 @@ extension Workspace {
                     UPDATE dataset SET status = ?, statusMessage = ?, progress = ?, cancelRequested = 0, \(Self.releaseClaimSQL)
                     WHERE id = ?
                     """, arguments: [previous.status, "\(note); the dataset keeps what it had before", previous.progress, id])
+                // Inside the transaction, so a concurrent recovery waits for the files too.
+                if let holder { restoreSetAsideFiles(id, of: holder.identity) }
                 result = (pid, previous.status)
                 return .commit
             }
             if let result { recoveredImports.add(id, result) }
             return result
+        }
+    }
+
+    /// The commit moves the dataset's files aside (`-old-`), moves the new ones in, then commits
+    /// the records, releasing the claim in the same transaction. A claim still held by a dead
+    /// process therefore means the records are the old ones: if its `-old-` folder is there, those
+    /// are the files the records describe, and they go back into place (the new files are set
+    /// aside as staging, which is then removed).
+    func restoreSetAsideFiles(_ id: String, of dead: ProcessIdentity) {
+        let fm = FileManager.default
+        let staging = datasetsFolder.appendingPathComponent(".staging")
+        let prefix = "\(id)-\(dead.pid)-\(dead.startTime)-old-"
+        guard let names = try? fm.contentsOfDirectory(atPath: staging.path),
+              let aside = names.first(where: { $0.hasPrefix(prefix) }) else { return }
+        let folder = datasetsFolder.appendingPathComponent(id)
+        do {
+            if fm.fileExists(atPath: folder.path) {
+                try fm.moveItem(at: folder, to: staging.appendingPathComponent("\(id)-\(dead.pid)-\(dead.startTime)-new-\(UUID().uuidString.prefix(8))"))
+            }
+            try fm.moveItem(at: staging.appendingPathComponent(aside), to: folder)
+        } catch {
+            log.warning("cannot put \(id)'s files back from \(aside): \(error)")
         }
     }
 

@@ -53,7 +53,7 @@ enum Supervisor {
     trap 'forward INT' INT
     trap 'forward HUP' HUP
     if [ -n "$setpriv" ]; then
-      "$setpriv" --pdeathsig KILL -- /bin/sh -c '[ "$PPID" = "$1" ] || kill -s KILL $$; shift; exec "$@"' aiarts-pdeathsig "$$" "$@" &
+      "$setpriv" --pdeathsig KILL -- /bin/sh -c '\#(parentGuard)' aiarts-pdeathsig "$$" "$@" &
     else
       "$@" &
     fi
@@ -81,6 +81,11 @@ enum Supervisor {
     fi
     exit "$status"
     """#
+
+    /// Runs between setpriv's prctl and the command (argv: $1 the supervisor's pid, then the
+    /// command): a supervisor already gone by then would never trigger PDEATHSIG, so the command
+    /// must not start at all. `$PPID` is read when this shell starts, after the prctl.
+    static let parentGuard = #"[ "$PPID" = "$1" ] || kill -s KILL $$; shift; exec "$@""#
 
     static func arguments(shell: String, statusFile: String, setpriv: String?, executable: String, arguments: [String]) -> [String] {
         [shell, "-c", script, marker, statusFile, setpriv ?? "", executable] + arguments

@@ -47,7 +47,7 @@ let package = Package(
         ),
 
         // Benchmark runner for bench/run.py (decode timings, fixture images); not installed.
-        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
+        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsEngine", "AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
 
         // The built-in trainer (pure Swift, CPU): model, data loading and training loop, and its command.
         .target(name: "AIArtsTrain", dependencies: ["AIArtsEngine", "AIArtsImaging"]),

@@ -73,6 +73,10 @@ private struct Parser {
     let bytes: [UInt8]
     let maxDepth: Int
     var pos = 0
+    /// Where the last line lookup stopped, so element lines are counted in one forward pass.
+    /// Rescanning from the start for every element made a 10,000-object file quadratic.
+    var lineCursor = 0
+    var lineAtCursor = 1
 
     init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes; self.maxDepth = maxDepth
@@ -98,7 +102,20 @@ private struct Parser {
         return XMLError(line: line, column: column, message: message)
     }
 
-    func lineAt(_ offset: Int) -> Int { error("", at: offset).line }
+    /// The 1-based line of `offset`, counted on from the previous lookup (offsets only grow while parsing).
+    /// A CR ends a line unless an LF follows it, so CRLF counts once even across two lookups.
+    mutating func lineAt(_ offset: Int) -> Int {
+        let end = min(offset, bytes.count)
+        if end < lineCursor { lineCursor = 0; lineAtCursor = 1 }
+        var i = lineCursor, line = lineAtCursor
+        while i < end {
+            let b = bytes[i]
+            if b == 0x0A || (b == 0x0D && (i + 1 >= bytes.count || bytes[i + 1] != 0x0A)) { line += 1 }
+            i += 1
+        }
+        lineCursor = end; lineAtCursor = line
+        return line
+    }
 
     // MARK: low-level scanning
 

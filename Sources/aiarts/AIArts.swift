@@ -7,7 +7,19 @@ enum Main {
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
         GlobalOptions.leadingWorkspace = GlobalOptions.takeLeadingWorkspace(&arguments)
-        AIArts.main(arguments)
+        // What AIArts.main does, except that the error text passes through the sanitizer: messages
+        // quote file names, labels and YAML lines, which may hold escape sequences.
+        do {
+            var command = try AIArts.parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = AIArts.exitCode(for: error)
+            let message = AIArts.fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { print(message) } else { Output.error(message) }
+            }
+            exit(code.rawValue)
+        }
     }
 }
 

@@ -72,7 +72,7 @@ public struct SegmentationParser: DatasetParser {
                     continue
                 }
                 guard let (imageRaw, maskRaw) = FormatListFiles.splitPair(line.text, root: root) else {
-                    issue("expected two paths 'images/x.jpg annotations/x.png' separated by a space, found one: '\(line.text)'")
+                    issue("expected two paths 'images/x.jpg annotations/x.png' separated by a space, found one: '\(Excerpt.cut(line.text))'")
                     continue
                 }
                 let image: (url: URL, relative: String), mask: (url: URL, relative: String)

@@ -45,7 +45,7 @@ enum FormatListFiles {
                 while seen["\(key) (\(n))"] != nil { n += 1 }
                 name = "\(name) (\(n))"
                 issues.append(ImportIssue(path: displayPath, line: line.number, reason:
-                    "class '\(line.text)' repeats line \(first) (names match ignoring case); kept as '\(name)' so later indices do not shift; remove the duplicate"))
+                    "class '\(Excerpt.cut(line.text))' repeats line \(first) (names match ignoring case); kept as '\(name)' so later indices do not shift; remove the duplicate"))
             }
             seen[name.lowercased()] = line.number
             labels.append(name)

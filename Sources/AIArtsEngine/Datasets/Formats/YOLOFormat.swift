@@ -153,7 +153,7 @@ public struct YOLOParser: DatasetParser {
             var byIndex: [Int: String] = [:]
             for entry in entries {
                 guard let index = Int(entry.key), index >= 0, index < 100_000 else {
-                    issues.append(ImportIssue(path: file, reason: "names key '\(entry.key)' is not a class index (0, 1, 2, ...); that entry is ignored"))
+                    issues.append(ImportIssue(path: file, reason: "names key '\(Excerpt.cut(entry.key))' is not a class index (0, 1, 2, ...); that entry is ignored"))
                     continue
                 }
                 byIndex[index] = entry.value.string ?? "class_\(index)"
@@ -197,7 +197,7 @@ public struct YOLOParser: DatasetParser {
     func images(for item: String, split: Split, base: URL, root: URL, yaml: String, issues: inout [ImportIssue]) -> [ImageEntry] {
         if item.lowercased().hasSuffix(".txt") {
             guard let list = locate(item, from: base, root: root, directory: false) else {
-                issues.append(ImportIssue(path: yaml, reason: "\(split.rawValue): list '\(item)' is not inside the dataset folder; fix the path"))
+                issues.append(ImportIssue(path: yaml, reason: "\(split.rawValue): list '\(Excerpt.cut(item))' is not inside the dataset folder; fix the path"))
                 return []
             }
             guard let lines = try? TextLines.read(list.url) else {
@@ -209,7 +209,7 @@ public struct YOLOParser: DatasetParser {
             for line in lines {
                 guard let image = locate(line.text, from: listDir, root: root, directory: false) else {
                     issues.append(ImportIssue(path: list.relative, line: line.number, reason:
-                        "image '\(line.text)' was not found inside the dataset folder; fix the path or remove the line"))
+                        "image '\(Excerpt.cut(line.text))' was not found inside the dataset folder; fix the path or remove the line"))
                     continue
                 }
                 let name = image.relative.hasPrefix("images/") ? String(image.relative.dropFirst(7)) : image.relative

@@ -49,7 +49,7 @@ public struct VOCParser: DatasetParser {
             throw AnnotationFormatError("\(root.path) has no Annotations/ folder. A VOC dataset needs Annotations/*.xml and JPEGImages/ "
                 + "(or PaddleX's train_list.txt/val_list.txt pairing 'JPEGImages/x.jpg Annotations/x.xml').")
         }
-        let xmls = FormatListFiles.files(in: annotations, recursive: false, confinedTo: root)
+        let xmls = FormatListFiles.files(in: annotations, recursive: false, confinedTo: root, issues: &issues, shownPrefix: "Annotations/")
             .filter { ($0 as NSString).pathExtension.lowercased() == "xml" }
         guard !xmls.isEmpty else {
             throw AnnotationFormatError("Annotations/ in \(root.path) holds no .xml files; put one VOC XML per image there.")

@@ -134,9 +134,9 @@ public struct YOLOParser: DatasetParser {
         let splitDirs = Split.allCases.filter { FormatListFiles.exists(imagesDir.appendingPathComponent($0.rawValue), directory: true) }
         var entries: [ImageEntry] = []
         if splitDirs.isEmpty {
-            entries = folderImages("images", split: nil, root: root, origin: "images/")
+            entries = folderImages("images", split: nil, root: root, origin: "images/", issues: &issues)
         } else {
-            for split in splitDirs { entries += folderImages("images/\(split.rawValue)", split: split, root: root, origin: "images/") }
+            for split in splitDirs { entries += folderImages("images/\(split.rawValue)", split: split, root: root, origin: "images/", issues: &issues) }
         }
         return (labels, entries)
     }
@@ -222,12 +222,13 @@ public struct YOLOParser: DatasetParser {
             issues.append(ImportIssue(path: yaml, reason: "\(split.rawValue): folder '\(item)' was not found inside the dataset folder; fix the path"))
             return []
         }
-        return folderImages(dir.relative, split: split, root: root, origin: yaml)
+        return folderImages(dir.relative, split: split, root: root, origin: yaml, issues: &issues)
     }
 
-    func folderImages(_ dir: String, split: Split?, root: URL, origin: String) -> [ImageEntry] {
+    func folderImages(_ dir: String, split: Split?, root: URL, origin: String, issues: inout [ImportIssue]) -> [ImageEntry] {
         let prefix = "images/" + (split.map { $0.rawValue + "/" } ?? "")
-        return FormatListFiles.files(in: root.appendingPathComponent(dir), recursive: true, confinedTo: root)
+        return FormatListFiles.files(in: root.appendingPathComponent(dir), recursive: true, confinedTo: root,
+                                     issues: &issues, shownPrefix: dir + "/")
             .filter(FormatListFiles.isImage)
             .map { ImageEntry(url: root.appendingPathComponent(dir + "/" + $0), relative: dir + "/" + $0, split: split,
                               target: prefix + $0, origin: origin) }

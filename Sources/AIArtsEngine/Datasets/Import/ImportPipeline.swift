@@ -121,6 +121,10 @@ final class ImportRun: @unchecked Sendable {
         }
         try checkCancel()
 
+        // A folder plainly in another format is refused with a hint, before anything is read as the wrong one.
+        if FileManager.default.isDirectory(root), let hint = FormatSignature.mismatch(chosen: format, root: root) {
+            throw AIArtsError(.badInput, hint)
+        }
         var clock = PhaseClock()
         let parsed: ParsedDataset
         do {

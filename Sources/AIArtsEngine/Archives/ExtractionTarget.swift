@@ -57,6 +57,12 @@ final class ExtractionTarget {
         report.skipped.append((path: path, reason: reason))
     }
 
+    /// True for a folder entry that names the destination itself ("./" from `tar czf x.tgz -C dir .`):
+    /// there is nothing to create and nothing wrong, so it is passed over without a word.
+    func isDestinationItself(_ raw: String) -> Bool {
+        raw.split(separator: "/", omittingEmptySubsequences: true).allSatisfy { $0 == "." }
+    }
+
     /// The confined relative path for an archive name, or nil after recording why it was refused.
     func accept(_ raw: String) -> String? {
         do {

@@ -72,6 +72,7 @@ extension ZipReader {
     private func extract(_ entry: ZipEntry, into target: ExtractionTarget, inflater: Inflater,
                          isCancelled: () -> Bool) throws {
         if entry.isSymlink { return target.skip(entry.name, "symbolic links are not extracted") }
+        if entry.isDirectory, target.isDestinationItself(entry.name) { return }
         guard let relative = target.accept(entry.name) else { return }
         if entry.isDirectory { return target.makeDirectory(relative, shown: entry.name) }
         if entry.flags & 0x0001 != 0 {

@@ -22,8 +22,23 @@ public struct XMLElement: Equatable, Sendable {
 
     /// The trimmed text of the first child called `name`; nil when there is no such child.
     public func childText(_ name: String) -> String? {
-        child(name)?.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let text = child(name)?.text else { return nil }
+        // Annotation values are short ASCII with ASCII padding: trim that without Foundation, which is slow
+        // per call on Linux; anything else takes the general path.
+        let u = text.utf8
+        guard let first = u.firstIndex(where: { !XMLElement.isASCIISpace($0) }) else {
+            return text.unicodeScalars.allSatisfy(\.isASCII) ? "" : text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let last = u.lastIndex(where: { !XMLElement.isASCIISpace($0) })!
+        // Both ends fall on whole characters: spaces are single bytes, so the slice is valid UTF-8.
+        let trimmed = String(decoding: u[first...last], as: UTF8.self)
+        if trimmed.unicodeScalars.first?.properties.isWhitespace == true || trimmed.unicodeScalars.last?.properties.isWhitespace == true {
+            return trimmed.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return trimmed
     }
+
+    static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C }
 }
 
 /// Why a document did not parse, with where (1-based line and column, columns counted in characters).
@@ -121,10 +136,15 @@ private struct Parser {
 
     var atEnd: Bool { pos >= bytes.count }
 
-    func peek(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard pos + u.count <= bytes.count else { return false }
-        return bytes[pos..<pos + u.count].elementsEqual(u)
+    /// True when the bytes at `pos` spell `s`. A StaticString compares in place: building an array per
+    /// call (this runs at every '<') cost more than the rest of the parse.
+    func peek(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard pos + n <= bytes.count else { return false }
+        return s.withUTF8Buffer { u in
+            for i in 0..<n where bytes[pos + i] != u[i] { return false }
+            return true
+        }
     }
 
     mutating func skipWhitespace() {

@@ -113,3 +113,17 @@ import Testing
         #expect(objects.enumerated().allSatisfy { $0.element.childText("name") == "c\($0.offset)" })
     }
 }
+
+@Suite struct XMLChildTextTests {
+    /// childText trims ASCII padding itself and Unicode spaces the general way, keeping what is inside.
+    @Test func trimsAsBefore() throws {
+        let doc = try XML.parse("<a><b>  x y\t\n</b><c>\u{3000}猫 é\u{3000}</c><d> \n </d><e>é</e><f></f><g> 中 </g></a>")
+        #expect(doc.childText("b") == "x y")
+        #expect(doc.childText("c") == "猫 é")
+        #expect(doc.childText("d") == "")
+        #expect(doc.childText("e") == "é")
+        #expect(doc.childText("f") == "")
+        #expect(doc.childText("g") == "中")
+        #expect(doc.childText("h") == nil)
+    }
+}

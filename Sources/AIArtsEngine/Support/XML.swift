@@ -32,7 +32,9 @@ public struct XMLElement: Equatable, Sendable {
         let last = u.lastIndex(where: { !XMLElement.isASCIISpace($0) })!
         // Both ends fall on whole characters: spaces are single bytes, so the slice is valid UTF-8.
         let trimmed = String(decoding: u[first...last], as: UTF8.self)
-        if trimmed.unicodeScalars.first?.properties.isWhitespace == true || trimmed.unicodeScalars.last?.properties.isWhitespace == true {
+        // Only a non-ASCII end can be a Unicode space (looking up scalar properties is slow, so ASCII skips it).
+        if u[first] >= 0x80 || u[last] >= 0x80,
+           trimmed.unicodeScalars.first?.properties.isWhitespace == true || trimmed.unicodeScalars.last?.properties.isWhitespace == true {
             return trimmed.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return trimmed

@@ -308,5 +308,23 @@ hostile_text_reaches_the_terminal_clean() {
 }
 check "escape sequences in imported data never reach the terminal; long input is cut" hostile_text_reaches_the_terminal_clean
 
+real_tarball_and_wrong_format() {
+    local W12=$T/ws12 src=$T/tarsrc
+    mkdir -p "$src/cat" "$src/dog"
+    cp "$(find "$W/datasets/D0001" -name '*.jpg' | head -n 1)" "$src/cat/a.jpg"
+    cp "$(find "$W/datasets/D0001" -name '*.jpg' | tail -n 1)" "$src/dog/b.jpg"
+    tar czf "$T/x.tgz" -C "$src" . &&
+    "$BIN" --workspace "$W12" dataset create t --type classification >/dev/null &&
+    "$BIN" --workspace "$W12" dataset import D0001 "$T/x.tgz" --format imagenet --json >"$T/t.json" &&
+    json_ok "$T/t.json" 'd["images"] == 2 and d["failed"] == 0' &&
+    # A COCO export imported as ImageNet is refused with the hint, not read as classes 'annotations' and 'images'.
+    mkdir -p "$T/cocoexp/images" "$T/cocoexp/annotations" && cp "$src/cat/a.jpg" "$T/cocoexp/images/a.jpg" &&
+    printf '{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[],"categories":[{"id":1,"name":"cat"}]}' >"$T/cocoexp/annotations/instances_train.json" &&
+    "$BIN" --workspace "$W12" dataset create c --type classification >/dev/null &&
+    ! "$BIN" --workspace "$W12" dataset import D0002 "$T/cocoexp" --format imagenet 2>"$T/c.err" >/dev/null &&
+    grep -q "this looks like COCO: --format coco" "$T/c.err"
+}
+check "a tarball of '.' imports without a failed './'; a COCO export given --format imagenet is refused with a hint" real_tarball_and_wrong_format
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

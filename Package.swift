@@ -47,7 +47,7 @@ let package = Package(
         ),
 
         // Benchmark runner for bench/run.py (decode timings, fixture images); not installed.
-        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
+        .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsEngine", "AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
 
         // Mutation fuzzer for the parsers of untrusted input (scripts/fuzz.sh, docs/fuzzing.md); not installed.
         .executableTarget(name: "aiarts-fuzz", dependencies: ["AIArtsEngine", "AIArtsImaging"]),

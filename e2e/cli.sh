@@ -12,6 +12,8 @@ failed=0
 check() {
     local name=$1
     shift
+    # E2E_ONLY=word runs only the checks whose name contains it (the rest are not counted).
+    if [ -n "${E2E_ONLY:-}" ] && [[ "$name" != *"$E2E_ONLY"* ]]; then return 0; fi
     if "$@" >"$T/check.out" 2>&1; then
         passed=$((passed + 1)); echo "ok   $name"
     else
@@ -22,6 +24,11 @@ check() {
 # A JSON assertion: python3 evaluates EXPR with the parsed document bound to d.
 json_ok() { # FILE EXPR
     python3 -c 'import json,os,sys; d=json.load(open(sys.argv[1])); ok=eval(sys.argv[2]); print(d if not ok else ""); sys.exit(0 if ok else 1)' "$1" "$2"
+}
+
+# True when FILE holds no escape, BEL, C1 control or bidi control: nothing a terminal would obey.
+terminal_safe() { # FILE
+    python3 -c 'import re,sys; b=open(sys.argv[1],"rb").read(); bad=re.findall(rb"[\x1b\x07]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]", b); print(bad[:5] if bad else ""); sys.exit(1 if bad else 0)' "$1"
 }
 
 demo() {
@@ -446,6 +453,46 @@ lifecycle_dead_ends() {
     "$BIN" --workspace "$W" task rm "$created" >/dev/null
 }
 check "lifecycle: wait on a created task, create refusals, project set, failed start, resume --epochs, --from builtin, task rm" lifecycle_dead_ends
+
+hostile_text_reaches_the_terminal_clean() {
+    local W11=$T/ws11 src=$T/hostile
+    mkdir -p "$src/coco/images" "$src/yolo/images"
+    # An OSC 52 (clipboard write) and an OSC 0 (title) in a COCO file_name and a class name.
+    python3 -c 'import json,sys; json.dump({"images":[{"id":1,"file_name":"a\x1b]52;c;aGk=\x07\x1b]0;pwned\x07.jpg","width":10,"height":10}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[1,1,2,2]}],"categories":[{"id":1,"name":"x\x1b]0;t\x07"}]}, open(sys.argv[1],"w"))' "$src/coco/annotations.json"
+    # A 4 MB data.yaml line that starts with a title change.
+    python3 -c 'import sys; open(sys.argv[1],"w").write("names: [a]\n\x1b]0;title\x07" + "x" * 4000000 + "\n")' "$src/yolo/data.yaml"
+    "$BIN" --workspace "$W11" dataset create $'c\xc2\x9b31mo\xe2\x80\xaeco' --type detection >/dev/null &&
+    "$BIN" --workspace "$W11" dataset create y --type detection >/dev/null &&
+    ! "$BIN" --workspace "$W11" dataset import D0001 "$src/coco" --format coco >"$T/h1.out" 2>"$T/h1.err" &&
+    grep -q "First problem: annotations.json" "$T/h1.err" && terminal_safe "$T/h1.err" && terminal_safe "$T/h1.out" &&
+    ! "$BIN" --workspace "$W11" dataset import D0002 "$src/yolo" --format yolo >"$T/h2.out" 2>"$T/h2.err" &&
+    grep -q "bytes in all" "$T/h2.err" && [ "$(wc -c <"$T/h2.err")" -lt 2000 ] && terminal_safe "$T/h2.err" &&
+    "$BIN" --workspace "$W11" dataset show D0002 >"$T/h3.out" && terminal_safe "$T/h3.out" && [ "$(wc -c <"$T/h3.out")" -lt 4000 ] &&
+    "$BIN" --workspace "$W11" dataset list >"$T/h4.out" && terminal_safe "$T/h4.out" &&
+    # --json escapes C1 and bidi controls as \uXXXX; the document still reads back exactly.
+    "$BIN" --workspace "$W11" dataset list --json >"$T/h5.json" && terminal_safe "$T/h5.json" &&
+    grep -qF '\u009B31mo\u202Eco' "$T/h5.json" &&
+    json_ok "$T/h5.json" 'd[0]["name"] == "c\u009b31mo\u202eco" and len(d[1]["statusMessage"]) < 2100'
+}
+check "escape sequences in imported data never reach the terminal; long input is cut" hostile_text_reaches_the_terminal_clean
+
+real_tarball_and_wrong_format() {
+    local W12=$T/ws12 src=$T/tarsrc
+    mkdir -p "$src/cat" "$src/dog"
+    cp "$(find "$W/datasets/D0001" -name '*.jpg' | head -n 1)" "$src/cat/a.jpg"
+    cp "$(find "$W/datasets/D0001" -name '*.jpg' | tail -n 1)" "$src/dog/b.jpg"
+    tar czf "$T/x.tgz" -C "$src" . &&
+    "$BIN" --workspace "$W12" dataset create t --type classification >/dev/null &&
+    "$BIN" --workspace "$W12" dataset import D0001 "$T/x.tgz" --format imagenet --json >"$T/t.json" &&
+    json_ok "$T/t.json" 'd["images"] == 2 and d["failed"] == 0' &&
+    # A COCO export imported as ImageNet is refused with the hint, not read as classes 'annotations' and 'images'.
+    mkdir -p "$T/cocoexp/images" "$T/cocoexp/annotations" && cp "$src/cat/a.jpg" "$T/cocoexp/images/a.jpg" &&
+    printf '{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[],"categories":[{"id":1,"name":"cat"}]}' >"$T/cocoexp/annotations/instances_train.json" &&
+    "$BIN" --workspace "$W12" dataset create c --type classification >/dev/null &&
+    ! "$BIN" --workspace "$W12" dataset import D0002 "$T/cocoexp" --format imagenet 2>"$T/c.err" >/dev/null &&
+    grep -q "this looks like COCO: --format coco" "$T/c.err"
+}
+check "a tarball of '.' imports without a failed './'; a COCO export given --format imagenet is refused with a hint" real_tarball_and_wrong_format
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

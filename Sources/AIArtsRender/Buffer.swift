@@ -39,7 +39,7 @@ public struct Buffer: Equatable, Sendable {
             if w == 0 { continue }
             if column + w > limit { break }
             if column >= 0 {
-                put(Cell(String(character), width: w, style: self[column, y].style.patched(with: style)), x: column, y: y)
+                put(Cell(DisplayWidth.cellSymbol(character), width: w, style: self[column, y].style.patched(with: style)), x: column, y: y)
             }
             column += w
         }

@@ -18,6 +18,23 @@ public enum DisplayWidth {
         return width
     }
 
+    /// What a cell holds for `character`: its first scalar and the zero-width marks after it, up to
+    /// the first zero-width joiner. A joined sequence (👨‍👩‍👧, a skin-toned emoji, "a\u{200D}b") is drawn
+    /// by some terminals as one glyph and by others (tmux, older ones) as each part in turn, and
+    /// ncurses refuses a cell with two spacing characters; either way the row shifted and stray
+    /// glyphs stayed. Its first part alone has the width `of(character)` measured, on every terminal.
+    public static func cellSymbol(_ character: Character) -> String {
+        let scalars = character.unicodeScalars
+        if scalars.count == 1 { return String(character) }
+        var out = String.UnicodeScalarView()
+        for (i, scalar) in scalars.enumerated() {
+            if i == 0 { out.append(scalar); continue }
+            if scalar.value == 0x200D { break }
+            if scalar.value == 0xFE0F || of(scalar) == 0 { out.append(scalar) } else { break }
+        }
+        return String(out)
+    }
+
     public static func of(_ scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
         if v < 0x20 || (0x7F..<0xA0).contains(v) { return 0 }

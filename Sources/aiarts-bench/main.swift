@@ -6,6 +6,8 @@
 //   aiarts-bench image WxH CELLSxROWS RUNS            a synthetic WxH RGB buffer through ImageView; ms per frame
 //   aiarts-bench preview FILE CELLSxROWS RUNS         decode shrunk + half blocks (the dataset screen); ms per run
 //   aiarts-bench preview-kitty FILE CELLSxROWS RUNS   decode at 8×16 pixels a cell + kitty's protocol bytes; ms per run
+//   aiarts-bench voc-parse DIR RUNS                   parse a VOC folder (XML and boxes, no image decoding); ms per run
+import AIArtsEngine
 import AIArtsImaging
 import AIArtsRender
 import AIArtsTUI
@@ -144,6 +146,19 @@ case "preview-kitty":
             print(String(format: "%.3f %.3f %d", Double(drawn - start) / 1e6, Double(end - drawn) / 1e6, sequence.count))
         }
     }
+case "voc-parse":
+    // The parse half of `dataset import --format voc`: reading every XML into samples and boxes.
+    guard args.count == 3, let runs = Int(args[2]) else { fail("voc-parse DIR RUNS") }
+    var objects = 0
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            let parsed = try VOCParser().parse(root: URL(fileURLWithPath: args[1]), type: .detection)
+            objects = parsed.samples.reduce(0) { $0 + $1.annotations.count }
+        } catch { fail("\(error)") }
+        print(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+    }
+    FileHandle.standardError.write(Data("objects \(objects)\n".utf8))
 default:
-    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS | preview FILE CELLSxROWS RUNS | preview-kitty FILE CELLSxROWS RUNS")
+    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS | preview FILE CELLSxROWS RUNS | preview-kitty FILE CELLSxROWS RUNS | voc-parse DIR RUNS")
 }

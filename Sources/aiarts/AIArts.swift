@@ -8,6 +8,9 @@ enum Main {
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
         GlobalOptions.leadingWorkspace = GlobalOptions.takeLeadingWorkspace(&arguments)
+        // What AIArts.main does, except that the error text passes through the sanitizer (messages
+        // quote file names, labels and YAML lines, which may hold escape sequences), errors are put
+        // in plain words (AIArtsError.plain), and a cancellation exits 130.
         do {
             var command = try AIArts.parseAsRoot(arguments)
             try command.run()
@@ -16,15 +19,20 @@ enum Main {
         }
     }
 
-    /// Help and usage errors as swift-argument-parser prints them; every other error as one
-    /// "Error: …" line on stderr. A cancellation (Ctrl-C, `dataset cancel`) exits 130, as a shell
-    /// reports an interrupted command.
+    /// Help goes to stdout and usage errors exit 64, as swift-argument-parser does; every other
+    /// error is one sanitized "Error: …" on stderr. A cancellation (Ctrl-C, `dataset cancel`) prints
+    /// "cancelled" and exits 130, as a shell reports an interrupted command.
     static func exit(with error: any Error) -> Never {
         if let error = error as? AIArtsError, error.kind == .cancelled {
-            FileHandle.standardError.write(Data("\(error.message)\n".utf8))
+            Output.error(error.message)
             Foundation.exit(130)
         }
-        AIArts.exit(withError: error)
+        let code = AIArts.exitCode(for: error)
+        let message = AIArts.fullMessage(for: error)
+        if !message.isEmpty {
+            if code == .success { print(message) } else { Output.error(message) }
+        }
+        Foundation.exit(code.rawValue)
     }
 }
 
@@ -81,7 +89,7 @@ struct GlobalOptions: ParsableArguments {
     static func open(_ root: URL) throws -> Workspace {
         // A workspace is made only in a missing or empty folder, and says so.
         if try WorkspaceFolder.check(root) {
-            FileHandle.standardError.write(Data("aiarts: no workspace at \(Sanitize.line(root.path)); making a new one there\n".utf8))
+            Output.error("aiarts: no workspace at \(root.path); making a new one there")
         }
         let logs = root.appendingPathComponent("logs")
         if (try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)) != nil {

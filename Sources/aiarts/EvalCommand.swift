@@ -31,7 +31,7 @@ struct EvalCOCOCommand: ParsableCommand {
         let detections = try COCOFiles.loadDetections(path(dt), masks: masks)
         let result = try COCOEvaluator(iouType: kind).evaluate(groundTruth: groundTruth, detections: detections)
         if result.unknownImageDetections > 0 {
-            FileHandle.standardError.write(Data("note: \(result.unknownImageDetections) detections name images that are not in \(gt); they were left out\n".utf8))
+            Output.error("note: \(result.unknownImageDetections) detections name images that are not in \(gt); they were left out")
         }
         if json {
             try Output.json(result.stats.dictionary)

@@ -2,18 +2,31 @@ import AIArtsEngine
 import AIArtsRender
 import Foundation
 
+/// Every line the CLI prints goes through the one sanitizer (AIArtsRender's `Sanitize`), so a file
+/// name, label or message holding an escape sequence (an OSC 52 clipboard write, an OSC 0 title)
+/// cannot reach the terminal, whichever command prints it. This shadows `Swift.print` in this module.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    Swift.print(Sanitize.text(items.map { "\($0)" }.joined(separator: separator)), terminator: terminator)
+}
+
 enum Output {
+    /// A message on stderr, through the same sanitizer as `print`.
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((Sanitize.text(text) + "\n").utf8))
+    }
+
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        FileHandle.standardOutput.write(try encoder.encode(value))
+        FileHandle.standardOutput.write(JSONControls.escape(try encoder.encode(value)))
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
     /// Prints rows as aligned columns, measuring text by display width (CJK names take two cells).
     static func table(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
+        // Cells are cleaned before they are measured, so a control character cannot skew the columns.
+        let all = ([header] + rows).map { $0.map(Sanitize.line) }
         let widths = header.indices.map { column in all.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
         for row in all {
             let cells = row.enumerated().map { column, text in

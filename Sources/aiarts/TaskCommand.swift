@@ -236,7 +236,7 @@ struct TaskCommand: ParsableCommand {
         func run() throws {
             let record = try global.open().waitForTask(id)
             guard record.status == TaskStatus.finished.rawValue else {
-                FileHandle.standardError.write(Data("\(record.id) \(record.status): \(Sanitize.line(record.statusMessage))\n".utf8))
+                Output.error("\(record.id) \(record.status): \(Sanitize.line(record.statusMessage))")
                 throw ExitCode(1)
             }
             print("\(record.id) finished")

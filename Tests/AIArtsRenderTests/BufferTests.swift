@@ -145,3 +145,29 @@ import Testing
         #expect(Color.default.nearestIndexed == nil)
     }
 }
+
+/// Joined graphemes (issue 11): a family emoji or a letter with a zero-width joiner keeps the pane's
+/// border where it belongs. Each cell holds what every terminal draws at the measured width: the
+/// first part of a joined sequence, without the joiner (before, the whole sequence went into one
+/// cell and terminals drew it as one, three or no glyphs).
+@Suite struct JoinedGraphemeTests {
+    @Test func zwjSequencesKeepTheBorderColumn() {
+        var b = Buffer(width: 12, height: 3)
+        b.render(Block(title: "x"), in: b.area)
+        #expect(b.set(x: 1, y: 1, string: "👨\u{200D}👩\u{200D}👧 a\u{200D}b", maxWidth: 10) == 5)
+        #expect(b[1, 1].symbol == "👨" && b[1, 1].width == 2)
+        #expect(b[2, 1].isContinuation)
+        #expect(b[4, 1].symbol == "a" && b[5, 1].symbol == "b")
+        #expect(b.lines()[1] == "│👨 ab     │")
+        #expect(b[11, 1].symbol == "│")
+        for y in 0..<3 { for x in 0..<12 { #expect(!b[x, y].symbol.unicodeScalars.contains { $0.value == 0x200D }) } }
+    }
+
+    @Test func combiningMarksAndVariationSelectorsStayInTheirCell() {
+        var b = Buffer(width: 6, height: 1)
+        #expect(b.set(x: 0, y: 0, string: "e\u{301}☀\u{FE0F}👍🏽") == 5)
+        #expect(b[0, 0].symbol == "e\u{301}")
+        #expect(b[1, 0].symbol == "☀\u{FE0F}" && b[1, 0].width == 2)
+        #expect(b[3, 0].symbol == "👍" && b[3, 0].width == 2)
+    }
+}

@@ -336,6 +336,27 @@ func sampleState() -> HomeState {
         for case .perform(let work) in commands { run(&a, a.update(work())) }
     }
 
+    /// A file whose name holds a control character is shown sanitized but opened by its stored path
+    /// (issue 11: the preview said "No such file" because it opened the shown name).
+    @Test func previewOpensTheStoredPathNotTheShownOne() {
+        let stored = "cat/a\u{1B}]0;x\u{7}b\u{1}.jpg"
+        var base = Self.data()
+        base.samples = [.init(path: "cat/ab.jpg", storedPath: stored, split: "train", width: 8, height: 8, labels: [0], boxes: [])]
+        let data = base
+        var state = sampleState()
+        state.size = Size(width: 100, height: 30)
+        // The loader hands back the full path it was asked to open, in the preview's error field.
+        var a = HomeApp(state: state, loadDatasetScreen: { _ in .datasetScreenLoaded(data) },
+                        loadPreview: { path, full, _, _, _ in .previewLoaded(Preview(path: path, image: nil, boxes: [], error: full)) }) {
+            .loaded(sampleState().data!)
+        }
+        Self.run(&a, a.update(.key(.enter)))
+        #expect(a.state.preview?.path == "cat/ab.jpg")
+        #expect(a.state.preview?.error == "/data/" + stored)
+        let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("cat/ab.jpg"))
+    }
+
     @Test func enterOpensTheDatasetWithItsFilesAndImage() {
         var a = Self.app()
         Self.run(&a, a.update(.key(.enter)))

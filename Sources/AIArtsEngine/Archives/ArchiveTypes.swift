@@ -98,6 +98,14 @@ extension ArchiveExtractor {
         /// The ratio for messages; Int(_:) would trap on an absurd Double.
         var ratioText: String { maxRatio < 1e15 ? "\(Int(maxRatio)):1" : "\(maxRatio):1" }
 
+        /// The most a whole archive of `archiveSize` bytes may unpack to: the ratio limit applied to the
+        /// archive's real size (never under the ratio floor), and never over `maxTotalBytes`.
+        func totalBound(archiveSize: Int64) -> Int64 {
+            let byRatio = maxRatio * Double(max(archiveSize, 1))
+            let bound = byRatio >= Double(Int64.max) ? Int64.max : max(ratioFloor, Int64(byRatio))
+            return min(maxTotalBytes, bound)
+        }
+
         /// True when `produced` bytes out of `consumed` compressed bytes is a bomb-like ratio.
         func ratioExceeded(produced: Int64, consumed: Int64) -> Bool {
             produced > ratioFloor && Double(produced) > maxRatio * Double(max(consumed, 1))

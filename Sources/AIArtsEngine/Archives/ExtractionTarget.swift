@@ -22,11 +22,14 @@ final class ExtractionTarget {
     private var entries = 0
     /// Bytes written including the file in progress, for the total limit.
     fileprivate var bytesInFlight: Int64 = 0
+    /// The total-bytes limit in force: `maxTotalBytes`, or lower once a zip's own size bounds it.
+    var byteLimit: Int64
 
     init(_ destination: URL, kind: ArchiveKind, archiveName: String,
          limits: ArchiveExtractor.Limits) throws(ArchiveError) {
         self.archiveName = archiveName
         self.limits = limits
+        byteLimit = limits.maxTotalBytes
         report = ExtractionReport(kind: kind)
         do {
             try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
@@ -52,6 +55,12 @@ final class ExtractionTarget {
 
     func skip(_ path: String, _ reason: String) {
         report.skipped.append((path: path, reason: reason))
+    }
+
+    /// True for a folder entry that names the destination itself ("./" from `tar czf x.tgz -C dir .`):
+    /// there is nothing to create and nothing wrong, so it is passed over without a word.
+    func isDestinationItself(_ raw: String) -> Bool {
+        raw.split(separator: "/", omittingEmptySubsequences: true).allSatisfy { $0 == "." }
     }
 
     /// The confined relative path for an archive name, or nil after recording why it was refused.
@@ -178,7 +187,7 @@ final class PartialFile {
 
     /// Appends bytes, enforcing the total-size limit before they reach the disk.
     func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
-        let limit = target.limits.maxTotalBytes
+        let limit = target.byteLimit
         if target.bytesInFlight + Int64(bytes.count) > limit {
             throw ArchiveError(target.archiveName, .limitExceeded,
                                "extracting '\(raw)' would take the total past the limit of \(formatBytes(limit))")

@@ -178,6 +178,7 @@ struct TarReader {
         case _ where sparse:
             target.skip(name, "GNU sparse files are not supported")
         case "\0" where name.hasSuffix("/"), "5":  // pre-POSIX tars mark folders only by the slash
+            if target.isDestinationItself(name) { break }
             if let relative = target.accept(name) { target.makeDirectory(relative, shown: name) }
         case _ where isFile:
             guard let relative = target.accept(name), let out = target.createFile(relative, shown: name) else { break }

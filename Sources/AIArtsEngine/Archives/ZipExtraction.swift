@@ -13,15 +13,27 @@ extension ZipReader {
         let entries = try reader.entries()
         // Fail before writing anything when the archive itself admits to being too big;
         // the real byte count is still enforced while writing, since headers can lie.
+        try refuseOverlaps(entries)
+        let bound = limits.totalBound(archiveSize: file.size)
         var declared: Int64 = 0
+        // What would be written: an entry its own ratio check skips writes nothing.
+        var writable: Int64 = 0
         for entry in entries where !entry.isDirectory {
             declared = declared.addingReportingOverflow(entry.size).overflow ? .max : declared + entry.size
+            if limits.ratioExceeded(produced: entry.size, consumed: entry.compressedSize) { continue }
+            writable = writable.addingReportingOverflow(entry.size).overflow ? .max : writable + entry.size
         }
         if declared > limits.maxTotalBytes {
             throw ArchiveError(file.name, .limitExceeded,
                                "zip declares \(formatBytes(declared)) of files, more than the limit of "
                                + formatBytes(limits.maxTotalBytes))
         }
+        if writable > bound {
+            throw ArchiveError(file.name, .limitExceeded,
+                               "zip declares \(formatBytes(writable)) of files in a \(formatBytes(file.size)) archive, beyond the "
+                               + "\(limits.ratioText) limit (likely a zip bomb); nothing was extracted")
+        }
+        target.byteLimit = bound
         let inflater = try Inflater(windowBits: -15, archive: file.name)  // raw deflate, no wrapper
         for entry in entries {
             if isCancelled() { throw CancellationError() }
@@ -34,9 +46,33 @@ extension ZipReader {
         progress?(file.size, file.size)
     }
 
+    /// Refuses a zip whose entries share bytes. Real tools write each entry's local header and data
+    /// once, one after another; entries pointing into each other's data let a few kilobytes of deflate
+    /// stand for gigabytes (the overlapping-entry bomb). Each entry spans at least its 30-byte local
+    /// header plus its packed data, so the check needs no reads.
+    private func refuseOverlaps(_ entries: [ZipEntry]) throws(ArchiveError) {
+        let order = entries.indices.sorted { entries[$0].localHeaderOffset < entries[$1].localHeaderOffset }
+        var previous: Int? = nil
+        var previousEnd: Int64 = 0
+        for index in order {
+            let entry = entries[index]
+            if let p = previous, entry.localHeaderOffset < previousEnd {
+                throw ArchiveError(file.name, .corrupt,
+                                   "entries '\(entries[p].name)' and '\(entry.name)' overlap (they share the same bytes in the "
+                                   + "archive): a crafted zip (zip bomb) or a damaged one; nothing was extracted")
+            }
+            // Header numbers can be anything: clamp so that the sum cannot trap.
+            let span = 30 + min(max(0, entry.compressedSize), Int64.max - 30)
+            let (packedEnd, overflow) = entry.localHeaderOffset.addingReportingOverflow(span)
+            let end = overflow ? Int64.max : packedEnd
+            if end > previousEnd || previous == nil { previous = index; previousEnd = max(previousEnd, end) }
+        }
+    }
+
     private func extract(_ entry: ZipEntry, into target: ExtractionTarget, inflater: Inflater,
                          isCancelled: () -> Bool) throws {
         if entry.isSymlink { return target.skip(entry.name, "symbolic links are not extracted") }
+        if entry.isDirectory, target.isDestinationItself(entry.name) { return }
         guard let relative = target.accept(entry.name) else { return }
         if entry.isDirectory { return target.makeDirectory(relative, shown: entry.name) }
         if entry.flags & 0x0001 != 0 {

@@ -10,8 +10,9 @@ public enum SafePath {
 
     /// Normalises `raw` (backslashes, `./`, repeated slashes) into a relative '/'-separated path.
     /// Refuses absolute paths, drive letters and any `..` component.
-    public static func normalize(_ raw: String) throws(Escape) -> String {
-        let slashed = raw.replacingOccurrences(of: "\\", with: "/")
+    /// With `literal`, a backslash is part of a name (Linux allows it) rather than a Windows separator.
+    public static func normalize(_ raw: String, literal: Bool = false) throws(Escape) -> String {
+        let slashed = literal ? raw : raw.replacingOccurrences(of: "\\", with: "/")
         if slashed.hasPrefix("/") {
             throw Escape(path: raw, reason: "absolute path not allowed; give it relative to the dataset folder")
         }
@@ -34,8 +35,14 @@ public enum SafePath {
 
     /// Resolves `raw` under `root`, following symlinks, and refuses anything that lands outside it.
     /// Returns the file's URL and its normalised relative path.
-    public static func resolve(_ raw: String, under root: URL) throws(Escape) -> (url: URL, relative: String) {
-        let relative = try normalize(raw)
+    /// A path with backslashes names a file with a literal '\\' when one exists, else is read as a Windows path;
+    /// `literal` (for names listed from the disk) never translates them.
+    public static func resolve(_ raw: String, under root: URL, literal: Bool = false) throws(Escape) -> (url: URL, relative: String) {
+        var relative = try normalize(raw, literal: literal)
+        if !literal, raw.contains("\\"), let asIs = try? normalize(raw, literal: true),
+           FileManager.default.fileExists(atPath: root.appendingPathComponent(asIs).path) {
+            relative = asIs
+        }
         let url = root.appendingPathComponent(relative)
         try confine(url, relative: relative, under: root)
         return (url, relative)

@@ -22,8 +22,25 @@ public struct XMLElement: Equatable, Sendable {
 
     /// The trimmed text of the first child called `name`; nil when there is no such child.
     public func childText(_ name: String) -> String? {
-        child(name)?.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let text = child(name)?.text else { return nil }
+        // Annotation values are short ASCII with ASCII padding: trim that without Foundation, which is slow
+        // per call on Linux; anything else takes the general path.
+        let u = text.utf8
+        guard let first = u.firstIndex(where: { !XMLElement.isASCIISpace($0) }) else {
+            return text.unicodeScalars.allSatisfy(\.isASCII) ? "" : text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let last = u.lastIndex(where: { !XMLElement.isASCIISpace($0) })!
+        // Both ends fall on whole characters: spaces are single bytes, so the slice is valid UTF-8.
+        let trimmed = String(decoding: u[first...last], as: UTF8.self)
+        // Only a non-ASCII end can be a Unicode space (looking up scalar properties is slow, so ASCII skips it).
+        if u[first] >= 0x80 || u[last] >= 0x80,
+           trimmed.unicodeScalars.first?.properties.isWhitespace == true || trimmed.unicodeScalars.last?.properties.isWhitespace == true {
+            return trimmed.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return trimmed
     }
+
+    static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C }
 }
 
 /// Why a document did not parse, with where (1-based line and column, columns counted in characters).
@@ -73,6 +90,10 @@ private struct Parser {
     let bytes: [UInt8]
     let maxDepth: Int
     var pos = 0
+    /// Where the last line lookup stopped, so element lines are counted in one forward pass.
+    /// Rescanning from the start for every element made a 10,000-object file quadratic.
+    var lineCursor = 0
+    var lineAtCursor = 1
 
     init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes; self.maxDepth = maxDepth
@@ -98,16 +119,34 @@ private struct Parser {
         return XMLError(line: line, column: column, message: message)
     }
 
-    func lineAt(_ offset: Int) -> Int { error("", at: offset).line }
+    /// The 1-based line of `offset`, counted on from the previous lookup (offsets only grow while parsing).
+    /// A CR ends a line unless an LF follows it, so CRLF counts once even across two lookups.
+    mutating func lineAt(_ offset: Int) -> Int {
+        let end = min(offset, bytes.count)
+        if end < lineCursor { lineCursor = 0; lineAtCursor = 1 }
+        var i = lineCursor, line = lineAtCursor
+        while i < end {
+            let b = bytes[i]
+            if b == 0x0A || (b == 0x0D && (i + 1 >= bytes.count || bytes[i + 1] != 0x0A)) { line += 1 }
+            i += 1
+        }
+        lineCursor = end; lineAtCursor = line
+        return line
+    }
 
     // MARK: low-level scanning
 
     var atEnd: Bool { pos >= bytes.count }
 
-    func peek(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard pos + u.count <= bytes.count else { return false }
-        return bytes[pos..<pos + u.count].elementsEqual(u)
+    /// True when the bytes at `pos` spell `s`. A StaticString compares in place: building an array per
+    /// call (this runs at every '<') cost more than the rest of the parse.
+    func peek(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard pos + n <= bytes.count else { return false }
+        return s.withUTF8Buffer { u in
+            for i in 0..<n where bytes[pos + i] != u[i] { return false }
+            return true
+        }
     }
 
     mutating func skipWhitespace() {

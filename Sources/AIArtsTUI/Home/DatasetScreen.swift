@@ -7,7 +7,11 @@ import Foundation
 /// boxes, and the files that failed. Strings are sanitized on the way in.
 public struct DatasetScreenData: Equatable, Sendable {
     public struct Sample: Equatable, Sendable {
+        /// The path as shown: sanitized, so a control character in a file name cannot reach the terminal.
         public var path: String
+        /// The path as stored, relative to the dataset folder: what opens the file. Opening by the shown
+        /// path failed ("No such file") for any name the sanitizer had changed.
+        public var storedPath: String
         public var split: String
         public var width: Int, height: Int
         public var labels: [Int]
@@ -19,9 +23,9 @@ public struct DatasetScreenData: Equatable, Sendable {
         /// Instance segmentation: each instance's outline (polygons or RLE) in the image's pixels.
         public var regions: [PreviewRegion]
 
-        public init(path: String, split: String, width: Int, height: Int, labels: [Int], boxes: [PreviewBox],
+        public init(path: String, storedPath: String? = nil, split: String, width: Int, height: Int, labels: [Int], boxes: [PreviewBox],
                     mask: String? = nil, regions: [PreviewRegion] = []) {
-            self.path = path; self.split = split; self.width = width; self.height = height; self.labels = labels; self.boxes = boxes
+            self.path = path; self.storedPath = storedPath ?? path; self.split = split; self.width = width; self.height = height; self.labels = labels; self.boxes = boxes
             self.mask = mask; self.regions = regions
         }
     }
@@ -56,7 +60,7 @@ public struct DatasetScreenData: Equatable, Sendable {
                 let regions = s.annotations.compactMap { a in a.segmentation.map { PreviewRegion(label: a.labelIndex, segmentation: $0) } }
                 // The stored path is kept as is to find the file; the sanitized one is what is shown.
                 let mask = s.maskPath.map { folder.appendingPathComponent($0).path }
-                var sample = Sample(path: Sanitize.line(s.path), split: s.split?.rawValue ?? "-", width: s.size.width, height: s.size.height,
+                var sample = Sample(path: Sanitize.line(s.path), storedPath: s.path, split: s.split?.rawValue ?? "-", width: s.size.width, height: s.size.height,
                                     labels: labels, boxes: boxes, mask: mask, regions: regions)
                 if background { sample.maskClear = [0, 255] }
                 return sample

@@ -231,7 +231,7 @@ public struct HomeApp: Program {
         guard let sample = selectedSample, let folder = state.datasetScreen?.folder else { return nil }
         let area = DatasetScreen.layout(Rect(x: 0, y: 1, width: state.size.width, height: max(0, state.size.height - 2))).image.inset(by: 1)
         let (w, h) = state.imagePixels(area)
-        let load = loadPreview, full = URL(fileURLWithPath: folder).appendingPathComponent(sample.path).path
+        let load = loadPreview, full = URL(fileURLWithPath: folder).appendingPathComponent(sample.storedPath).path
         return .perform { load(sample.path, full, sample, w, h) }
     }
 

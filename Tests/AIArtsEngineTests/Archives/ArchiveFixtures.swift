@@ -152,6 +152,29 @@ enum Fixture {
 
     static func gzip(_ data: [UInt8]) -> [UInt8] { deflateRaw(data, windowBits: 31) }
 
+    /// The overlapping-entry bomb: one local header and one deflate stream, and a central directory
+    /// whose `count` entries (x0.bin, x1.bin, ...) all point at that same header and data.
+    static func overlappingZip(count: Int, data: [UInt8]) -> [UInt8] {
+        let packed = deflateRaw(data)
+        let crc = crc(data)
+        let first = Array("x0.bin".utf8)
+        var out = le32(0x0403_4B50) + le16(20) + le16(0) + le16(8) + le16(0) + le16(0x21)
+        out += le32(crc) + le32(UInt32(packed.count)) + le32(UInt32(data.count))
+        out += le16(UInt16(first.count)) + le16(0) + first + packed
+        let cdOffset = out.count
+        var central: [UInt8] = []
+        for i in 0..<count {
+            let name = Array("x\(i).bin".utf8)
+            central += le32(0x0201_4B50) + le16(20) + le16(20) + le16(0) + le16(8) + le16(0) + le16(0x21)
+            central += le32(crc) + le32(UInt32(packed.count)) + le32(UInt32(data.count))
+            central += le16(UInt16(name.count)) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(0) + name
+        }
+        out += central
+        out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(UInt16(count)) + le16(UInt16(count))
+        out += le32(UInt32(central.count)) + le32(UInt32(cdOffset)) + le16(0)
+        return out
+    }
+
     static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
     static func le32(_ v: UInt32) -> [UInt8] { le16(UInt16(v & 0xFFFF)) + le16(UInt16(v >> 16)) }
     static func le64(_ v: UInt64) -> [UInt8] { le32(UInt32(v & 0xFFFF_FFFF)) + le32(UInt32(v >> 32)) }

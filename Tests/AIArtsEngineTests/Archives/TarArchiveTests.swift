@@ -42,6 +42,23 @@ import Testing
         #expect(last?.0 == last?.1)
     }
 
+    /// `tar czf x.tgz -C dir .` starts with an entry "./", the folder itself: nothing to create and
+    /// nothing to report (it used to be listed as a failed entry, "empty path").
+    @Test func dotSlashEntryIsTheDestinationItself() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let tgz = Fixture.gzip(Fixture.tar([
+            .init(name: "./", type: "5"),
+            .init(name: "./images/", type: "5"),
+            .init(name: "./images/a.jpg", data: photo),
+            .init(name: "./labels.txt", data: photo),
+        ]))
+        let report = try ArchiveExtractor.extract(try scratch.write(tgz, as: "x.tgz"), into: scratch.dest)
+        #expect(report.skipped.isEmpty, "\(report.skipped)")
+        #expect(report.files == ["images/a.jpg", "labels.txt"])
+        #expect(scratch.text("images/a.jpg") == "pretend jpeg bytes")
+    }
+
     @Test func tarGzipStreamsIncludingMultipleMembers() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

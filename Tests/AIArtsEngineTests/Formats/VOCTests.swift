@@ -239,4 +239,31 @@ func vocXML(filename: String?, size: (Int, Int)? = (100, 80), objects: [(String,
         }
         #expect(parsed.samples[2].relativePath == "JPEGImages/train_a.jpg")
     }
+
+    /// A 10,000-object annotation imports whole (it took minutes when element lines were found by rescanning;
+    /// the timing lives in bench/voc_bench.py). Every object's class and box is checked, and the one bad object
+    /// at the end is reported on its true line.
+    @Test func tenThousandObjectsInOneFileAllImport() throws {
+        let f = try FormatFixture()
+        try f.write("JPEGImages/big.jpg", "x")
+        var objects: [(String, String, String, String, String)] = []
+        for i in 0..<10_000 {
+            objects.append(("c\(i % 7)", "\(i % 50)", "\(i % 40)", "\(i % 50 + 10)", "\(i % 40 + 5)"))
+        }
+        var xml = vocXML(filename: "big.jpg", size: (100, 80), objects: objects)
+        xml = xml.replacingOccurrences(of: "</annotation>\n", with: "<object>\n<name>bad</name>\n</object>\n</annotation>\n")
+        try f.write("Annotations/big.xml", xml)
+        let parsed = try VOCParser().parse(root: f.root, type: .detection)
+        #expect(parsed.samples.count == 1)
+        let annotations = parsed.samples.first?.annotations ?? []
+        #expect(annotations.count == 10_000)
+        for (i, a) in annotations.enumerated() {
+            let x = Double(i % 50), y = Double(i % 40)
+            #expect(a.label == "c\(i % 7)")
+            #expect(a.box == Box(x1: x, y1: y, x2: x + 10, y2: y + 5))
+        }
+        // 4 header lines, 4 lines per object, then the bad <object> on the next line.
+        #expect(parsed.issues.map(\.line) == [4 + 4 * 10_000 + 1])
+        #expect(parsed.issues.first?.reason.contains("object 10001 ('bad'): has no <bndbox>") == true)
+    }
 }

@@ -90,4 +90,40 @@ import Testing
         #expect(doc.text == raw)
         #expect(doc.attributes["k"] == raw)
     }
+
+    /// Element lines used to be found by rescanning from the start of the file (quadratic); they are now
+    /// counted in one pass. Every element's line must still be right, across LF, CRLF and lone CR ends.
+    @Test func linesOfManyElementsAreExact() throws {
+        var text = "<annotation>\n"
+        var expected: [Int] = []
+        var line = 2
+        let ends = ["\n", "\r\n", "\r"]
+        for i in 0..<10_000 {
+            let end = ends[i % 3]
+            expected.append(line)
+            text += "<object><name>c\(i)</name>\(end)<x>\(i)</x></object>\(end)"
+            line += 2
+        }
+        text += "</annotation>\n"
+        let doc = try XML.parse(text)
+        let objects = doc.children(named: "object")
+        #expect(objects.count == 10_000)
+        #expect(objects.map(\.line) == expected)
+        #expect(objects.map { $0.child("x")?.line ?? 0 } == expected.map { $0 + 1 })
+        #expect(objects.enumerated().allSatisfy { $0.element.childText("name") == "c\($0.offset)" })
+    }
+}
+
+@Suite struct XMLChildTextTests {
+    /// childText trims ASCII padding itself and Unicode spaces the general way, keeping what is inside.
+    @Test func trimsAsBefore() throws {
+        let doc = try XML.parse("<a><b>  x y\t\n</b><c>\u{3000}猫 é\u{3000}</c><d> \n </d><e>é</e><f></f><g> 中 </g></a>")
+        #expect(doc.childText("b") == "x y")
+        #expect(doc.childText("c") == "猫 é")
+        #expect(doc.childText("d") == "")
+        #expect(doc.childText("e") == "é")
+        #expect(doc.childText("f") == "")
+        #expect(doc.childText("g") == "中")
+        #expect(doc.childText("h") == nil)
+    }
 }

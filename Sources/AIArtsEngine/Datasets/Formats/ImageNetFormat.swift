@@ -7,40 +7,40 @@ enum ImageFiles {
 
     /// Regular files under `folder` (recursively), skipping hidden ones, as paths relative to it, sorted.
     /// Walks with readdir: FileManager's enumerator with resource values cost over 100 µs a file.
-    /// Links are not followed (a linked folder could lead outside the dataset).
-    static func list(_ folder: URL) -> [String] {
+    /// Links are not followed (a linked folder could lead outside the dataset) but reported, as are
+    /// names that are not UTF-8, in `problems` (paths relative to `folder`).
+    static func list(_ folder: URL, problems: inout [(path: String, reason: String)]) -> [String] {
         var paths: [String] = []
-        walk(folder.path, prefix: "", into: &paths)
+        walk(folder.path, prefix: "", into: &paths, problems: &problems)
         return paths.sorted()
     }
 
-    private static func walk(_ path: String, prefix: String, into paths: inout [String]) {
-        guard let dir = opendir(path) else { return }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+    static func list(_ folder: URL) -> [String] {
+        var ignored: [(path: String, reason: String)] = []
+        return list(folder, problems: &ignored)
+    }
+
+    private static func walk(_ path: String, prefix: String, into paths: inout [String],
+                             problems: inout [(path: String, reason: String)]) {
+        for entry in DirectoryListing.entries(path) where !entry.shown.hasPrefix(".") {
+            guard let name = entry.name else {
+                if entry.kind == .file || entry.kind == .directory { problems.append((prefix + entry.shown, DirectoryListing.notUTF8Reason)) }
+                continue
             }
-            if name.hasPrefix(".") { continue }
-            var type = entry.pointee.d_type
-            if type == UInt8(DT_UNKNOWN) {
-                // Some file systems don't report the type in the directory entry.
-                var info = stat()
-                guard lstat(path + "/" + name, &info) == 0 else { continue }
-                type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : (info.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : 0
-            }
-            if type == UInt8(DT_REG) {
-                paths.append(prefix + name)
-            } else if type == UInt8(DT_DIR) {
-                walk(path + "/" + name, prefix: prefix + name + "/", into: &paths)
+            switch entry.kind {
+            case .file: paths.append(prefix + name)
+            case .directory: walk(path + "/" + name, prefix: prefix + name + "/", into: &paths, problems: &problems)
+            case .symlink: problems.append((prefix + name, DirectoryListing.symlinkReason))
+            case .other: continue
             }
         }
     }
 
-    /// Subfolders of `folder`, sorted, hidden ones skipped.
+    /// Subfolders of `folder` (not links to folders), sorted, hidden ones skipped.
     static func subfolders(_ folder: URL) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") && FileManager.default.isDirectory(folder.appendingPathComponent($0)) }.sorted()
+        DirectoryListing.entries(folder.path).compactMap { entry in
+            entry.kind == .directory && !entry.shown.hasPrefix(".") ? entry.name : nil
+        }.sorted()
     }
 }
 
@@ -60,13 +60,23 @@ public struct ImageNetParser: DatasetParser {
         for (prefix, split) in groups {
             let base = prefix.isEmpty ? root : root.appendingPathComponent(String(prefix.dropLast()))
             let classes = ImageFiles.subfolders(base)
-            for file in ImageFiles.list(base) where !file.contains("/") {
+            var topProblems: [(path: String, reason: String)] = []
+            for file in ImageFiles.list(base, problems: &topProblems) where !file.contains("/") {
                 result.issues.append(ImportIssue(path: prefix + file, reason: "file outside any class folder; ImageNet layout wants root/<class>/<image>"))
+            }
+            // Deeper problems are reported with their class folder below.
+            for problem in topProblems where !problem.path.contains("/") {
+                result.issues.append(ImportIssue(path: prefix + problem.path, reason: problem.reason))
             }
             for label in classes {
                 labelSet.insert(label)
                 let classFolder = base.appendingPathComponent(label)
-                for file in ImageFiles.list(classFolder) {
+                var problems: [(path: String, reason: String)] = []
+                let files = ImageFiles.list(classFolder, problems: &problems)
+                for problem in problems {
+                    result.issues.append(ImportIssue(path: prefix + label + "/" + problem.path, reason: problem.reason))
+                }
+                for file in files {
                     let relative = prefix + label + "/" + file
                     let ext = (file as NSString).pathExtension.lowercased()
                     guard ImageFiles.decodable.contains(ext) else {
@@ -76,7 +86,8 @@ public struct ImageNetParser: DatasetParser {
                         continue
                     }
                     do {
-                        let (url, path) = try SafePath.resolve(relative, under: root)
+                        // A listed name is literal: a '\\' in it is part of the name, not a separator.
+                        let (url, path) = try SafePath.resolve(relative, under: root, literal: true)
                         result.samples.append(ParsedSample(source: url, relativePath: path, split: split,
                                                            annotations: [ParsedAnnotation(label: label)]))
                     } catch {

@@ -45,7 +45,7 @@ public struct PaddleXClassificationParser: DatasetParser {
     /// 'path label_index': the label is the last whitespace-separated column, so paths may hold spaces.
     static func parseLine(_ text: String, labelCount: Int) -> Result<(String, Int), ListLineError> {
         guard let cut = text.lastIndex(where: { $0 == " " || $0 == "\t" }) else {
-            return .failure(ListLineError("expected 'relative/path label_index' but found one column ('\(text)'); add the label's index from labels.txt after a space"))
+            return .failure(ListLineError("expected 'relative/path label_index' but found one column ('\(Excerpt.cut(text))'); add the label's index from labels.txt after a space"))
         }
         let path = text[..<cut].trimmingCharacters(in: .whitespaces)
         let labelText = String(text[text.index(after: cut)...])

@@ -72,7 +72,7 @@ public struct SegmentationParser: DatasetParser {
                     continue
                 }
                 guard let (imageRaw, maskRaw) = FormatListFiles.splitPair(line.text, root: root) else {
-                    issue("expected two paths 'images/x.jpg annotations/x.png' separated by a space, found one: '\(line.text)'")
+                    issue("expected two paths 'images/x.jpg annotations/x.png' separated by a space, found one: '\(Excerpt.cut(line.text))'")
                     continue
                 }
                 let image: (url: URL, relative: String), mask: (url: URL, relative: String)
@@ -112,7 +112,8 @@ public struct SegmentationParser: DatasetParser {
                 + "(or JPEGImages/ + SegmentationClass/). Put images and their PNG masks there, paired by file name.")
         }
         let splitsByStem = readImageSets(root: root, issues: &issues)
-        let masks = FormatListFiles.files(in: root.appendingPathComponent(maskDir), recursive: true, confinedTo: root)
+        let masks = FormatListFiles.files(in: root.appendingPathComponent(maskDir), recursive: true, confinedTo: root,
+                                          issues: &issues, shownPrefix: maskDir + "/")
         // Masks are found by folder and stem, ignoring extension case ('x.PNG' pairs with 'x.jpg').
         var maskByKey: [String: String] = [:]
         for mask in masks {
@@ -120,8 +121,9 @@ public struct SegmentationParser: DatasetParser {
             if maskByKey[key] == nil || (mask as NSString).pathExtension.lowercased() == "png" { maskByKey[key] = mask }
         }
         var samples: [ParsedSample] = []
-        for image in FormatListFiles.files(in: root.appendingPathComponent(imageDir), recursive: true, confinedTo: root)
-        where FormatListFiles.isImage(image) {
+        let images = FormatListFiles.files(in: root.appendingPathComponent(imageDir), recursive: true, confinedTo: root,
+                                           issues: &issues, shownPrefix: imageDir + "/")
+        for image in images where FormatListFiles.isImage(image) {
             let imageRel = "\(imageDir)/\(image)"
             guard let mask = maskByKey[((image as NSString).deletingPathExtension).lowercased()] else {
                 issues.append(ImportIssue(path: imageRel, reason:

@@ -49,7 +49,7 @@ public struct VOCParser: DatasetParser {
             throw AnnotationFormatError("\(root.path) has no Annotations/ folder. A VOC dataset needs Annotations/*.xml and JPEGImages/ "
                 + "(or PaddleX's train_list.txt/val_list.txt pairing 'JPEGImages/x.jpg Annotations/x.xml').")
         }
-        let xmls = FormatListFiles.files(in: annotations, recursive: false, confinedTo: root)
+        let xmls = FormatListFiles.files(in: annotations, recursive: false, confinedTo: root, issues: &issues, shownPrefix: "Annotations/")
             .filter { ($0 as NSString).pathExtension.lowercased() == "xml" }
         guard !xmls.isEmpty else {
             throw AnnotationFormatError("Annotations/ in \(root.path) holds no .xml files; put one VOC XML per image there.")
@@ -92,7 +92,7 @@ public struct VOCParser: DatasetParser {
                 }
                 guard stems.contains(stem) else {
                     issues.append(ImportIssue(path: display, line: line.number, reason:
-                        "no Annotations/\(stem).xml for '\(line.text)'; remove the line or add the annotation"))
+                        "no Annotations/\(stem).xml for '\(Excerpt.cut(line.text))'; remove the line or add the annotation"))
                     continue
                 }
                 if let earlier = result[stem] {
@@ -120,7 +120,7 @@ public struct VOCParser: DatasetParser {
             for line in lines {
                 guard let (imageRaw, xmlRaw) = FormatListFiles.splitPair(line.text, root: root) else {
                     issues.append(ImportIssue(path: file, line: line.number, reason:
-                        "expected two paths 'JPEGImages/x.jpg Annotations/x.xml' separated by a space, found one: '\(line.text)'"))
+                        "expected two paths 'JPEGImages/x.jpg Annotations/x.xml' separated by a space, found one: '\(Excerpt.cut(line.text))'"))
                     continue
                 }
                 let image: (url: URL, relative: String)
@@ -234,7 +234,7 @@ public struct VOCParser: DatasetParser {
         var v: [Double] = []
         for key in ["xmin", "ymin", "xmax", "ymax"] {
             guard let text = bndbox.childText(key) else { issue("<bndbox> has no <\(key)>"); return nil }
-            guard let value = Double(text), value.isFinite else { issue("<\(key)> is '\(text)', which is not a number"); return nil }
+            guard let value = Double(text), value.isFinite else { issue("<\(key)> is '\(Excerpt.cut(text))', which is not a number"); return nil }
             v.append(value)
         }
         var (x1, y1, x2, y2) = (v[0], v[1], v[2], v[3])

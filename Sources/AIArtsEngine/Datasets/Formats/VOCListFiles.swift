@@ -45,7 +45,7 @@ enum FormatListFiles {
                 while seen["\(key) (\(n))"] != nil { n += 1 }
                 name = "\(name) (\(n))"
                 issues.append(ImportIssue(path: displayPath, line: line.number, reason:
-                    "class '\(line.text)' repeats line \(first) (names match ignoring case); kept as '\(name)' so later indices do not shift; remove the duplicate"))
+                    "class '\(Excerpt.cut(line.text))' repeats line \(first) (names match ignoring case); kept as '\(name)' so later indices do not shift; remove the duplicate"))
             }
             seen[name.lowercased()] = line.number
             labels.append(name)
@@ -84,24 +84,37 @@ enum FormatListFiles {
     }
 
     /// Regular files under `dir` (recursively when asked), as sorted '/'-separated paths relative to `dir`.
-    /// Symlinks that lead outside `confinedTo` are left out: the caller's root is the trust boundary.
-    static func files(in dir: URL, recursive: Bool, confinedTo root: URL) -> [String] {
-        let fm = FileManager.default
+    /// Links are not followed (the caller's root is the trust boundary): each is reported in `issues`,
+    /// as is a name that is not UTF-8, with its path as `shownPrefix` + its path under `dir`.
+    static func files(in dir: URL, recursive: Bool, confinedTo root: URL, issues: inout [ImportIssue],
+                      shownPrefix: String) -> [String] {
         var out: [String] = []
-        func walk(_ url: URL, _ prefix: String, depth: Int) {
-            guard depth < 32, let names = try? fm.contentsOfDirectory(atPath: url.path) else { return }
-            for name in names where !name.hasPrefix(".") {
-                let child = url.appendingPathComponent(name)
-                let rel = prefix.isEmpty ? name : prefix + "/" + name
-                if exists(child, directory: true) {
-                    if recursive { walk(child, rel, depth: depth + 1) }
-                } else if exists(child) {
-                    if (try? SafePath.confine(child, relative: rel, under: root)) != nil { out.append(rel) }
+        func walk(_ path: String, _ prefix: String, depth: Int) {
+            guard depth < 32 else { return }
+            for entry in DirectoryListing.entries(path) where !entry.shown.hasPrefix(".") {
+                let shown = prefix.isEmpty ? entry.shown : prefix + "/" + entry.shown
+                guard let name = entry.name else {
+                    if entry.kind == .file || (recursive && entry.kind == .directory) {
+                        issues.append(ImportIssue(path: shownPrefix + shown, reason: DirectoryListing.notUTF8Reason))
+                    }
+                    continue
+                }
+                switch entry.kind {
+                case .file: out.append(shown)
+                case .directory: if recursive { walk(path + "/" + name, shown, depth: depth + 1) }
+                case .symlink: issues.append(ImportIssue(path: shownPrefix + shown, reason: DirectoryListing.symlinkReason))
+                case .other: continue
                 }
             }
         }
-        walk(dir, "", depth: 0)
+        walk(dir.path, "", depth: 0)
         return out.sorted()
+    }
+
+    /// The same, for callers that report nothing (a second listing of a folder already reported).
+    static func files(in dir: URL, recursive: Bool, confinedTo root: URL) -> [String] {
+        var ignored: [ImportIssue] = []
+        return files(in: dir, recursive: recursive, confinedTo: root, issues: &ignored, shownPrefix: "")
     }
 
     static func stem(_ path: String) -> String {

@@ -138,9 +138,9 @@ public struct YOLOParser: DatasetParser {
         let splitDirs = Split.allCases.filter { FormatListFiles.exists(imagesDir.appendingPathComponent($0.rawValue), directory: true) }
         var entries: [ImageEntry] = []
         if splitDirs.isEmpty {
-            entries = folderImages("images", split: nil, root: root, origin: "images/")
+            entries = folderImages("images", split: nil, root: root, origin: "images/", issues: &issues)
         } else {
-            for split in splitDirs { entries += folderImages("images/\(split.rawValue)", split: split, root: root, origin: "images/") }
+            for split in splitDirs { entries += folderImages("images/\(split.rawValue)", split: split, root: root, origin: "images/", issues: &issues) }
         }
         return (labels, entries)
     }
@@ -157,7 +157,7 @@ public struct YOLOParser: DatasetParser {
             var byIndex: [Int: String] = [:]
             for entry in entries {
                 guard let index = Int(entry.key), index >= 0, index < 100_000 else {
-                    issues.append(ImportIssue(path: file, reason: "names key '\(entry.key)' is not a class index (0, 1, 2, ...); that entry is ignored"))
+                    issues.append(ImportIssue(path: file, reason: "names key '\(Excerpt.cut(entry.key))' is not a class index (0, 1, 2, ...); that entry is ignored"))
                     continue
                 }
                 byIndex[index] = entry.value.string ?? "class_\(index)"
@@ -201,7 +201,7 @@ public struct YOLOParser: DatasetParser {
     func images(for item: String, split: Split, base: URL, root: URL, yaml: String, issues: inout [ImportIssue]) -> [ImageEntry] {
         if item.lowercased().hasSuffix(".txt") {
             guard let list = locate(item, from: base, root: root, directory: false) else {
-                issues.append(ImportIssue(path: yaml, reason: "\(split.rawValue): list '\(item)' is not inside the dataset folder; fix the path"))
+                issues.append(ImportIssue(path: yaml, reason: "\(split.rawValue): list '\(Excerpt.cut(item))' is not inside the dataset folder; fix the path"))
                 return []
             }
             guard let lines = try? TextLines.read(list.url) else {
@@ -213,7 +213,7 @@ public struct YOLOParser: DatasetParser {
             for line in lines {
                 guard let image = locate(line.text, from: listDir, root: root, directory: false) else {
                     issues.append(ImportIssue(path: list.relative, line: line.number, reason:
-                        "image '\(line.text)' was not found inside the dataset folder; fix the path or remove the line"))
+                        "image '\(Excerpt.cut(line.text))' was not found inside the dataset folder; fix the path or remove the line"))
                     continue
                 }
                 let name = image.relative.hasPrefix("images/") ? String(image.relative.dropFirst(7)) : image.relative
@@ -226,12 +226,13 @@ public struct YOLOParser: DatasetParser {
             issues.append(ImportIssue(path: yaml, reason: "\(split.rawValue): folder '\(item)' was not found inside the dataset folder; fix the path"))
             return []
         }
-        return folderImages(dir.relative, split: split, root: root, origin: yaml)
+        return folderImages(dir.relative, split: split, root: root, origin: yaml, issues: &issues)
     }
 
-    func folderImages(_ dir: String, split: Split?, root: URL, origin: String) -> [ImageEntry] {
+    func folderImages(_ dir: String, split: Split?, root: URL, origin: String, issues: inout [ImportIssue]) -> [ImageEntry] {
         let prefix = "images/" + (split.map { $0.rawValue + "/" } ?? "")
-        return FormatListFiles.files(in: root.appendingPathComponent(dir), recursive: true, confinedTo: root)
+        return FormatListFiles.files(in: root.appendingPathComponent(dir), recursive: true, confinedTo: root,
+                                     issues: &issues, shownPrefix: dir + "/")
             .filter(FormatListFiles.isImage)
             .map { ImageEntry(url: root.appendingPathComponent(dir + "/" + $0), relative: dir + "/" + $0, split: split,
                               target: prefix + $0, origin: origin) }

@@ -84,7 +84,7 @@ enum YOLOYAML {
             let line = lines[i]
             if isDash(line.text) { throw Failure(line: line.number, message: "a list item where a 'key: value' line was expected") }
             guard let (key, rest) = splitKey(line.text) else {
-                throw Failure(line: line.number, message: "expected 'key: value', found '\(line.text)'")
+                throw Failure(line: line.number, message: "expected 'key: value', found '\(Excerpt.cut(line.text))'")
             }
             i += 1
             let value: Value
@@ -193,7 +193,7 @@ enum YOLOYAML {
                     if pos < chars.count, chars[pos] == "}" { pos += 1; return .map(entries) }
                     let key = try scalar(stoppingAtColon: true)
                     skipSpace()
-                    guard pos < chars.count, chars[pos] == ":" else { throw Failure(line: line, message: "expected ':' after '\(key)'") }
+                    guard pos < chars.count, chars[pos] == ":" else { throw Failure(line: line, message: "expected ':' after '\(Excerpt.cut(key))'") }
                     pos += 1
                     entries.append(Entry(key: key, value: try value()))
                     skipSpace()

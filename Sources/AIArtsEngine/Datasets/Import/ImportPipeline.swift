@@ -86,7 +86,7 @@ final class ImportRun: @unchecked Sendable {
         let fraction = total > 0 ? Double(done) / Double(total) : 0
         try workspace.store.pool.write { db in
             try db.execute(sql: "UPDATE dataset SET status = ?, statusMessage = ?, progress = ?\(clearCancel ? ", cancelRequested = 0" : "")\(release ? ", " + Workspace.releaseClaimSQL : "") WHERE id = ?",
-                           arguments: [status.rawValue, message, fraction, dataset.id])
+                           arguments: [status.rawValue, Excerpt.cut(message, limit: Excerpt.messageLimit), fraction, dataset.id])
         }
         progress?(ImportProgress(phase: status, done: done, total: total, message: message))
     }
@@ -127,6 +127,10 @@ final class ImportRun: @unchecked Sendable {
         }
         try checkCancel()
 
+        // A folder plainly in another format is refused with a hint, before anything is read as the wrong one.
+        if FileManager.default.isDirectory(root), let hint = FormatSignature.mismatch(chosen: format, root: root) {
+            throw AIArtsError(.badInput, hint)
+        }
         var clock = PhaseClock()
         let parsed: ParsedDataset
         do {
@@ -145,7 +149,7 @@ final class ImportRun: @unchecked Sendable {
         issues += checked.issues
         try checkCancel()
         if checked.samples.isEmpty {
-            let first = issues.first.map { " First problem: \($0)" } ?? ""
+            let first = issues.first.map { " First problem: \(Excerpt.cut($0.description, limit: 500))" } ?? ""
             throw AIArtsError(.badInput, "no image in \(source.path) could be imported (\(issues.count) problems).\(first)")
         }
         let folderURL: URL

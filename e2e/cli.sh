@@ -472,7 +472,7 @@ hostile_text_reaches_the_terminal_clean() {
     # --json escapes C1 and bidi controls as \uXXXX; the document still reads back exactly.
     "$BIN" --workspace "$W11" dataset list --json >"$T/h5.json" && terminal_safe "$T/h5.json" &&
     grep -qF '\u009B31mo\u202Eco' "$T/h5.json" &&
-    json_ok "$T/h5.json" 'd[0]["name"] == "c\u009b31mo\u202eco" and len(d[1]["statusMessage"]) < 2100'
+    json_ok "$T/h5.json" 'd[0]["name"] == "c\u009b31mo\u202eco" and len(d[1]["status_message"]) < 2100'
 }
 check "escape sequences in imported data never reach the terminal; long input is cut" hostile_text_reaches_the_terminal_clean
 

@@ -157,6 +157,52 @@ PY
 }
 check "every --json has one style: snake_case, RFC 3339 times, booleans, nested objects" json_style
 
+escape_vectors() {
+    # Terminal escapes put where users' data goes (a dataset's name, a class folder, a file name, a
+    # task name, a path in an error), then every command that shows it, text and --json: no escape,
+    # C1 or bidi control may come out raw, on stdout or stderr (docs/guarantees.md). DEL is tried but
+    # not counted: terminals ignore it, and JSON need not escape it.
+    local vectors=(
+        '\033]52;c;aGVsbG8=\007' '\033]0;pwned\007' '\033]8;;x\033\\link\033]8;;\033\\' '\033[2J' '\033[H\033[31m'
+        '\033P1$r\033\\' '\033_Ga=d\033\\' '\302\2332J' '\302\2350;t\302\234' '\007\010\r' '\342\200\256' '\342\201\246' '\177'
+    )
+    local ew=$T/esc n=0 v name img
+    img=$(find "$W/datasets/D0001" -name '*.jpg' | head -n 1)
+    for v in "${vectors[@]}"; do
+        n=$((n + 1))
+        name=$(printf "x${v}y")
+        local src=$T/esc-src-$n
+        mkdir -p "$src/c${name}" && cp "$img" "$src/c${name}/f${name}.jpg" && printf 'broken' >"$src/c${name}/bad${name}.jpg"
+        {
+            "$BIN" --workspace "$ew" dataset create "d${name}" --type classification
+            "$BIN" --workspace "$ew" dataset import "D$(printf %04d $n)" "$src" --format imagenet
+            "$BIN" --workspace "$ew" dataset import "D$(printf %04d $n)" "$T/missing${name}" --format voc
+            "$BIN" --workspace "$ew" project create "p${name}" --type classification --dataset "D$(printf %04d $n)"
+            "$BIN" --workspace "$ew" task create "P$(printf %04d $n)" --name "t${name}" --trainer command --param command=true
+        } >>"$T/esc.out" 2>&1
+    done
+    local id
+    for id in $(seq -f 'D%04g' 1 $n); do
+        for c in "dataset show $id" "dataset details $id" "workspace get $id"; do
+            "$BIN" --workspace "$ew" $c >>"$T/esc.out" 2>&1; "$BIN" --workspace "$ew" $c --json >>"$T/esc.out" 2>&1
+        done
+    done
+    for c in "dataset list" "project list" "task list"; do
+        "$BIN" --workspace "$ew" $c >>"$T/esc.out" 2>&1; "$BIN" --workspace "$ew" $c --json >>"$T/esc.out" 2>&1
+    done
+    echo "$n vectors; $(wc -c <"$T/esc.out") bytes of output checked"
+    python3 - "$T/esc.out" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+bad = re.compile(rb"[\x1b\x07\x08\x9b\x9d]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+hits = [m.start() for m in bad.finditer(data)]
+if hits:
+    print(f"{len(hits)} raw controls, first at byte {hits[0]}: {data[max(0, hits[0]-60):hits[0]+20]!r}")
+    sys.exit(1)
+PY
+}
+check "escape sequences in names, labels, file names and paths never reach the terminal raw" escape_vectors
+
 version() { "$BIN" --version | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+$'; }
 check "aiarts --version" version
 

@@ -1,24 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end tests of what the CLI promises beyond each command: it never makes a workspace in a
 # mistyped folder, fails on a read-only workspace in SQLite's words, prints a cancellation as an
-# error, or deletes a project's tasks unasked; and every --json has one style (docs/cli-json.md).
+# error, deletes a project's tasks unasked, or lets an escape sequence through; and every --json has
+# one style (docs/cli-json.md).
 # Drives the real binary ($AIARTS_BIN); ends with the 'N passed, N failed' line.
 set -u
 BIN=${AIARTS_BIN:?set AIARTS_BIN to the aiarts binary}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-passed=0
-failed=0
-
-check() {
-    local name=$1
-    shift
-    if "$@" >"$T/check.out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name"
-    else
-        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$T/check.out" | tail -20
-    fi
-}
+# check() and the counters (the tmux helpers there go unused).
+source "$(dirname "$0")/lib.sh"
 
 W=$T/ws
 "$BIN" --workspace "$W" demo --no-tui >/dev/null 2>&1 || { echo "FAIL demo workspace"; echo "0 passed, 1 failed"; exit 1; }

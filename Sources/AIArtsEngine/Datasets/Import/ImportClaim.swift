@@ -36,18 +36,21 @@ extension Workspace {
     /// Statuses only an import in progress sets.
     static let importingStatuses = [DatasetStatus.checking, .checked, .copying].map(\.rawValue)
 
+    /// A dataset's claim and what it was before, as `claimImport` and recovery read it.
+    static let claimStateSQL = """
+        SELECT status, statusMessage, progress, importPid, importStartTime, importStartedAt,
+               importPreviousStatus, importPreviousMessage, importPreviousProgress,
+               EXISTS(SELECT 1 FROM sample WHERE datasetId = dataset.id) AS hasSamples
+        FROM dataset WHERE id = ?
+        """
+
     /// Claims `id` for an import by this process, atomically: refused with `.conflict`, naming the
     /// running import, while another live import holds it; taken over when its holder is dead.
     func claimImport(_ id: String) throws {
         let me = Self.ownIdentity
         try store.pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                guard let row = try Row.fetchOne(db, sql: """
-                    SELECT status, statusMessage, progress, importPid, importStartTime, importStartedAt,
-                           importPreviousStatus, importPreviousMessage, importPreviousProgress,
-                           EXISTS(SELECT 1 FROM sample WHERE datasetId = dataset.id) AS hasSamples
-                    FROM dataset WHERE id = ?
-                    """, arguments: [id]) else { throw AIArtsError.notFound(id) }
+                guard let row = try Row.fetchOne(db, sql: Self.claimStateSQL, arguments: [id]) else { throw AIArtsError.notFound(id) }
                 let holder = Self.owner(row)
                 if let holder, holder.isAlive {
                     throw AIArtsError(.conflict, "\(id) is already being imported by \(Self.describe(holder)); wait for it to finish, or stop it with `aiarts dataset cancel \(id)`")
@@ -108,12 +111,7 @@ extension Workspace {
         try store.pool.writeWithoutTransaction { db in
             var result: (pid: Int32, status: String)?
             try db.inTransaction(.immediate) {
-                guard let row = try Row.fetchOne(db, sql: """
-                    SELECT status, statusMessage, progress, importPid, importStartTime, importStartedAt,
-                           importPreviousStatus, importPreviousMessage, importPreviousProgress,
-                           EXISTS(SELECT 1 FROM sample WHERE datasetId = dataset.id) AS hasSamples
-                    FROM dataset WHERE id = ?
-                    """, arguments: [id]) else { return .commit }
+                guard let row = try Row.fetchOne(db, sql: Self.claimStateSQL, arguments: [id]) else { return .commit }
                 let holder = Self.owner(row)
                 let status: String = row["status"]
                 guard holder.map({ !$0.isAlive }) ?? Self.importingStatuses.contains(status) else { return .commit }

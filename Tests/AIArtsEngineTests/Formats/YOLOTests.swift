@@ -85,6 +85,17 @@ func jpegHeader(width: Int, height: Int) -> Data {
     /// Found by scripts/fuzz.sh (yolo-yaml): "names: ['cat', 'dog',,,,…" with 49 000 commas made
     /// 49 000 empty names, and renaming each repeat tried every suffix from (2) again, quadratically
     /// (minutes). Names are still renamed the same way; the bound is a generous hang check.
+    /// Found by scripts/fuzz.sh (yolo-yaml): "names: ['cat',[[[[…" 16 000 deep overflowed the stack
+    /// (the flow parser recurses per level). Deep nesting is now a parse error naming the limit.
+    @Test func deeplyNestedFlowListsAreAnErrorNotAStackOverflow() throws {
+        let text = "names: ['cat'," + String(repeating: "[", count: 16_000) + "\n"
+        #expect { try YOLOYAML.parse(text) } throws: { "\($0)".contains("nest deeper than 64") }
+        let f = try ultralytics(names: "names: ['cat'," + String(repeating: "[", count: 16_000))
+        #expect(throws: (any Error).self) { try YOLOParser().parse(root: f.root, type: .detection) }
+        // Nesting a data.yaml really uses still parses.
+        #expect(throws: Never.self) { try YOLOYAML.parse("names: [[a, [b]], {c: [d]}]") }
+    }
+
     @Test func manyRepeatedNamesAreRenamedInLinearTime() throws {
         let f = try ultralytics(names: "names: [cat, cat, cat (2), Cat" + String(repeating: ", dog", count: 30_000) + "]")
         let clock = ContinuousClock()

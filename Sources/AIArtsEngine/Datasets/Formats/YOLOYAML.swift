@@ -165,10 +165,20 @@ enum YOLOYAML {
         var chars: [Character]
         var line: Int
         var pos = 0
+        /// Nesting of [ and {: recursion per level, so 16 000 '[' overflowed the stack (found by fuzzing).
+        var depth = 0
+        static let maxDepth = 64
 
         mutating func skipSpace() { while pos < chars.count, chars[pos].isWhitespace { pos += 1 } }
 
         mutating func value() throws(Failure) -> Value {
+            guard depth < Self.maxDepth else { throw Failure(line: line, message: "lists and maps nest deeper than \(Self.maxDepth) levels") }
+            depth += 1
+            defer { depth -= 1 }
+            return try valueAtThisDepth()
+        }
+
+        private mutating func valueAtThisDepth() throws(Failure) -> Value {
             skipSpace()
             guard pos < chars.count else { throw Failure(line: line, message: "a value is missing") }
             switch chars[pos] {

@@ -21,13 +21,6 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     public var isEnded: Bool { self == .stopped || self == .finished || self == .failed }
 }
 
-extension TaskStatus {
-    /// The created state's old name, so code written against it still reads right (its value is
-    /// `.created`); a `switch` must name `.created`.
-    @available(*, deprecated, renamed: "created")
-    public static var queued: TaskStatus { .created }
-}
-
 /// What a task runs.
 public enum TaskTrainer: String, Codable, Sendable, CaseIterable {
     /// The built-in trainer, an `aiarts-train` executable beside `aiarts` (or on PATH).

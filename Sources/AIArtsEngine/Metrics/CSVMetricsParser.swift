@@ -84,6 +84,23 @@ public struct CSVMetricsParser: LogMetricParser {
     }
 
     /// A data row has a number (or an empty or NA cell) in every column that has something.
+    /// True when `lines` read as a metrics CSV whatever the file is called (Keras's CSVLogger is
+    /// usually given `training.log`): a header of two or more column names (a pandas index column
+    /// may be unnamed), then data rows of the same width.
+    public static func looksLikeCSV(_ lines: [String]) -> Bool {
+        let rows = lines.lazy.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.prefix(8).map(split)
+        guard let header = rows.first, header.count >= 2, !isDataRow(header),
+              header.allSatisfy({ $0.isEmpty || isColumnName($0) }), header.contains(where: { !$0.isEmpty }) else { return false }
+        let data = rows.dropFirst()
+        return !data.isEmpty && data.allSatisfy { $0.count == header.count && isDataRow($0) }
+    }
+
+    /// A column name as the CSV writers make them: `val_loss`, `train/box_loss`, `metrics/mAP50(B)`, `lr-Adam`.
+    static func isColumnName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
+        return text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_/-.()@:".unicodeScalars.contains($0) }
+    }
+
     static func isDataRow(_ fields: [String]) -> Bool {
         fields.contains { MetricText.number($0) != nil } && fields.allSatisfy { $0.isEmpty || $0 == "NA" || MetricText.number($0) != nil }
     }

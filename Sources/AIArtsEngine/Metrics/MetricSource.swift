@@ -60,6 +60,7 @@ public enum MetricSourceKind: Equatable, Sendable {
             var probe = MetricsProtocolParser()
             if probe.parse(first) != nil { return .protocolLines }
         }
+        if CSVMetricsParser.looksLikeCSV(lines) { return .csv(nil) }
         return .log(LogFormatDetector.detect(lines: lines, fileName: name))
     }
 

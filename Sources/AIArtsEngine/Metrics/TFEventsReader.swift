@@ -50,6 +50,9 @@ public struct TFEventsReader: Sendable {
             throw MetricsError(.notRegularFile, path: path, "is not a regular file; event files are read from plain files only")
         }
         let size = Int(info.st_size)
+        if offset == 0, size < 1024, let pointer = Self.lfsPointer(fd: fd) {
+            throw MetricsError(.corrupt, path: path, "is a Git LFS pointer (\(pointer)), not the event file itself; fetch the file with `git lfs pull` where it came from")
+        }
         var reset = false
         if size < offset { offset = 0; corruptAt = nil; skipped = SkipTally(); decoder = TFEventDecoder(); reset = true }
         let count = min(size - offset, max(maxBytes, 1 << 16))
@@ -65,6 +68,23 @@ public struct TFEventsReader: Sendable {
         var chunk = consume(bytes)
         chunk.reset = reset
         return chunk
+    }
+
+    /// What a Git LFS pointer file says of the object it stands for ("oid sha256:…, 1234 bytes"),
+    /// or nil when the file is not one. A repository cloned without LFS holds these under the
+    /// event files' names; their bytes would otherwise read as a checksum error.
+    static func lfsPointer(fd: Int32) -> String? {
+        var head = [UInt8](repeating: 0, count: 1024)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 1024, 0) }
+        guard n > 0 else { return nil }
+        let text = String(decoding: head.prefix(n), as: UTF8.self)
+        guard text.hasPrefix("version https://git-lfs.github.com/spec/") else { return nil }
+        var parts: [String] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("oid ") { parts.append(String(line.prefix(24)) + "…") }
+            if line.hasPrefix("size "), let bytes = Int(line.dropFirst(5)) { parts.append("\(bytes) bytes") }
+        }
+        return parts.joined(separator: ", ")
     }
 
     /// Reads records from bytes that continue the stream at `offset` (a whole file, or the

@@ -91,4 +91,18 @@ import Testing
         #expect(generic.format == .keyValue && flushed.map { $0["train/loss"] } == [0.5, 0.4])
         #expect(generic.feed("loss=0.3").first?["train/loss"] == 0.3)
     }
+
+    /// Keras's CSVLogger is usually given `training.log` (Keras's own docs do so): CSV is known
+    /// by its content, whatever the file is called; a key=value log is not taken for one.
+    @Test func aCSVIsKnownByItsContentWhateverItsName() {
+        let folder = TempFolder()
+        let keras = folder.write("training.log", "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.2,0.55,1.1\n1,0.6,1.0,0.62,0.9\n")
+        #expect(MetricSourceKind.sniff(path: keras.path) == .csv(nil))
+        let pandas = folder.write("history.txt", ",loss,val_loss\n0,1.2,1.1\n1,1.0,0.9\n")
+        #expect(MetricSourceKind.sniff(path: pandas.path) == .csv(nil))
+        let pairs = folder.write("train.log", "epoch=1, loss=0.5\nepoch=2, loss=0.4\n")
+        #expect(MetricSourceKind.sniff(path: pairs.path) != .csv(nil))
+        let prose = folder.write("notes.log", "started, all good\nfinished, took 3 s\n")
+        #expect(MetricSourceKind.sniff(path: prose.path) != .csv(nil))
+    }
 }

@@ -108,4 +108,21 @@ import Testing
         let chunk = try reader.read()
         #expect(chunk.reset && chunk.points.map(\.step) == [7])
     }
+
+    /// A repository cloned without Git LFS holds pointer files under the event files' names.
+    @Test func aGitLFSPointerIsNamedAsOneNotAsACorruptFile() throws {
+        let folder = TempFolder()
+        let url = folder.write("events.out.tfevents.1700000000.host", """
+            version https://git-lfs.github.com/spec/v1
+            oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393
+            size 12345
+
+            """)
+        var reader = TFEventsReader(path: url.path)
+        let error = #expect(throws: MetricsError.self) { try reader.read() }
+        #expect(error?.message.contains("Git LFS pointer") == true)
+        #expect(error?.message.contains("12345 bytes") == true)
+        #expect(error?.message.contains("git lfs pull") == true)
+        #expect(reader.skipped.total == 0)
+    }
 }

@@ -47,6 +47,27 @@ public struct LogTimestamp: Sendable {
         return line.withUTF8 { parse($0) }
     }
 
+    /// The time at the start of a line of any of the Paddle suites: "2023-01-01 10:00:00" (PaddleX,
+    /// PaddleSeg), "[2023/05/10 10:00:00]" (PaddleClas) or "[01/02 10:00:00]" (PaddleDetection,
+    /// whose format has no year: the year given, by default this one).
+    public mutating func parsePaddle(_ line: String, year: Int = Self.currentYear) -> Double? {
+        let bytes = Array(line.utf8.prefix(24))
+        if let t = bytes.withUnsafeBufferPointer({ parse($0) }) { return t }
+        guard bytes.first == UInt8(ascii: "[") else { return nil }
+        var normal: [UInt8]
+        if bytes.count >= 21, bytes[5] == UInt8(ascii: "/"), bytes[8] == UInt8(ascii: "/"), bytes[20] == UInt8(ascii: "]") {
+            normal = Array(bytes[1..<20])  // 2023/05/10 10:00:00
+        } else if bytes.count >= 16, bytes[3] == UInt8(ascii: "/"), bytes[15] == UInt8(ascii: "]"), (1000...9999).contains(year) {
+            normal = Array(String(year).utf8) + [UInt8(ascii: "/")] + Array(bytes[1..<15])  // 01/02 10:00:00
+        } else {
+            return nil
+        }
+        normal[4] = UInt8(ascii: "-"); normal[7] = UInt8(ascii: "-")
+        return normal.withUnsafeBufferPointer { parse($0) }
+    }
+
+    public static var currentYear: Int { Calendar(identifier: .gregorian).component(.year, from: Date()) }
+
     private static func hourStart(_ p: UnsafePointer<UInt8>) -> Double? {
         func number(_ from: Int, _ count: Int) -> Int32? {
             var v: Int32 = 0

@@ -12,12 +12,22 @@ public struct PaddleClasLogParser: LogMetricParser {
     private var stepsPerEpoch: Int?
     private var epochs: Int?
     public private(set) var skipped = SkipTally()
+    private var clock = LogTimestamp()
 
     public init() {}
 
     public mutating func reset() { self = PaddleClasLogParser() }
 
+    /// Each record carries its line's time ("[2023/05/10 10:00:00]").
     public mutating func feed(_ line: String) -> [MetricRecord] {
+        var records = parse(line)
+        if !records.isEmpty, let time = clock.parsePaddle(line) {
+            for i in records.indices { records[i].wallTime = time }
+        }
+        return records
+    }
+
+    private mutating func parse(_ line: String) -> [MetricRecord] {
         let isTrain: Bool
         let body: Substring
         if let b = line.after("[Train][Epoch ") { isTrain = true; body = b }

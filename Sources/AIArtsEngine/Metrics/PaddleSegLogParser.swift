@@ -11,12 +11,22 @@ public struct PaddleSegLogParser: LogMetricParser {
     private var lastIter: Int?
     private var lastEpoch: Double?
     public private(set) var skipped = SkipTally()
+    private var clock = LogTimestamp()
 
     public init() {}
 
     public mutating func reset() { self = PaddleSegLogParser() }
 
+    /// Each record carries its line's time.
     public mutating func feed(_ line: String) -> [MetricRecord] {
+        var records = parse(line)
+        if !records.isEmpty, let time = clock.parsePaddle(line) {
+            for i in records.indices { records[i].wallTime = time }
+        }
+        return records
+    }
+
+    private mutating func parse(_ line: String) -> [MetricRecord] {
         if let body = line.after("[TRAIN] epoch: ") { return train("epoch: " + body) }
         if let body = line.after("[EVAL] The model with the best validation ") {
             guard let r = body.range(of: "saved at iter ") else { return [] }

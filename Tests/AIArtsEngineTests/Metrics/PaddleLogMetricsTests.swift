@@ -80,4 +80,33 @@ import Testing
         #expect(records[1].kind == .eval && records[1]["eval/mIoU"] == 0.6 && records[1]["eval/Dice"] == 0.7 && records[1].step == 10)
         #expect(records[2].checkpoint == MetricCheckpoint(step: 10, best: true))
     }
+
+    /// VOC-style evaluation in PaddleDetection prints one mAP line; every Paddle suite's lines
+    /// carry their time, in each suite's own format.
+    @Test func paddleDetectionVOCMapAndEveryPaddleLineItsTime() throws {
+        var clock = LogTimestamp()
+        let det = """
+        [01/02 10:00:00] ppdet.engine INFO: Epoch: [0] [ 20/500] learning_rate: 0.000100 loss: 1.234567 eta: 1:02:03 batch_cost: 0.5000
+        [01/02 10:05:00] ppdet.metrics.metrics INFO: mAP(0.50, integral) = 90.83%
+        [01/02 10:05:00] ppdet.metrics.metrics INFO: mAP(0.75, 11point) = 0.4512
+        """
+        var detParser = PaddleDetectionLogParser()
+        let records = detParser.feed(lines: det.components(separatedBy: "\n"))
+        #expect(records.count == 3)
+        #expect(records[1].kind == .eval && records[1].epoch == 1 && records[1].step == 500)
+        #expect(abs((records[1]["eval/mAP50"] ?? 0) - 0.9083) < 1e-12)
+        #expect(records[2]["eval/mAP75"] == 0.4512)
+        let year = LogTimestamp.currentYear
+        #expect(records[0].wallTime == clock.parse("\(year)-01-02 10:00:00"))
+        #expect(records[1].wallTime.map { $0 - records[0].wallTime! } == 300)
+
+        var seg = PaddleSegLogParser()
+        let segRecord = seg.feed("2023-01-01 10:00:00 [INFO]\t[TRAIN] epoch: 1, iter: 10/1000, loss: 2.5000, lr: 0.010000")
+        #expect(segRecord.first?.wallTime == clock.parse("2023-01-01 10:00:00"))
+
+        var cls = PaddleClasLogParser()
+        let clsRecord = cls.feed("[2023/05/10 10:00:00] ppcls INFO: [Train][Epoch 1/10][Iter: 10/100]lr(Cosine): 0.10000, loss: 1.20000")
+        #expect(clsRecord.first?.wallTime == clock.parse("2023-05-10 10:00:00"))
+        #expect(clsRecord.first?.wallTime != nil)
+    }
 }

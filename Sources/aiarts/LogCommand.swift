@@ -18,7 +18,7 @@ struct LogCommand: ParsableCommand {
             abstract: "Show what aiarts reads from a log, CSV, trainer_state.json or TensorBoard event file.",
             discussion: "--json prints {\"SERIES\": [{\"epoch\", \"step\", \"value\", \"time\"}, ...], ...}, the shape of `aiarts task metrics --json`.")
         @Argument(help: "The file.") var file: String
-        @Option(help: ArgumentHelp("auto, protocol, paddlex, paddledet, paddleclas, paddleseg, hf, keras, lightning, ultralytics, csv, kv or tfevents.", valueName: "format"))
+        @Option(help: ArgumentHelp("auto, protocol, paddlex, paddledet, paddleclas, paddleseg, hf, keras, lightning, ultralytics, csv, kv, tfevents or aiarts-train.", valueName: "format"))
         var format: MetricSourceFormat = .auto
         @Flag(help: "Print every point as JSON.") var json = false
 

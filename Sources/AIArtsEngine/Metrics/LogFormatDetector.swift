@@ -2,7 +2,7 @@ import Foundation
 
 /// The log formats aiarts reads without the metrics protocol.
 public enum LogFormat: String, CaseIterable, Sendable {
-    case paddleX, paddleDetection, paddleClas, paddleSeg, huggingFace, keras, csv, keyValue
+    case paddleX, paddleDetection, paddleClas, paddleSeg, huggingFace, keras, csv, keyValue, aiartsTrain
 
     public func makeParser() -> any LogMetricParser {
         switch self {
@@ -14,12 +14,13 @@ public enum LogFormat: String, CaseIterable, Sendable {
         case .keras: return KerasProgressParser()
         case .csv: return CSVMetricsParser()
         case .keyValue: return KeyValueLogParser()
+        case .aiartsTrain: return AIArtsTrainLogParser()
         }
     }
 
     /// Formats with a distinctive line shape, most specific first; key=value matches nearly
     /// anything and CSV is chosen by file name, so neither is here.
-    public static let specific: [LogFormat] = [.paddleX, .paddleSeg, .paddleDetection, .paddleClas, .huggingFace, .keras]
+    public static let specific: [LogFormat] = [.paddleX, .paddleSeg, .paddleDetection, .paddleClas, .huggingFace, .keras, .aiartsTrain]
 }
 
 /// Picks a format from a log's first lines.

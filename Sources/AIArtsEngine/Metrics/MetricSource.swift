@@ -8,6 +8,7 @@ import Foundation
 /// The names `aiarts log parse --format` accepts.
 public enum MetricSourceFormat: String, CaseIterable, Sendable {
     case auto, `protocol`, paddlex, paddledet, paddleclas, paddleseg, hf, keras, lightning, ultralytics, csv, kv, tfevents
+    case aiartsTrain = "aiarts-train"
 }
 
 /// How one file is read.
@@ -33,6 +34,7 @@ public enum MetricSourceKind: Equatable, Sendable {
         case .paddledet: return .log(.paddleDetection)
         case .paddleclas: return .log(.paddleClas)
         case .paddleseg: return .log(.paddleSeg)
+        case .aiartsTrain: return .log(.aiartsTrain)
         case .hf: return isJSON ? .trainerState : .log(.huggingFace)
         case .keras: return isCSV ? .csv(.keras) : .log(.keras)
         case .lightning: return .csv(.lightning)

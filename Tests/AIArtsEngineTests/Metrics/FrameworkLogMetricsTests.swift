@@ -66,3 +66,44 @@ import Testing
         #expect(TerminalText.finalRedraw("plain\ttext") == "plain\ttext")
     }
 }
+
+/// The built-in trainer's console log, as `aiarts-train` prints it (Sources/aiarts-train/TrainCommand.swift).
+@Suite struct AIArtsTrainLogMetricsTests {
+    static let log = """
+        D0001: 210 train / 60 val images, 3 labels (circle, square, triangle); decoded in 0.28s
+        model: cnn [8, 16] at 16x16, 2163 parameters; adam lr 0.01 (cosine), batch 16, 2 worker threads
+        epoch 1/2 step 3/28 loss 1.6415 lr 0.0098746 (198 img/s)
+        epoch 1/2 step 14/28 loss 1.1879 lr 0.0055598 (174 img/s)
+        eval epoch 1: acc1 46.67% acc5 100.00% val_loss 1.0304 on 60 images
+        checkpoint epoch 1: /ws/tasks/T0001/checkpoints/epoch_1 (best so far)
+        epoch 2/2 step 17/28 loss 1.1144 lr 0.0038874 (179 img/s)
+        checkpoint epoch 2 (mid-epoch): /ws/tasks/T0001/checkpoints/epoch_2_step_17
+        stopped in epoch 2 at step 17
+        done: 2 epochs, 28 steps in 3.1s; val acc1 46.67% (best 46.67%)
+        """
+
+    @Test func lossLrEvaluationsAndCheckpointsNotTheHeaderLines() {
+        var parser = AIArtsTrainLogParser()
+        let records = parser.feed(lines: Self.log.components(separatedBy: "\n"))
+        #expect(records.count == 6)
+        #expect(records[0].kind == .train && records[0].step == 3 && records[0].steps == 28 && records[0].epoch == 1 && records[0].epochs == 2)
+        #expect(records[0].values.map(\.name) == ["train/loss", "train/lr"])
+        #expect(records[0]["train/loss"] == 1.6415 && records[0]["train/lr"] == 0.0098746)
+        #expect(records[2].kind == .eval && records[2].step == 14 && records[2].epoch == 1)
+        #expect(records[2].values.map(\.name) == ["eval/acc1", "eval/acc5", "eval/val_loss"])
+        #expect(abs(records[2]["eval/acc1"]! - 0.4667) < 1e-12 && records[2]["eval/acc5"] == 1 && records[2]["eval/val_loss"] == 1.0304)
+        #expect(records[3].checkpoint == MetricCheckpoint(epoch: 1, path: "/ws/tasks/T0001/checkpoints/epoch_1", best: true))
+        #expect(records[5].checkpoint == MetricCheckpoint(epoch: 2, step: 17, path: "/ws/tasks/T0001/checkpoints/epoch_2_step_17"))
+        // Nothing is named after the dataset or the `done` line.
+        #expect(!records.flatMap(\.values).contains { $0.name.contains("D0001") || $0.name.contains("done") })
+    }
+
+    @Test func theDetectorKnowsIt() {
+        let lines = Self.log.components(separatedBy: "\n")
+        #expect(LogFormatDetector.detect(lines: lines) == .aiartsTrain)
+        var auto = AutoLogParser()
+        let records = auto.feed(lines: lines) + auto.finish()
+        #expect(auto.format == .aiartsTrain)
+        #expect(!records.flatMap(\.values).contains { $0.name.contains("D0001") })
+    }
+}

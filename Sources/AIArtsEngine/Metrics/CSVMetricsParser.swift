@@ -28,6 +28,7 @@ public struct CSVMetricsParser: LogMetricParser {
     public private(set) var flavor: Flavor?
     public private(set) var header: [String]?
     private var names: [String?] = []
+    private var ultralyticsFromZero: Bool?
     public private(set) var skipped = SkipTally()
 
     /// Leave `flavor` nil to detect it from the header.
@@ -36,6 +37,11 @@ public struct CSVMetricsParser: LogMetricParser {
     public mutating func reset() { self = CSVMetricsParser(flavor: flavor) }
 
     public mutating func feed(_ line: String) -> [MetricRecord] {
+        // A results.csv committed mid-merge: the markers are neither a header nor a row.
+        if ["<<<<<<<", "=======", ">>>>>>>"].contains(where: line.hasPrefix) {
+            skipped.record(.conflictMarker)
+            return []
+        }
         let fields = Self.split(line)
         guard !fields.isEmpty, fields != [""] else { return [] }
         if header == nil || !Self.isDataRow(fields) {
@@ -51,7 +57,7 @@ public struct CSVMetricsParser: LogMetricParser {
         self.flavor = flavor
         names = fields.map { column -> String? in
             switch column {
-            case "epoch", "step": return nil
+            case "epoch", "step", "": return nil
             case "time" where flavor == .ultralytics: return "train/time"  // elapsed seconds, not wall time
             default:
                 if flavor == .ultralytics, column.hasPrefix("lr/") { return "train/" + column }
@@ -67,7 +73,13 @@ public struct CSVMetricsParser: LogMetricParser {
         for (index, field) in fields.enumerated() where index < header.count {
             guard let v = MetricText.number(field) else { continue }  // "", "NA", text
             switch header[index] {
-            case "epoch": epoch = flavor == .ultralytics ? v : v + 1  // report 1-based epochs
+            case "epoch":
+                // Reported from 1. ultralytics counts from 1, but its older versions from 0: the
+                // first row says which.
+                if flavor == .ultralytics, ultralyticsFromZero == nil { ultralyticsFromZero = v == 0 }
+                epoch = flavor == .ultralytics && ultralyticsFromZero != true ? v : v + 1
+            // pandas' DataFrame.to_csv writes its index first, unnamed: for a Keras history, the epoch from 0.
+            case "" where index == 0: epoch = epoch ?? v + 1
             case "step":
                 // "1e308" or "inf" would trap in Int(_:); the row is skipped and counted.
                 if v.isNaN || v < 0 { step = nil; continue }  // as before: no step
@@ -83,7 +95,6 @@ public struct CSVMetricsParser: LogMetricParser {
         return grouped.map { MetricRecord(kind: MetricRecordKind(name: $0.group), step: step, epoch: epoch, values: $0.values) }
     }
 
-    /// A data row has a number (or an empty or NA cell) in every column that has something.
     /// True when `lines` read as a metrics CSV whatever the file is called (Keras's CSVLogger is
     /// usually given `training.log`): a header of two or more column names (a pandas index column
     /// may be unnamed), then data rows of the same width.
@@ -101,6 +112,7 @@ public struct CSVMetricsParser: LogMetricParser {
         return text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_/-.()@:".unicodeScalars.contains($0) }
     }
 
+    /// A data row has a number (or an empty or NA cell) in every column that has something.
     static func isDataRow(_ fields: [String]) -> Bool {
         fields.contains { MetricText.number($0) != nil } && fields.allSatisfy { $0.isEmpty || $0 == "NA" || MetricText.number($0) != nil }
     }

@@ -34,6 +34,8 @@ public enum MetricsSkipReason: Hashable, Sendable, CustomStringConvertible {
     case badRecord
     /// A step, epoch or count too large to compute with (e.g. "Epoch=9223372036854775807/10").
     case numberOutOfRange
+    /// `<<<<<<<`, `=======` or `>>>>>>>`: a file committed mid-merge.
+    case conflictMarker
 
     public var description: String {
         switch self {
@@ -45,6 +47,7 @@ public enum MetricsSkipReason: Hashable, Sendable, CustomStringConvertible {
         case .badChecksum: return "CRC32C mismatch"
         case .badRecord: return "undecodable record"
         case .numberOutOfRange: return "step or epoch out of range"
+        case .conflictMarker: return "merge conflict marker"
         }
     }
 }

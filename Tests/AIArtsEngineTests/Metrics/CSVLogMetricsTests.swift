@@ -51,7 +51,7 @@ import Testing
             "                      0,                0.10118,                0.00012,                 0.0704",
         ])
         #expect(padded.flavor == .ultralytics)
-        #expect(old.first?.epoch == 0 && old.first?["train/box_loss"] == 0.10118)
+        #expect(old.first?.epoch == 1 && old.first?["train/box_loss"] == 0.10118)  // counted from 0 there, shown from 1
         #expect(old.last?["eval/mAP_0.5"] == 0.00012)
     }
 
@@ -104,5 +104,26 @@ import Testing
         #expect(MetricSourceKind.sniff(path: pairs.path) != .csv(nil))
         let prose = folder.write("notes.log", "started, all good\nfinished, took 3 s\n")
         #expect(MetricSourceKind.sniff(path: prose.path) != .csv(nil))
+    }
+
+    /// pandas' `history.csv` (an unnamed index column), an older ultralytics `results.csv` counting
+    /// epochs from 0, and one committed with merge conflict markers.
+    @Test func pandasIndexOldUltralyticsAndConflictMarkers() {
+        var pandas = CSVMetricsParser()
+        let history = pandas.feed(lines: [",loss,val_loss", "0,1.2,1.1", "1,1.0,0.9"])
+        #expect(history.map(\.epoch) == [1, 1, 2, 2])
+        #expect(!history.flatMap(\.values).contains { $0.name == "train/" })
+        #expect(Set(history.flatMap(\.values).map(\.name)) == ["train/loss", "eval/loss"])
+
+        var old = CSVMetricsParser()
+        let rows = old.feed(lines: ["      epoch,      train/box_loss", "          0,      1.2", "          1,      1.0"])
+        #expect(rows.map(\.epoch) == [1, 2])
+        var current = CSVMetricsParser()
+        #expect(current.feed(lines: ["epoch,train/box_loss", "1,1.2", "2,1.0"]).map(\.epoch) == [1, 2])
+
+        var merged = CSVMetricsParser()
+        let conflicted = merged.feed(lines: ["epoch,train/box_loss", "1,1.2", "<<<<<<< HEAD", "2,0.9", "=======", "2,0.8", ">>>>>>> branch"])
+        #expect(Set(conflicted.flatMap(\.values).map(\.name)) == ["train/box_loss"])
+        #expect(merged.skipped.counts[.conflictMarker] == 3)
     }
 }

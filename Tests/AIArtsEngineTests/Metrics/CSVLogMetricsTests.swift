@@ -126,4 +126,22 @@ import Testing
         #expect(Set(conflicted.flatMap(\.values).map(\.name)) == ["train/box_loss"])
         #expect(merged.skipped.counts[.conflictMarker] == 3)
     }
+
+    /// A hand-written loop's phrases: train and val apart, the epoch from `Epoch [n/N]`,
+    /// percentages as fractions, the line's time kept.
+    @Test func freeFormPhrasesSplitTrainAndValAndKeepTheTime() {
+        var parser = KeyValueLogParser()
+        let records = parser.feed(lines: [
+            "2024-03-01 12:00:00 Epoch [1/50] Train Loss: 2.10 Train Acc: 20.5% Val Loss: 2.05 Val Acc: 22.0%",
+            "2024-03-01 12:01:00 Epoch [2/50] Train Loss: 1.94 Train Acc: 31.2% Val Loss: 1.91 Val Acc: 33.0%",
+        ])
+        #expect(records.map(\.kind) == [.train, .eval, .train, .eval])
+        #expect(records[2].epoch == 2 && records[2].epochs == 50)
+        #expect(records[2]["train/loss"] == 1.94 && abs(records[2]["train/acc"]! - 0.312) < 1e-12)
+        #expect(records[3]["eval/loss"] == 1.91 && abs(records[3]["eval/acc"]! - 0.33) < 1e-12)
+        var clock = LogTimestamp()
+        #expect(records[2].wallTime == clock.parse("2024-03-01 12:01:00") && records[3].wallTime == records[2].wallTime)
+        // The older shape still reads as before.
+        #expect(parser.feed("loss=0.3 val_acc: 0.8").map { $0.values.map(\.name) } == [["train/loss"], ["eval/acc"]])
+    }
 }

@@ -6,6 +6,7 @@ import Foundation
 ///     {'loss': 0.6931, 'grad_norm': 1.234, 'learning_rate': 5e-05, 'epoch': 0.5}
 ///     {'eval_loss': np.float64(0.52), 'eval_accuracy': 0.81, 'eval_runtime': 1.2, 'epoch': 1.0}
 ///     {'train_runtime': 10.0, 'train_samples_per_second': 100.0, 'train_loss': 0.6, 'epoch': 3.0}
+///     {'loss': '19.85', 'grad_norm': '3.1', 'learning_rate': '4.9e-05', 'epoch': '0.5'}   (transformers 5: quoted)
 ///
 /// The console carries no step, only a fractional epoch (epochs completed), which orders the
 /// points. The end-of-training summary goes under "summary/" so its average train_loss does not

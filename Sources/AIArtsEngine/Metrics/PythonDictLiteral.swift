@@ -31,12 +31,21 @@ public enum PythonDictLiteral {
                 guard peek == UInt8(ascii: ":") else { return nil }
                 i += 1
                 spaces()
-                if let v = number() { out.append((key, v)) } else if !skipValue() { return nil }
+                // transformers 5 prints values quoted: {'loss': '19.85', …}.
+                if let v = number() ?? quotedNumber() { out.append((key, v)) } else if !skipValue() { return nil }
                 spaces()
                 if peek == UInt8(ascii: ",") { i += 1; continue }
                 if peek == UInt8(ascii: "}") { return out }
                 return nil
             }
+        }
+
+        /// A quoted string that holds a number ('19.85', '4.9e-05'); nothing is consumed otherwise.
+        mutating func quotedNumber() -> Double? {
+            let start = i
+            if let text = quoted(), let v = MetricText.number(text.trimmingCharacters(in: .whitespaces)) { return v }
+            i = start
+            return nil
         }
 
         mutating func quoted() -> String? {

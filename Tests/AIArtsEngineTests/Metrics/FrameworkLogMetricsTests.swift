@@ -107,3 +107,20 @@ import Testing
         #expect(!records.flatMap(\.values).contains { $0.name.contains("D0001") })
     }
 }
+
+/// transformers 5 prints the logged dict's values quoted.
+@Suite struct QuotedHuggingFaceValuesTests {
+    @Test func quotedNumbersAreRead() {
+        var parser = HuggingFaceLogParser()
+        let records = parser.feed(lines: [
+            "{'loss': '19.85', 'grad_norm': '3.1', 'learning_rate': '4.9e-05', 'epoch': '0.5'}",
+            "{'eval_loss': '18.2', 'eval_runtime': '1.2', 'epoch': '1.0'}",
+            "{'loss': 'nan-ish', 'epoch': '1.5', 'note': 'text stays out'}",
+        ])
+        #expect(records.count == 2)
+        #expect(records[0].kind == .train && records[0].epoch == 0.5)
+        #expect(records[0]["train/loss"] == 19.85 && records[0]["train/lr"] == 4.9e-05 && records[0]["train/grad_norm"] == 3.1)
+        #expect(records[1].kind == .eval && records[1]["eval/loss"] == 18.2 && records[1].epoch == 1)
+    }
+}
+

@@ -24,6 +24,8 @@ public struct KeyValueLogParser: LogMetricParser {
 
     /// "Train Loss: 1.9" → "train_loss: 1.9"; "Epoch [2/50]" → "epoch=2/50".
     static func joinPhrases(_ line: String) -> String {
+        // Both phrases need a ':' or a '['; `key=value` lines skip the second pass over their words.
+        guard line.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "[") }) else { return line }
         let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         var out: [String] = []
         var i = 0

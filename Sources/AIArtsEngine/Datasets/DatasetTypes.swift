@@ -129,6 +129,9 @@ public struct ParsedDataset: Sendable {
     public var labels: [String]
     public var samples: [ParsedSample]
     public var issues: [ImportIssue]
+    /// Annotations in flat form, each naming its sample by index (`ColumnarDatasetParser`); the
+    /// samples' own `annotations` are empty then.
+    var columns = AnnotationColumns()
 
     public init(labels: [String] = [], samples: [ParsedSample] = [], issues: [ImportIssue] = []) {
         self.labels = labels; self.samples = samples; self.issues = issues
@@ -140,6 +143,13 @@ public struct ParsedDataset: Sendable {
 /// the source as a whole is unusable (no annotation file at all, say).
 public protocol DatasetParser: Sendable {
     func parse(root: URL, type: DatasetType) throws -> ParsedDataset
+}
+
+/// A parser that can hand its annotations over as `ParsedDataset.columns` instead of one record
+/// per annotation in each sample: the import pipeline asks for that form, for large files.
+/// It may hand each image to `prober` as soon as it has found it, to be checked meanwhile.
+protocol ColumnarDatasetParser: DatasetParser {
+    func parseColumns(root: URL, type: DatasetType, prober: ImageProbeQueue?) throws -> ParsedDataset
 }
 
 /// The records of a dataset as stored, handed to an exporter.

@@ -9,6 +9,11 @@ enum SegmentationCoding {
     /// Encodes into `out` (emptied first), so a bulk insert can reuse one buffer for every row.
     static func encode(_ segmentation: Segmentation, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
+        encode(segmentation, appendingTo: &out)
+    }
+
+    /// Encodes after what `out` already holds (an import keeps every blob in one buffer).
+    static func encode(_ segmentation: Segmentation, appendingTo out: inout [UInt8]) {
         func u32(_ v: Int) {
             let x = UInt32(truncatingIfNeeded: v)
             out.append(UInt8(x & 0xFF)); out.append(UInt8(x >> 8 & 0xFF)); out.append(UInt8(x >> 16 & 0xFF)); out.append(UInt8(x >> 24))
@@ -33,6 +38,23 @@ enum SegmentationCoding {
             u32(height); u32(width)
             out.append(contentsOf: counts.utf8)
         }
+    }
+
+    /// Appends a little-endian u32 (polygon headers written while reading a COCO file).
+    static func appendU32(_ v: Int, to out: inout [UInt8]) {
+        var x = UInt32(truncatingIfNeeded: v).littleEndian
+        withUnsafeBytes(of: &x) { out.append(contentsOf: $0) }
+    }
+
+    /// Overwrites the u32 at `at` (a count known only once its items are written).
+    static func patchU32(_ v: Int, at: Int, in out: inout [UInt8]) {
+        let x = UInt32(truncatingIfNeeded: v)
+        out[at] = UInt8(x & 0xFF); out[at + 1] = UInt8(x >> 8 & 0xFF); out[at + 2] = UInt8(x >> 16 & 0xFF); out[at + 3] = UInt8(x >> 24)
+    }
+
+    static func appendF64(_ value: Double, to out: inout [UInt8]) {
+        var bits = value.bitPattern.littleEndian
+        withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
     }
 
     static func decode(_ data: Data) -> Segmentation? {

@@ -51,31 +51,43 @@ struct COCORecord {
         issues.append(ImportIssue(path: path, line: offset.map { lines.line(at: $0) }, reason: "\(name): \(reason)"))
     }
 
-    /// The annotation, or nil when it has nothing usable (issues say why).
-    mutating func annotation(_ json: COCOAnnotationFields, label: String) -> ParsedAnnotation? {
-        let segmentation = readSegmentation(json.segmentation)
+    /// Reads the annotation into `columns` (nothing when it has nothing usable; issues say why).
+    /// Polygons are encoded as they are read instead of built as arrays.
+    mutating func append(_ json: COCOAnnotationFields, sample: Int, label: Int, to columns: inout AnnotationColumns) {
+        let start = columns.pendingSegmentationStart
+        var polygonBounds: Box?
+        var hasSegmentation = false
+        if let segmentation = json.segmentation, !segmentation.isNull {
+            if segmentation.kind == .array {
+                hasSegmentation = columns.withSegmentationBytes { writePolygons(segmentation, into: &$0, bounds: &polygonBounds) }
+            } else if let other = readSegmentation(segmentation) {
+                columns.appendSegmentation(other)
+                hasSegmentation = true
+            }
+        }
+        func drop() { columns.withSegmentationBytes { $0.removeSubrange(start...) } }
         var box: Box?
         if let bbox = json.bbox, !bbox.isNull {
             guard let values = Self.fourNumbers(bbox) else {
                 let found = bbox.kind == .array ? "\(bbox.count) values" : "a \(bbox.kind)"
                 issue("bbox must be [x, y, width, height] (4 numbers), found \(found); skipped")
-                return nil
+                return drop()
             }
             guard values.2 >= 0, values.3 >= 0 else {
                 issue("bbox has a negative width or height (\(format(values.2)) × \(format(values.3))); skipped")
-                return nil
+                return drop()
             }
             guard values.2 > 0, values.3 > 0 else {
                 issue("bbox has zero width or height; skipped")
-                return nil
+                return drop()
             }
             box = Box(x: values.0, y: values.1, width: values.2, height: values.3)
-        } else if case let .polygons(polygons)? = segmentation {
-            box = COCOGeometry.bounds(polygons)  // some converters leave bbox out; the polygon defines it
+        } else {
+            box = polygonBounds  // some converters leave bbox out; the polygon defines it
         }
-        if box == nil && segmentation == nil {
+        if box == nil && !hasSegmentation {
             issue("has neither 'bbox' nor 'segmentation'; skipped")
-            return nil
+            return drop()
         }
         let crowd: Bool
         if let flag = json.iscrowd {
@@ -83,7 +95,52 @@ struct COCORecord {
         } else {
             crowd = false
         }
-        return ParsedAnnotation(label: label, box: box, segmentation: segmentation, isCrowd: crowd)
+        columns.append(sample: sample, label: label, box: box, isCrowd: crowd, sourceID: sourceID)
+    }
+
+    /// Polygons `[[x, y, ...], ...]` (or one flat `[x, y, ...]`) encoded straight into `out` as
+    /// `SegmentationCoding` writes them; false, with nothing left in `out`, when none is usable.
+    /// `bounds` is set to the usable polygons' bounding box (`COCOGeometry.bounds`).
+    private mutating func writePolygons(_ json: JSON, into out: inout [UInt8], bounds: inout Box?) -> Bool {
+        if json.count == 0 { return false }
+        let start = out.count
+        out.append(UInt8(ascii: "P"))
+        SegmentationCoding.appendU32(0, to: &out)
+        var listed = 0, written = 0
+        var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
+        func write(_ polygon: JSON, count: Int) {
+            listed += 1
+            guard count >= 6, count % 2 == 0 else { return }
+            written += 1
+            SegmentationCoding.appendU32(count, to: &out)
+            var isX = true
+            polygon.forEachNumber { value in
+                SegmentationCoding.appendF64(value, to: &out)
+                if isX { minX = min(minX, value); maxX = max(maxX, value) } else { minY = min(minY, value); maxY = max(maxY, value) }
+                isX.toggle()
+            }
+        }
+        if let count = json.numberArrayCount {
+            write(json, count: count)
+        } else {
+            for element in json.elements {
+                guard let count = element.numberArrayCount else {
+                    issue("segmentation polygon is not a list of numbers; that polygon was dropped")
+                    continue
+                }
+                write(element, count: count)
+            }
+        }
+        if written < listed {
+            issue("segmentation polygon needs an even count of at least 6 numbers (3 points); \(listed - written) dropped")
+        }
+        guard written > 0 else {
+            out.removeSubrange(start...)
+            return false
+        }
+        SegmentationCoding.patchU32(written, at: start + 1, in: &out)
+        if minX.isFinite, maxX > minX, maxY > minY { bounds = Box(x1: minX, y1: minY, x2: maxX, y2: maxY) }
+        return true
     }
 
     /// `[x, y, width, height]` when `json` is an array of exactly four numbers; read in place
@@ -100,33 +157,11 @@ struct COCORecord {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
-    /// Polygons `[[x, y, ...], ...]` (a flat `[x, y, ...]` is accepted too), or RLE
-    /// `{"size": [h, w], "counts": [...] or "..."}`. Missing, null and `[]` mean none.
+    /// A segmentation that is not a list of polygons (those are read by `writePolygons`): RLE
+    /// `{"size": [h, w], "counts": [...] or "..."}`; null means none, anything else is reported.
     private mutating func readSegmentation(_ json: JSON?) -> Segmentation? {
         guard let json, !json.isNull else { return nil }
         switch json.kind {
-        case .array:
-            if json.count == 0 { return nil }
-            var polygons: [[Double]] = []
-            if let flat = json.doubles {
-                polygons = [flat]
-            } else {
-                polygons.reserveCapacity(json.count)
-                for element in json.elements {
-                    guard let points = element.doubles else {
-                        issue("segmentation polygon is not a list of numbers; that polygon was dropped")
-                        continue
-                    }
-                    polygons.append(points)
-                }
-            }
-            func usable(_ polygon: [Double]) -> Bool { polygon.count >= 6 && polygon.count % 2 == 0 }
-            // Filtering copies the list; almost always every polygon is usable and it need not be.
-            let valid = polygons.allSatisfy(usable) ? polygons : polygons.filter(usable)
-            if valid.count < polygons.count {
-                issue("segmentation polygon needs an even count of at least 6 numbers (3 points); \(polygons.count - valid.count) dropped")
-            }
-            return valid.isEmpty ? nil : .polygons(valid)
         case .object:
             guard let size = json["size"]?.doubles, size.count == 2,
                   let height = Int(exactly: size[0]), let width = Int(exactly: size[1]), height > 0, width > 0 else {
@@ -150,7 +185,7 @@ struct COCORecord {
             }
             issue("RLE 'counts' must be a list of non-negative integers or a string; segmentation dropped")
             return nil
-        default:
+        default:  // arrays never come here
             issue("segmentation must be a list of polygons or an RLE object; segmentation dropped")
             return nil
         }

@@ -6,14 +6,26 @@ import Foundation
 /// Several files are several splits, named by their file names (instances_train2017.json → train).
 /// Image files are looked up beside the JSON, in `images/`, or in the folder named after the
 /// file's stem (train2017/), each also relative to the root folder.
-public struct COCOParser: DatasetParser {
+public struct COCOParser: DatasetParser, ColumnarDatasetParser {
     public init() {}
 
+    /// The annotations as records in their samples (`parseColumns` is what imports use).
     public func parse(root: URL, type: DatasetType) throws -> ParsedDataset {
+        var parsed = try parseColumns(root: root, type: type, prober: nil)
+        let columns = parsed.columns
+        parsed.columns = AnnotationColumns()
+        for i in 0..<columns.count {
+            parsed.samples[Int(columns.sample[i])].annotations.append(columns.annotation(i, labels: parsed.labels))
+        }
+        return parsed
+    }
+
+    func parseColumns(root: URL, type: DatasetType, prober: ImageProbeQueue?) throws -> ParsedDataset {
         guard type == .detection || type == .instanceSegmentation else {
             throw JSONDatasetError("COCO files carry detection or instance segmentation datasets, not \(type.rawValue)")
         }
         var reader = COCOReader(type: type)
+        reader.prober = prober
         let (base, files) = try reader.annotationFiles(root)
 
         var loaded: [COCOFile] = []
@@ -49,7 +61,9 @@ public struct COCOParser: DatasetParser {
             reader.readImagesAndAnnotations(file, base: base)
         }
         reader.finish()
-        return ParsedDataset(labels: reader.labels, samples: reader.samples, issues: reader.issues)
+        var parsed = ParsedDataset(labels: reader.labels, samples: reader.samples, issues: reader.issues)
+        parsed.columns = reader.columns
+        return parsed
     }
 }
 
@@ -92,6 +106,10 @@ struct COCOReader {
     let type: DatasetType
     var labels: [String] = []
     var samples: [ParsedSample] = []
+    /// Every annotation read, naming its sample by index into `samples`.
+    var columns = AnnotationColumns()
+    /// Checks each image found while the rest is read (imports only).
+    var prober: ImageProbeQueue?
     var issues: [ImportIssue] = []
     /// Category id → label index (several ids may share a label when names repeat).
     var labelOfCategory: [Int64: Int] = [:]
@@ -269,6 +287,7 @@ struct COCOReader {
         // First offset of each annotation id; lines are computed only for the rare message.
         var seenAnnotationIDs: [Int64: Int?] = [:]
         seenAnnotationIDs.reserveCapacity(annotations.count)
+        columns.reserveCapacity(columns.count + annotations.count)
         var position = 0
         for annotation in annotations.elements {
             position += 1
@@ -314,10 +333,7 @@ struct COCOReader {
                 continue
             }
             var record = COCORecord(sourceID: sourceID, position: position, path: file.relative, offset: offset, lines: lines)
-            if var parsed = record.annotation(fields, label: labels[labelIndex]) {
-                parsed.sourceID = sourceID
-                samples[sampleIndex].annotations.append(parsed)
-            }
+            record.append(fields, sample: sampleIndex, label: labelIndex, to: &columns)
             if !record.issues.isEmpty { issues.append(contentsOf: record.issues) }
         }
     }
@@ -399,6 +415,7 @@ struct COCOReader {
         let origin = line.map { "\(file.relative):\($0)" } ?? file.relative
         samples.append(ParsedSample(source: source, relativePath: relativePath, split: split, declaredSize: size, origin: origin))
         sampleOfSource[key] = samples.count - 1
+        prober?.submit(samples.count - 1, source)
         return samples.count - 1
     }
 

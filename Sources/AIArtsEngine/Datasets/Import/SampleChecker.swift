@@ -6,7 +6,10 @@ struct CheckedSample: Sendable {
     var split: Split?
     /// The frame the annotations refer to (stored or EXIF-rotated, whichever the annotation file declared).
     var size: ImageSize
-    var annotations: [StoredAnnotation]
+    /// Its index in the parsed list: its annotations are `CheckedSamples.groups.annotations(of: index)`.
+    var index: Int
+    /// Labels found in the mask (segmentation datasets), stored as annotations without a box.
+    var maskLabels: [Int] = []
     var mask: ParsedFile?
 }
 
@@ -14,6 +17,14 @@ struct CheckedSamples: Sendable {
     var labels: [String]
     var samples: [CheckedSample]
     var issues: [ImportIssue]
+    /// Every annotation, boxes clamped into their image; those the check left out are flagged `.dropped`.
+    var columns: AnnotationColumns
+    var groups: SampleGroups
+
+    /// The stored annotations of `sample`, in reading order: its kept objects, then its mask's labels.
+    func forEachAnnotation(of sample: CheckedSample, _ body: (Int) throws -> Void) rethrows {
+        for i in groups.annotations(of: sample.index) where !columns.flags[Int(i)].has(.dropped) { try body(Int(i)) }
+    }
 }
 
 /// Decodes every image (and mask) on all cores, keeps the good ones, clamps boxes into their image,
@@ -28,45 +39,67 @@ struct SampleChecker {
         case failed(ImportIssue)
     }
 
-    func check(_ samples: [ParsedSample]) throws -> CheckedSamples {
+    /// `columns` holds the annotations a parser gave in flat form; annotations listed with each
+    /// sample join them here, their label names resolved to indices.
+    /// `probed`: images already checked while the parser read (`ImageProbeQueue`), by sample index.
+    func check(_ samples: [ParsedSample], columns parsedColumns: AnnotationColumns = AnnotationColumns(),
+               probed: [Int: Result<ProbedImage, Error>] = [:]) throws -> CheckedSamples {
         var labels = labels
         var lookup = Self.labelLookup(labels)
+        var columns = parsedColumns
         // Parsers list their labels, but an annotation may still name one they did not list.
-        for sample in samples {
-            for annotation in sample.annotations where Self.index(of: annotation.label, in: lookup) == nil {
-                lookup[annotation.label] = labels.count
-                lookup[annotation.label.lowercased()] = lookup[annotation.label.lowercased()] ?? labels.count
-                labels.append(annotation.label)
+        for (index, sample) in samples.enumerated() {
+            for annotation in sample.annotations {
+                var labelIndex = Self.index(of: annotation.label, in: lookup)
+                if labelIndex == nil {
+                    labelIndex = labels.count
+                    lookup[annotation.label] = labels.count
+                    lookup[annotation.label.lowercased()] = lookup[annotation.label.lowercased()] ?? labels.count
+                    labels.append(annotation.label)
+                }
+                columns.append(sample: index, label: labelIndex!, annotation)
             }
         }
         var issues: [ImportIssue] = []
-        var unique: [ParsedSample] = []
+        var unique: [Int] = []
         var seen = Set<String>()
-        for sample in samples {
+        seen.reserveCapacity(samples.count)
+        for (index, sample) in samples.enumerated() {
             if seen.insert(sample.relativePath).inserted {
-                unique.append(sample)
+                unique.append(index)
             } else {
                 issues.append(ImportIssue(path: sample.origin ?? sample.relativePath,
                                           reason: "\(sample.relativePath) is listed twice; the first entry was kept"))
             }
         }
+        let groups = columns.bySample(sampleCount: samples.count)
 
         let total = unique.count
         try run.setStatus(.checking, "checking \(total) images", done: 0, total: total)
         let outcomes = Outcomes<Outcome>(count: total)
         let counter = Counter()
-        let frozenLookup = lookup
-        let work = unique
         let labelCount = labels.count
-        DispatchQueue.concurrentPerform(iterations: max(1, ProcessInfo.processInfo.activeProcessorCount)) { worker in
-            let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            var index = worker
-            while index < total {
-                if run.cancelled() { return }
-                outcomes.set(index, checkOne(work[index], lookup: frozenLookup, labelCount: labelCount))
-                let done = counter.increment()
-                if done % 32 == 0 || done == total { run.report(.checking, done: done, total: total) }
-                index += workers
+        let labelNames = labels
+        let labelOf = columns.label
+        let work = unique
+        columns.box.withUnsafeMutableBufferPointer { boxes in
+            columns.flags.withUnsafeMutableBufferPointer { flags in
+                // Each annotation belongs to one sample and each sample is checked by one worker,
+                // so workers write disjoint elements.
+                let target = ClampTarget(boxes: boxes, flags: flags)
+                let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    var position = worker
+                    while position < total {
+                        if run.cancelled() { return }
+                        let index = work[position]
+                        outcomes.set(position, checkOne(samples[index], index: index, probed: probed[index], annotations: groups.annotations(of: index),
+                                                        target: target, labelOf: labelOf, labels: labelNames, labelCount: labelCount))
+                        let done = counter.increment()
+                        if done % 32 == 0 || done == total { run.report(.checking, done: done, total: total) }
+                        position += workers
+                    }
+                }
             }
         }
         try run.checkCancel()
@@ -83,14 +116,15 @@ struct SampleChecker {
                 break
             }
         }
-        return CheckedSamples(labels: labels, samples: kept, issues: issues)
+        return CheckedSamples(labels: labels, samples: kept, issues: issues, columns: columns, groups: groups)
     }
 
-    private func checkOne(_ sample: ParsedSample, lookup: [String: Int], labelCount: Int) -> Outcome {
+    private func checkOne(_ sample: ParsedSample, index: Int, probed: Result<ProbedImage, Error>?, annotations: ArraySlice<Int32>, target: ClampTarget,
+                          labelOf: [Int32], labels: [String], labelCount: Int) -> Outcome {
         let path = sample.relativePath
         let image: ProbedImage
         do {
-            image = try ImageProbe.probe(sample.source, verification: run.verification)
+            image = try probed?.get() ?? ImageProbe.probe(sample.source, verification: run.verification)
         } catch {
             return .failed(ImportIssue(path: path, reason: "\(Self.describe(error)); fix or remove the file"))
         }
@@ -105,21 +139,19 @@ struct SampleChecker {
                                          reason: "the annotation declares \(declared.width)×\(declared.height) but \(path) is \(image.stored.width)×\(image.stored.height); boxes were clamped to the real image"))
             }
         }
-        var annotations: [StoredAnnotation] = []
-        for (n, parsed) in sample.annotations.enumerated() {
-            guard let labelIndex = Self.index(of: parsed.label, in: lookup) else { continue }
-            var stored = StoredAnnotation(labelIndex: labelIndex, box: nil, segmentation: parsed.segmentation,
-                                          isCrowd: parsed.isCrowd, sourceID: parsed.sourceID)
-            if let box = parsed.box {
-                guard let clamped = Self.clamp(box, to: frame) else {
-                    notes.append(ImportIssue(path: sample.origin ?? path,
-                                             reason: "object \(n + 1) ('\(parsed.label)') box [\(Self.format(box))] lies outside the \(frame.width)×\(frame.height) image; dropped"))
-                    continue
-                }
-                stored.box = clamped
+        for (n, a) in annotations.enumerated() {
+            let i = Int(a)
+            guard target.flags[i].has(.hasBox) else { continue }
+            let box = target.boxes[i]
+            guard let clamped = Self.clamp(box, to: frame) else {
+                target.flags[i] = AnnotationColumns.Flags(rawValue: target.flags[i].rawValue | AnnotationColumns.Flags.dropped.rawValue)
+                notes.append(ImportIssue(path: sample.origin ?? path,
+                                         reason: "object \(n + 1) ('\(labels[Int(labelOf[i])])') box [\(Self.format(box))] lies outside the \(frame.width)×\(frame.height) image; dropped"))
+                continue
             }
-            annotations.append(stored)
+            target.boxes[i] = clamped
         }
+        var maskLabels: [Int] = []
         if let mask = sample.mask {
             do {
                 let probed = try ImageProbe.probeMask(mask.source)
@@ -130,7 +162,7 @@ struct SampleChecker {
                 for value in 0..<256 where probed.present[value] {
                     if value == 255 { continue }  // the customary 'ignore' value
                     if value < labelCount {
-                        annotations.append(StoredAnnotation(labelIndex: value))
+                        maskLabels.append(value)
                     } else {
                         unknown.append(value)
                     }
@@ -143,7 +175,7 @@ struct SampleChecker {
             }
         }
         return .kept(CheckedSample(source: sample.source, relativePath: path, split: sample.split, size: frame,
-                                   annotations: annotations, mask: sample.mask), notes)
+                                   index: index, maskLabels: maskLabels, mask: sample.mask), notes)
     }
 
     /// Clamps a box into the image; nil when nothing of it is left inside.
@@ -184,6 +216,16 @@ private final class Outcomes<T: Sendable>: @unchecked Sendable {
     private(set) var values: [T?]
     init(count: Int) { values = Array(repeating: nil, count: count) }
     func set(_ index: Int, _ value: T) { lock.withLock { values[index] = value } }
+}
+
+/// The box and flag columns, written in place by the check's workers (each annotation by the one
+/// worker that checks its sample).
+private final class ClampTarget: @unchecked Sendable {
+    let boxes: UnsafeMutableBufferPointer<Box>
+    let flags: UnsafeMutableBufferPointer<AnnotationColumns.Flags>
+    init(boxes: UnsafeMutableBufferPointer<Box>, flags: UnsafeMutableBufferPointer<AnnotationColumns.Flags>) {
+        self.boxes = boxes; self.flags = flags
+    }
 }
 
 private final class Counter: @unchecked Sendable {

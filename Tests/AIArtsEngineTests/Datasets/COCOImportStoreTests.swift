@@ -108,6 +108,35 @@ import Testing
         _ = _folder
     }
 
+    /// Polygons are encoded as they are read: bad ones are dropped with the same messages as
+    /// before, a skipped annotation leaves none of its polygons behind, and a degenerate polygon
+    /// defines no box.
+    @Test func polygonsReadInPlaceKeepTheirMessages() throws {
+        let src = TempFolder()
+        src.write("a.jpg", Fixtures.jpeg())
+        src.write("a.json", """
+            {"images": [{"id": 1, "file_name": "a.jpg"}], "categories": [{"id": 1, "name": "cat"}],
+             "annotations": [
+              {"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": [[1, 2, 3, 4], "x", [0, 0, 5, 0, 5, 5], []]},
+              {"id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 2, -3, 4], "segmentation": [[0, 0, 9, 0, 9, 9]]},
+              {"id": 3, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 1, 1, 1, 1]]},
+              {"id": 4, "image_id": 1, "category_id": 1, "segmentation": [[7, 7, 8, 7, 8, 8]], "iscrowd": 1}
+             ]}
+            """)
+        let parsed = try COCOParser().parse(root: src.url, type: .instanceSegmentation)
+        #expect(parsed.issues.map(\.reason) == [
+            "annotation 1: segmentation polygon is not a list of numbers; that polygon was dropped",
+            "annotation 1: segmentation polygon needs an even count of at least 6 numbers (3 points); 2 dropped",
+            "annotation 2: bbox has a negative width or height (-3 × 4); skipped",
+        ])
+        #expect(parsed.samples[0].annotations == [
+            ParsedAnnotation(label: "cat", box: Box(x: 1, y: 1, width: 2, height: 2), segmentation: .polygons([[0, 0, 5, 0, 5, 5]]), sourceID: 1),
+            ParsedAnnotation(label: "cat", box: nil, segmentation: .polygons([[1, 1, 1, 1, 1, 1]]), sourceID: 3),
+            ParsedAnnotation(label: "cat", box: Box(x: 7, y: 7, width: 1, height: 1), segmentation: .polygons([[7, 7, 8, 7, 8, 8]]),
+                             isCrowd: true, sourceID: 4),
+        ])
+    }
+
     /// The queue probes every image it is given, in any order, and reports each by its index;
     /// a cancelled import's queue stops taking images.
     @Test func probeQueueReportsEveryImageByIndex() throws {

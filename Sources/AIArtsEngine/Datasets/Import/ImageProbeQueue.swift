@@ -51,13 +51,19 @@ final class ImageProbeQueue: @unchecked Sendable {
         if start { DispatchQueue.global(qos: .userInitiated).async { self.work() } }
     }
 
-    /// Waits for every queued image and returns what was found, by sample index. Images not
-    /// probed (after a cancel) are absent; the checker probes those itself.
+    /// Probes what is still queued (on this thread too), waits for the workers, and returns what
+    /// was found, by sample index. Images not probed (after a cancel) are absent; the checker
+    /// probes those itself.
     func finish() -> [Int: Result<ProbedImage, Error>] {
         handOver()
         condition.lock()
         closed = true
         condition.broadcast()
+        // The parser is done: its thread probes what is left alongside the workers.
+        running += 1
+        condition.unlock()
+        work()
+        condition.lock()
         while running > 0 { condition.wait() }
         let found = results
         results = [:]

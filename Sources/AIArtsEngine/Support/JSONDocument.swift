@@ -181,24 +181,6 @@ public struct JSON: Sendable {
         }
     }
 
-    /// Element count of an array whose elements are all numbers; nil for anything else. With
-    /// `forEachNumber`, reads a list of numbers in place instead of building `doubles`.
-    var numberArrayCount: Int? {
-        let n = node
-        guard n.kind == .array else { return nil }
-        let nodes = document.nodes.nodes
-        for i in 0..<Int(n.count) where nodes[index + 1 + i].kind != .number { return nil }
-        return Int(n.count)
-    }
-
-    /// Calls `body` with each element of an all-number array (see `numberArrayCount`), in order.
-    @inline(__always)
-    func forEachNumber(_ body: (Double) -> Void) {
-        guard let count = numberArrayCount else { return }
-        let nodes = document.nodes.nodes
-        for i in 0..<count { body(Double(bitPattern: nodes[index + 1 + i].payload)) }
-    }
-
     /// Calls `body` with each member's key bytes and value in document order (nothing for
     /// other kinds). Reading several fields of an object this way walks it once, where one
     /// subscript per field walks it once per field and compares every key on the way.

@@ -3,15 +3,16 @@ import Foundation
 /// The members of an annotation object the reader uses, found in one walk over it (the first
 /// of a repeated key, as `JSON[key]` would find). Half a million annotations make a lookup
 /// per field, each comparing keys from the start, a visible cost.
+/// The values are views (no counted reference): the reader keeps the document alive.
 struct COCOAnnotationFields {
-    var id: JSON?
-    var imageID: JSON?
-    var categoryID: JSON?
-    var segmentation: JSON?
-    var bbox: JSON?
-    var iscrowd: JSON?
+    var id: JSONView?
+    var imageID: JSONView?
+    var categoryID: JSONView?
+    var segmentation: JSONView?
+    var bbox: JSONView?
+    var iscrowd: JSONView?
 
-    init(_ json: JSON) {
+    init(_ json: JSONView) {
         json.forEachMember { key, value in
             func named(_ name: StaticString) -> Bool {
                 key.count == name.utf8CodeUnitCount && memcmp(key.baseAddress!, name.utf8Start, key.count) == 0
@@ -26,6 +27,13 @@ struct COCOAnnotationFields {
             default: break
             }
         }
+    }
+}
+
+extension COCOID {
+    init?(_ json: JSONView?) {
+        guard let json else { return nil }
+        if let n = json.int64 { self = .number(n) } else if let s = json.json.string { self = .text(s) } else { return nil }
     }
 }
 
@@ -60,7 +68,7 @@ struct COCORecord {
         if let segmentation = json.segmentation, !segmentation.isNull {
             if segmentation.kind == .array {
                 hasSegmentation = columns.withSegmentationBytes { writePolygons(segmentation, into: &$0, bounds: &polygonBounds) }
-            } else if let other = readSegmentation(segmentation) {
+            } else if let other = readSegmentation(segmentation.json) {
                 columns.appendSegmentation(other)
                 hasSegmentation = true
             }
@@ -101,14 +109,14 @@ struct COCORecord {
     /// Polygons `[[x, y, ...], ...]` (or one flat `[x, y, ...]`) encoded straight into `out` as
     /// `SegmentationCoding` writes them; false, with nothing left in `out`, when none is usable.
     /// `bounds` is set to the usable polygons' bounding box (`COCOGeometry.bounds`).
-    private mutating func writePolygons(_ json: JSON, into out: inout [UInt8], bounds: inout Box?) -> Bool {
+    private mutating func writePolygons(_ json: JSONView, into out: inout [UInt8], bounds: inout Box?) -> Bool {
         if json.count == 0 { return false }
         let start = out.count
         out.append(UInt8(ascii: "P"))
         SegmentationCoding.appendU32(0, to: &out)
         var listed = 0, written = 0
         var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
-        func write(_ polygon: JSON, count: Int) {
+        func write(_ polygon: JSONView, count: Int) {
             listed += 1
             guard count >= 6, count % 2 == 0 else { return }
             written += 1
@@ -145,7 +153,7 @@ struct COCORecord {
 
     /// `[x, y, width, height]` when `json` is an array of exactly four numbers; read in place
     /// rather than through an array allocated per box.
-    private static func fourNumbers(_ json: JSON) -> (Double, Double, Double, Double)? {
+    private static func fourNumbers(_ json: JSONView) -> (Double, Double, Double, Double)? {
         guard json.kind == .array, json.count == 4 else { return nil }
         var iterator = json.elements.makeIterator()
         guard let x = iterator.next()?.double, let y = iterator.next()?.double,

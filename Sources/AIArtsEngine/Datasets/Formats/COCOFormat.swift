@@ -289,7 +289,8 @@ struct COCOReader {
         seenAnnotationIDs.reserveCapacity(annotations.count)
         columns.reserveCapacity(columns.count + annotations.count)
         var position = 0
-        for annotation in annotations.elements {
+        // Views, not JSON values: the file's document outlives the loop.
+        for annotation in JSONView(annotations).elements {
             position += 1
             let offset = annotation.offset
             var line: Int? { offset.map { lines.line(at: $0) } }

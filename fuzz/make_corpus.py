@@ -149,6 +149,15 @@ def main():
     put("yolo-yaml", "list.yaml", "path: .\ntrain: images/train\nval: images/train\nnc: 2\nnames: ['cat', 'dog']\n")
     put("yolo-yaml", "map.yaml", "# ultralytics\npath: .\ntrain: images/train\nnames:\n  0: cat\n  1: dog\n")
     put("yolo-yaml", "block.yaml", "train: images/train\nnames:\n  - cat\n  - \"dog\"\n")
+    put("yolo-txt", "pose.txt", "0 0.5 0.5 0.4 0.6 0.45 0.3 2 0.55 0.3 1\n1 0.2 0.2 0.1 0.1 0 0 0 0.21 0.2 2\n")
+    put("yolo-yaml", "anchors.yaml", "base: &base\n  path: .\n  train: images/train\n<<: *base\nval: &v images/train\ntest: *v\n"
+        "names: [cat, dog]\ndownload: |\n  from ultralytics.utils.downloads import download\n  download(urls)  # *x: y\n")
+    put("yolo-yaml", "pose.yaml", "path: ../datasets/coco8-pose\ntrain: images/train\nval: images/val\n"
+        "kpt_shape: [17, 3]\nflip_idx: [0, 2, 1, 4, 3]\nnames:\n  0: person\n")
+    put("yolo-yaml", "roboflow.yaml", "train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\n"
+        "nc: 2\nnames: ['cat', 'dog']\n\nroboflow:\n  workspace: w\n  project: p\n  version: 1\n  license: CC BY 4.0\n")
+    put("yolo-darknet", "obj.data", "classes = 2\ntrain = data/train.txt\nvalid = data/valid.txt\nnames = data/obj.names\nbackup = backup/\n")
+    put("yolo-darknet", "train.txt", "data/obj_train_data/a.jpg\ndata/obj_train_data/missing.jpg\n")
     z = io.BytesIO()
     with zipfile.ZipFile(z, "w") as f:
         f.writestr("ds/images/a.txt", "stored", compress_type=zipfile.ZIP_STORED)

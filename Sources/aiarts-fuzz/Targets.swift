@@ -101,6 +101,22 @@ enum Targets {
         FuzzTarget(name: "yolo-txt") { input, scratch in
             let root = scratch.folder("yolo", ["classes.txt": Array("cat\ndog\n".utf8), "images/a.jpg": scratch.jpeg, "labels/a.txt": input])
             for type in [DatasetType.detection, .instanceSegmentation] { _ = try? YOLOParser().parse(root: root, type: type) }
+            // Pose rows against kpt_shape, and rows whose classes have no names.
+            let pose = scratch.folder("yolo-pose", ["data.yaml": Array("train: images\nkpt_shape: [2, 3]\nnames: [cat, dog]\n".utf8),
+                                                    "images/a.jpg": scratch.jpeg, "labels/a.txt": input])
+            _ = try? YOLOParser().parse(root: pose, type: .detection)
+            let unnamed = scratch.folder("yolo-unnamed", ["train/images/a.jpg": scratch.jpeg, "train/labels/a.txt": input])
+            _ = try? YOLOParser().parse(root: unnamed, type: .detection)
+        },
+        FuzzTarget(name: "yolo-darknet") { input, scratch in
+            // The input as obj.data, then as the train.txt list of a CVAT "YOLO 1.1" export.
+            let files: [String: [UInt8]] = ["obj.names": Array("cat\ndog\n".utf8), "obj_train_data/a.jpg": scratch.jpeg,
+                                            "obj_train_data/a.txt": Array("0 0.5 0.5 0.2 0.2\n".utf8)]
+            let asData = scratch.folder("darknet", files.merging(["obj.data": input, "train.txt": Array("data/obj_train_data/a.jpg\n".utf8)]) { $1 })
+            _ = try? YOLOParser().parse(root: asData, type: .detection)
+            let cvat = "classes = 2\ntrain = data/train.txt\nnames = data/obj.names\nbackup = backup/\n"
+            let asList = scratch.folder("darknet", files.merging(["obj.data": Array(cvat.utf8), "train.txt": input]) { $1 })
+            _ = try? YOLOParser().parse(root: asList, type: .detection)
         },
         FuzzTarget(name: "yolo-yaml") { input, scratch in
             #if DEBUG

@@ -33,7 +33,7 @@ enum FormatSignature {
         switch format {
         case .coco: "a .json with \"images\" and \"annotations\" or \"categories\""
         case .voc: "Annotations/ holds .xml files"
-        case .yolo: "a data.yaml or a labels/ folder of .txt files"
+        case .yolo: "a data.yaml, an obj.data, or a labels/ folder of .txt files"
         case .labelme: "a .json with \"shapes\""
         default: ""
         }
@@ -54,10 +54,16 @@ enum FormatSignature {
             if ["data.yaml", "data.yml", "dataset.yaml"].contains(where: { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) }) {
                 return true
             }
-            let labels = root.appendingPathComponent("labels")
-            let top = names(labels)
-            if top.contains(where: { $0.hasSuffix(".txt") }) { return true }
-            return top.contains { names(labels.appendingPathComponent($0)).contains { $0.hasSuffix(".txt") } }
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent("obj.data").path) { return true }
+            // labels/ (or labels/<split>/), or Roboflow's <split>/labels/, holding .txt files.
+            let top = names(root)
+            let folders = [root.appendingPathComponent("labels")]
+                + top.filter { ["train", "valid", "val", "test"].contains($0) }.map { root.appendingPathComponent($0 + "/labels") }
+            return folders.contains { labels in
+                let inside = names(labels)
+                return inside.contains(where: { $0.hasSuffix(".txt") })
+                    || inside.contains { names(labels.appendingPathComponent($0)).contains { $0.hasSuffix(".txt") } }
+            }
         case .labelme:
             return jsonFiles(root).contains { ends(of: $0).contains("\"shapes\"") }
         default:

@@ -103,24 +103,38 @@ enum YOLOYAML {
         }
     }
 
-    /// Yams' error as a line and words; the line is 1-based.
+    /// Yams' error as a line and words, quoting the line (cut, so a line of megabytes stays short); 1-based.
     static func failure(_ error: YamlError, in yaml: String) -> Failure {
-        func words(_ problem: String, _ context: YamlError.Context?) -> String {
-            guard let context, !context.text.isEmpty else { return problem }
-            return "\(problem) (\(context.text) at line \(context.mark.line))"
+        func words(_ problem: String, _ context: YamlError.Context?, _ line: Int) -> String {
+            var text = problem
+            if let context, !context.text.isEmpty { text += " (\(context.text) at line \(context.mark.line))" }
+            // The problem's own line, or the context's when the problem is found on a blank line after it.
+            var quoted = Self.line(line, of: yaml)
+            if quoted.isEmpty, let context { quoted = Self.line(context.mark.line, of: yaml) }
+            return quoted.isEmpty ? text : "\(text), near '\(Excerpt.cut(quoted))'"
         }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
-            return Failure(line: mark.line, message: words(problem, context))
+            return Failure(line: mark.line, message: words(problem, context, mark.line))
         case .reader(let problem, let offset, _, _):
-            let line = offset.map { yaml.prefix($0).reduce(1) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 } } ?? 1
-            return Failure(line: line, message: problem)
+            let line = offset.map { yaml.prefix($0).reduce(1) { $1 == "\n" || $1 == "\r\n" || $1 == "\r" ? $0 + 1 : $0 } } ?? 1
+            return Failure(line: line, message: words(problem, nil, line))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\(Excerpt.cut($0))'" }.joined(separator: ", ")
             return Failure(line: context.mark.line, message: "the key \(keys) appears more than once in the same map; keep one")
         default:
             return Failure(line: 1, message: "could not be read as YAML (\(error))")
         }
+    }
+
+    /// Line `number` (1-based) of `text`, trimmed; empty when there is no such line.
+    static func line(_ number: Int, of text: String) -> String {
+        var current = 1
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            if current == number { return raw.trimmingCharacters(in: .whitespaces) }
+            current += 1
+        }
+        return ""
     }
 }

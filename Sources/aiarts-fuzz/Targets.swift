@@ -167,7 +167,6 @@ enum Targets {
     /// What `task metrics`, `log parse --json` and the curves pane compute from a table.
     static func exercise(_ table: MetricTable) {
         _ = table.progress.current
-        _ = table.exportNames
         var json: [UInt8] = []
         table.writeJSON { json.append(contentsOf: $0) }
         for column in table.columns {

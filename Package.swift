@@ -35,7 +35,10 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The torch trainers' script, compiled in, so that a binary copied anywhere can still
+            // write it into a task folder (trainers/torch/aiarts_torch.py links to it).
+            resources: [.embedInCode("Tasks/Torch/aiarts_torch.py")]
         ),
         .target(name: "AIArtsRender"),
         .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw", "CZlib"]),

@@ -145,7 +145,7 @@ task_runs_and_reports_metrics() {
     done &&
     json_ok "$T/task.json" 'd["state"] == "finished" and d["exit_code"] == 0' &&
     "$BIN" --workspace "$W" task metrics "$id" --json >"$T/metrics.json" &&
-    json_ok "$T/metrics.json" 'd["acc1"] == [{"epoch": 1, "step": None, "value": 0.8, "time": None}] and d["loss"] == [{"epoch": 1, "step": 4, "value": 0.25, "time": 1}]' &&
+    json_ok "$T/metrics.json" 'd["eval/acc1"] == [{"epoch": 1, "step": None, "value": 0.8, "time": None}] and d["train/loss"] == [{"epoch": 1, "step": 4, "value": 0.25, "time": 1}]' &&
     [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ]
 }
 check "a command task runs detached, finishes, and its metrics are read" task_runs_and_reports_metrics
@@ -184,7 +184,7 @@ builtin_trainer_on_the_demo() {
     grep -q '"type":"resume","epoch":18' "$W/tasks/$id/metrics.jsonl" &&
     grep -q "resuming from .*epoch_18 at epoch 19" "$W/tasks/$id/train.log" &&
     "$BIN" --workspace "$W" task metrics "$id" --json >"$T/resumed.json" &&
-    json_ok "$T/resumed.json" '[p["epoch"] for p in d["acc1"]] == list(range(1, 21))'
+    json_ok "$T/resumed.json" '[p["epoch"] for p in d["eval/acc1"]] == list(range(1, 21))'
 }
 check "aiarts-train reaches 90% val accuracy on the demo (task eval); wait, status and resume" builtin_trainer_on_the_demo
 
@@ -394,7 +394,7 @@ huge_numbers_are_skipped_not_fatal() {
     "$BIN" --workspace "$W" log parse "$T/huge.log" >"$T/huge.txt" &&
     grep -q '1 skipped: 1 step or epoch out of range' "$T/huge.txt" &&
     "$BIN" --workspace "$W" log parse "$T/huge.log" --json >"$T/huge.json" &&
-    json_ok "$T/huge.json" '[(p["epoch"], p["step"], p["value"]) for p in d["loss"]] == [(1, 2, 2.3)]' &&
+    json_ok "$T/huge.json" '[(p["epoch"], p["step"], p["value"]) for p in d["train/loss"]] == [(1, 2, 2.3)]' &&
     "$BIN" --workspace "$W" log parse "$T/metrics.csv" >"$T/csv.txt" &&
     grep -q '1 skipped: 1 step or epoch out of range' "$T/csv.txt"
 }
@@ -439,7 +439,7 @@ lifecycle_dead_ends() {
     "$BIN" --workspace "$W" task wait "$derived" >/dev/null &&
     grep -q "starting from the weights of" "$W/tasks/$derived/train.log" &&
     "$BIN" --workspace "$W" task metrics "$derived" --json >"$T/derived.json" &&
-    json_ok "$T/derived.json" 'd["acc1"][0]["epoch"] == 1 and d["acc1"][0]["value"] >= 0.8' &&
+    json_ok "$T/derived.json" 'd["eval/acc1"][0]["epoch"] == 1 and d["eval/acc1"][0]["value"] >= 0.8' &&
     # task rm: listed, gone; a running one only with --force.
     "$BIN" --workspace "$W" task rm "$derived" --json >"$T/rm.json" &&
     json_ok "$T/rm.json" 'd["checkpoints"] == ["checkpoints/epoch_1", "checkpoints/epoch_2"] and d["stopped"] is False' &&

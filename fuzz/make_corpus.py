@@ -143,6 +143,19 @@ def main():
            "</annotation>\n")
     put("voc", "a.xml", voc)
     put("xml", "a.xml", voc)
+    # The VOC devkit's ImageSets/Main lists: a split list, and a per-class list (' 1' padded to the width of '-1').
+    put("voc-imagesets", "train.txt", "a\nb\n2008_000008\n")
+    put("voc-imagesets", "dog_train.txt", "a  1\nb -1\n2008_000008  0\n")
+    put("voc-labelimg", "a.xml",
+        "<annotation>\n\t<folder>train</folder>\n\t<filename>a.jpg</filename>\n\t<path>/home/me/train/a.jpg</path>\n"
+        "\t<source>\n\t\t<database>Unknown</database>\n\t</source>\n"
+        "\t<size>\n\t\t<width>32</width>\n\t\t<height>24</height>\n\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>\n"
+        "\t<object>\n\t\t<name>cat</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n\t\t<difficult>0</difficult>\n"
+        "\t\t<bndbox>\n\t\t\t<xmin>2</xmin>\n\t\t\t<ymin>3</ymin>\n\t\t\t<xmax>12</xmax>\n\t\t\t<ymax>11</ymax>\n\t\t</bndbox>\n\t</object>\n"
+        "</annotation>\n")
+    # labelme2voc.py writes class_names.txt with '\n'.join: no final newline.
+    put("seg-classnames", "class_names.txt", "_background_\ncat\ndog")
+    put("seg-classnames", "labels.txt", "__ignore__\n_background_\ncat\n")
     put("xml", "doctype.xml", '<?xml version="1.0"?>\n<!DOCTYPE a [<!ENTITY e "x">]>\n<a k="v&#65;">t<![CDATA[<x>]]><!-- c --><b/></a>\n')
     put("yolo-txt", "detect.txt", "0 0.5 0.5 0.25 0.3\n1 0.1 0.2 0.05 0.05\n")
     put("yolo-txt", "segment.txt", "0 0.1 0.1 0.4 0.1 0.4 0.5 0.1 0.5\n1 0.5 0.5 0.9 0.5 0.7 0.9\n")

@@ -98,6 +98,27 @@ enum Targets {
             let root = scratch.folder("voc", ["Annotations/a.xml": input, "JPEGImages/a.jpg": scratch.jpeg])
             _ = try? VOCParser().parse(root: root, type: .detection)
         },
+        FuzzTarget(name: "voc-imagesets") { input, scratch in
+            // The input as a split list, a per-class list and trainval beside one annotated and one bare image.
+            for name in ["train.txt", "dog_train.txt", "trainval.txt"] {
+                let root = scratch.folder("voc", ["Annotations/a.xml": Array("<annotation><filename>a.jpg</filename></annotation>".utf8),
+                                                  "JPEGImages/a.jpg": scratch.jpeg, "JPEGImages/b.jpg": scratch.jpeg,
+                                                  "ImageSets/Main/" + name: input])
+                _ = try? VOCParser().parse(root: root, type: .detection)
+            }
+        },
+        FuzzTarget(name: "voc-labelimg") { input, scratch in
+            let root = scratch.folder("labelimg", ["train/a.xml": input, "train/a.jpg": scratch.jpeg, "train/b.jpg": scratch.jpeg])
+            _ = try? VOCParser().parse(root: root, type: .detection)
+            #if DEBUG
+            _ = FormatSignature.startsAsVOC(root.appendingPathComponent("train/a.xml"))
+            #endif
+        },
+        FuzzTarget(name: "seg-classnames") { input, scratch in
+            let root = scratch.folder("labelme2voc", ["class_names.txt": input, "JPEGImages/a.jpg": scratch.jpeg,
+                                                       "SegmentationClassPNG/a.png": scratch.jpeg])
+            _ = try? SegmentationParser().parse(root: root, type: .segmentation)
+        },
         FuzzTarget(name: "yolo-txt") { input, scratch in
             let root = scratch.folder("yolo", ["classes.txt": Array("cat\ndog\n".utf8), "images/a.jpg": scratch.jpeg, "labels/a.txt": input])
             for type in [DatasetType.detection, .instanceSegmentation] { _ = try? YOLOParser().parse(root: root, type: type) }
@@ -183,7 +204,6 @@ enum Targets {
     /// What `task metrics`, `log parse --json` and the curves pane compute from a table.
     static func exercise(_ table: MetricTable) {
         _ = table.progress.current
-        _ = table.exportNames
         var json: [UInt8] = []
         table.writeJSON { json.append(contentsOf: $0) }
         for column in table.columns {

@@ -144,7 +144,8 @@ final class ImportRun: @unchecked Sendable {
         try checkCancel()
 
         clock.lap("parse")
-        var checked = try SampleChecker(run: self, type: dataset.type, labels: parsed.labels).check(parsed.samples)
+        var checked = try SampleChecker(run: self, type: dataset.type, labels: parsed.labels,
+                                        sourceRoot: datasetRoot(of: root).standardizedFileURL.path).check(parsed.samples)
         clock.lap("check")
         issues += checked.issues
         try checkCancel()
@@ -222,7 +223,10 @@ final class ImportRun: @unchecked Sendable {
         let id = dataset.id
         let annotationCount = checked.samples.reduce(0) { $0 + $1.annotations.count }
         let hasSplit = checked.samples.contains { $0.split != nil }
-        let message = "imported \(checked.samples.count) images, \(annotationCount) annotations"
+        // Images without a box or mask (an XML-less image, a VOC test set) are said, so none goes unnoticed.
+        let unannotated = checked.samples.reduce(0) { $0 + ($1.annotations.isEmpty && $1.mask == nil ? 1 : 0) }
+        let message = "imported \(checked.samples.count) images"
+            + (unannotated > 0 ? " (\(unannotated) without annotations)" : "") + ", \(annotationCount) annotations"
             + (issues.isEmpty ? "" : "; \(issues.count) problems (see `aiarts dataset show \(id)`)")
         let trash = workspace.datasetsFolder.appendingPathComponent(".staging/\(Workspace.stagingName(id, kind: "old-"))")
         try workspace.store.pool.write { db in

@@ -22,6 +22,9 @@ struct SampleChecker {
     let run: ImportRun
     let type: DatasetType
     let labels: [String]
+    /// The source folder (standardized, no trailing '/'): messages name files by their path under it, as the
+    /// user has them, rather than by the path a format gives them in the dataset (COCO's images/…).
+    var sourceRoot: String? = nil
 
     private enum Outcome: Sendable {
         case kept(CheckedSample, [ImportIssue])
@@ -86,8 +89,16 @@ struct SampleChecker {
         return CheckedSamples(labels: labels, samples: kept, issues: issues)
     }
 
+    /// A file's path under the source folder, or `fallback` when it lies elsewhere.
+    func shown(_ source: URL, fallback: String) -> String {
+        guard let sourceRoot else { return fallback }
+        let full = source.path
+        return full.hasPrefix(sourceRoot + "/") ? String(full.dropFirst(sourceRoot.count + 1)) : fallback
+    }
+
     private func checkOne(_ sample: ParsedSample, lookup: [String: Int], labelCount: Int) -> Outcome {
-        let path = sample.relativePath
+        let stored = sample.relativePath
+        let path = shown(sample.source, fallback: stored)
         let image: ProbedImage
         do {
             image = try ImageProbe.probe(sample.source, verification: run.verification)
@@ -123,8 +134,9 @@ struct SampleChecker {
         if let mask = sample.mask {
             do {
                 let probed = try ImageProbe.probeMask(mask.source)
+                let maskPath = shown(mask.source, fallback: mask.relativePath)
                 guard probed.size == image.stored || probed.size == image.display else {
-                    return .failed(ImportIssue(path: mask.relativePath, reason: "mask is \(probed.size.width)×\(probed.size.height) but its image \(path) is \(image.stored.width)×\(image.stored.height); they must match"))
+                    return .failed(ImportIssue(path: maskPath, reason: "mask is \(probed.size.width)×\(probed.size.height) but its image \(path) is \(image.stored.width)×\(image.stored.height); they must match"))
                 }
                 var unknown: [Int] = []
                 for value in 0..<256 where probed.present[value] {
@@ -136,13 +148,13 @@ struct SampleChecker {
                     }
                 }
                 if !unknown.isEmpty {
-                    notes.append(ImportIssue(path: mask.relativePath, reason: "mask values \(unknown.map(String.init).joined(separator: ", ")) have no line in labels.txt (it names \(labelCount) classes, 0...\(labelCount - 1)); those pixels are ignored"))
+                    notes.append(ImportIssue(path: maskPath, reason: "mask values \(unknown.map(String.init).joined(separator: ", ")) have no line in labels.txt (it names \(labelCount) classes, 0...\(labelCount - 1)); those pixels are ignored"))
                 }
             } catch {
-                return .failed(ImportIssue(path: mask.relativePath, reason: "mask: \(Self.describe(error)); fix or remove the pair"))
+                return .failed(ImportIssue(path: shown(mask.source, fallback: mask.relativePath), reason: "mask: \(Self.describe(error)); fix or remove the pair"))
             }
         }
-        return .kept(CheckedSample(source: sample.source, relativePath: path, split: sample.split, size: frame,
+        return .kept(CheckedSample(source: sample.source, relativePath: stored, split: sample.split, size: frame,
                                    annotations: annotations, mask: sample.mask), notes)
     }
 

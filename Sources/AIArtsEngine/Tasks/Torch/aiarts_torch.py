@@ -1,8 +1,3 @@
-// Generated from trainers/torch/aiarts_torch.py by trainers/torch/embed_script.py: do not edit.
-// The script compiled in, so a binary copied anywhere can still write it into a task folder.
-// TorchTrainerScriptTests fails when this copy differs from the file.
-enum TorchTrainerScript {
-    static let text = #"""
 #!/usr/bin/env python3
 """aiarts PyTorch trainers: train, eval, predict and export torchvision models on an aiarts dataset.
 
@@ -1419,6 +1414,3 @@ def export_onnx(model, kind, example, reference, path, torch):
 
 if __name__ == "__main__":
     sys.exit(main())
-
-"""#
-}

@@ -164,6 +164,16 @@ import Testing
         let small = try ImageCodec.decode(bytes, fitting: ImageSize(width: 4, height: 4)).image
         #expect(small.size == ImageSize(width: 4, height: 3))
 
+        // A frame from a lossy image with alpha carries ALPH + VP8 (a still file's VP8X is not part of a frame).
+        let pixels = [[UInt8]](repeating: [0, 200, 0, 100], count: 48).flatMap { $0 }
+        let translucent = try ImageCodec.encodeWebP(RGBImage(width: 8, height: 6, channels: 4, pixels: pixels), quality: 90)
+        #expect(firstChunk(translucent) == "VP8X")
+        let alphaFrame = Array(translucent[30...])
+        #expect(String(decoding: alphaFrame[0..<4], as: UTF8.self) == "ALPH")
+        let lossyAnimation = Fixture.animatedWebP(width: 8, height: 6, frames: [(0, 0, 8, 6, alphaFrame)])
+        let green = try ImageCodec.decode(lossyAnimation).image
+        #expect(green.channels == 4 && abs(Int(green.pixels[4 * 20 + 3]) - 100) <= 2 && green.pixels[4 * 20 + 1] > 180)
+
         // Cut inside the second frame: the first could be shown, but the file is incomplete.
         let cut = Array(bytes[0..<(bytes.count - 6)])
         #expect(expectError { try ImageCodec.check(cut) }?.kind == "truncated")

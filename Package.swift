@@ -14,19 +14,20 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // System libraries (Debian: libjpeg-dev, libpng-dev, zlib1g-dev, libncursesw5-dev).
+        // System libraries (Debian: libjpeg-dev, libpng-dev, libwebp-dev, zlib1g-dev, libncursesw5-dev).
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CWebP", path: "Sources/CWebP"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
-        // libjpeg and libpng report errors by longjmp; that belongs in C.
-        .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
+        // libjpeg and libpng report errors by longjmp; that belongs in C (libwebp sits beside them).
+        .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG", "CWebP"]),
         // fork/posix_spawn with glibc extensions and pidfd_open: calls Swift cannot make.
         .target(name: "CProcess"),
         // NVML types only (header, no link): the GPU module dlopens libnvidia-ml at run time.
         .systemLibrary(name: "CNVML", path: "Sources/CNVML"),
 
-        .target(name: "AIArtsImaging", dependencies: ["CCodecs", "CJPEG", "CPNG"]),
+        .target(name: "AIArtsImaging", dependencies: ["CCodecs", "CJPEG", "CPNG", "CWebP"]),
         .target(
             name: "AIArtsEngine",
             dependencies: [

@@ -5,9 +5,18 @@ Run from the repository root after `swift build --product aiarts-fuzz`:
 python3 fuzz/make_corpus.py (the image seeds are written by the harness). The output is
 committed; rerun only to change the seeds.
 """
-import gzip, io, json, os, shutil, struct, subprocess, tarfile, zipfile
+import base64, gzip, io, json, os, shutil, struct, subprocess, tarfile, zipfile, zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def tiny_png():
+    """A 2x2 RGB PNG, for the labelme seed that carries its image in imageData."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes([200, 30, 40] * 2) for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def put(target, name, data):
@@ -135,6 +144,11 @@ def main():
         "shapes": [{"label": "cat", "points": [[2, 3], [12, 11]], "group_id": None, "shape_type": "rectangle", "flags": {}},
                    {"label": "dog", "points": [[1, 1], [8, 1], [8, 9], [1, 9]], "group_id": 1, "shape_type": "polygon", "flags": {}},
                    {"label": "dog", "points": [[16, 12], [20, 12]], "shape_type": "circle", "flags": {}}]}, indent=2))
+    # The image only in imageData (its file is gone), as labelme writes it by default.
+    put("labelme", "embedded.json", json.dumps({
+        "version": "5.2.1", "flags": {}, "imagePath": "gone.png", "imageData": base64.b64encode(tiny_png()).decode(),
+        "imageHeight": 2, "imageWidth": 2,
+        "shapes": [{"label": "cat", "points": [[0, 0], [1, 1]], "group_id": None, "shape_type": "rectangle", "flags": {}}]}, indent=2))
     voc = ("<annotation>\n\t<folder>JPEGImages</folder>\n\t<filename>a.jpg</filename>\n"
            "\t<size>\n\t\t<width>32</width>\n\t\t<height>24</height>\n\t\t<depth>3</depth>\n\t</size>\n"
            "\t<object>\n\t\t<name>cat</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n\t\t<difficult>0</difficult>\n"
@@ -188,8 +202,10 @@ def main():
             d.type = tarfile.DIRTYPE
             f.addfile(d)
         put("tar", name, b.getvalue())
-    # Images: the engine's own encoders (libjpeg, libpng) through the harness.
-    subprocess.run([os.environ.get("AIARTS_FUZZ", ".build/debug/aiarts-fuzz"), "--make-image-seeds", os.path.join(ROOT, "image")], check=True)
+    # Images: the engine's own encoders (libjpeg, libpng, libwebp) through the harness.
+    harness = os.environ.get("AIARTS_FUZZ", ".build/debug/aiarts-fuzz")
+    subprocess.run([harness, "--make-image-seeds", os.path.join(ROOT, "image")], check=True)
+    subprocess.run([harness, "--make-webp-seeds", os.path.join(ROOT, "webp")], check=True)
     put("predictions", "detection.jsonl",
         '{"type":"header","task":"instance_segmentation","labels":["cat","dog"],"split":"val","epoch":12}\n'
         '{"file":"images/a.jpg","boxes":[{"label":"cat","score":0.8,"bbox":[2,3,10,8],"segmentation":[[2,3,12,3,12,11,2,11]]}]}\n'

@@ -91,7 +91,12 @@ enum Targets {
         },
         FuzzTarget(name: "labelme") { input, scratch in
             let root = scratch.folder("labelme", ["a.json": input, "a.jpg": scratch.jpeg])
-            for type in [DatasetType.detection, .instanceSegmentation, .segmentation] { _ = try? LabelmeParser().parse(root: root, type: type) }
+            // Embedded imageData is decoded and written out, as an import by copying does.
+            let embedded = scratch.url.appendingPathComponent("labelme-embedded")
+            try? FileManager.default.removeItem(at: embedded)
+            for type in [DatasetType.detection, .instanceSegmentation, .segmentation] {
+                _ = try? LabelmeParser(embeddedImages: embedded).parse(root: root, type: type)
+            }
         },
         FuzzTarget(name: "xml") { input, _ in _ = try? XML.parse(Data(input)) },
         FuzzTarget(name: "voc") { input, scratch in
@@ -157,6 +162,21 @@ enum Targets {
             for verification in ImageVerification.allCases { _ = try? ImageProbe.probe(file, verification: verification) }
             _ = try? ImageProbe.probeMask(file)
             #endif
+        },
+        FuzzTarget(name: "webp") { input, _ in
+            // The container tags are put back, so mutations reach libwebp's chunk and bitstream
+            // parsers instead of stopping at format sniffing (the RIFF size stays mutated).
+            var bytes = input
+            if bytes.count >= 12 {
+                bytes.replaceSubrange(0..<4, with: Array("RIFF".utf8))
+                bytes.replaceSubrange(8..<12, with: Array("WEBP".utf8))
+            }
+            _ = try? ImageCodec.info(bytes)
+            _ = try? ImageCodec.check(bytes)
+            _ = try? ImageCodec.decode(bytes)
+            _ = try? ImageCodec.decode(bytes, options: DecodeOptions(keepAlpha: false))
+            _ = try? ImageCodec.decode(bytes, options: DecodeOptions(scale: .quarter))
+            _ = try? ImageCodec.decode(bytes, fitting: ImageSize(width: 7, height: 5))
         },
         FuzzTarget(name: "predictions") { input, _ in
             guard let file = try? PredictionsFile.parse(input) else { return }

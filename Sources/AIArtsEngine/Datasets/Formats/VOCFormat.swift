@@ -13,7 +13,7 @@ public struct VOCParser: DatasetParser {
     static let listFiles: [(String, Split)] = [("train_list.txt", .train), ("val_list.txt", .val), ("test_list.txt", .test)]
     static let imageSetFiles: [(String, Split)] = [("train", .train), ("val", .val), ("test", .test)]
     static let maxXMLBytes = 16 << 20
-    static let fallbackExtensions = ["jpg", "jpeg", "png", "bmp", "JPG", "JPEG", "PNG", "BMP"]
+    static let fallbackExtensions = ["jpg", "jpeg", "png", "webp", "bmp", "JPG", "JPEG", "PNG", "WEBP", "BMP"]
 
     /// One annotation file's content before class names are matched against the label list;
     /// or an image without one (`xml` nil, no objects).

@@ -133,8 +133,11 @@ final class ImportRun: @unchecked Sendable {
         }
         var clock = PhaseClock()
         let parsed: ParsedDataset
+        // Images embedded in annotation files are written beside the staged copy; registering in
+        // place has nowhere to put them (the source folder is not ours to write).
+        let embedded = effectiveMode == .copy ? staging.appendingPathComponent("embedded") : nil
         do {
-            parsed = try format.parser(for: dataset.type).parse(root: root, type: dataset.type)
+            parsed = try format.parser(for: dataset.type, embeddedImages: embedded).parse(root: root, type: dataset.type)
         } catch let error as AIArtsError {
             throw error
         } catch {
@@ -159,7 +162,7 @@ final class ImportRun: @unchecked Sendable {
         switch effectiveMode {
         case .copy:
             try setStatus(.checked, "checked \(checked.samples.count) images; \(issues.count) problems", done: checked.samples.count, total: checked.samples.count)
-            try copyFiles(&checked, into: content, moving: root.path.hasPrefix(staging.path + "/"), issues: &issues)
+            try copyFiles(&checked, into: content, staging: staging, issues: &issues)
             storedFolder = "datasets/\(dataset.id)"
             folderURL = workspace.root.appendingPathComponent(storedFolder)
         case .register:
@@ -184,9 +187,10 @@ final class ImportRun: @unchecked Sendable {
         return result
     }
 
-    /// Copies the good files into the staging folder; files unpacked from an archive are already the
-    /// workspace's own, so they are moved instead.
-    private func copyFiles(_ checked: inout CheckedSamples, into content: URL, moving: Bool, issues: inout [ImportIssue]) throws {
+    /// Copies the good files into the staging folder; files already inside it (unpacked from an
+    /// archive, written out of labelme's `imageData`) are the workspace's own, so they are moved instead.
+    private func copyFiles(_ checked: inout CheckedSamples, into content: URL, staging: URL, issues: inout [ImportIssue]) throws {
+        let ours = staging.path + "/"
         let fm = FileManager.default
         let total = checked.samples.count
         try setStatus(.copying, "copying \(total) images", done: 0, total: total)
@@ -202,7 +206,7 @@ final class ImportRun: @unchecked Sendable {
                     if folders.insert(folder.path).inserted {
                         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
                     }
-                    if moving {
+                    if file.source.path.hasPrefix(ours) {
                         try fm.moveItem(at: file.source, to: target)
                     } else {
                         try FileCopy.copy(file.source.path, to: target.path)

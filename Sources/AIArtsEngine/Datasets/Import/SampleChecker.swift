@@ -103,6 +103,9 @@ struct SampleChecker {
         do {
             image = try ImageProbe.probe(sample.source, verification: run.verification)
         } catch {
+            if let json = sample.embeddedIn {
+                return .failed(ImportIssue(path: json, reason: "embedded 'imageData': \(Self.describe(error)); fix or remove the file"))
+            }
             return .failed(ImportIssue(path: path, reason: "\(Self.describe(error)); fix or remove the file"))
         }
         var notes: [ImportIssue] = []
@@ -112,8 +115,9 @@ struct SampleChecker {
             if declared == image.display && declared != image.stored {
                 frame = image.display
             } else if declared != image.stored {
+                let what = sample.embeddedIn == nil ? path : "its embedded 'imageData'"
                 notes.append(ImportIssue(path: sample.origin ?? path,
-                                         reason: "the annotation declares \(declared.width)×\(declared.height) but \(path) is \(image.stored.width)×\(image.stored.height); boxes were clamped to the real image"))
+                                         reason: "the annotation declares \(declared.width)×\(declared.height) but \(what) is \(image.stored.width)×\(image.stored.height); boxes were clamped to the real image"))
             }
         }
         var annotations: [StoredAnnotation] = []

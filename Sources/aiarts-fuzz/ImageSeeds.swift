@@ -16,7 +16,7 @@ enum ImageSeeds {
             ("mask.png", try! ImageCodec.encodeMask(IndexedImage(width: 8, height: 8, values: gray.map { $0 % 3 }))),
             ("a.webp", try! ImageCodec.encodeWebP(rgb, quality: 50)),
         ]
-        for (name, bytes) in seeds { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(bytes)) }
+        for (name, bytes) in seeds { _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(bytes)) }
     }
 
     /// One of each WebP kind libwebp reads: lossy (VP8), lossless (VP8L), lossy with alpha
@@ -34,7 +34,7 @@ enum ImageSeeds {
             ("alpha.webp", try! ImageCodec.encodeWebP(rgba, quality: 50)),
             ("anim.webp", animation(width: w, height: h, frames: [(2, 2, 4, 2, frame1), (0, 0, w, h, frame2)])),
         ]
-        for (name, bytes) in seeds { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(bytes)) }
+        for (name, bytes) in seeds { _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(bytes)) }
     }
 
     /// An animated WebP laid out as libwebp's muxer writes it, from still files whose image

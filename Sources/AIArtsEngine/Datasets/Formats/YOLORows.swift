@@ -58,7 +58,7 @@ extension YOLOParser {
         guard let size else {
             issues.append(ImportIssue(path: entry.relative, reason:
                 "the image size could not be read from its header (not a JPEG, PNG, BMP, GIF or WebP, or damaged), "
-                + "so the normalised YOLO rows in \(labelRel) cannot be placed; convert the image to JPEG or PNG"))
+                + "so the normalised YOLO rows in \(labelRel) cannot be placed; convert the image to JPEG, PNG or WebP"))
             return nil
         }
         for line in lines {

@@ -494,5 +494,14 @@ real_tarball_and_wrong_format() {
 }
 check "a tarball of '.' imports without a failed './'; a COCO export given --format imagenet is refused with a hint" real_tarball_and_wrong_format
 
+# Issue 13: `gpu --watch` into a pipe or a file writes plain samples, no cursor or colour codes.
+gpu_watch_piped_is_plain() {
+    timeout 3 "$BIN" --workspace "$W" gpu --watch >"$T/gpu-watch.txt"
+    [ $? -eq 124 ] &&
+    grep -q '^# 20' "$T/gpu-watch.txt" &&
+    ! grep -q $'\e' "$T/gpu-watch.txt"
+}
+check "gpu --watch into a file writes timestamped plain samples, no escape codes" gpu_watch_piped_is_plain
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -494,6 +494,20 @@ real_tarball_and_wrong_format() {
 }
 check "a tarball of '.' imports without a failed './'; a COCO export given --format imagenet is refused with a hint" real_tarball_and_wrong_format
 
+# Issue 13: a hint that names a command gives one that runs as printed.
+hint_commands_run() {
+    local d hint
+    d=$("$BIN" --workspace "$W" dataset create unsplit --type classification) &&
+    many_images "$T/unsplit" 6 &&
+    "$BIN" --workspace "$W" dataset import "$d" "$T/unsplit" --format imagenet >/dev/null &&
+    echo '{"type":"header","task":"classification","labels":["a","b"],"split":"val","epoch":1}' >"$T/none.jsonl" &&
+    ! "$BIN" --workspace "$W" eval predictions "$d" "$T/none.jsonl" --split val 2>"$T/hint.txt" &&
+    hint=$(grep -o '`aiarts [^`]*`' "$T/hint.txt" | tr -d '`' | head -1) &&
+    [ -n "$hint" ] && echo "hint: $hint" &&
+    "$BIN" --workspace "$W" ${hint#aiarts } >/dev/null
+}
+check "a hint that names a command (split an unsplit dataset) gives one that runs" hint_commands_run
+
 # Issue 13: `gpu --watch` into a pipe or a file writes plain samples, no cursor or colour codes.
 gpu_watch_piped_is_plain() {
     timeout 3 "$BIN" --workspace "$W" gpu --watch >"$T/gpu-watch.txt"

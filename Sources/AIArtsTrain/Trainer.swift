@@ -22,7 +22,7 @@ public enum Trainer {
                                                imageSize: imageSize, normalization: normalization, workers: config.workers)
         let train = data.sets[.train]!, val = data.sets[.val]!
         guard train.count > 0 else {
-            throw TrainError("\(config.dataset) has no usable images in its train split; split it first (`aiarts dataset split \(config.dataset)`)")
+            throw TrainError("\(config.dataset) has no usable images in its train split; split it first (`aiarts dataset split \(config.dataset) --val 0.2`)")
         }
         events(.loaded(train: train.count, val: val.count, labels: data.labels,
                        skipped: data.skipped.map { "\($0.path): \($0.reason)" }, seconds: (clock.now - started).seconds))

@@ -834,7 +834,8 @@ def train(args):
         if skipped:
             log("%d train images without a label are skipped" % len(skipped))
     if not train_samples:
-        raise UserError("the dataset has no train split (or it is empty): split it with `aiarts dataset split`")
+        raise UserError("the dataset has no train split (or it is empty): split it with `aiarts dataset split %s --val 0.2`"
+                        % manifest.get("dataset", "DATASET"))
     missing = missing_files(train_samples + val_samples)
     if missing:
         raise UserError("No such file or directory: '%s' (%s missing dataset file%s)" % (

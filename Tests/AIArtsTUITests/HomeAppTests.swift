@@ -322,6 +322,14 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.key(.esc))
         #expect(a.state.filters[.tasks] == nil && a.state.visibleTasks.count == 2)
         #expect(a.state.filters[.datasets] == "猫")
+        // Esc on Home clears the focused list's kept filter, and only that one.
+        _ = a.update(.key(.char("/"))); _ = a.update(.key(.char("F"))); _ = a.update(.key(.enter))
+        #expect(a.state.filters[.tasks] == "F")
+        _ = a.update(.key(.esc))
+        #expect(a.state.filters[.tasks] == nil && a.state.filters[.datasets] == "猫")
+        _ = a.update(.key(.backtab)); _ = a.update(.key(.backtab))
+        _ = a.update(.key(.esc))
+        #expect(a.state.filters[.datasets] == nil && a.state.visibleDatasets.count == 2)
     }
 }
 

@@ -90,6 +90,16 @@ func sampleState() -> HomeState {
         #expect(text.contains("reload the workspace"))
     }
 
+    /// Keys of an "A / B" line come in the order the text names them; opposite moves side by side.
+    @Test func helpKeysFollowTheTextsOrder() {
+        var state = sampleState()
+        state.showHelp = true
+        let entries = HelpOverlay.entries(state)
+        #expect(entries.contains { $0.0 == "v / M" && $0.1.hasPrefix("the GPU screen") })
+        #expect(entries.contains { $0.0 == "↑ ↓  j k" && $0.1 == "move the selection" })
+        #expect(entries.contains { $0.0 == "e / L" && $0.1.hasPrefix("curves: x in steps") })
+    }
+
     @Test func asciiModeUsesNoBoxDrawing() {
         var state = sampleState()
         state.ascii = true

@@ -440,6 +440,8 @@ public struct HomeApp: Program {
                 state.openTaskID = nil
                 state.taskScreen = nil
                 selectionMoved = true  // the curves go back to the Tasks pane's selection
+            } else if state.filters[state.focus] != nil {
+                state.filters[state.focus] = nil  // Home: Esc clears the focused list's kept filter
             }
         case .reload:
             state.loading = true

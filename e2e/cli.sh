@@ -146,7 +146,10 @@ task_runs_and_reports_metrics() {
     json_ok "$T/task.json" 'd["state"] == "finished" and d["exit_code"] == 0' &&
     "$BIN" --workspace "$W" task metrics "$id" --json >"$T/metrics.json" &&
     json_ok "$T/metrics.json" 'd["eval/acc1"] == [{"epoch": 1, "step": None, "value": 0.8, "time": None}] and d["train/loss"] == [{"epoch": 1, "step": 4, "value": 0.25, "time": 1}]' &&
-    [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ]
+    [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ] &&
+    # Each fact once: the state is not repeated as its message.
+    "$BIN" --workspace "$W" task show "$id" | grep -qx 'state:   finished' &&
+    [ "$("$BIN" --workspace "$W" task status "$id" | grep -cw finished)" = 1 ]
 }
 check "a command task runs detached, finishes, and its metrics are read" task_runs_and_reports_metrics
 

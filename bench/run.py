@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks of issue 2, each measured against its peer in the same run.
 
-  python3 bench/run.py [--images 100000 --boxes 500000 --folder-images 20000 --runs 3]
+  python3 bench/run.py [--images 100000 --boxes 500000 --folder-images 20000 --runs 3] [--decode-only]
 
 Builds release binaries, generates every fixture under bench-out/ (ignored by git), and prints a
 Markdown table for docs/benchmarks.md. pycocotools is installed from PyPI when missing.
@@ -52,6 +52,19 @@ def make_coco(folder, images, boxes, image_file, size):
     return path
 
 
+def decode_ms(path, box, runs):
+    """Milliseconds per decode of `path` to a preview fitting `box` ('160x90') or at full size ('full')."""
+    out = subprocess.run([BENCH, "decode", path, box, str(runs)], check=True, capture_output=True, text=True).stdout
+    return [float(x) for x in out.split()]
+
+
+def print_table(rows):
+    print("| benchmark | aiarts | peer, same run | ratio |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
 def aiarts_import(workspace, kind, path, fmt, register, verify="full"):
     shutil.rmtree(workspace, ignore_errors=True)
     env = dict(os.environ, AIARTS_WORKSPACE=workspace)
@@ -71,6 +84,7 @@ def main():
     ap.add_argument("--boxes", type=int, default=500_000)
     ap.add_argument("--folder-images", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--decode-only", action="store_true", help="only the image decode rows (JPEG, and WebP against it)")
     args = ap.parse_args()
     sh("swift", "build", "-c", "release", cwd=ROOT, stdout=subprocess.DEVNULL)
     os.makedirs(OUT, exist_ok=True)
@@ -80,9 +94,23 @@ def main():
     big = os.path.join(OUT, "4000x3000.jpg")
     if not os.path.exists(big):
         sh(BENCH, "make-jpeg", "4000", "3000", big)
-    ms = [float(x) for x in subprocess.run([BENCH, "decode", big, "160x90", "30"], check=True, capture_output=True, text=True).stdout.split()]
+    ms = decode_ms(big, "160x90", 30)
     rows.append(("decode 4000×3000 JPEG (%.1f MB) → 160×90 preview" % (os.path.getsize(big) / 1e6),
                  "%.1f ms (median of 30; best %.1f)" % (statistics.median(ms), min(ms)), "", ""))
+
+    # 1b. The same picture as lossy WebP (issue 12), with the JPEG as its peer, as a preview and at full size.
+    big_webp = os.path.join(OUT, "4000x3000.webp")
+    if not os.path.exists(big_webp):
+        sh(BENCH, "make-webp", "4000", "3000", big_webp)
+    for box, what in [("160x90", "→ 160×90 preview"), ("full", "at full size")]:
+        webp, jpeg = decode_ms(big_webp, box, 30), decode_ms(big, box, 30)
+        rows.append(("decode 4000×3000 WebP, quality 90 (%.1f MB) %s" % (os.path.getsize(big_webp) / 1e6, what),
+                     "%.1f ms (median of 30; best %.1f)" % (statistics.median(webp), min(webp)),
+                     "same picture as JPEG: %.1f ms" % statistics.median(jpeg),
+                     "%.2f×" % (statistics.median(webp) / statistics.median(jpeg))))
+    if args.decode_only:
+        print_table(rows)
+        return
 
     # 2. COCO: 100k images / 500k boxes, against pycocotools' COCO() on the same file.
     small = os.path.join(OUT, "64x48.jpg")
@@ -132,10 +160,7 @@ def main():
     rows.append((f"folder import, {args.folder_images:,} JPEGs 320×240 (ImageNet layout), decoded and copied",
                  "%.2f s (%.0f images/s)" % (statistics.median(times), args.folder_images / statistics.median(times)), "", ""))
 
-    print("| benchmark | aiarts | peer, same run | ratio |")
-    print("|---|---|---|---|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -145,8 +145,11 @@ task_runs_and_reports_metrics() {
     done &&
     json_ok "$T/task.json" 'd["state"] == "finished" and d["exit_code"] == 0' &&
     "$BIN" --workspace "$W" task metrics "$id" --json >"$T/metrics.json" &&
-    json_ok "$T/metrics.json" 'd["acc1"] == [{"epoch": 1, "step": None, "value": 0.8, "time": None}] and d["loss"] == [{"epoch": 1, "step": 4, "value": 0.25, "time": 1}]' &&
-    [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ]
+    json_ok "$T/metrics.json" 'd["eval/acc1"] == [{"epoch": 1, "step": None, "value": 0.8, "time": None}] and d["train/loss"] == [{"epoch": 1, "step": 4, "value": 0.25, "time": 1}]' &&
+    [ "$("$BIN" --workspace "$W" task log "$id" -n 1)" = trained ] &&
+    # Each fact once: the state is not repeated as its message.
+    "$BIN" --workspace "$W" task show "$id" | grep -qx 'state:   finished' &&
+    [ "$("$BIN" --workspace "$W" task status "$id" | grep -cw finished)" = 1 ]
 }
 check "a command task runs detached, finishes, and its metrics are read" task_runs_and_reports_metrics
 
@@ -184,7 +187,7 @@ builtin_trainer_on_the_demo() {
     grep -q '"type":"resume","epoch":18' "$W/tasks/$id/metrics.jsonl" &&
     grep -q "resuming from .*epoch_18 at epoch 19" "$W/tasks/$id/train.log" &&
     "$BIN" --workspace "$W" task metrics "$id" --json >"$T/resumed.json" &&
-    json_ok "$T/resumed.json" '[p["epoch"] for p in d["acc1"]] == list(range(1, 21))'
+    json_ok "$T/resumed.json" '[p["epoch"] for p in d["eval/acc1"]] == list(range(1, 21))'
 }
 check "aiarts-train reaches 90% val accuracy on the demo (task eval); wait, status and resume" builtin_trainer_on_the_demo
 
@@ -394,7 +397,7 @@ huge_numbers_are_skipped_not_fatal() {
     "$BIN" --workspace "$W" log parse "$T/huge.log" >"$T/huge.txt" &&
     grep -q '1 skipped: 1 step or epoch out of range' "$T/huge.txt" &&
     "$BIN" --workspace "$W" log parse "$T/huge.log" --json >"$T/huge.json" &&
-    json_ok "$T/huge.json" '[(p["epoch"], p["step"], p["value"]) for p in d["loss"]] == [(1, 2, 2.3)]' &&
+    json_ok "$T/huge.json" '[(p["epoch"], p["step"], p["value"]) for p in d["train/loss"]] == [(1, 2, 2.3)]' &&
     "$BIN" --workspace "$W" log parse "$T/metrics.csv" >"$T/csv.txt" &&
     grep -q '1 skipped: 1 step or epoch out of range' "$T/csv.txt"
 }
@@ -439,7 +442,7 @@ lifecycle_dead_ends() {
     "$BIN" --workspace "$W" task wait "$derived" >/dev/null &&
     grep -q "starting from the weights of" "$W/tasks/$derived/train.log" &&
     "$BIN" --workspace "$W" task metrics "$derived" --json >"$T/derived.json" &&
-    json_ok "$T/derived.json" 'd["acc1"][0]["epoch"] == 1 and d["acc1"][0]["value"] >= 0.8' &&
+    json_ok "$T/derived.json" 'd["eval/acc1"][0]["epoch"] == 1 and d["eval/acc1"][0]["value"] >= 0.8' &&
     # task rm: listed, gone; a running one only with --force.
     "$BIN" --workspace "$W" task rm "$derived" --json >"$T/rm.json" &&
     json_ok "$T/rm.json" 'd["checkpoints"] == ["checkpoints/epoch_1", "checkpoints/epoch_2"] and d["stopped"] is False' &&
@@ -493,6 +496,29 @@ real_tarball_and_wrong_format() {
     grep -q "this looks like COCO: --format coco" "$T/c.err"
 }
 check "a tarball of '.' imports without a failed './'; a COCO export given --format imagenet is refused with a hint" real_tarball_and_wrong_format
+
+# Issue 13: a hint that names a command gives one that runs as printed.
+hint_commands_run() {
+    local d hint
+    d=$("$BIN" --workspace "$W" dataset create unsplit --type classification) &&
+    many_images "$T/unsplit" 6 &&
+    "$BIN" --workspace "$W" dataset import "$d" "$T/unsplit" --format imagenet >/dev/null &&
+    echo '{"type":"header","task":"classification","labels":["a","b"],"split":"val","epoch":1}' >"$T/none.jsonl" &&
+    ! "$BIN" --workspace "$W" eval predictions "$d" "$T/none.jsonl" --split val 2>"$T/hint.txt" &&
+    hint=$(grep -o '`aiarts [^`]*`' "$T/hint.txt" | tr -d '`' | head -1) &&
+    [ -n "$hint" ] && echo "hint: $hint" &&
+    "$BIN" --workspace "$W" ${hint#aiarts } >/dev/null
+}
+check "a hint that names a command (split an unsplit dataset) gives one that runs" hint_commands_run
+
+# Issue 13: `gpu --watch` into a pipe or a file writes plain samples, no cursor or colour codes.
+gpu_watch_piped_is_plain() {
+    timeout 3 "$BIN" --workspace "$W" gpu --watch >"$T/gpu-watch.txt"
+    [ $? -eq 124 ] &&
+    grep -q '^# 20' "$T/gpu-watch.txt" &&
+    ! grep -q $'\e' "$T/gpu-watch.txt"
+}
+check "gpu --watch into a file writes timestamped plain samples, no escape codes" gpu_watch_piped_is_plain
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

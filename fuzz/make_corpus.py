@@ -5,9 +5,18 @@ Run from the repository root after `swift build --product aiarts-fuzz`:
 python3 fuzz/make_corpus.py (the image seeds are written by the harness). The output is
 committed; rerun only to change the seeds.
 """
-import gzip, io, json, os, shutil, struct, subprocess, tarfile, zipfile
+import base64, gzip, io, json, os, shutil, struct, subprocess, tarfile, zipfile, zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def tiny_png():
+    """A 2x2 RGB PNG, for the labelme seed that carries its image in imageData."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes([200, 30, 40] * 2) for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def put(target, name, data):
@@ -135,6 +144,11 @@ def main():
         "shapes": [{"label": "cat", "points": [[2, 3], [12, 11]], "group_id": None, "shape_type": "rectangle", "flags": {}},
                    {"label": "dog", "points": [[1, 1], [8, 1], [8, 9], [1, 9]], "group_id": 1, "shape_type": "polygon", "flags": {}},
                    {"label": "dog", "points": [[16, 12], [20, 12]], "shape_type": "circle", "flags": {}}]}, indent=2))
+    # The image only in imageData (its file is gone), as labelme writes it by default.
+    put("labelme", "embedded.json", json.dumps({
+        "version": "5.2.1", "flags": {}, "imagePath": "gone.png", "imageData": base64.b64encode(tiny_png()).decode(),
+        "imageHeight": 2, "imageWidth": 2,
+        "shapes": [{"label": "cat", "points": [[0, 0], [1, 1]], "group_id": None, "shape_type": "rectangle", "flags": {}}]}, indent=2))
     voc = ("<annotation>\n\t<folder>JPEGImages</folder>\n\t<filename>a.jpg</filename>\n"
            "\t<size>\n\t\t<width>32</width>\n\t\t<height>24</height>\n\t\t<depth>3</depth>\n\t</size>\n"
            "\t<object>\n\t\t<name>cat</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n\t\t<difficult>0</difficult>\n"
@@ -143,12 +157,34 @@ def main():
            "</annotation>\n")
     put("voc", "a.xml", voc)
     put("xml", "a.xml", voc)
+    # The VOC devkit's ImageSets/Main lists: a split list, and a per-class list (' 1' padded to the width of '-1').
+    put("voc-imagesets", "train.txt", "a\nb\n2008_000008\n")
+    put("voc-imagesets", "dog_train.txt", "a  1\nb -1\n2008_000008  0\n")
+    put("voc-labelimg", "a.xml",
+        "<annotation>\n\t<folder>train</folder>\n\t<filename>a.jpg</filename>\n\t<path>/home/me/train/a.jpg</path>\n"
+        "\t<source>\n\t\t<database>Unknown</database>\n\t</source>\n"
+        "\t<size>\n\t\t<width>32</width>\n\t\t<height>24</height>\n\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>\n"
+        "\t<object>\n\t\t<name>cat</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n\t\t<difficult>0</difficult>\n"
+        "\t\t<bndbox>\n\t\t\t<xmin>2</xmin>\n\t\t\t<ymin>3</ymin>\n\t\t\t<xmax>12</xmax>\n\t\t\t<ymax>11</ymax>\n\t\t</bndbox>\n\t</object>\n"
+        "</annotation>\n")
+    # labelme2voc.py writes class_names.txt with '\n'.join: no final newline.
+    put("seg-classnames", "class_names.txt", "_background_\ncat\ndog")
+    put("seg-classnames", "labels.txt", "__ignore__\n_background_\ncat\n")
     put("xml", "doctype.xml", '<?xml version="1.0"?>\n<!DOCTYPE a [<!ENTITY e "x">]>\n<a k="v&#65;">t<![CDATA[<x>]]><!-- c --><b/></a>\n')
     put("yolo-txt", "detect.txt", "0 0.5 0.5 0.25 0.3\n1 0.1 0.2 0.05 0.05\n")
     put("yolo-txt", "segment.txt", "0 0.1 0.1 0.4 0.1 0.4 0.5 0.1 0.5\n1 0.5 0.5 0.9 0.5 0.7 0.9\n")
     put("yolo-yaml", "list.yaml", "path: .\ntrain: images/train\nval: images/train\nnc: 2\nnames: ['cat', 'dog']\n")
     put("yolo-yaml", "map.yaml", "# ultralytics\npath: .\ntrain: images/train\nnames:\n  0: cat\n  1: dog\n")
     put("yolo-yaml", "block.yaml", "train: images/train\nnames:\n  - cat\n  - \"dog\"\n")
+    put("yolo-txt", "pose.txt", "0 0.5 0.5 0.4 0.6 0.45 0.3 2 0.55 0.3 1\n1 0.2 0.2 0.1 0.1 0 0 0 0.21 0.2 2\n")
+    put("yolo-yaml", "anchors.yaml", "base: &base\n  path: .\n  train: images/train\n<<: *base\nval: &v images/train\ntest: *v\n"
+        "names: [cat, dog]\ndownload: |\n  from ultralytics.utils.downloads import download\n  download(urls)  # *x: y\n")
+    put("yolo-yaml", "pose.yaml", "path: ../datasets/coco8-pose\ntrain: images/train\nval: images/val\n"
+        "kpt_shape: [17, 3]\nflip_idx: [0, 2, 1, 4, 3]\nnames:\n  0: person\n")
+    put("yolo-yaml", "roboflow.yaml", "train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\n"
+        "nc: 2\nnames: ['cat', 'dog']\n\nroboflow:\n  workspace: w\n  project: p\n  version: 1\n  license: CC BY 4.0\n")
+    put("yolo-darknet", "obj.data", "classes = 2\ntrain = data/train.txt\nvalid = data/valid.txt\nnames = data/obj.names\nbackup = backup/\n")
+    put("yolo-darknet", "train.txt", "data/obj_train_data/a.jpg\ndata/obj_train_data/missing.jpg\n")
     z = io.BytesIO()
     with zipfile.ZipFile(z, "w") as f:
         f.writestr("ds/images/a.txt", "stored", compress_type=zipfile.ZIP_STORED)
@@ -166,8 +202,10 @@ def main():
             d.type = tarfile.DIRTYPE
             f.addfile(d)
         put("tar", name, b.getvalue())
-    # Images: the engine's own encoders (libjpeg, libpng) through the harness.
-    subprocess.run([os.environ.get("AIARTS_FUZZ", ".build/debug/aiarts-fuzz"), "--make-image-seeds", os.path.join(ROOT, "image")], check=True)
+    # Images: the engine's own encoders (libjpeg, libpng, libwebp) through the harness.
+    harness = os.environ.get("AIARTS_FUZZ", ".build/debug/aiarts-fuzz")
+    subprocess.run([harness, "--make-image-seeds", os.path.join(ROOT, "image")], check=True)
+    subprocess.run([harness, "--make-webp-seeds", os.path.join(ROOT, "webp")], check=True)
     put("predictions", "detection.jsonl",
         '{"type":"header","task":"instance_segmentation","labels":["cat","dog"],"split":"val","epoch":12}\n'
         '{"file":"images/a.jpg","boxes":[{"label":"cat","score":0.8,"bbox":[2,3,10,8],"segmentation":[[2,3,12,3,12,11,2,11]]}]}\n'

@@ -3,7 +3,7 @@
 # The Swift toolchain (6.1 or later) must already be on PATH.
 set -euo pipefail
 # util-linux (essential on Debian) gives setpriv, which ties a trainer's life to its supervisor (docs/runner.md).
-packages=(libjpeg-dev libpng-dev zlib1g-dev libncursesw5-dev libsqlite3-dev tmux python3 util-linux)
+packages=(libjpeg-dev libpng-dev libwebp-dev zlib1g-dev libncursesw5-dev libsqlite3-dev tmux python3 util-linux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

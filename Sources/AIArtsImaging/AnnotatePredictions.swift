@@ -157,7 +157,7 @@ public enum PredictionDrawing {
         return (x, y)
     }
 
-    /// Decodes `inputPath` (JPEG or PNG; EXIF orientation applied unless
+    /// Decodes `inputPath` (JPEG, PNG or WebP; EXIF orientation applied unless
     /// `applyOrientation` is false; alpha dropped), draws the predictions,
     /// and writes a JPEG to `outputPath` via a temporary file in the same
     /// folder renamed into place, so readers never see a partial file.

@@ -2,10 +2,11 @@
 // vetted header says, call C, translate result codes into ImageError.
 import CCodecs
 // Not used directly from Swift: importing the system-library modules is what
-// makes the linker pull in libjpeg and libpng (module-map autolinking), which
-// the C target CCodecs needs but cannot request itself.
+// makes the linker pull in libjpeg, libpng and libwebp (module-map autolinking),
+// which the C target CCodecs needs but cannot request itself.
 import CJPEG
 import CPNG
+import CWebP
 
 /// What a C decoder produced, before orientation and resizing.
 struct RawDecode {
@@ -59,7 +60,8 @@ enum CodecBridge {
 
     static func info(_ h: cc_header, format: ImageFormat, orientation: ExifOrientation) -> ImageInfo {
         ImageInfo(format: format, width: Int(h.width), height: Int(h.height), orientation: orientation,
-                  colorModel: colorModel(h.color), bitDepth: Int(h.bit_depth), progressive: h.progressive != 0)
+                  colorModel: colorModel(h.color), bitDepth: Int(h.bit_depth), progressive: h.progressive != 0,
+                  isAnimated: h.animated != 0)
     }
 
     // MARK: JPEG
@@ -196,6 +198,61 @@ enum CodecBridge {
         }
         defer { cc_free(out) }
         guard rc == CC_OK, let data = out else { throw error(rc, status, cc_header(), "PNG encode") }
+        return Array(UnsafeBufferPointer(start: data, count: len))
+    }
+
+    // MARK: WebP
+
+    static func webpHeader(_ bytes: [UInt8], limits l: ImageLimits) throws(ImageError) -> cc_header {
+        var header = cc_header()
+        var status = cc_status()
+        let rc = bytes.withUnsafeBufferPointer { cc_webp_read_header($0.baseAddress, $0.count, limits(l), &header, &status) }
+        guard rc == CC_OK else { throw error(rc, status, header, "WebP") }
+        return header
+    }
+
+    /// Every frame decoded at about 1/8 size; throws on damage or truncation.
+    static func checkWebP(_ bytes: [UInt8], limits l: ImageLimits) throws(ImageError) -> cc_header {
+        var header = cc_header()
+        var status = cc_status()
+        let rc = bytes.withUnsafeBufferPointer { cc_webp_check($0.baseAddress, $0.count, limits(l), &header, &status) }
+        guard rc == CC_OK else { throw error(rc, status, header, "WebP") }
+        return header
+    }
+
+    /// Decodes at `size` (the stored size, or smaller for libwebp's scaler) after
+    /// `header` (from webpHeader) vetted the stored size.
+    static func decodeWebP(_ bytes: [UInt8], header: cc_header, limits l: ImageLimits, channels: Int,
+                           size: ImageSize) throws(ImageError) -> RGBImage {
+        let count = size.width * size.height * channels
+        var status = cc_status()
+        var failure = Int32(CC_OK)
+        let pixels = bytes.withUnsafeBufferPointer { buf in
+            // Uninitialised is fine: libwebp writes every row or fails, and on failure the array is thrown away.
+            [UInt8](unsafeUninitializedCapacity: count) { dst, initialized in
+                failure = cc_webp_decode(buf.baseAddress, buf.count, limits(l), Int32(channels), UInt32(size.width),
+                                         UInt32(size.height), dst.baseAddress, count, &status)
+                initialized = count
+            }
+        }
+        guard failure == CC_OK else { throw error(failure, status, header, "WebP") }
+        return RGBImage(width: size.width, height: size.height, channels: channels, pixels: pixels)
+    }
+
+    /// quality nil: lossless.
+    static func encodeWebP(_ image: RGBImage, quality: Int?) throws(ImageError) -> [UInt8] {
+        guard image.width > 0, image.height > 0, image.width <= 16383, image.height <= 16383 else {
+            throw .invalidArgument("WebP size \(image.width)x\(image.height) must be 1...16383 per side")
+        }
+        var status = cc_status()
+        var out: UnsafeMutablePointer<UInt8>?
+        var len = 0
+        let rc = image.pixels.withUnsafeBufferPointer {
+            cc_webp_encode($0.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
+                           Int32(quality ?? -1), &out, &len, &status)
+        }
+        defer { cc_free(out) }
+        guard rc == CC_OK, let data = out else { throw error(rc, status, cc_header(), "WebP encode") }
         return Array(UnsafeBufferPointer(start: data, count: len))
     }
 }

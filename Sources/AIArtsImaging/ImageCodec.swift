@@ -1,4 +1,4 @@
-// Public entry points: inspect, validate, decode and encode JPEG and PNG.
+// Public entry points: inspect, validate, decode and encode JPEG, PNG and WebP.
 // All of them accept untrusted bytes: they never trap or print on bad data,
 // and refuse absurd declared sizes before allocating pixel memory.
 import CCodecs
@@ -25,13 +25,17 @@ public enum ImageCodec {
         case .png:
             let header = try CodecBridge.pngHeader(bytes, limits: limits)
             return CodecBridge.info(header, format: .png, orientation: .normal)
+        case .webp:
+            let header = try CodecBridge.webpHeader(bytes, limits: limits)
+            return CodecBridge.info(header, format: .webp, orientation: .normal)
         }
     }
 
     /// Decodes everything and throws `.truncated` or `.corrupt` for data the
     /// decoder had to patch up. JPEG decodes at 1/8 scale (the entropy data
-    /// is still read in full, which is what finds the damage) and PNG
-    /// streams rows through one buffer, so this is cheap enough for import.
+    /// is still read in full, which is what finds the damage), PNG
+    /// streams rows through one buffer, and WebP decodes every frame scaled
+    /// to about 1/8, so this is cheap enough for import.
     @discardableResult
     public static func check(_ bytes: [UInt8], limits: ImageLimits = .default) throws(ImageError) -> ImageInfo {
         let format = try detect(bytes)
@@ -44,6 +48,10 @@ public enum ImageCodec {
             let r = try CodecBridge.decodePNG(bytes, mode: Int32(CC_PNG_AUTO), limits: limits, keepPixels: false)
             try reject(r.truncated, r.damaged, r.warning, "PNG")
             return CodecBridge.info(r.header, format: .png, orientation: .normal)
+        case .webp:
+            // libwebp does not patch up damage: it fails, and the failure is thrown.
+            let header = try CodecBridge.checkWebP(bytes, limits: limits)
+            return CodecBridge.info(header, format: .webp, orientation: .normal)
         }
     }
 
@@ -51,7 +59,8 @@ public enum ImageCodec {
     /// A truncated or damaged JPEG still decodes (libjpeg fills the missing
     /// part); the result says so in `isTruncated` / `isDamaged`. A PNG that
     /// ends before its last row throws `.truncated`; one missing only what
-    /// follows the pixels (IEND) decodes with `isTruncated` set.
+    /// follows the pixels (IEND) decodes with `isTruncated` set. A WebP that
+    /// is damaged or cut short throws; an animated WebP gives its first frame.
     /// Safe to call from many threads at once: no shared state.
     public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageError) -> DecodedImage {
         let format = try detect(bytes)
@@ -78,6 +87,8 @@ public enum ImageCodec {
             if pngScale != .full { image = image.resized(to: pngScale.apply(to: image.size)) }
             result = DecodedImage(image: image, info: info, scale: pngScale, isTruncated: r.truncated,
                                   isDamaged: r.damaged, warning: r.warning)
+        case .webp:
+            result = try decodeWebP(bytes, options: options)
         }
         if let box = options.fitting {
             let target = result.image.size.fitted(into: box)
@@ -138,6 +149,17 @@ public enum ImageCodec {
         return try CodecBridge.encodeJPEG(gray, width: width, height: height, components: 1, quality: quality, adobe: 0)
     }
 
+    /// Lossy WebP, quality 0...100; RGBA keeps its alpha.
+    public static func encodeWebP(_ image: RGBImage, quality: Int = 90) throws(ImageError) -> [UInt8] {
+        guard (0...100).contains(quality) else { throw .invalidArgument("WebP quality \(quality) is not in 0...100") }
+        return try CodecBridge.encodeWebP(image, quality: quality)
+    }
+
+    /// Lossless WebP: decodes back to exactly these pixels.
+    public static func encodeLosslessWebP(_ image: RGBImage) throws(ImageError) -> [UInt8] {
+        try CodecBridge.encodeWebP(image, quality: nil)
+    }
+
     /// 8-bit RGB or RGBA PNG.
     public static func encodePNG(_ image: RGBImage) throws(ImageError) -> [UInt8] {
         try CodecBridge.encodePNG(image.pixels, width: image.width, height: image.height,
@@ -175,6 +197,25 @@ public enum ImageCodec {
         if bytes.isEmpty { throw .empty }
         guard let format = ImageFormat.detect(bytes) else { throw .unknownFormat }
         return format
+    }
+
+    /// The size is vetted from the header before anything is allocated; libwebp then scales
+    /// straight to the fitted (or explicitly scaled) size. An animation's first frame is placed
+    /// on its canvas at full size and shrunk afterwards, like PNG.
+    private static func decodeWebP(_ bytes: [UInt8], options: DecodeOptions) throws(ImageError) -> DecodedImage {
+        let header = try CodecBridge.webpHeader(bytes, limits: options.limits)
+        let info = CodecBridge.info(header, format: .webp, orientation: .normal)
+        let channels = options.keepAlpha && header.components == 4 ? 4 : 3
+        let stored = info.storedSize
+        let wanted = options.fitting.map { stored.fitted(into: $0) } ?? options.scale.apply(to: stored)
+        let scale = options.fitting == nil ? options.scale : .full
+        if info.isAnimated {
+            var image = try CodecBridge.decodeWebP(bytes, header: header, limits: options.limits, channels: channels, size: stored)
+            if wanted != stored { image = image.resized(to: wanted) }
+            return DecodedImage(image: image, info: info, scale: scale, isTruncated: false, isDamaged: false, warning: nil)
+        }
+        let image = try CodecBridge.decodeWebP(bytes, header: header, limits: options.limits, channels: channels, size: wanted)
+        return DecodedImage(image: image, info: info, scale: scale, isTruncated: false, isDamaged: false, warning: nil)
     }
 
     private static func reject(_ truncated: Bool, _ damaged: Bool, _ warning: String?, _ what: String) throws(ImageError) {

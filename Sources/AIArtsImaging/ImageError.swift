@@ -3,7 +3,7 @@
 public enum ImageError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Zero bytes.
     case empty
-    /// Neither JPEG nor PNG magic bytes.
+    /// Neither JPEG, PNG nor WebP magic bytes.
     case unknownFormat
     /// The header declares a size over `ImageLimits`; nothing was allocated.
     case tooLarge(width: Int, height: Int)
@@ -26,7 +26,7 @@ public enum ImageError: Error, Hashable, Sendable, CustomStringConvertible {
         case .empty:
             return "the file is empty (0 bytes); it was probably cut off during copying or download"
         case .unknownFormat:
-            return "not a JPEG or PNG image (unrecognised first bytes); check the file type rather than its extension"
+            return "not a JPEG, PNG or WebP image (unrecognised first bytes); check the file type rather than its extension"
         case let .tooLarge(width, height):
             return "image declares \(width)x\(height) pixels, over the decode limit (default 65535 per side, "
                 + "200 megapixels); the header is probably corrupt, or the image must be downscaled first"

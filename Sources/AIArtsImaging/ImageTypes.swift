@@ -121,13 +121,27 @@ public struct ImageSize: Hashable, Sendable, Codable, CustomStringConvertible {
 public enum ImageFormat: String, Sendable, CaseIterable {
     case jpeg
     case png
+    case webp
 
-    /// nil when the bytes start like neither format.
+    /// nil when the bytes start like none of the formats.
     public static func detect(_ bytes: [UInt8]) -> ImageFormat? {
         if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF { return .jpeg }
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         if bytes.count >= 8 && Array(bytes[0..<8]) == png { return .png }
+        // 'RIFF', a 4-byte size, 'WEBP' (other RIFF files, such as WAV and AVI, say otherwise).
+        if bytes.count >= 12 && Array(bytes[0..<4]) == Array("RIFF".utf8) && Array(bytes[8..<12]) == Array("WEBP".utf8) {
+            return .webp
+        }
         return nil
+    }
+
+    /// The usual file extension, for files aiarts names itself.
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .webp: "webp"
+        }
     }
 }
 
@@ -141,13 +155,15 @@ public struct ImageInfo: Hashable, Sendable {
     /// Stored size: what annotation coordinates of most tools refer to.
     public var width: Int
     public var height: Int
-    /// EXIF orientation (JPEG only; PNG is always `.normal`).
+    /// EXIF orientation (JPEG only; PNG and WebP are always `.normal`).
     public var orientation: ExifOrientation
     public var colorModel: ColorModel
-    /// Bits per sample as stored (8 for JPEG; 1...16 for PNG).
+    /// Bits per sample as stored (8 for JPEG and WebP; 1...16 for PNG).
     public var bitDepth: Int
     /// Progressive JPEG or interlaced PNG.
     public var progressive: Bool
+    /// An animated WebP: the size is its canvas, and decoding gives the first frame.
+    public var isAnimated: Bool = false
 
     /// Size as a viewer shows it, after the orientation is applied.
     public var displayWidth: Int { orientation.swapsDimensions ? height : width }
@@ -171,6 +187,7 @@ public struct ImageLimits: Hashable, Sendable {
 
 /// libjpeg decodes directly at these fractions, far faster than decoding at
 /// full size and shrinking. PNG has no such shortcut; it is box-shrunk.
+/// libwebp scales to any size while decoding (the same size as here).
 public enum DecodeScale: Int, Sendable, CaseIterable {
     case full = 1, half = 2, quarter = 4, eighth = 8
 
@@ -184,13 +201,13 @@ public struct DecodeOptions: Hashable, Sendable {
     /// Shrink to fit this box (keeping the aspect ratio, never enlarging).
     /// The box is in displayed orientation when `applyOrientation` is on.
     /// When set, `scale` is ignored: the cheapest JPEG scale that still
-    /// covers the box is chosen.
+    /// covers the box is chosen, and WebP is scaled to the box while decoding.
     public var fitting: ImageSize?
     public var scale: DecodeScale
     /// Rotate/flip by EXIF orientation. Turn off when pixel coordinates must
     /// match annotations made on the stored image.
     public var applyOrientation: Bool
-    /// Keep a PNG's alpha channel (4 channels); when false the result is RGB.
+    /// Keep a PNG's or WebP's alpha channel (4 channels); when false the result is RGB.
     public var keepAlpha: Bool
     public var limits: ImageLimits
 
@@ -208,7 +225,8 @@ public struct DecodedImage: Hashable, Sendable {
     public var image: RGBImage
     public var info: ImageInfo
     /// The scale decoded at before any `fitting` resize (JPEG: libjpeg's
-    /// scale; PNG: `.full` unless an explicit scale was asked for).
+    /// scale; PNG: `.full` unless an explicit scale was asked for; WebP: the
+    /// explicit scale, or `.full` with `fitting`, which libwebp meets exactly).
     public var scale: DecodeScale
     /// The data ended early; the missing part is filled (grey for JPEG).
     public var isTruncated: Bool

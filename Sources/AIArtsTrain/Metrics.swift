@@ -42,8 +42,11 @@ public final class MetricsWriter: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Writes one line; fields keep the order given ("type" first reads best).
+    /// Writes one line; fields keep the order given ("type" first reads best). A line without
+    /// `time` gets the wall time now (to the millisecond): every point can be drawn on a time axis.
     public func write(_ fields: [(String, MetricValue)]) throws {
+        var fields = fields
+        if !fields.contains(where: { $0.0 == "time" }) { fields.append(("time", .number(Self.now()))) }
         let line = Self.line(fields) + "\n"
         let bytes = Array(line.utf8)
         try lock.withLock {
@@ -58,6 +61,9 @@ public final class MetricsWriter: @unchecked Sendable {
             }
         }
     }
+
+    /// Unix seconds, rounded to the millisecond.
+    static func now() -> Double { (Date().timeIntervalSince1970 * 1000).rounded() / 1000 }
 
     public static func line(_ fields: [(String, MetricValue)]) -> String {
         var writer = JSONWriter()

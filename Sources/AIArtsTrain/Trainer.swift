@@ -22,7 +22,7 @@ public enum Trainer {
                                                imageSize: imageSize, normalization: normalization, workers: config.workers)
         let train = data.sets[.train]!, val = data.sets[.val]!
         guard train.count > 0 else {
-            throw TrainError("\(config.dataset) has no usable images in its train split; split it first (`aiarts dataset split \(config.dataset)`)")
+            throw TrainError("\(config.dataset) has no usable images in its train split; split it first (`aiarts dataset split \(config.dataset) --val 0.2`)")
         }
         events(.loaded(train: train.count, val: val.count, labels: data.labels,
                        skipped: data.skipped.map { "\($0.path): \($0.reason)" }, seconds: (clock.now - started).seconds))
@@ -147,7 +147,7 @@ public enum Trainer {
                     let loss = windowLoss / Double(max(1, windowCount))
                     try metrics.write([("type", .string("train")), ("epoch", .int(epoch)), ("epochs", .int(config.epochs)),
                                        ("step", .int(globalStep)), ("steps", .int(totalSteps)), ("loss", .number(loss)),
-                                       ("lr", .number(rate)), ("time", .number((Date().timeIntervalSince1970 * 1000).rounded() / 1000))])
+                                       ("lr", .number(rate))])
                     let elapsed = (clock.now - windowStart).seconds
                     events(.progress(epoch: epoch, epochs: config.epochs, step: globalStep, steps: totalSteps, loss: loss,
                                      learningRate: rate, imagesPerSecond: elapsed > 0 ? Double(windowCount) / elapsed : 0))
@@ -172,7 +172,7 @@ public enum Trainer {
                 let report = Evaluator.evaluate(network: network, set: val, labels: data.labels, engine: engine)
                 acc1 = report.acc1
                 acc5 = report.acc5
-                try metrics.write([("type", .string("eval")), ("epoch", .int(epoch)), ("acc1", .number(report.acc1)),
+                try metrics.write([("type", .string("eval")), ("epoch", .int(epoch)), ("step", .int(globalStep)), ("acc1", .number(report.acc1)),
                                    ("acc5", .number(report.acc5)), ("val_loss", .number(report.loss))])
                 events(.evaluated(epoch: epoch, acc1: report.acc1, acc5: report.acc5, loss: report.loss, count: report.count))
             }

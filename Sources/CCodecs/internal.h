@@ -1,4 +1,4 @@
-// Helpers shared by the JPEG and PNG halves of CCodecs. Not public.
+// Helpers shared by the JPEG, PNG and WebP parts of CCodecs. Not public.
 #pragma once
 
 #include <stdio.h>

@@ -1,6 +1,7 @@
 // Benchmark helper for bench/run.py:
 //   aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED]   a noisy photo-like JPEG (quality 90)
-//   aiarts-bench decode FILE WxH RUNS                 decode to a preview fitting WxH; prints ms per run
+//   aiarts-bench make-webp WIDTH HEIGHT OUT [SEED]   the same picture as lossy WebP (quality 90)
+//   aiarts-bench decode FILE WxH|full RUNS            decode to a preview fitting WxH (or full size); prints ms per run
 //   aiarts-bench chart-data N OUT                     N float64 loss-like values (x = index) with spikes
 //   aiarts-bench chart FILE WxH RUNS [SMOOTH]         draw FILE's values in a braille LineChart; ms per frame
 //   aiarts-bench image WxH CELLSxROWS RUNS            a synthetic WxH RGB buffer through ImageView; ms per frame
@@ -29,9 +30,9 @@ func previewArguments(_ mode: String) -> (bytes: [UInt8], cells: [Int], runs: In
     guard cells.count == 2 else { fail("bad size") }
     return ([UInt8](data), cells, runs)
 }
-switch args.first {
-case "make-jpeg":
-    guard args.count >= 4, let width = Int(args[1]), let height = Int(args[2]) else { fail("make-jpeg WIDTH HEIGHT OUT [SEED]") }
+/// make-jpeg and make-webp: a noisy background with coloured discs, the same for the same seed.
+func photoLike(_ mode: String) -> (image: RGBImage, out: URL) {
+    guard args.count >= 4, let width = Int(args[1]), let height = Int(args[2]) else { fail("\(mode) WIDTH HEIGHT OUT [SEED]") }
     var rng = SeededRandom(seed: args.count > 4 ? UInt64(args[4]) ?? 1 : 1)
     var canvas = Canvas(width: width, height: height, background: RGBColor(90, 120, 150))
     canvas.noise(&rng, amplitude: 40)
@@ -40,19 +41,30 @@ case "make-jpeg":
         canvas.fillCircle(cx: Double(rng.int(in: 0...width)), cy: Double(rng.int(in: 0...height)), radius: r,
                           RGBColor(UInt8(rng.int(in: 0...255)), UInt8(rng.int(in: 0...255)), UInt8(rng.int(in: 0...255))))
     }
+    return (canvas.image, URL(fileURLWithPath: args[3]))
+}
+switch args.first {
+case "make-jpeg":
+    let (image, out) = photoLike("make-jpeg")
     do {
-        try Data(ImageCodec.encodeJPEG(canvas.image, quality: 90)).write(to: URL(fileURLWithPath: args[3]))
+        try Data(ImageCodec.encodeJPEG(image, quality: 90)).write(to: out)
+    } catch { fail("\(error)") }
+case "make-webp":
+    let (image, out) = photoLike("make-webp")
+    do {
+        try Data(ImageCodec.encodeWebP(image, quality: 90)).write(to: out)
     } catch { fail("\(error)") }
 case "decode":
-    guard args.count == 4, let runs = Int(args[3]) else { fail("decode FILE WxH RUNS") }
+    guard args.count == 4, let runs = Int(args[3]) else { fail("decode FILE WxH|full RUNS") }
     let dims = args[2].split(separator: "x").compactMap { Int($0) }
-    guard dims.count == 2, let data = FileManager.default.contents(atPath: args[1]) else { fail("bad size or unreadable file") }
+    guard dims.count == 2 || args[2] == "full", let data = FileManager.default.contents(atPath: args[1]) else { fail("bad size or unreadable file") }
     let bytes = [UInt8](data)
+    let box = dims.count == 2 ? ImageSize(width: dims[0], height: dims[1]) : nil
     var size = ImageSize(width: 0, height: 0)
     for _ in 0..<runs {
         let start = DispatchTime.now().uptimeNanoseconds
         do {
-            size = try ImageCodec.decode(bytes, fitting: ImageSize(width: dims[0], height: dims[1])).image.size
+            size = try ImageCodec.decode(bytes, fitting: box).image.size
         } catch { fail("\(error)") }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         print(String(format: "%.3f", ms))
@@ -160,5 +172,5 @@ case "voc-parse":
     }
     FileHandle.standardError.write(Data("objects \(objects)\n".utf8))
 default:
-    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | decode FILE WxH RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS | preview FILE CELLSxROWS RUNS | preview-kitty FILE CELLSxROWS RUNS | voc-parse DIR RUNS")
+    fail("usage: aiarts-bench make-jpeg WIDTH HEIGHT OUT [SEED] | make-webp WIDTH HEIGHT OUT [SEED] | decode FILE WxH|full RUNS | chart-data N OUT | chart FILE WxH RUNS [SMOOTH] | image WxH CELLSxROWS RUNS | preview FILE CELLSxROWS RUNS | preview-kitty FILE CELLSxROWS RUNS | voc-parse DIR RUNS")
 }

@@ -91,16 +91,58 @@ enum Targets {
         },
         FuzzTarget(name: "labelme") { input, scratch in
             let root = scratch.folder("labelme", ["a.json": input, "a.jpg": scratch.jpeg])
-            for type in [DatasetType.detection, .instanceSegmentation, .segmentation] { _ = try? LabelmeParser().parse(root: root, type: type) }
+            // Embedded imageData is decoded and written out, as an import by copying does.
+            let embedded = scratch.url.appendingPathComponent("labelme-embedded")
+            try? FileManager.default.removeItem(at: embedded)
+            for type in [DatasetType.detection, .instanceSegmentation, .segmentation] {
+                _ = try? LabelmeParser(embeddedImages: embedded).parse(root: root, type: type)
+            }
         },
         FuzzTarget(name: "xml") { input, _ in _ = try? XML.parse(Data(input)) },
         FuzzTarget(name: "voc") { input, scratch in
             let root = scratch.folder("voc", ["Annotations/a.xml": input, "JPEGImages/a.jpg": scratch.jpeg])
             _ = try? VOCParser().parse(root: root, type: .detection)
         },
+        FuzzTarget(name: "voc-imagesets") { input, scratch in
+            // The input as a split list, a per-class list and trainval beside one annotated and one bare image.
+            for name in ["train.txt", "dog_train.txt", "trainval.txt"] {
+                let root = scratch.folder("voc", ["Annotations/a.xml": Array("<annotation><filename>a.jpg</filename></annotation>".utf8),
+                                                  "JPEGImages/a.jpg": scratch.jpeg, "JPEGImages/b.jpg": scratch.jpeg,
+                                                  "ImageSets/Main/" + name: input])
+                _ = try? VOCParser().parse(root: root, type: .detection)
+            }
+        },
+        FuzzTarget(name: "voc-labelimg") { input, scratch in
+            let root = scratch.folder("labelimg", ["train/a.xml": input, "train/a.jpg": scratch.jpeg, "train/b.jpg": scratch.jpeg])
+            _ = try? VOCParser().parse(root: root, type: .detection)
+            #if DEBUG
+            _ = FormatSignature.startsAsVOC(root.appendingPathComponent("train/a.xml"))
+            #endif
+        },
+        FuzzTarget(name: "seg-classnames") { input, scratch in
+            let root = scratch.folder("labelme2voc", ["class_names.txt": input, "JPEGImages/a.jpg": scratch.jpeg,
+                                                       "SegmentationClassPNG/a.png": scratch.jpeg])
+            _ = try? SegmentationParser().parse(root: root, type: .segmentation)
+        },
         FuzzTarget(name: "yolo-txt") { input, scratch in
             let root = scratch.folder("yolo", ["classes.txt": Array("cat\ndog\n".utf8), "images/a.jpg": scratch.jpeg, "labels/a.txt": input])
             for type in [DatasetType.detection, .instanceSegmentation] { _ = try? YOLOParser().parse(root: root, type: type) }
+            // Pose rows against kpt_shape, and rows whose classes have no names.
+            let pose = scratch.folder("yolo-pose", ["data.yaml": Array("train: images\nkpt_shape: [2, 3]\nnames: [cat, dog]\n".utf8),
+                                                    "images/a.jpg": scratch.jpeg, "labels/a.txt": input])
+            _ = try? YOLOParser().parse(root: pose, type: .detection)
+            let unnamed = scratch.folder("yolo-unnamed", ["train/images/a.jpg": scratch.jpeg, "train/labels/a.txt": input])
+            _ = try? YOLOParser().parse(root: unnamed, type: .detection)
+        },
+        FuzzTarget(name: "yolo-darknet") { input, scratch in
+            // The input as obj.data, then as the train.txt list of a CVAT "YOLO 1.1" export.
+            let files: [String: [UInt8]] = ["obj.names": Array("cat\ndog\n".utf8), "obj_train_data/a.jpg": scratch.jpeg,
+                                            "obj_train_data/a.txt": Array("0 0.5 0.5 0.2 0.2\n".utf8)]
+            let asData = scratch.folder("darknet", files.merging(["obj.data": input, "train.txt": Array("data/obj_train_data/a.jpg\n".utf8)]) { $1 })
+            _ = try? YOLOParser().parse(root: asData, type: .detection)
+            let cvat = "classes = 2\ntrain = data/train.txt\nnames = data/obj.names\nbackup = backup/\n"
+            let asList = scratch.folder("darknet", files.merging(["obj.data": Array(cvat.utf8), "train.txt": input]) { $1 })
+            _ = try? YOLOParser().parse(root: asList, type: .detection)
         },
         FuzzTarget(name: "yolo-yaml") { input, scratch in
             #if DEBUG
@@ -120,6 +162,21 @@ enum Targets {
             for verification in ImageVerification.allCases { _ = try? ImageProbe.probe(file, verification: verification) }
             _ = try? ImageProbe.probeMask(file)
             #endif
+        },
+        FuzzTarget(name: "webp") { input, _ in
+            // The container tags are put back, so mutations reach libwebp's chunk and bitstream
+            // parsers instead of stopping at format sniffing (the RIFF size stays mutated).
+            var bytes = input
+            if bytes.count >= 12 {
+                bytes.replaceSubrange(0..<4, with: Array("RIFF".utf8))
+                bytes.replaceSubrange(8..<12, with: Array("WEBP".utf8))
+            }
+            _ = try? ImageCodec.info(bytes)
+            _ = try? ImageCodec.check(bytes)
+            _ = try? ImageCodec.decode(bytes)
+            _ = try? ImageCodec.decode(bytes, options: DecodeOptions(keepAlpha: false))
+            _ = try? ImageCodec.decode(bytes, options: DecodeOptions(scale: .quarter))
+            _ = try? ImageCodec.decode(bytes, fitting: ImageSize(width: 7, height: 5))
         },
         FuzzTarget(name: "predictions") { input, _ in
             guard let file = try? PredictionsFile.parse(input) else { return }
@@ -167,7 +224,6 @@ enum Targets {
     /// What `task metrics`, `log parse --json` and the curves pane compute from a table.
     static func exercise(_ table: MetricTable) {
         _ = table.progress.current
-        _ = table.exportNames
         var json: [UInt8] = []
         table.writeJSON { json.append(contentsOf: $0) }
         for column in table.columns {

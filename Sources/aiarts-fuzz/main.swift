@@ -69,6 +69,10 @@ if arguments.first == "--make-image-seeds", arguments.count == 2 {
     ImageSeeds.write(to: arguments[1])
     exit(0)
 }
+if arguments.first == "--make-webp-seeds", arguments.count == 2 {
+    ImageSeeds.writeWebP(to: arguments[1])
+    exit(0)
+}
 let options = parse(arguments)
 guard let target = (Targets.all + [Targets.selftest]).first(where: { $0.name == options.target }) else {
     usage(options.target.isEmpty ? "name a target (--list shows them)" : "no target \(options.target) (--list shows them)")

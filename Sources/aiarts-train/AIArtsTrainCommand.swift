@@ -118,7 +118,7 @@ struct PredictCommand: ParsableCommand {
     var checkpoint: String
     @Option(name: .customLong("top-k"), help: "How many classes to show per image.") var topK: Int = 3
     @Flag(help: "Print JSON (one array of predictions).") var json = false
-    @Argument(help: ArgumentHelp("JPEG or PNG files.", valueName: "IMAGE")) var images: [String]
+    @Argument(help: ArgumentHelp("JPEG, PNG or WebP files.", valueName: "IMAGE")) var images: [String]
 
     func run() throws {
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }

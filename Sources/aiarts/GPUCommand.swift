@@ -44,7 +44,8 @@ struct GPUCommand: ParsableCommand {
 
 /// `aiarts gpu --watch`: the table redrawn in place each second (cursor home, clear to end of screen),
 /// with utilisation sparklines from the sampler's history. The cursor is hidden meanwhile and shown
-/// again on exit, Ctrl-C or SIGTERM.
+/// again on exit, Ctrl-C or SIGTERM. When stdout is not a terminal (a pipe, a file), each sample is
+/// appended as plain lines under a timestamp, with no cursor or colour codes.
 struct GPUWatch {
     let monitor: GPUMonitor
 
@@ -55,9 +56,15 @@ struct GPUWatch {
         signal(SIGTERM) { _ in GPUWatch.interrupted = 1 }
         signal(SIGHUP) { _ in GPUWatch.interrupted = 1 }
         let sampler = GPUSampler(monitor: monitor, interval: 1, historyLength: 60)
-        write("\u{1B}[?25l\u{1B}[H\u{1B}[2J")
+        let terminal = isatty(STDOUT_FILENO) == 1
+        if terminal { write("\u{1B}[?25l\u{1B}[H\u{1B}[2J") }
         sampler.subscribe { [sampler] snapshot in
             guard GPUWatch.interrupted == 0 else { return }
+            guard terminal else {
+                let lines = GPUTable.lines(snapshot, history: sampler.history)
+                GPUWatch.write("# " + ISO8601DateFormatter().string(from: Date()) + "\n" + lines.joined(separator: "\n") + "\n\n")
+                return
+            }
             var out = "\u{1B}[H"
             for line in GPUTable.lines(snapshot, history: sampler.history) { out += line + "\u{1B}[K\r\n" }
             let every = snapshot.source == .nvidiaSMI ? "every \(Int(sampler.nvidiaSMIInterval)) s (nvidia-smi)" : "every second"
@@ -67,7 +74,7 @@ struct GPUWatch {
         sampler.start()
         while GPUWatch.interrupted == 0 { usleep(50_000) }
         sampler.stop()
-        write("\u{1B}[?25h\r\n")
+        if terminal { write("\u{1B}[?25h\r\n") }
     }
 
     private func write(_ text: String) { Self.write(text) }

@@ -76,12 +76,11 @@ enum MetricsOutput {
         }
     }
 
-    /// One row per series (its JSON key), with point count and last value, then progress and checkpoints.
+    /// One row per series (named as its JSON key), with point count and last value, then progress and checkpoints.
     static func printSummary(_ table: MetricTable) {
-        let keys = table.exportNames
-        Output.table(["SERIES", "POINTS", "LAST", "LAST STEP", "LAST EPOCH"], zip(keys, table.columns).map { key, column in
+        Output.table(["SERIES", "POINTS", "LAST", "LAST STEP", "LAST EPOCH"], table.columns.map { column in
             let last = column.count - 1
-            return [Sanitize.line(key), String(column.count),
+            return [Sanitize.line(column.name), String(column.count),
                     last >= 0 ? number(column.values[last]) : "",
                     last >= 0 ? column.step(at: last).map(String.init) ?? "" : "",
                     last >= 0 ? column.epoch(at: last).map(number) ?? "" : ""]

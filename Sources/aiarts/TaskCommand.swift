@@ -94,8 +94,11 @@ struct TaskCommand: ParsableCommand {
             let detail = try workspace.taskDetail(id)
             if json { return try Output.json(detail) }
             let t = detail.task
-            print("\(t.id)  \(Sanitize.line(t.name))  (project \(t.projectId), trainer \(t.trainer))")
-            print("state:   \(t.status)  \(Sanitize.line(t.statusMessage))")
+            let name = t.name.isEmpty || t.name == t.id ? "" : "  " + Sanitize.line(t.name)
+            print("\(t.id)\(name)  (project \(t.projectId), trainer \(t.trainer))")
+            // The message only when it says more than the state ("finished" twice says nothing).
+            let message = t.statusMessage == t.status ? "" : "  " + Sanitize.line(t.statusMessage)
+            print("state:   \(t.status)\(message)")
             if let pid = t.pid, t.taskStatus?.hasProcess == true { print("process: pid \(pid)") }
             if let started = t.startedAt { print("started: \(started.formatted(.iso8601))") }
             if let finished = t.finishedAt { print("ended:   \(finished.formatted(.iso8601))") }
@@ -119,7 +122,7 @@ struct TaskCommand: ParsableCommand {
             if let progress = s.progress { line += String(format: " (%.0f%%)", progress * 100) }
             if let eta = s.eta, s.state == "running" { line += ", ETA \(Metrics.duration(eta))" }
             print(line)
-            if !s.message.isEmpty { print(Sanitize.line(s.message)) }
+            if !s.message.isEmpty, s.message != s.state { print(Sanitize.line(s.message)) }
             for text in s.logTail ?? [] { print("  | " + Sanitize.line(text)) }
         }
     }

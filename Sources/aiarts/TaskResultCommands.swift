@@ -39,7 +39,7 @@ extension TaskCommand {
             abstract: "Predict with a task's checkpoint on images, or on a split of its dataset; keeps JSON and drawn JPEGs.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id.") var id: String
-        @Argument(help: ArgumentHelp("JPEG or PNG files.", valueName: "IMAGE")) var images: [String] = []
+        @Argument(help: ArgumentHelp("JPEG, PNG or WebP files.", valueName: "IMAGE")) var images: [String] = []
         @Option(help: "The epoch whose checkpoint to use (default: the best).") var epoch: Int?
         @Option(help: "Predict every image of this split (train, val, test) of the project's dataset.") var split: String?
         @Option(help: "Classes to keep per image.") var topk: Int = 3

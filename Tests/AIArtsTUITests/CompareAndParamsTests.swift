@@ -9,10 +9,10 @@ import Testing
     static func curves(_ id: String, scale: Double) -> CurveData {
         let steps = (1...30).map(Double.init)
         return CurveData(taskID: id, curves: [
-            Curve(name: "loss", steps: steps, epochs: steps.map { ($0 / 10).rounded(.up) }, times: steps.map { 1000 + $0 },
+            Curve(name: "train/loss", steps: steps, epochs: steps.map { ($0 / 10).rounded(.up) }, times: steps.map { 1000 + $0 },
                   values: steps.map { scale / $0 }),
-            Curve(name: "acc1", steps: [10, 20, 30], epochs: [1, 2, 3], times: [1010, 1020, 1030], values: [0.5 * scale, 0.6, 0.7]),
-            Curve(name: "val_loss", steps: [10, 20, 30], epochs: [1, 2, 3], times: [1010, 1020, 1030], values: [1, 0.8, 0.7]),
+            Curve(name: "eval/acc1", steps: [10, 20, 30], epochs: [1, 2, 3], times: [1010, 1020, 1030], values: [0.5 * scale, 0.6, 0.7]),
+            Curve(name: "eval/loss", steps: [10, 20, 30], epochs: [1, 2, 3], times: [1010, 1020, 1030], values: [1, 0.8, 0.7]),
         ])
     }
 
@@ -34,10 +34,10 @@ import Testing
         let text = lines.joined(separator: "\n")
         #expect(text.contains("Curves T0001 vs T0002"))
         #expect(text.contains("◆ big lr"))  // the mark in the Tasks pane
-        // One loss and one evaluation metric, named by task; val_loss is left for the single-task view.
-        #expect(text.contains("T0001 loss") && text.contains("T0002 loss"))
-        #expect(text.contains("T0001 acc1") && text.contains("T0002 acc1"))
-        #expect(!text.contains("val_loss"))
+        // One loss and one evaluation metric, named by task; eval/loss is left for the single-task view.
+        #expect(text.contains("T0001 train/loss") && text.contains("T0002 train/loss"))
+        #expect(text.contains("T0001 eval/acc1") && text.contains("T0002 eval/acc1"))
+        #expect(!text.contains("eval/loss"))
         // The two tasks' legend samples are in different colours.
         func colour(of name: String) -> Style? {
             for (y, line) in lines.enumerated() {
@@ -47,7 +47,7 @@ import Testing
             }
             return nil
         }
-        let first = colour(of: "T0001 loss"), second = colour(of: "T0002 loss")
+        let first = colour(of: "T0001 train/loss"), second = colour(of: "T0002 train/loss")
         #expect(first != nil && second != nil && first != second)
         // Unmarking stops the watch and the chart is the selected task's alone again.
         _ = a.update(.key(.char("j")))
@@ -58,9 +58,9 @@ import Testing
 
     @Test func withoutMarksEverySeriesOfTheSelectedTaskIsDrawn() {
         let groups = CurvesPane.groups(Self.curves("T0001", scale: 1), compared: [], theme: .monochrome, axis: .step)
-        #expect(groups.map { $0.map(\.name) } == [["loss", "val_loss"], ["acc1"]])
+        #expect(groups.map { $0.map(\.name) } == [["train/loss", "eval/loss"], ["eval/acc1"]])
         let compared = CurvesPane.groups(Self.curves("T0001", scale: 1), compared: [Self.curves("T0003", scale: 3)], theme: .monochrome, axis: .step)
-        #expect(compared.map { $0.map(\.name) } == [["T0001 loss", "T0003 loss"], ["T0001 acc1", "T0003 acc1"]])
+        #expect(compared.map { $0.map(\.name) } == [["T0001 train/loss", "T0003 train/loss"], ["T0001 eval/acc1", "T0003 eval/acc1"]])
     }
 }
 

@@ -322,21 +322,62 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.key(.esc))
         #expect(a.state.filters[.tasks] == nil && a.state.visibleTasks.count == 2)
         #expect(a.state.filters[.datasets] == "猫")
+        // Esc on Home clears the focused list's kept filter, and only that one.
+        _ = a.update(.key(.char("/"))); _ = a.update(.key(.char("F"))); _ = a.update(.key(.enter))
+        #expect(a.state.filters[.tasks] == "F")
+        _ = a.update(.key(.esc))
+        #expect(a.state.filters[.tasks] == nil && a.state.filters[.datasets] == "猫")
+        _ = a.update(.key(.backtab)); _ = a.update(.key(.backtab))
+        _ = a.update(.key(.esc))
+        #expect(a.state.filters[.datasets] == nil && a.state.visibleDatasets.count == 2)
     }
 }
 
 /// The new-task form.
 @Suite struct TaskFormTests {
-    final class Created: @unchecked Sendable { var calls: [(String, TaskTrainer, String, [String: String])] = [] }
+    final class Created: @unchecked Sendable {
+        var calls: [(String, TaskTrainer, String, [String: String])] = []
+        /// What the engine answers; a refusal when set.
+        var refusal: String?
+    }
 
-    static func app(_ created: Created) -> HomeApp {
+    static func app(_ created: Created, focus: HomePane = .tasks) -> HomeApp {
         var state = sampleState()
-        state.focus = .tasks
+        state.focus = focus
         return HomeApp(state: state, actions: TaskActions(
             start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },
-            create: { p, t, n, params in created.calls.append((p, t, n, params)); return Notice(text: "T0003 created", isError: false) })) {
+            create: { p, t, n, params in
+                created.calls.append((p, t, n, params))
+                if let refusal = created.refusal { return .failed(Notice(text: refusal, isError: true)) }
+                return .created("T0002", Notice(text: "T0003 created", isError: false))
+            })) {
             .loaded(sampleState().data!)
         }
+    }
+
+    /// A refused create keeps the form and what was typed, the refused field marked; once it
+    /// succeeds the form closes and the new task is selected in the focused Tasks pane.
+    @Test func aRefusalKeepsTheFormAndSuccessSelectsTheNewTask() {
+        let created = Created()
+        created.refusal = "epochs must be a whole number from 1, not 'x'"
+        var a = Self.app(created, focus: .detail)
+        _ = a.update(.key(.char("n")))
+        _ = a.update(.key(.tab)); _ = a.update(.key(.tab))
+        for c in "mine" { _ = a.update(.key(.char(c))) }
+        _ = a.update(.key(.tab))
+        a.state.taskForm?.params = "epochs=x"
+        var commands = a.update(.key(.enter))
+        for case .perform(let work) in commands { _ = a.update(work()) }
+        #expect(a.state.taskForm?.name == "mine" && a.state.taskForm?.field == .params)
+        let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
+        #expect(text.contains("refused: epochs must be a whole number"))
+        created.refusal = nil
+        commands = a.update(.key(.enter))
+        var reload: [Command<HomeMessage>] = []
+        for case .perform(let work) in commands { reload += a.update(work()) }
+        #expect(a.state.taskForm == nil && a.state.focus == .tasks)
+        for case .perform(let work) in reload { _ = a.update(work()) }
+        #expect(a.state.selectedTask?.id == "T0002")
     }
 
     @Test func defaultsFollowTheTrainerAndTheFormCreatesTheTask() {

@@ -90,6 +90,25 @@ func sampleState() -> HomeState {
         #expect(text.contains("reload the workspace"))
     }
 
+    /// Keys of an "A / B" line come in the order the text names them; opposite moves side by side.
+    /// A long run's "1200/1500" is shown whole in the Tasks pane's EPOCH column.
+    @Test func fourDigitEpochsFit() {
+        var state = sampleState()
+        state.data?.tasks[0].epoch = 1200
+        state.data?.tasks[0].epochs = 1500
+        let lines = HomeView.render(state, size: Size(width: 80, height: 24)).lines()
+        #expect(lines.contains { $0.contains("running     1200/1500 ") })
+    }
+
+    @Test func helpKeysFollowTheTextsOrder() {
+        var state = sampleState()
+        state.showHelp = true
+        let entries = HelpOverlay.entries(state)
+        #expect(entries.contains { $0.0 == "v / M" && $0.1.hasPrefix("the GPU screen") })
+        #expect(entries.contains { $0.0 == "↑ ↓  j k" && $0.1 == "move the selection" })
+        #expect(entries.contains { $0.0 == "e / L" && $0.1.hasPrefix("curves: x in steps") })
+    }
+
     @Test func asciiModeUsesNoBoxDrawing() {
         var state = sampleState()
         state.ascii = true

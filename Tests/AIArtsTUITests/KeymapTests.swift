@@ -87,7 +87,7 @@ private func keymapError(_ text: String) -> ConfigError? {
             ("[home]\nmove_up = [\"k\"]\nmove_down = [\"j\", \"k\"]", 3, "k is bound to both move_up (line 2) and move_down in [home]"),
             ("[home]\nquit = [\"q\", \"q\"]", 2, "q is bound twice for quit"),
             ("[home]\njump = [\"x\"]", 2, "unknown action jump in [home]"),
-            ("[home]\nclose = [\"esc\"]", 2, "close does nothing in [home]; it belongs in [help]"),
+            ("[home]\nsort = [\"o\"]", 2, "sort does nothing in [home]; it belongs in [gpu]"),
             ("[main]\nquit = \"q\"", 1, "unknown section [main]"),
             ("[home]\nquit = [\"ctrl+c\"]", 2, "quit: ctrl+c always interrupts"),
             ("[home]\nquit = [\"meta+q\"]", 2, "quit: unknown key \"meta+q\""),

@@ -68,6 +68,9 @@ struct TrainingTests {
         let evals = lines.filter { $0["type"] as? String == "eval" }
         #expect(evals.map { $0["epoch"] as! Int } == [1, 2, 3, 4])
         #expect(evals.allSatisfy { ($0["acc1"] as! Double) >= 0 && ($0["acc5"] as! Double) == 1 })
+        // Evaluations sit at the step their epoch ended, and every line has a time (the UI's time axis).
+        #expect(evals.map { $0["step"] as! Int } == [6, 12, 18, 24])
+        #expect(lines.allSatisfy { ($0["time"] as? Double ?? 0) > 1_700_000_000 })
         let checkpoints = lines.filter { $0["type"] as? String == "checkpoint" }
         #expect(checkpoints.map { $0["path"] as! String } == (1...4).map { "checkpoints/epoch_\($0)" })
         #expect(checkpoints.first?["best"] as? Bool == true)

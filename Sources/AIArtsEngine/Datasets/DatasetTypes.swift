@@ -91,6 +91,10 @@ public struct ParsedSample: Sendable {
     public var declaredSize: ImageSize?
     /// Where the sample was described (annotation file, list file and line) for messages.
     public var origin: String?
+    /// Set when the image was written out of the annotation file (labelme's `imageData`) rather
+    /// than found as a file: that annotation file, which messages name instead of `relativePath`
+    /// (a name aiarts gave the image, not one the user has).
+    public var embeddedIn: String?
 
     public init(source: URL, relativePath: String, split: Split? = nil, annotations: [ParsedAnnotation] = [],
                 mask: ParsedFile? = nil, declaredSize: ImageSize? = nil, origin: String? = nil) {

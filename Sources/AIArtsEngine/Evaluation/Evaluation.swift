@@ -64,7 +64,7 @@ public enum Evaluation {
         }
         let samples = content.samples.filter { $0.split == split }
         guard !samples.isEmpty else {
-            throw AIArtsError(.conflict, "\(dataset) has no samples in its \(split.rawValue) split; split it with `aiarts dataset split \(dataset)`")
+            throw AIArtsError(.conflict, "\(dataset) has no samples in its \(split.rawValue) split; split it with `aiarts dataset split \(dataset) --val 0.2`")
         }
         var byFile: [String: Int] = [:]
         for (n, entry) in file.entries.enumerated() {

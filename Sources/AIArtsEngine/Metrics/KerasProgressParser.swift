@@ -9,7 +9,7 @@ import Foundation
 /// On a terminal every batch redraws the same line with \r or \b and ANSI colour, so one log
 /// line holds a whole epoch of redraws: only the final one counts. `cur/target` counts batches
 /// within the epoch. Progress lines after an epoch has finished and before the next "Epoch"
-/// line come from evaluate(), and go under "test/".
+/// line come from evaluate(), and go under "test/", unless they carry `val_` keys.
 public struct KerasProgressParser: LogMetricParser {
     private var epoch: Int?
     private var epochs: Int?
@@ -31,7 +31,10 @@ public struct KerasProgressParser: LogMetricParser {
         guard parts.count > 1, let head = parts.first, let slash = head.firstIndex(of: "/") else { return [] }
         let bar = head[head.index(after: slash)...].drop { $0.isNumber }
         guard let (current, target) = LogPairs.fraction(head[..<bar.startIndex]), let target, target > 0 else { return [] }
-        let evaluating = epoch == nil || epochFinished
+        // evaluate() prints no val_ keys: a line with them ends a fit() epoch even when the
+        // "Epoch n/N" line before it is missing (a log cut with tail, a callback's own print).
+        let validates = parts.dropFirst().contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("val_") }
+        let evaluating = (epoch == nil || epochFinished) && !validates
         var train = MetricRecord(kind: evaluating ? .other("test") : .train)
         var validation = MetricRecord(kind: .eval)
         // Keras 3 puts "1s 20ms/step" before the first " - ", Keras 2 after it.
@@ -46,7 +49,7 @@ public struct KerasProgressParser: LogMetricParser {
             else if key.hasPrefix("val_") { validation.values.append(("eval/" + key.dropFirst(4), v)) }
             else { train.values.append((MetricText.seriesName(key), v)) }
         }
-        if !evaluating, let epoch {
+        if !evaluating, !epochFinished, let epoch {
             guard let step = StepMath.global(epoch: epoch, first: 1, perEpoch: target, step: current) else {
                 if !train.values.isEmpty || !validation.values.isEmpty { skipped.record(.numberOutOfRange) }
                 return []

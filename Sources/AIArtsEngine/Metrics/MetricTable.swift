@@ -78,6 +78,9 @@ public struct MetricTable: Sendable {
 
     public init() {}
 
+    /// Series names in table order: what every front end shows and prints, and the keys of
+    /// `--json` (docs/metrics-protocol.md, "Series names"): the ecosystem's own names,
+    /// `train/loss`, `eval/acc1`, `test/acc1`, `train_epoch/loss`, TensorBoard tags as written.
     public var names: [String] { columns.map(\.name) }
     public var pointCount: Int { columns.reduce(0) { $0 + $1.count } }
     public subscript(name: String) -> MetricColumn? { index[name].map { columns[$0] } }
@@ -152,41 +155,6 @@ public struct MetricTable: Sendable {
         if progress.current == TrainingProgress() { progress = other.progress }
     }
 
-    // MARK: - Export names
-
-    /// The key each series has in `aiarts task metrics --json` and `aiarts log parse --json`,
-    /// in table order (see docs/metrics-protocol.md, "Series names in JSON"):
-    ///
-    /// - a writer's own tag (TensorBoard) is kept as it is;
-    /// - `train/X` → `X` (loss, lr, acc1);
-    /// - `eval/X` → `X` when there is no `train/X`, else `val_X` (Keras's name for it);
-    /// - any other `G/X` → `G_X` (test_acc1, train_epoch_loss, summary_train_runtime);
-    /// - a name already taken keeps its full internal name.
-    public var exportNames: [String] {
-        let known = Set(columns.map(\.name))
-        var taken = Set<String>()
-        var out: [String] = []
-        for column in columns {
-            var key = column.name
-            if !column.raw, let slash = column.name.firstIndex(of: "/") {
-                let group = column.name[..<slash], rest = String(column.name[column.name.index(after: slash)...])
-                switch group {
-                case "train": key = rest
-                case "eval": key = known.contains("train/" + rest) ? "val_" + rest : rest
-                default: key = "\(group)_\(rest)"
-                }
-                if key.isEmpty { key = column.name }
-            }
-            if taken.contains(key) { key = column.name }
-            var n = 2
-            let base = key
-            while taken.contains(key) { key = "\(base)#\(n)"; n += 1 }
-            taken.insert(key)
-            out.append(key)
-        }
-        return out
-    }
-
     /// Writes `{"SERIES": [{"epoch": E, "step": S, "value": V, "time": T}, ...], ...}` in
     /// pieces of about 1 MiB to `sink`, so a log of millions of points is never held as text.
     /// Unknown fields and non-finite values (JSON has no NaN) are written as null.
@@ -194,12 +162,11 @@ public struct MetricTable: Sendable {
         var out = NumberTextBuffer()
         out.bytes.reserveCapacity(1 << 20 + 4096)
         out.ascii("{")
-        let keys = exportNames
         for (c, column) in columns.enumerated() {
             if c > 0 { out.ascii(",") }
             out.ascii("\n  ")
             var keyWriter = JSONWriter()
-            keyWriter.string(keys[c])
+            keyWriter.string(column.name)
             out.bytes.append(contentsOf: keyWriter.bytes)
             out.ascii(": [")
             for i in 0..<column.count {

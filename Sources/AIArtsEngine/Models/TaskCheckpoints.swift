@@ -19,7 +19,41 @@ extension Workspace {
         return try taskCheckpoint(taskID, epoch: epoch, metrics: try taskMetricTable(taskID).table, preferBest: preferBest)
     }
 
+    /// Every checkpoint of a task that is on disk, as a front end lists them: the last one marked
+    /// best first (the only one left marked best: what `model register` takes), then the others
+    /// newest first. Empty when it has saved none yet.
+    public func taskCheckpoints(_ taskID: String) throws -> [TaskCheckpoint] {
+        _ = try task(taskID)
+        var found = checkpointsOnDisk(taskID, metrics: try taskMetricTable(taskID).table).found
+        let best = found.lastIndex(where: \.best)
+        for i in found.indices where i != best { found[i].best = false }
+        return (best.map { [found[$0]] } ?? []) + found.indices.reversed().filter { $0 != best }.map { found[$0] }
+    }
+
     func taskCheckpoint(_ taskID: String, epoch: Int?, metrics: MetricTable, preferBest: Bool = true) throws -> TaskCheckpoint {
+        let folder = taskFolder(taskID)
+        let (found, escapes) = checkpointsOnDisk(taskID, metrics: metrics)
+        if found.isEmpty {
+            var message = "\(taskID) has no checkpoint yet: metrics.jsonl reports none that exists and \(folder.appendingPathComponent("checkpoints").path) holds no epoch_N"
+            if !escapes.isEmpty { message += "; refused: \(FileTree.list(escapes))" }
+            throw AIArtsError(.notFound, message)
+        }
+        guard let epoch else {
+            return (preferBest ? found.last(where: \.best) : nil) ?? found[found.count - 1]
+        }
+        let matches = found.filter { $0.epoch == epoch }
+        // A stop in the middle of an epoch saves epoch_E_step_S for the epoch in progress; the
+        // completed epoch_E, when there is one, is what "epoch E" means.
+        if let pick = matches.last(where: { !$0.url.lastPathComponent.contains("_step_") }) ?? matches.last {
+            return pick
+        }
+        let epochs = Array(Set(found.compactMap(\.epoch))).sorted().map(String.init).joined(separator: ", ")
+        throw AIArtsError(.notFound, "\(taskID) has no checkpoint of epoch \(epoch); it has epoch \(epochs.isEmpty ? "none numbered" : epochs)")
+    }
+
+    /// The checkpoints that exist, oldest first: from the `checkpoint` lines of metrics.jsonl, else
+    /// checkpoints/epoch_N; with the reported paths refused for leaving the task folder.
+    private func checkpointsOnDisk(_ taskID: String, metrics: MetricTable) -> (found: [TaskCheckpoint], escapes: [String]) {
         let folder = taskFolder(taskID)
         let fm = FileManager.default
         // Paths in metrics.jsonl are written by the trainer: a relative one must stay inside the
@@ -40,23 +74,7 @@ extension Workspace {
             guard fm.fileExists(atPath: url.path) else { continue }
             reported.append(TaskCheckpoint(url: url, epoch: c.epoch.flatMap { Int(exactly: $0) }, best: c.best))
         }
-        let found = reported.isEmpty ? savedCheckpoints(in: folder) : reported
-        if found.isEmpty {
-            var message = "\(taskID) has no checkpoint yet: metrics.jsonl reports none that exists and \(folder.appendingPathComponent("checkpoints").path) holds no epoch_N"
-            if !escapes.isEmpty { message += "; refused: \(FileTree.list(escapes))" }
-            throw AIArtsError(.notFound, message)
-        }
-        guard let epoch else {
-            return (preferBest ? found.last(where: \.best) : nil) ?? found[found.count - 1]
-        }
-        let matches = found.filter { $0.epoch == epoch }
-        // A stop in the middle of an epoch saves epoch_E_step_S for the epoch in progress; the
-        // completed epoch_E, when there is one, is what "epoch E" means.
-        if let pick = matches.last(where: { !$0.url.lastPathComponent.contains("_step_") }) ?? matches.last {
-            return pick
-        }
-        let epochs = Array(Set(found.compactMap(\.epoch))).sorted().map(String.init).joined(separator: ", ")
-        throw AIArtsError(.notFound, "\(taskID) has no checkpoint of epoch \(epoch); it has epoch \(epochs.isEmpty ? "none numbered" : epochs)")
+        return (reported.isEmpty ? savedCheckpoints(in: folder) : reported, escapes)
     }
 
     /// The checkpoint lines that still describe what is on disk. A run resumed from epoch E writes

@@ -100,7 +100,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .newTask, .newProject, .commandLine, .help, .quit]
+                     .open, .startTask, .stopTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .close, .newTask, .newProject, .commandLine, .help, .quit]
         case .help: [.close, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
@@ -126,6 +126,13 @@ enum ActionHelp {
         var footer: String?
         /// Whether the footer shows both actions' keys ("↑↓/jk") or only the first action's first key.
         var footerShowsPairs = false
+
+        /// Whether the two actions are opposite moves whose keys read best side by side ("↑ ↓  j k");
+        /// otherwise the line says "A / B" and its keys are listed the same way ("v / M").
+        var opposite: Bool {
+            [[.moveUp, .moveDown], [.pageUp, .pageDown], [.first, .last], [.nextPane, .previousPane],
+             [.smoothMore, .smoothLess]].contains(actions)
+        }
     }
 
     static func lines(for context: KeyContext, pane: HomePane) -> [Line] {
@@ -154,7 +161,7 @@ enum ActionHelp {
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.outliers], text: "curves: fit y without outliers (1st–99th percentile) / to everything"),
                 Line(actions: [.gpuScreen, .modelsScreen], text: "the GPU screen (processes, sortable) / the Models screen", footer: "GPUs"),
-                Line(actions: [.filter], text: "filter the focused list (Enter keeps it, Esc clears it)"),
+                Line(actions: [.filter, .close], text: "filter the focused list (Enter keeps it) / clear a kept filter"),
                 Line(actions: [.commandLine], text: "command line: task start T0001, open D0001, gpu, smoothing 0.8 … (Tab completes)"),
                 Line(actions: [.help], text: "this help", footer: "help"),
                 Line(actions: [.quit], text: "quit (training goes on)", footer: "quit"),

@@ -146,13 +146,13 @@ extension CurveData {
             return Double(steps) / Double(epochs)
         }()
         var curves: [Curve] = []
-        for (column, name) in zip(table.columns, table.exportNames) where !column.raw && column.count > 0 {
+        for column in table.columns where !column.raw && column.count > 0 {
             let steps = zip(column.steps, column.epochs).map { step, epoch -> Double in
                 if step != Int.min { return Double(step) }
                 guard let stepsPerEpoch, epoch.isFinite else { return .nan }
                 return (epoch * stepsPerEpoch).rounded()
             }
-            curves.append(Curve(name: name, steps: steps, epochs: column.epochs, times: column.times, values: column.values))
+            curves.append(Curve(name: column.name, steps: steps, epochs: column.epochs, times: column.times, values: column.values))
         }
         self.init(taskID: taskID, curves: curves)
     }

@@ -67,9 +67,9 @@ extension HomeApp {
         let submit = form.type(key)
         state.taskForm = form
         guard submit, form.projects.indices.contains(form.project) else { return [] }
-        state.taskForm = nil
+        // The form closes when the task exists (`.taskCreated`), not before: a refusal keeps it.
         let create = actions.create, project = form.projects[form.project].id, trainer = form.trainer, name = form.name, params = form.parsedParams
-        return [.perform { .done(create(project, trainer, name, params)) }]
+        return [.perform { .taskCreated(create(project, trainer, name, params)) }]
     }
 
     /// A dataset or project form: Enter creates (and for a dataset with a path, starts its import);

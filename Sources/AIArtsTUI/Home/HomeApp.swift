@@ -19,6 +19,8 @@ public enum HomeMessage: Sendable {
     case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
+    /// The new-task form's create finished.
+    case taskCreated(TaskCreation)
     /// The review screen's background work (Review/).
     case review(ReviewMessage)
 }
@@ -130,9 +132,10 @@ public struct HomeApp: Program {
             if let selectedID, let i = state.visibleDatasets.firstIndex(where: { $0.id == selectedID }) {
                 state.datasets.selected = i
             }
-            if let selectedTask, let i = state.visibleTasks.firstIndex(where: { $0.id == selectedTask }) {
+            if let wanted = state.selectAfterLoad ?? selectedTask, let i = state.visibleTasks.firstIndex(where: { $0.id == wanted }) {
                 state.tasks.selected = i
             }
+            state.selectAfterLoad = nil
             clampCursors()
             // The selected task's curves come from a watch on its folder, started again when the
             // task's state changes (a created task has no folder yet; a resumed one starts over).
@@ -178,6 +181,20 @@ public struct HomeApp: Program {
             // A late answer for a task no longer selected (or compared) is dropped.
             if data.taskID == state.selectedTask?.id { state.curves = data }
             if state.compared.contains(data.taskID) { state.comparedCurves[data.taskID] = data }
+        case .taskCreated(.failed(let notice)):
+            // The form stays open with what was typed, the field the engine refused marked.
+            state.notice = notice
+            state.taskForm?.refusal = notice.text
+            if let field = state.taskForm?.field(refusedBy: notice.text) { state.taskForm?.field = field }
+            return []
+        case .taskCreated(.created(let id, let notice)):
+            state.taskForm = nil
+            state.notice = notice
+            // Focus on the new task, so `s` starts it as the notice says.
+            state.focus = .tasks
+            state.filters[.tasks] = nil
+            state.selectAfterLoad = id
+            return [reload()]
         case .done(let notice):
             state.notice = notice
             watched = nil  // what was done (a prediction, a resume) may change the task's curves and predictions
@@ -440,6 +457,8 @@ public struct HomeApp: Program {
                 state.openTaskID = nil
                 state.taskScreen = nil
                 selectionMoved = true  // the curves go back to the Tasks pane's selection
+            } else if state.filters[state.focus] != nil {
+                state.filters[state.focus] = nil  // Home: Esc clears the focused list's kept filter
             }
         case .reload:
             state.loading = true

@@ -30,12 +30,13 @@ enum KeyHints {
         return keymap.keys(for: firstAction, in: context).first.map { KeyNotation.label($0, ascii: ascii) }
     }
 
-    /// Every key of a help line: pairs side by side ("↑ ↓  j k"), then any keys left without a partner.
+    /// Every key of a help line: opposite moves in pairs side by side ("↑ ↓  j k"), then any keys
+    /// left without a partner; two different actions in the order the text names them ("v / M").
     static func help(_ line: ActionHelp.Line, keymap: Keymap, context: KeyContext, ascii: Bool) -> String {
         let keys = line.actions.map { keymap.keys(for: $0, in: context) }
-        guard keys.count == 2 else {
-            return keys.flatMap { $0 }.map { KeyNotation.label($0, ascii: ascii) }.joined(separator: " ")
-        }
+        func labels(_ keys: [Key]) -> String { keys.map { KeyNotation.label($0, ascii: ascii) }.joined(separator: " ") }
+        guard keys.count == 2 else { return labels(keys.flatMap { $0 }) }
+        guard line.opposite else { return keys.map(labels).filter { !$0.isEmpty }.joined(separator: " / ") }
         var parts = zip(keys[0], keys[1]).map { pair($0, $1, ascii: ascii, separator: " ") }
         let paired = min(keys[0].count, keys[1].count)
         parts += (keys[0].dropFirst(paired) + keys[1].dropFirst(paired)).map { KeyNotation.label($0, ascii: ascii) }

@@ -2,6 +2,12 @@ import AIArtsEngine
 import AIArtsRender
 import Foundation
 
+/// What creating a task from the form gave: the new task's id, or why not (the form stays open).
+public enum TaskCreation: Sendable, Equatable {
+    case created(String, Notice)
+    case failed(Notice)
+}
+
 /// What the Home view asks the engine to do to tasks; each runs on the background queue.
 public struct TaskActions: Sendable {
     public var start: @Sendable (String) -> Notice
@@ -15,13 +21,13 @@ public struct TaskActions: Sendable {
     /// Evaluates a task's best checkpoint on its val split.
     public var evaluate: @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) }
     /// Creates a task: project, trainer, name, parameters.
-    public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> Notice
+    public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> TaskCreation
     /// Changes parameters of a task not yet started, all or none.
     public var setParams: @Sendable (String, [String: String]) -> Notice = { _, _ in Notice(text: "no engine", isError: true) }
 
     public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
                 resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
-                create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> Notice = { _, _, _, _ in Notice(text: "no engine", isError: true) },
+                create: @escaping @Sendable (String, TaskTrainer, String, [String: String]) -> TaskCreation = { _, _, _, _ in .failed(Notice(text: "no engine", isError: true)) },
                 workspaceCommand: @escaping @Sendable ([String]) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 predict: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 export: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
@@ -54,10 +60,14 @@ public struct TaskActions: Sendable {
                 if record.status == TaskStatus.waitingGPU.rawValue { try workspace.ensureQueueWorker(executable: executable) }
                 return "\(id) \(record.statusMessage)"
             } },
-            create: { project, trainer, name, params in notice {
-                let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
-                return "\(record.id) created in \(project): s starts it"
-            } },
+            create: { project, trainer, name, params in
+                do {
+                    let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
+                    return .created(record.id, Notice(text: "\(record.id) created in \(project): s starts it", isError: false))
+                } catch {
+                    return .failed(Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
+                }
+            },
             workspaceCommand: { words in notice {
                 try WorkspaceCommandLine.run(words, workspace: workspace, directory: FileManager.default.currentDirectoryPath)
             } },

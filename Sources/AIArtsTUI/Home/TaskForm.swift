@@ -14,6 +14,18 @@ public struct TaskForm: Equatable, Sendable {
     public var field = Field.project
     /// Whether anything was typed (leaving then asks first).
     public var edited = false
+    /// Why the engine refused the last Enter; shown in the form until the next one.
+    public var refusal: String?
+
+    /// The field a refusal is about: a parameter it names, else the project or the name it
+    /// mentions; nil when it says nothing about one.
+    func field(refusedBy message: String) -> Field? {
+        let words = Set(message.split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init))
+        if parsedParams.keys.contains(where: words.contains) || words.contains("parameter") || words.contains("parameters") { return .params }
+        if words.contains("project") || words.contains("dataset") { return .project }
+        if words.contains("name") { return .name }
+        return nil
+    }
 
     public init(projects: [ProjectRow]) {
         self.projects = projects
@@ -100,13 +112,17 @@ struct TaskFormBox: Widget {
         ]
         var y = inner.y
         for (field, label, value) in rows where y < inner.maxY {
-            let style = field == form.field ? theme.selection : Style.plain
+            let refused = form.refusal != nil && field == form.field
+            let style = refused ? theme.error : field == form.field ? theme.selection : Style.plain
             buffer.set(x: inner.x + 1, y: y, string: label.padding(toLength: 9, withPad: " ", startingAt: 0), style: theme.columnHeader)
             let lines = field == .params ? Paragraph.layout(value, width: max(1, inner.width - 11)) : [DisplayWidth.truncate(value, to: max(1, inner.width - 11))]
             for line in lines.prefix(max(1, inner.maxY - y - 2)) {
                 buffer.set(x: inner.x + 11, y: y, string: line, style: style, maxWidth: inner.width - 11)
                 y += 1
             }
+        }
+        if let refusal = form.refusal, y < inner.maxY - 1 {
+            buffer.set(x: inner.x + 1, y: inner.maxY - 2, string: "refused: " + refusal, style: theme.error, maxWidth: inner.width - 1)
         }
         let hint = "Tab/↑↓ field  ←→ choose  Enter create  Esc cancel"
         buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: state.ascii ? hint.replacingOccurrences(of: "↑↓", with: "up/down").replacingOccurrences(of: "←→", with: "left/right") : hint,

@@ -26,13 +26,12 @@ public struct TaskScreenData: Equatable, Sendable {
     /// How many lines of the log the screen keeps.
     static let logLines = 2000
 
-    /// Reads a task's parameters, its checkpoints/ folder and the end of its train.log.
+    /// Reads a task's parameters, its checkpoints (the engine's list: best first, then newest) and
+    /// the end of its train.log.
     public static func load(taskID: String, from workspace: Workspace) -> HomeMessage {
         do {
             let params = try workspace.taskParams(taskID)
-            let folder = workspace.taskFolder(taskID).appendingPathComponent("checkpoints")
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("epoch_") }
-            let checkpoints = names.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+            let checkpoints = try workspace.taskCheckpoints(taskID).map { $0.url.lastPathComponent + ($0.best ? " (best)" : "") }
             let log = try workspace.taskLog(taskID, lines: logLines)
             return .taskScreenLoaded(TaskScreenData(taskID: taskID, params: params, checkpoints: checkpoints, log: log))
         } catch {

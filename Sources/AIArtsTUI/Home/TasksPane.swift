@@ -16,10 +16,12 @@ struct TasksPane: Widget {
         let block = theme.block("Tasks" + DatasetsPane.filterTitle(state, .tasks), focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
         let rows = state.visibleTasks
+        // EPOCH grows to fit "1200/1500" (up to 11 columns) and keeps 7 for short ones.
+        let epochWidth = min(11, max(7, rows.map { DisplayWidth.of(Self.progressText($0)) + 1 }.max() ?? 7))
         let table = Table(
             header: ["ID", "NAME", "PROJ", "STATE", "EPOCH", "MESSAGE"],
             rows: rows.map { [$0.id, (state.compared.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
-            widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(7), .fill(2)],
+            widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(epochWidth), .fill(2)],
             selected: rows.isEmpty ? nil : state.tasks.selected, offset: state.tasks.offset,
             headerStyle: theme.columnHeader,
             selectedStyle: focused ? theme.selection : theme.quietSelection,

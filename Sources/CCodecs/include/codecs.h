@@ -2,6 +2,8 @@
 // error function that must not return; the only safe way out is longjmp, and a
 // longjmp must never cross Swift frames. So every call into those libraries
 // happens inside these functions, each of which sets its own setjmp first.
+// libwebp returns status codes instead; it is wrapped here too so that all
+// three formats share the limits check and the result codes.
 // Nothing here ever writes to stdout or stderr, and nothing calls exit().
 #pragma once
 
@@ -61,6 +63,8 @@ typedef struct {
     int progressive;          ///< JPEG progressive / PNG interlaced
     int adobe;                ///< JPEG carried an Adobe APP14 marker
     uint32_t out_width, out_height; ///< after scaling (JPEG decoder only)
+    int animated;             ///< WebP animation: width/height are the canvas
+    int lossless;             ///< WebP VP8L (lossless) bitstream
 } cc_header;
 
 // MARK: JPEG
@@ -128,6 +132,35 @@ void cc_png_decoder_free(cc_png_decoder *dec);
 int cc_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
                   int channels, const uint8_t *palette_rgb, int palette_count,
                   uint8_t **out_data, size_t *out_len, cc_status *status);
+
+// MARK: WebP
+
+/// Reads only the RIFF header and the first image chunk's header (VP8, VP8L
+/// or VP8X): a few dozen bytes. For an animation the size is the canvas.
+/// Returns CC_ERR_TOO_LARGE (header still filled in) over the limits.
+int cc_webp_read_header(const uint8_t *data, size_t len, cc_limits limits,
+                        cc_header *out, cc_status *status);
+
+/// Decodes into dst, out_width * out_height * channels bytes (channels 3 or
+/// 4: RGB or RGBA). out_width/out_height equal to the stored size decode at
+/// full size; smaller ones are produced by libwebp's scaler while decoding.
+/// An animation yields its first frame placed on the canvas (transparent, or
+/// black without alpha, where the frame does not cover it), at full size only.
+/// The caller vets the size with cc_webp_read_header first; this checks again.
+int cc_webp_decode(const uint8_t *data, size_t len, cc_limits limits, int channels,
+                   uint32_t out_width, uint32_t out_height,
+                   uint8_t *dst, size_t dst_len, cc_status *status);
+
+/// Decodes the whole stream (every frame of an animation) at about 1/8 size
+/// to find damage without holding a full-size image.
+int cc_webp_check(const uint8_t *data, size_t len, cc_limits limits,
+                  cc_header *out, cc_status *status);
+
+/// Encodes 8-bit RGB (channels 3) or RGBA (4). quality 0...100 is lossy;
+/// a negative quality is lossless. *out_data is malloc'd; release with cc_free.
+int cc_webp_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
+                   int channels, int quality,
+                   uint8_t **out_data, size_t *out_len, cc_status *status);
 
 void cc_free(void *p);
 

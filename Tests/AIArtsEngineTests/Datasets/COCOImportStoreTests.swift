@@ -74,7 +74,7 @@ import Testing
         let reasons = summary.failed.map(\.reason)
         #expect(reasons.contains { $0.contains("annotation 15: segmentation polygon needs an even count of at least 6 numbers (3 points); 1 dropped") })
         #expect(reasons.contains("object 4 ('dog') box [100.0, 100.0, 105.0, 105.0] lies outside the 64×48 image; dropped"))
-        #expect(summary.failed.contains { $0.path == "images/c.jpg" && $0.reason.contains("fix or remove the file") })
+        #expect(summary.failed.contains { $0.path == "train2017/c.jpg" && $0.reason.contains("fix or remove the file") })
         #expect(summary.failed.count == 3)
         _ = _folder
     }

@@ -95,7 +95,7 @@ import Testing
         let job = ws.startImport(id, from: src.url, format: .imagenet, onProgress: { progress in
             guard progress.phase == .checking, progress.done > 0, asked.count == 0 else { return }
             asked.add(CancellationError())
-            try? other.requestCancel(id)
+            _ = try? other.requestCancel(id)
             usleep(300_000)
         })
         #expect(throws: CancellationError.self) { try job.wait() }

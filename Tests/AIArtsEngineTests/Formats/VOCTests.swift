@@ -77,7 +77,7 @@ func vocXML(filename: String?, size: (Int, Int)? = (100, 80), objects: [(String,
         let parsed = try VOCParser().parse(root: f.root, type: .detection)
         #expect(parsed.samples.map(\.split) == [.train, .test])
         #expect(parsed.issues == [ImportIssue(path: "ImageSets/Main/test.txt", line: 2, reason:
-            "no Annotations/ghost.xml for 'ghost'; remove the line or add the annotation")])
+            "no Annotations/ghost.xml and no image JPEGImages/ghost.jpg (nor .jpeg, .png, .bmp); remove the line or add the image")])
     }
 
     @Test func clampsMixedCornersAndDropsSwappedBoxes() throws {
@@ -203,7 +203,7 @@ func vocXML(filename: String?, size: (Int, Int)? = (100, 80), objects: [(String,
         let f = try FormatFixture()
         #expect(throws: AnnotationFormatError.self) { try VOCParser().parse(root: f.root, type: .detection) }
         do { _ = try VOCParser().parse(root: f.root, type: .detection) } catch {
-            #expect("\(error)".contains("has no Annotations/ folder"))
+            #expect("\(error)".contains("no Annotations/ folder (Pascal VOC), no .xml beside the images (labelImg)"))
         }
     }
 

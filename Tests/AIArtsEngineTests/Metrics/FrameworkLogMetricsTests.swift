@@ -59,6 +59,16 @@ import Testing
         #expect(parser.feed("32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 1ms/step").isEmpty)  // predict(): no metrics
     }
 
+    /// A fit() line whose "Epoch n/N" line is not in the file (the log was cut with tail): its
+    /// val_ keys say it is training with validation, not evaluate().
+    @Test func kerasFitLineWithoutItsEpochLine() {
+        var parser = KerasProgressParser()
+        let records = parser.feed("32/32 ━━━━━━━━━━━━━━━━━━━━ 1s 20ms/step - accuracy: 0.8125 - loss: 0.4907 - val_accuracy: 0.8500 - val_loss: 0.4000")
+        #expect(records.map(\.kind) == [.train, .eval])
+        #expect(records[0]["train/loss"] == 0.4907 && records[1]["eval/loss"] == 0.4 && records[1]["eval/accuracy"] == 0.85)
+        #expect(records[0].epoch == nil && records[0].step == nil)
+    }
+
     @Test func terminalTextTakesTheFinalRedraw() {
         #expect(TerminalText.finalRedraw("abc\rxy") == "xy")
         #expect(TerminalText.finalRedraw("abcd\u{08}\u{08}X") == "abX")

@@ -67,14 +67,30 @@ import Testing
         }
     }
 
-    @Test func exportNamesKeepCommonNamesPlain() {
+    /// Hugging Face's evaluation keys keep their `eval/` group, as its TensorBoard callback
+    /// names them: `eval_loss` is not the train loss, `eval_g0_accuracy` is not `g0_accuracy`.
+    @Test func huggingFaceEvalSeriesKeepTheirGroup() throws {
+        let json = """
+        {"max_steps": 20, "log_history": [
+          {"epoch": 0.5, "learning_rate": 4e-05, "loss": 0.69, "step": 10},
+          {"epoch": 1.0, "eval_g0_accuracy": 0.8, "eval_loss": 0.5, "step": 20}]}
+        """
         var table = MetricTable()
-        for name in ["train/loss", "train/lr", "train/acc1", "eval/acc1", "eval/loss", "eval/bbox_map", "test/acc1", "train_epoch/loss"] {
-            table.append(MetricPoint(series: name, value: 1, step: 1))
-        }
-        table.append(MetricPoint(series: "Loss/train", value: 1, step: 1), raw: true)
-        table.append(MetricPoint(series: "loss", value: 1, step: 1), raw: true)  // a tag that collides
-        #expect(table.exportNames == ["loss", "lr", "acc1", "val_acc1", "val_loss", "bbox_map", "test_acc1", "train_epoch_loss", "Loss/train", "loss#2"])
+        for record in try TrainerStateReader.read(Array(json.utf8)).records { table.append(record) }
+        #expect(table.names == ["train/lr", "train/loss", "eval/g0_accuracy", "eval/loss"])
+        var bytes: [UInt8] = []
+        table.writeJSON { bytes.append(contentsOf: $0) }
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: [[String: Any]]])
+        #expect(root["eval/loss"]?.first?["value"] as? Double == 0.5 && root["train/loss"]?.first?["value"] as? Double == 0.69)
+    }
+
+    /// Lightning's `metrics.csv` with only `val_loss` logged: the series stays an evaluation loss.
+    @Test func lightningValidationLossAloneIsNotTheTrainLoss() {
+        var parser = CSVMetricsParser()
+        var table = MetricTable()
+        for record in parser.feed(lines: ["epoch,step,val_loss", "0,99,0.81", "1,199,0.64"]) { table.append(record) }
+        #expect(table.names == ["eval/loss"])
+        #expect(table["eval/loss"]?.points.map(\.value) == [0.81, 0.64])
     }
 
     @Test func jsonHasOneKeyPerSeriesWithNullsForTheUnknown() throws {
@@ -85,14 +101,14 @@ import Testing
         var bytes: [UInt8] = []
         table.writeJSON { bytes.append(contentsOf: $0) }
         let root = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: [[String: Any]]])
-        #expect(Set(root.keys) == ["loss", "acc1", "val_loss"])
-        #expect(root["val_loss"]?.first?["value"] is NSNull)
-        let loss = try #require(root["loss"])
+        #expect(Set(root.keys) == ["train/loss", "eval/acc1", "eval/loss"])
+        #expect(root["eval/loss"]?.first?["value"] is NSNull)
+        let loss = try #require(root["train/loss"])
         #expect(loss.count == 2)
         #expect(loss[0]["step"] as? Int == 120 && loss[0]["epoch"] as? Int == 2 && loss[0]["value"] as? Double == 0.31)
         #expect(loss[0]["time"] as? Double == 1763890000.5)
         #expect(loss[1]["epoch"] is NSNull && loss[1]["time"] is NSNull)
-        #expect(root["acc1"]?.first?["step"] is NSNull)
+        #expect(root["eval/acc1"]?.first?["step"] is NSNull)
         var empty: [UInt8] = []
         MetricTable().writeJSON { empty.append(contentsOf: $0) }
         #expect(String(decoding: empty, as: UTF8.self) == "{}\n")
@@ -179,8 +195,8 @@ import Testing
         try Data(MetricSourceMetricsTests.paddleX.utf8).write(to: taskFolder.appendingPathComponent("train.log"))
         let fromLog = try ws.taskMetricTable(task.id).table
         #expect(fromLog["train/loss"]?.count == 5)
-        #expect(fromLog.exportNames.prefix(2) == ["loss", "acc1"])
-        #expect(fromLog.exportNames.contains("val_acc1"))
+        #expect(fromLog.names.prefix(2) == ["train/loss", "train/acc1"])
+        #expect(fromLog.names.contains("eval/acc1"))
         #expect(try ws.taskMetrics(task.id).series.contains { $0.name == "eval/acc1" })
         // Once it writes the protocol, the log is no longer read.
         try Data((#"{"type":"train","step":1,"loss":0.5}"# + "\n").utf8).write(to: taskFolder.appendingPathComponent("metrics.jsonl"))

@@ -42,6 +42,16 @@ import Testing
         #expect(s.modelsFolderContents().allSatisfy { $0.hasPrefix("M0001") })
     }
 
+    /// What a task's screen lists: the best checkpoint first, then the others newest first.
+    @Test func checkpointsAreListedBestThenNewestFirst() throws {
+        let sandbox = try ModelSandbox()
+        #expect(try sandbox.ws.taskCheckpoints(sandbox.task.id).isEmpty)
+        try sandbox.trainedThreeEpochs()
+        let listed = try sandbox.ws.taskCheckpoints(sandbox.task.id)
+        #expect(listed.map(\.url.lastPathComponent) == ["epoch_2", "epoch_3", "epoch_1"])
+        #expect(listed.map(\.best) == [true, false, false])
+    }
+
     @Test func aChosenEpochPrefersTheCompletedCheckpointOverAPartialOne() throws {
         let s = try ModelSandbox()
         try s.checkpoint("epoch_1", epoch: 1)

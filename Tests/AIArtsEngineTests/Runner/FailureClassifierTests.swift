@@ -117,7 +117,13 @@ extension RunnerTests {
         @Test func plainExitCodeWithLastMeaningfulLine() throws {
             let log = "starting\n\u{1B}[31merror: config key 'lr' must be a number\u{1B}[0m\n----\n\n"
             #expect(classify(log, ExitStatus.exited(code: 2)) == FailureReason(kind: .exitCode, message:
-                "exited with code 2; last output: error: config key 'lr' must be a number"))
+                "config key 'lr' must be a number (exit code 2)"))
+            // The reason, not "exited with code 1; last output: Error: …" (aiarts-train, argparse).
+            #expect(classify("Error: D0001 has no usable images in its train split", ExitStatus.exited(code: 1))?.message
+                    == "D0001 has no usable images in its train split (exit code 1)")
+            #expect(classify("usage: train.py [-h]\ntrain.py: error: the following arguments are required: --data", ExitStatus.exited(code: 2))?.message
+                    == "the following arguments are required: --data (exit code 2)")
+            #expect(classify("done 3 of 5\n", ExitStatus.exited(code: 3))?.message == "exited with code 3; last output: done 3 of 5")
             #expect(classify("", ExitStatus.exited(code: 2))?.message == "exited with code 2")
             #expect(classify("boom", ExitStatus.signaled(signal: SIGSEGV, coreDumped: true))?.message
                     == "killed by SIGSEGV (core dumped); last output: boom")
@@ -133,6 +139,8 @@ extension RunnerTests {
         @Test func progressBarsAndControlCharactersAreCleaned() {
             #expect(FailureClassifier.clean(" 10%|█         |\r 20%|██        |\r") == " 20%|██        |")
             #expect(FailureClassifier.clean("\u{1B}[1mbold\u{1B}[0m\u{07}") == "bold")
+            // An OSC title runs to its BEL or ST, letters and all: none of it is shown.
+            #expect(FailureClassifier.clean("\u{1B}]0;Training run\u{07}Error: disk full\tnow") == "Error: disk full now")
         }
     }
 }

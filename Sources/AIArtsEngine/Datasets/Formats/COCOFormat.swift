@@ -3,9 +3,11 @@ import Foundation
 /// Reads COCO detection / instance segmentation annotations.
 ///
 /// `root` is either one annotation JSON file or a folder holding `annotations/*.json` or `*.json`.
-/// Several files are several splits, named by their file names (instances_train2017.json → train).
-/// Image files are looked up beside the JSON, in `images/`, or in the folder named after the
-/// file's stem (train2017/), each also relative to the root folder.
+/// Several files are several splits, named by their file names (instances_train2017.json → train,
+/// instances_validation.json → val). Image files are looked up beside the JSON, in `images/`, in the
+/// folder named after the file's stem (COCO's train2017/) and in `images/<stem>/` (datumaro's
+/// images/train/), each also relative to the root folder. Files of other COCO tasks (captions,
+/// keypoints, panoptic, stuff, datumaro's labels, image lists) beside instances files are skipped.
 public struct COCOParser: DatasetParser, ColumnarDatasetParser {
     public init() {}
 
@@ -122,6 +124,8 @@ struct COCOReader {
     /// Unknown category ids: count of annotations and the first one's description, reported once each.
     var unknownCategories: [Int64: (count: Int, first: String, path: String, line: Int?)] = [:]
     var unknownCategoryOrder: [Int64] = []
+    /// Notes on annotation files not read; added last, after the problems with what was read.
+    var skipped: [ImportIssue] = []
 
     init(type: DatasetType) { self.type = type }
 
@@ -161,17 +165,28 @@ struct COCOReader {
         guard !files.isEmpty else {
             throw JSONDatasetError("no COCO annotation file in \(root.path): looked for annotations/*.json and *.json; choose the folder holding them or the JSON file itself")
         }
-        // A full COCO download also holds captions_* and person_keypoints_* files describing the
-        // same images; when instances_* files exist, they are the ones to read.
+        // A full COCO download (or a datumaro export) also holds captions_*, person_keypoints_* … files
+        // describing the same images; when instances_* files exist, they are the ones to read. The notes
+        // come after everything else, so that the first problem shown is a real one.
         let instances = files.filter { $0.lastPathComponent.hasPrefix("instances_") }
         if !instances.isEmpty, instances.count < files.count {
             for other in files where !instances.contains(other) {
-                issues.append(ImportIssue(path: Self.relativePath(other, under: root),
-                                          reason: "skipped: only instances_*.json files are read when the folder has them"))
+                skipped.append(ImportIssue(path: Self.relativePath(other, under: root),
+                                           reason: "skipped: \(Self.otherTask(other.lastPathComponent)); only the instances_*.json files beside it are read"))
             }
             files = instances
         }
         return (root, files)
+    }
+
+    /// What a COCO file that is not instances_* holds, by its name as COCO and datumaro write them.
+    static func otherTask(_ name: String) -> String {
+        let kinds: [(String, String)] = [
+            ("captions_", "captions, not boxes"), ("person_keypoints_", "person keypoints (their boxes repeat the instances file)"),
+            ("panoptic_", "panoptic segmentation (PNG segments, not boxes)"), ("stuff_", "stuff segmentation, not object boxes"),
+            ("labels_", "image-level labels (datumaro), not boxes"), ("image_info_", "an image list without annotations"),
+        ]
+        return kinds.first { name.hasPrefix($0.0) }?.1 ?? "not an instances_*.json file"
     }
 
     /// Builds labels from the categories of every file, ordered by category id.
@@ -239,7 +254,8 @@ struct COCOReader {
         let basePath = base.standardizedFileURL.path
         var folders: [String] = []
         for folder in [jsonFolder, basePath] {
-            for candidate in [folder, folder + "/images", folder + "/" + file.stem] where !folders.contains(candidate) {
+            for candidate in [folder, folder + "/images", folder + "/" + file.stem, folder + "/images/" + file.stem]
+            where !folders.contains(candidate) {
                 folders.append(candidate)
             }
         }
@@ -396,9 +412,10 @@ struct COCOReader {
             }
         }
         guard let key = found else {
-            let places = folders.map { $0 == basePath ? "./" : String($0.dropFirst(basePath.count + 1)) + "/" }
+            // The paths tried, relative to the dataset folder as the user has it.
+            let tried = folders.map { ($0 == basePath ? "" : String($0.dropFirst(basePath.count + 1)) + "/") + relativeName }
             issues.append(ImportIssue(path: file.relative, line: line,
-                                      reason: "image file '\(fileName)' not found (looked in \(places.joined(separator: ", "))); skipped with its annotations"))
+                                      reason: "image file '\(fileName)' not found: looked for \(tried.joined(separator: ", ")); skipped with its annotations"))
             return nil
         }
         let source = URL(fileURLWithPath: key, isDirectory: false)
@@ -495,5 +512,7 @@ struct COCOReader {
             issues.append(ImportIssue(path: entry.path, line: entry.line,
                                       reason: "\(entry.first) refers to category_id \(id), which is not in 'categories'\(others); skipped"))
         }
+        issues += skipped
+        skipped = []
     }
 }

@@ -1,5 +1,9 @@
+import Foundation
+
 extension DatasetFormat {
-    func parser(for type: DatasetType) -> any DatasetParser {
+    /// `embeddedImages`: a folder where a parser may write images that the annotation files carry
+    /// inside them (labelme's `imageData`); nil when there is nowhere to put them.
+    func parser(for type: DatasetType, embeddedImages: URL? = nil) -> any DatasetParser {
         switch self {
         case .imagenet: ImageNetParser()
         case .paddlex:
@@ -11,7 +15,7 @@ extension DatasetFormat {
         case .voc: VOCParser()
         case .coco: COCOParser()
         case .yolo: YOLOParser()
-        case .labelme: LabelmeParser()
+        case .labelme: LabelmeParser(embeddedImages: embeddedImages)
         case .seg: SegmentationParser()
         }
     }

@@ -32,8 +32,8 @@ enum FormatSignature {
     static func evidence(_ format: DatasetFormat) -> String {
         switch format {
         case .coco: "a .json with \"images\" and \"annotations\" or \"categories\""
-        case .voc: "Annotations/ holds .xml files"
-        case .yolo: "a data.yaml or a labels/ folder of .txt files"
+        case .voc: "Annotations/ holds .xml files, or VOC .xml files sit beside the images"
+        case .yolo: "a data.yaml, an obj.data, or a labels/ folder of .txt files"
         case .labelme: "a .json with \"shapes\""
         default: ""
         }
@@ -49,20 +49,67 @@ enum FormatSignature {
                 return text.contains("\"images\"") && (text.contains("\"annotations\"") || text.contains("\"categories\""))
             }
         case .voc:
-            return names(root.appendingPathComponent("Annotations")).contains { $0.lowercased().hasSuffix(".xml") }
+            if names(root.appendingPathComponent("Annotations")).contains(where: { $0.lowercased().hasSuffix(".xml") }) { return true }
+            return vocFilesBesideImages(root)
         case .yolo:
             if ["data.yaml", "data.yml", "dataset.yaml"].contains(where: { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) }) {
                 return true
             }
-            let labels = root.appendingPathComponent("labels")
-            let top = names(labels)
-            if top.contains(where: { $0.hasSuffix(".txt") }) { return true }
-            return top.contains { names(labels.appendingPathComponent($0)).contains { $0.hasSuffix(".txt") } }
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent("obj.data").path) { return true }
+            // labels/ (or labels/<split>/), or Roboflow's <split>/labels/, holding .txt files.
+            let top = names(root)
+            let folders = [root.appendingPathComponent("labels")]
+                + top.filter { ["train", "valid", "val", "test"].contains($0) }.map { root.appendingPathComponent($0 + "/labels") }
+            return folders.contains { labels in
+                let inside = names(labels)
+                return inside.contains(where: { $0.hasSuffix(".txt") })
+                    || inside.contains { names(labels.appendingPathComponent($0)).contains { $0.hasSuffix(".txt") } }
+            }
         case .labelme:
             return jsonFiles(root).contains { ends(of: $0).contains("\"shapes\"") }
         default:
             return false
         }
+    }
+
+    /// labelImg's layout: an .xml whose root element is <annotation> at the top or one folder down
+    /// (train/, valid/ …). Up to 20 files are opened, and only their first 4 KB read.
+    private static func vocFilesBesideImages(_ root: URL) -> Bool {
+        var folders = [root]
+        for entry in DirectoryListing.entries(root.path) where entry.kind == .directory {
+            if let name = entry.name, !name.hasPrefix(".") { folders.append(root.appendingPathComponent(name)) }
+        }
+        var opened = 0
+        for folder in folders {
+            for entry in DirectoryListing.entries(folder.path) where entry.kind == .file {
+                guard let name = entry.name, name.lowercased().hasSuffix(".xml") else { continue }
+                if startsAsVOC(folder.appendingPathComponent(name)) { return true }
+                opened += 1
+                if opened >= 20 { return false }
+            }
+        }
+        return false
+    }
+
+    /// True when the first element of the file is <annotation> (CVAT's one-file XML is <annotations>).
+    static func startsAsVOC(_ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
+        var rest = Substring(head)
+        // Skip the declaration, comments and the doctype to the first element.
+        while let open = rest.firstIndex(of: "<") {
+            let after = rest[rest.index(after: open)...]
+            if after.hasPrefix("?") || after.hasPrefix("!") {
+                guard let close = after.firstIndex(of: ">") else { return false }
+                rest = after[after.index(after: close)...]
+                continue
+            }
+            guard after.hasPrefix("annotation") else { return false }
+            let next = after.dropFirst("annotation".count).first
+            return next == ">" || next == "/" || next?.isWhitespace == true
+        }
+        return false
     }
 
     /// Plain entry names of a folder (empty when it is missing).

@@ -2,8 +2,8 @@ import Foundation
 
 /// File extensions taken as images when a format finds images by listing folders.
 enum ImageFiles {
-    static let decodable: Set<String> = ["jpg", "jpeg", "png"]
-    static let known: Set<String> = decodable.union(["bmp", "tif", "tiff", "webp", "gif"])
+    static let decodable: Set<String> = ["jpg", "jpeg", "png", "webp"]
+    static let known: Set<String> = decodable.union(["bmp", "tif", "tiff", "gif"])
 
     /// Regular files under `folder` (recursively), skipping hidden ones, as paths relative to it, sorted.
     /// Walks with readdir: FileManager's enumerator with resource values cost over 100 µs a file.
@@ -81,7 +81,7 @@ public struct ImageNetParser: DatasetParser {
                     let ext = (file as NSString).pathExtension.lowercased()
                     guard ImageFiles.decodable.contains(ext) else {
                         if ImageFiles.known.contains(ext) {
-                            result.issues.append(ImportIssue(path: relative, reason: "\(ext.uppercased()) images are not supported; convert to JPEG or PNG"))
+                            result.issues.append(ImportIssue(path: relative, reason: "\(ext.uppercased()) images are not supported; convert to JPEG, PNG or WebP"))
                         }
                         continue
                     }

@@ -1,3 +1,4 @@
+import AIArtsImaging
 import Foundation
 
 /// Reads a folder of labelme JSON files, one per image (searched recursively).
@@ -5,8 +6,19 @@ import Foundation
 /// Rectangles and polygons become boxes (polygons keep their outline as segmentation); other
 /// shapes are reported and skipped. Labels are the sorted unique shape labels, or the order
 /// of `labels.txt` in the root when there is one (labelme's `--labels` file).
+///
+/// The image is the file `imagePath` names (relative to the JSON), else the file of that name
+/// beside the JSON, else (when `imagePath` names the JSON itself) an image beside it with the
+/// JSON's stem; only when none exists is the embedded `imageData` written out (see `embeddedImages`).
 public struct LabelmeParser: DatasetParser {
-    public init() {}
+    /// Where images carried only as `imageData` are written, as `<JSON folder>/<JSON stem>.<format>`
+    /// (the import's staging folder, swapped into the workspace with everything else). nil: such
+    /// files are reported and skipped (an import that registers files in place has nowhere to put them).
+    public var embeddedImages: URL?
+
+    public init(embeddedImages: URL? = nil) {
+        self.embeddedImages = embeddedImages
+    }
 
     public func parse(root: URL, type: DatasetType) throws -> ParsedDataset {
         guard type == .detection || type == .instanceSegmentation else {
@@ -23,7 +35,7 @@ public struct LabelmeParser: DatasetParser {
         guard !files.isEmpty else {
             throw JSONDatasetError("no labelme JSON files in \(root.path); labelme saves one .json next to each image")
         }
-        var reader = LabelmeReader(root: root)
+        var reader = LabelmeReader(root: root, embeddedImages: embeddedImages)
         for relative in files { reader.read(relative) }
         let labels = reader.labels()
         return ParsedDataset(labels: labels, samples: reader.samples, issues: reader.issues)
@@ -47,13 +59,24 @@ public struct LabelmeParser: DatasetParser {
 
 struct LabelmeReader {
     let root: URL
+    let embeddedImages: URL?
     var samples: [ParsedSample] = []
     var issues: [ImportIssue] = []
     var seenLabels: Set<String> = []
     /// JSON file that claimed each image, so a second claim is reported.
     var describedBy: [String: String] = [:]
 
-    init(root: URL) { self.root = root }
+    /// Where a sample's image comes from: a file in the source, or bytes written out of `imageData`.
+    struct Located {
+        var url: URL
+        var relative: String
+        var embedded: Bool
+    }
+
+    init(root: URL, embeddedImages: URL? = nil) {
+        self.root = root
+        self.embeddedImages = embeddedImages
+    }
 
     mutating func read(_ relative: String) {
         let url = root.appendingPathComponent(relative)
@@ -72,7 +95,8 @@ struct LabelmeReader {
             issues.append(ImportIssue(path: relative, reason: "not a labelme file (no 'shapes' list); skipped"))
             return
         }
-        guard let (source, imageRelative) = locateImage(json, jsonRelative: relative) else { return }
+        guard let image = locateImage(json, jsonRelative: relative) else { return }
+        let imageRelative = image.relative
         if let other = describedBy[imageRelative] {
             issues.append(ImportIssue(path: relative, reason: "image '\(imageRelative)' is already described by \(other); skipped"))
             return
@@ -94,44 +118,110 @@ struct LabelmeReader {
         if let width = json["imageWidth"]?.int, let height = json["imageHeight"]?.int, width > 0, height > 0 {
             size = ImageSize(width: width, height: height)
         }
-        samples.append(ParsedSample(source: source, relativePath: imageRelative, annotations: annotations,
-                                    declaredSize: size, origin: relative))
+        var sample = ParsedSample(source: image.url, relativePath: imageRelative, annotations: annotations,
+                                  declaredSize: size, origin: relative)
+        if image.embedded { sample.embeddedIn = relative }
+        samples.append(sample)
     }
 
     /// Resolves imagePath relative to the JSON file's folder, confined to the root.
     /// Labelme on Windows often stores absolute paths or paths from another machine; when
     /// imagePath cannot be used as given, the file of the same name beside the JSON is used.
-    private mutating func locateImage(_ json: JSON, jsonRelative: String) -> (URL, String)? {
+    /// X-AnyLabeling and some scripts write the JSON's own name as imagePath: then the image is
+    /// the one beside the JSON with the same stem. A file always wins over embedded `imageData`.
+    private mutating func locateImage(_ json: JSON, jsonRelative: String) -> Located? {
         let folder = (jsonRelative as NSString).deletingLastPathComponent
-        let hasData = (json["imageData"]?.string?.isEmpty == false)
+        let data = json["imageData"].flatMap { $0.kind == .string && $0.node.count > 0 ? $0 : nil }
         guard let imagePath = json["imagePath"]?.string, !imagePath.isEmpty else {
-            issues.append(ImportIssue(path: jsonRelative, reason: hasData
-                ? "the image is only embedded ('imageData') and aiarts does not extract it; save the image next to the JSON and set 'imagePath'"
-                : "no 'imagePath'; skipped"))
+            if let data { return extract(data, jsonRelative: jsonRelative, missing: nil) }
+            issues.append(ImportIssue(path: jsonRelative, reason: "no 'imagePath' and no 'imageData'; skipped"))
             return nil
         }
-        var problem: String?
-        if let joined = Self.join(folder, imagePath) {
-            do {
-                let (url, relative) = try SafePath.resolve(joined, under: root)
-                if Self.isFile(url) { return (url, relative) }
-            } catch {
-                problem = error.reason
-            }
-        } else {
-            problem = "path leaves the dataset folder"
-        }
         let fileName = imagePath.replacingOccurrences(of: "\\", with: "/").split(separator: "/").last.map(String.init) ?? ""
-        if !fileName.isEmpty, fileName != "..", fileName != ".",
-           let (url, relative) = try? SafePath.resolve(folder.isEmpty ? fileName : folder + "/" + fileName, under: root),
-           Self.isFile(url) {
-            return (url, relative)
+        let jsonName = (jsonRelative as NSString).lastPathComponent
+        // The JSON itself is a file too, but never the image.
+        let namesItself = fileName.caseInsensitiveCompare(jsonName) == .orderedSame
+        var problem: String?
+        if namesItself {
+            if let found = imageBeside(jsonRelative) { return found }
+        } else {
+            if let joined = Self.join(folder, imagePath) {
+                do {
+                    let (url, relative) = try SafePath.resolve(joined, under: root)
+                    if Self.isFile(url) { return Located(url: url, relative: relative, embedded: false) }
+                } catch {
+                    problem = error.reason
+                }
+            } else {
+                problem = "path leaves the dataset folder"
+            }
+            if !fileName.isEmpty, fileName != "..", fileName != ".",
+               let (url, relative) = try? SafePath.resolve(folder.isEmpty ? fileName : folder + "/" + fileName, under: root),
+               Self.isFile(url) {
+                return Located(url: url, relative: relative, embedded: false)
+            }
         }
-        var reason = "image '\(imagePath)' not found"
+        if let data { return extract(data, jsonRelative: jsonRelative, missing: imagePath) }
+        var reason = namesItself
+            ? "imagePath '\(imagePath)' names this JSON file and no image with its stem (\(Self.stemCandidates(jsonName).prefix(4).joined(separator: ", ")) …) sits beside it"
+            : "image '\(imagePath)' not found"
         if let problem { reason = "imagePath '\(imagePath)' not imported: \(problem)" }
-        if hasData { reason += "; the embedded 'imageData' is not extracted, save the image file next to the JSON" }
         issues.append(ImportIssue(path: jsonRelative, reason: reason + "; skipped"))
         return nil
+    }
+
+    /// Image file names tried beside a JSON whose imagePath names itself: its stem with each
+    /// extension aiarts decodes, lower then upper case.
+    static func stemCandidates(_ jsonName: String) -> [String] {
+        let stem = (jsonName as NSString).deletingPathExtension
+        let extensions = ["jpg", "jpeg", "png", "webp"]
+        return (extensions + extensions.map { $0.uppercased() }).map { "\(stem).\($0)" }
+    }
+
+    private func imageBeside(_ jsonRelative: String) -> Located? {
+        let folder = (jsonRelative as NSString).deletingLastPathComponent
+        for name in Self.stemCandidates((jsonRelative as NSString).lastPathComponent) {
+            guard let (url, relative) = try? SafePath.resolve(folder.isEmpty ? name : folder + "/" + name, under: root),
+                  Self.isFile(url) else { continue }
+            return Located(url: url, relative: relative, embedded: false)
+        }
+        return nil
+    }
+
+    /// Writes the embedded image out as `<JSON folder>/<JSON stem>.<sniffed format>` (a suffix
+    /// `_1`, `_2`… when the source or another JSON already uses that name). `missing` is the
+    /// imagePath that was not found, for the message when nothing can be written.
+    private mutating func extract(_ data: JSON, jsonRelative: String, missing: String?) -> Located? {
+        let what = missing.map { "image '\($0)' not found and its" } ?? "no 'imagePath'; the"
+        guard let folder = embeddedImages else {
+            issues.append(ImportIssue(path: jsonRelative, reason: "\(what) embedded 'imageData' cannot be written out by an import that registers files in place (that would write into the source folder); import by copying, or save the image next to the JSON; skipped"))
+            return nil
+        }
+        let decoded: (bytes: [UInt8], format: ImageFormat)
+        do throws(LabelmeEmbeddedImage.Failure) {
+            decoded = try LabelmeEmbeddedImage.decode(data.string ?? "")
+        } catch {
+            issues.append(ImportIssue(path: jsonRelative, line: data.offset.map { data.document.lineIndex().line(at: $0) },
+                                      reason: error.reason + "; skipped"))
+            return nil
+        }
+        let jsonFolder = (jsonRelative as NSString).deletingLastPathComponent
+        let stem = ((jsonRelative as NSString).lastPathComponent as NSString).deletingPathExtension
+        let ext = decoded.format.fileExtension
+        var relative = "", n = 0
+        repeat {
+            let name = n == 0 ? "\(stem).\(ext)" : "\(stem)_\(n).\(ext)"
+            relative = jsonFolder.isEmpty ? name : jsonFolder + "/" + name
+            n += 1
+        } while describedBy[relative] != nil || FileManager.default.fileExists(atPath: root.appendingPathComponent(relative).path)
+        let target = folder.appendingPathComponent(relative)
+        do throws(LabelmeEmbeddedImage.Failure) {
+            try LabelmeEmbeddedImage.store(decoded.bytes, at: target)
+        } catch {
+            issues.append(ImportIssue(path: jsonRelative, reason: error.reason + "; skipped"))
+            return nil
+        }
+        return Located(url: target, relative: relative, embedded: true)
     }
 
     /// Joins a relative imagePath onto the JSON's folder, resolving `..` lexically; nil when it

@@ -4,25 +4,32 @@ import Foundation
 /// - lists: train_list.txt / val_list.txt / test_list.txt with lines 'images/x.jpg annotations/x.png'
 ///   (a test list may hold image-only lines, for images without masks);
 /// - folders: images/ + annotations/, or VOC's JPEGImages/ + SegmentationClass/, paired by path and stem,
-///   with splits from images/{train,val,test}/ sub-folders or ImageSets/Segmentation/*.txt.
-/// labels.txt is required: a mask stores class indices, and only labels.txt says what they mean.
-/// Masks are not decoded here; the pipeline decodes them and records which classes each one holds.
+///   with splits from images/{train,val,test}/ sub-folders or ImageSets/Segmentation/*.txt;
+/// - labelme2voc's output: JPEGImages/ + SegmentationClassPNG/ (older labelme; its SegmentationClass/ holds
+///   .npy arrays) or JPEGImages/ + SegmentationClass/ (newer; the arrays are in SegmentationClassNpy/), with
+///   class_names.txt. NumPy arrays and SegmentationClassVisualization/ are not read.
+/// labels.txt (or labelme2voc's class_names.txt) is required: a mask stores class indices, and only it says
+/// what they mean. labelme's `__ignore__` on line 1 is no class: labelme2voc writes its pixels as 255, which
+/// is ignored like every 255. Masks are not decoded here; the pipeline decodes them and records which classes
+/// each one holds.
 public struct SegmentationParser: DatasetParser {
     public init() {}
 
     static let lists: [(String, Split)] = [("train_list.txt", .train), ("val_list.txt", .val), ("test_list.txt", .test)]
-    static let folderPairs = [("images", "annotations"), ("JPEGImages", "SegmentationClass")]
+    static let folderPairs = [("images", "annotations"), ("JPEGImages", "SegmentationClassPNG"), ("JPEGImages", "SegmentationClass")]
+    /// Class lists, first found wins: aiarts' and PaddleSeg's, then labelme2voc's.
+    static let labelFiles = ["labels.txt", "class_names.txt"]
 
     public func parse(root: URL, type: DatasetType) throws -> ParsedDataset {
         var issues: [ImportIssue] = []
-        let labelsURL = root.appendingPathComponent("labels.txt")
-        guard FormatListFiles.exists(labelsURL) else {
-            throw AnnotationFormatError("No labels.txt in \(root.path). Masks hold class numbers; add labels.txt with one class name per line "
-                + "(line 1 is class 0, usually 'background').")
+        guard let labelsName = Self.labelFiles.first(where: { FormatListFiles.exists(root.appendingPathComponent($0)) }) else {
+            throw AnnotationFormatError("No labels.txt (or labelme2voc's class_names.txt) in the dataset folder. Masks hold class numbers; "
+                + "add labels.txt with one class name per line (line 1 is class 0, usually 'background').")
         }
-        let labels = try FormatListFiles.readLabels(labelsURL, displayPath: "labels.txt", issues: &issues)
+        var labels = try FormatListFiles.readLabels(root.appendingPathComponent(labelsName), displayPath: labelsName, issues: &issues)
+        if labels.first == "__ignore__" { labels.removeFirst() }  // labelme's list: __ignore__ is -1 (255), _background_ is 0
         guard !labels.isEmpty else {
-            throw AnnotationFormatError("labels.txt in \(root.path) is empty; write one class name per line (line 1 is class 0, usually 'background').")
+            throw AnnotationFormatError("\(labelsName) is empty; write one class name per line (line 1 is class 0, usually 'background').")
         }
         let present = Self.lists.filter { FormatListFiles.exists(root.appendingPathComponent($0.0)) }
         var samples = present.isEmpty
@@ -108,16 +115,19 @@ public struct SegmentationParser: DatasetParser {
             FormatListFiles.exists(root.appendingPathComponent($0.0), directory: true)
                 && FormatListFiles.exists(root.appendingPathComponent($0.1), directory: true)
         }) else {
-            throw AnnotationFormatError("\(root.path) has no train_list.txt/val_list.txt and no images/ + annotations/ folders "
-                + "(or JPEGImages/ + SegmentationClass/). Put images and their PNG masks there, paired by file name.")
+            throw AnnotationFormatError("the dataset folder has no train_list.txt/val_list.txt and no images/ + annotations/ folders "
+                + "(or JPEGImages/ + SegmentationClass/ or SegmentationClassPNG/). Put images and their PNG masks there, paired by file name.")
         }
         let splitsByStem = readImageSets(root: root, issues: &issues)
         let masks = FormatListFiles.files(in: root.appendingPathComponent(maskDir), recursive: true, confinedTo: root,
                                           issues: &issues, shownPrefix: maskDir + "/")
         // Masks are found by folder and stem, ignoring extension case ('x.PNG' pairs with 'x.jpg').
+        // labelme2voc writes a NumPy copy of each mask (.npy) beside or near the PNG: it is not a mask image.
         var maskByKey: [String: String] = [:]
+        var arrays: Set<String> = []
         for mask in masks {
             let key = ((mask as NSString).deletingPathExtension).lowercased()
+            if (mask as NSString).pathExtension.lowercased() == "npy" { arrays.insert(key); continue }
             if maskByKey[key] == nil || (mask as NSString).pathExtension.lowercased() == "png" { maskByKey[key] = mask }
         }
         var samples: [ParsedSample] = []
@@ -125,9 +135,12 @@ public struct SegmentationParser: DatasetParser {
                                            issues: &issues, shownPrefix: imageDir + "/")
         for image in images where FormatListFiles.isImage(image) {
             let imageRel = "\(imageDir)/\(image)"
-            guard let mask = maskByKey[((image as NSString).deletingPathExtension).lowercased()] else {
-                issues.append(ImportIssue(path: imageRel, reason:
-                    "no mask \(maskDir)/\((image as NSString).deletingPathExtension).png for this image; add the mask or remove the image"))
+            let key = ((image as NSString).deletingPathExtension).lowercased()
+            guard let mask = maskByKey[key] else {
+                let stem = (image as NSString).deletingPathExtension
+                issues.append(ImportIssue(path: imageRel, reason: arrays.contains(key)
+                    ? "its mask \(maskDir)/\(stem).npy is a NumPy array; aiarts reads PNG masks (labelme2voc writes them to SegmentationClassPNG/)"
+                    : "no mask \(maskDir)/\(stem).png for this image; add the mask or remove the image"))
                 continue
             }
             let maskRel = "\(maskDir)/\(mask)"

@@ -1,7 +1,10 @@
 import Foundation
 
-/// Pascal VOC detection datasets: Annotations/*.xml beside JPEGImages/, splits from ImageSets/Main/*.txt;
-/// or PaddleX's variant, where train_list.txt / val_list.txt / test_list.txt pair each image with its XML.
+/// Pascal VOC detection datasets, in the layouts the tools write:
+/// - classic VOC: Annotations/*.xml beside JPEGImages/, splits from ImageSets/Main/*.txt (VOCImageSets);
+///   images listed there or sitting in JPEGImages/ without an XML are samples without objects;
+/// - PaddleX's variant, where train_list.txt / val_list.txt / test_list.txt pair each image with its XML;
+/// - labelImg's default: each XML beside its image, in one folder or several (VOCBesideImages).
 /// Box corners are kept as written (VOC tools disagree on 0- or 1-based corners; clamping into the image
 /// makes either safe), so an export writes back exactly what was read.
 public struct VOCParser: DatasetParser {
@@ -10,16 +13,21 @@ public struct VOCParser: DatasetParser {
     static let listFiles: [(String, Split)] = [("train_list.txt", .train), ("val_list.txt", .val), ("test_list.txt", .test)]
     static let imageSetFiles: [(String, Split)] = [("train", .train), ("val", .val), ("test", .test)]
     static let maxXMLBytes = 16 << 20
-    static let fallbackExtensions = ["jpg", "jpeg", "png", "bmp", "JPG", "JPEG", "PNG", "BMP"]
+    static let fallbackExtensions = ["jpg", "jpeg", "png", "webp", "bmp", "JPG", "JPEG", "PNG", "WEBP", "BMP"]
 
-    /// One annotation file's content before class names are matched against the label list.
+    /// One annotation file's content before class names are matched against the label list;
+    /// or an image without one (`xml` nil, no objects).
     struct RawSample {
         var image: (url: URL, relative: String)
-        var xml: String
+        var xml: String?
         var split: Split?
         var size: ImageSize?
         var objects: [(name: String, box: Box, line: Int, index: Int)]
         var origin: String
+
+        static func unannotated(_ image: (url: URL, relative: String), split: Split?, origin: String) -> RawSample {
+            RawSample(image: image, xml: nil, split: split, size: nil, objects: [], origin: origin)
+        }
     }
 
     public func parse(root: URL, type: DatasetType) throws -> ParsedDataset {
@@ -34,79 +42,96 @@ public struct VOCParser: DatasetParser {
         }
 
         let lists = Self.listFiles.filter { FormatListFiles.exists(root.appendingPathComponent($0.0)) }
-        let raws = lists.isEmpty
-            ? try readFolders(root: root, issues: &issues)
-            : readLists(lists, root: root, issues: &issues)
-        return assemble(raws, fixedLabels: fixedLabels, issues: issues)
+        if !lists.isEmpty {
+            return assemble(readLists(lists, root: root, issues: &issues), fixedLabels: fixedLabels, issues: issues, underJPEGImages: true)
+        }
+        if Self.isClassic(root) {
+            return assemble(try readFolders(root: root, issues: &issues), fixedLabels: fixedLabels, issues: issues, underJPEGImages: true)
+        }
+        let raws = try readBesideImages(root: root, issues: &issues)
+        return assemble(raws, fixedLabels: fixedLabels, issues: issues, underJPEGImages: false)
+    }
+
+    /// Classic VOC: Annotations/, or (a test set without annotations) JPEGImages/ with ImageSets/Main/.
+    static func isClassic(_ root: URL) -> Bool {
+        FormatListFiles.exists(root.appendingPathComponent("Annotations"), directory: true)
+            || (FormatListFiles.exists(root.appendingPathComponent("JPEGImages"), directory: true)
+                && FormatListFiles.exists(root.appendingPathComponent(VOCImageSets.folder), directory: true))
     }
 
     // MARK: layouts
 
-    /// Classic VOC: every Annotations/*.xml is a sample; ImageSets/Main lists give splits.
+    /// Classic VOC: every Annotations/*.xml is a sample, its image found in JPEGImages/; ImageSets/Main
+    /// lists give splits. An image listed there, or lying in JPEGImages/, with no XML is a sample without
+    /// objects (VOC's test sets ship no annotations; tools skip the XML of an image with nothing in it).
     func readFolders(root: URL, issues: inout [ImportIssue]) throws -> [RawSample] {
         let annotations = root.appendingPathComponent("Annotations")
-        guard FormatListFiles.exists(annotations, directory: true) else {
-            throw AnnotationFormatError("\(root.path) has no Annotations/ folder. A VOC dataset needs Annotations/*.xml and JPEGImages/ "
-                + "(or PaddleX's train_list.txt/val_list.txt pairing 'JPEGImages/x.jpg Annotations/x.xml').")
+        var xmls: [String] = []
+        if FormatListFiles.exists(annotations, directory: true) {
+            xmls = FormatListFiles.files(in: annotations, recursive: false, confinedTo: root, issues: &issues, shownPrefix: "Annotations/")
+                .filter { ($0 as NSString).pathExtension.lowercased() == "xml" }
         }
-        let xmls = FormatListFiles.files(in: annotations, recursive: false, confinedTo: root, issues: &issues, shownPrefix: "Annotations/")
-            .filter { ($0 as NSString).pathExtension.lowercased() == "xml" }
-        guard !xmls.isEmpty else {
-            throw AnnotationFormatError("Annotations/ in \(root.path) holds no .xml files; put one VOC XML per image there.")
+        // Links and odd names in JPEGImages/ are reported here unless an XML of the same stem reports its image.
+        var listingIssues: [ImportIssue] = []
+        let images = FormatListFiles.files(in: root.appendingPathComponent("JPEGImages"), recursive: true, confinedTo: root,
+                                           issues: &listingIssues, shownPrefix: "JPEGImages/").filter(FormatListFiles.isImage)
+        let xmlStems = Set(xmls.map(FormatListFiles.stem))
+        issues += listingIssues.filter { !xmlStems.contains(FormatListFiles.stem($0.path)) }
+        // Stem → image directly in JPEGImages/, preferring the extensions VOC tools write.
+        var imageOfStem: [String: String] = [:]
+        for image in images where !image.contains("/") {
+            let stem = FormatListFiles.stem(image)
+            if let current = imageOfStem[stem], Self.extensionRank(current) <= Self.extensionRank(image) { continue }
+            imageOfStem[stem] = image
         }
-        let stems = Set(xmls.map(FormatListFiles.stem))
-        let splits = readImageSets(root: root, stems: stems, issues: &issues)
+        let sets = VOCImageSets(root: root, known: xmlStems.union(imageOfStem.keys), issues: &issues)
+        guard !xmls.isEmpty || !sets.isEmpty else {
+            throw AnnotationFormatError("Annotations/ holds no .xml files; put one VOC XML per image there "
+                + "(or list the images of a set without annotations in ImageSets/Main/test.txt)." + Self.segmentationHint(root))
+        }
         var raws: [RawSample] = []
+        var claimed: Set<String> = []
+        var unread: Set<String> = []  // stems of XML files that could not be used (each has its issue)
         for xml in xmls {
             let rel = "Annotations/" + xml
-            let stem = FormatListFiles.stem(xml)
-            guard var raw = readAnnotation(root: root, xml: rel, image: nil, issues: &issues) else { continue }
-            raw.split = splits[stem]
+            guard var raw = readAnnotation(root: root, xml: rel, image: nil, folders: ["JPEGImages/"], issues: &issues) else {
+                unread.insert(FormatListFiles.stem(xml))
+                continue
+            }
+            raw.split = sets.entry(FormatListFiles.stem(xml))?.split
+            claimed.insert(raw.image.relative)
             raws.append(raw)
+        }
+        for entry in sets.entries where !xmlStems.contains(entry.stem) {
+            guard let name = imageOfStem[entry.stem], let image = try? SafePath.resolve("JPEGImages/" + name, under: root) else {
+                let stem = Excerpt.cut(entry.stem)
+                issues.append(ImportIssue(path: entry.file, line: entry.line, reason:
+                    "no Annotations/\(stem).xml and no image JPEGImages/\(stem).jpg (nor .jpeg, .png, .bmp); remove the line or add the image"))
+                continue
+            }
+            guard claimed.insert(image.relative).inserted else { continue }  // an XML of another stem names it
+            raws.append(.unannotated(image, split: entry.split, origin: "\(entry.file):\(entry.line)"))
+        }
+        for name in images {
+            let rel = "JPEGImages/" + name
+            // An image whose XML could not be read is not imported as one without objects.
+            guard !claimed.contains(rel), name.contains("/") || !unread.contains(FormatListFiles.stem(name)),
+                  let image = try? SafePath.resolve(rel, under: root) else { continue }
+            raws.append(.unannotated(image, split: nil, origin: rel))
         }
         return raws
     }
 
-    /// ImageSets/Main/{train,val,test}.txt: one image stem per line. trainval.txt counts as train only
-    /// when neither train.txt nor val.txt exists. Per-class files (cat_train.txt) are not read.
-    func readImageSets(root: URL, stems: Set<String>, issues: inout [ImportIssue]) -> [String: Split] {
-        let main = root.appendingPathComponent("ImageSets/Main")
-        var files = Self.imageSetFiles.filter { FormatListFiles.exists(main.appendingPathComponent($0.0 + ".txt")) }
-        if !files.contains(where: { $0.1 == .train || $0.1 == .val }),
-           FormatListFiles.exists(main.appendingPathComponent("trainval.txt")) {
-            files.append(("trainval", .train))
-        }
-        var result: [String: Split] = [:]
-        var firstFile: [String: String] = [:]
-        for (name, split) in files {
-            let display = "ImageSets/Main/\(name).txt"
-            guard let lines = try? TextLines.read(main.appendingPathComponent(name + ".txt")) else {
-                issues.append(ImportIssue(path: display, reason: "could not be read; check its permissions"))
-                continue
-            }
-            for line in lines {
-                // A stem may contain spaces; only when the whole line is no known stem is the first word tried.
-                var stem = line.text
-                if !stems.contains(stem), let first = stem.split(whereSeparator: { $0.isWhitespace }).first {
-                    stem = String(first)
-                }
-                guard stems.contains(stem) else {
-                    issues.append(ImportIssue(path: display, line: line.number, reason:
-                        "no Annotations/\(stem).xml for '\(Excerpt.cut(line.text))'; remove the line or add the annotation"))
-                    continue
-                }
-                if let earlier = result[stem] {
-                    if earlier != split {
-                        issues.append(ImportIssue(path: display, line: line.number, reason:
-                            "'\(stem)' is also listed in \(firstFile[stem] ?? ""); kept in \(earlier.rawValue) — list each image in one split only"))
-                    }
-                    continue
-                }
-                result[stem] = split
-                firstFile[stem] = display
-            }
-        }
-        return result
+    /// Rank of an image extension when two images share a stem: VOC's own .jpg first.
+    static func extensionRank(_ name: String) -> Int {
+        let ext = (name as NSString).pathExtension
+        return fallbackExtensions.firstIndex(of: ext) ?? fallbackExtensions.count
+    }
+
+    /// labelme2voc and VOC's segmentation sets look like VOC detection without XML: say which format reads them.
+    static func segmentationHint(_ root: URL) -> String {
+        let masks = ["SegmentationClassPNG", "SegmentationClass"].first { FormatListFiles.exists(root.appendingPathComponent($0), directory: true) }
+        return masks.map { " \($0)/ holds segmentation masks: import it as a segmentation dataset with --format seg." } ?? ""
     }
 
     /// PaddleX VOC: list lines 'JPEGImages/x.jpg Annotations/x.xml'.
@@ -153,7 +178,8 @@ public struct VOCParser: DatasetParser {
 
     // MARK: one annotation file
 
-    func readAnnotation(root: URL, xml: String, image given: (url: URL, relative: String)?,
+    /// One XML file; its image is `given` (list layouts) or found in `folders` (paths under the root, each ending in '/').
+    func readAnnotation(root: URL, xml: String, image given: (url: URL, relative: String)?, folders: [String] = [],
                         issues: inout [ImportIssue]) -> RawSample? {
         let doc: XMLElement
         let url = root.appendingPathComponent(xml)
@@ -177,7 +203,7 @@ public struct VOCParser: DatasetParser {
             issues.append(ImportIssue(path: xml, line: doc.line, reason: "root element is <\(doc.name)>, but a VOC file starts with <annotation>"))
             return nil
         }
-        guard let image = given ?? findImage(doc, root: root, xml: xml, issues: &issues) else { return nil }
+        guard let image = given ?? findImage(doc, root: root, xml: xml, folders: folders, issues: &issues) else { return nil }
 
         var size: ImageSize? = nil
         if let s = doc.child("size"), let w = s.childText("width").flatMap(Double.init), let h = s.childText("height").flatMap(Double.init),
@@ -193,14 +219,17 @@ public struct VOCParser: DatasetParser {
         return RawSample(image: image, xml: xml, split: nil, size: size, objects: objects, origin: xml)
     }
 
-    /// The image an annotation names: <filename> in JPEGImages/, else <path>'s last component, else the XML's stem.
-    func findImage(_ doc: XMLElement, root: URL, xml: String, issues: inout [ImportIssue]) -> (url: URL, relative: String)? {
+    /// The image an annotation names: <filename> in the first of `folders` that has it, else <path>'s last
+    /// component, else the XML's stem.
+    func findImage(_ doc: XMLElement, root: URL, xml: String, folders: [String], issues: inout [ImportIssue]) -> (url: URL, relative: String)? {
+        let home = folders.first ?? ""
+        let homeShown = home.isEmpty ? "the dataset folder" : home
         var candidates: [String] = []
         if let filename = doc.childText("filename"), !filename.isEmpty {
             let name: String
             do { name = try SafePath.normalize(filename) } catch {
                 issues.append(ImportIssue(path: xml, line: doc.child("filename")?.line, reason:
-                    "<filename> \(error); write just the image's file name (it is looked up in JPEGImages/)"))
+                    "<filename> \(error); write just the image's file name (it is looked up in \(homeShown))"))
                 return nil
             }
             candidates.append(name)
@@ -213,12 +242,17 @@ public struct VOCParser: DatasetParser {
         let stem = FormatListFiles.stem(xml)
         candidates += Self.fallbackExtensions.map { "\(stem).\($0)" }
         var seen: Set<String> = []
-        for name in candidates where seen.insert(name).inserted {
-            guard let found = try? SafePath.resolve("JPEGImages/" + name, under: root) else { continue }
-            if FormatListFiles.exists(found.url) { return found }
+        for folder in folders {
+            for name in candidates where seen.insert(folder + name).inserted {
+                guard let found = try? SafePath.resolve(folder + name, under: root) else { continue }
+                if FormatListFiles.exists(found.url) { return found }
+            }
         }
+        let also = folders.count > 1 ? " and in " + folders.dropFirst().joined(separator: ", ") : ""
+        let where_ = home == "JPEGImages/" ? "in JPEGImages/" : "beside its XML"
         issues.append(ImportIssue(path: xml, reason:
-            "image not found: looked for JPEGImages/\(candidates.first ?? stem + ".jpg") (from <filename>, <path> and the file's own name); put the image in JPEGImages/ or fix <filename>"))
+            "image not found: looked for \(home)\(candidates.first ?? stem + ".jpg") (from <filename>, <path> and the file's own name)\(also); "
+            + "put the image \(where_) or fix <filename>"))
         return nil
     }
 
@@ -255,7 +289,9 @@ public struct VOCParser: DatasetParser {
 
     // MARK: labels and samples
 
-    func assemble(_ raws: [RawSample], fixedLabels: [String]?, issues: [ImportIssue]) -> ParsedDataset {
+    /// `underJPEGImages`: samples are stored under JPEGImages/ (classic and list layouts); otherwise each
+    /// keeps the path it has in the source folder.
+    func assemble(_ raws: [RawSample], fixedLabels: [String]?, issues: [ImportIssue], underJPEGImages: Bool) -> ParsedDataset {
         var issues = issues
         // Class names match ignoring case ('Dog' and 'dog' are one class). Without labels.txt the
         // spelling kept is the smallest one, so the result does not depend on file order.
@@ -278,16 +314,16 @@ public struct VOCParser: DatasetParser {
         var owner: [String: String] = [:]
         for raw in raws {
             var relative = raw.image.relative
-            if !relative.hasPrefix("JPEGImages/") { relative = "JPEGImages/" + relative }
+            if underJPEGImages, !relative.hasPrefix("JPEGImages/") { relative = "JPEGImages/" + relative }
             if let first = owner[relative] {
-                issues.append(ImportIssue(path: raw.xml, reason: "image \(raw.image.relative) is already described by \(first); this annotation is skipped"))
+                issues.append(ImportIssue(path: raw.xml ?? raw.origin, reason: "image \(raw.image.relative) is already described by \(first); this annotation is skipped"))
                 continue
             }
             owner[relative] = raw.origin
             var annotations: [ParsedAnnotation] = []
             for object in raw.objects {
                 guard let label = canonical[object.name.lowercased()] else {
-                    issues.append(ImportIssue(path: raw.xml, line: object.line, reason:
+                    issues.append(ImportIssue(path: raw.xml ?? raw.origin, line: object.line, reason:
                         "object \(object.index): class '\(object.name)' is not in labels.txt; add it there or fix the name"))
                     continue
                 }

@@ -1,9 +1,18 @@
 import Foundation
+import Yams
 
-/// Just enough YAML for ultralytics data.yaml files: block maps and lists by indentation, flow lists and
-/// maps ([a, b], {0: a}), possibly over several lines, single and double quotes, comments.
-/// Block scalars ('key: |') are kept only roughly (comments and blank lines dropped): data.yaml files use them
-/// for download scripts aiarts never runs. Anchors, tags and multi-document streams are not supported and say so.
+/// data.yaml as the YOLO parser needs it: scalars as text, lists and maps in file order. The YAML itself is
+/// read by Yams (libyaml): block and flow collections, quotes, block scalars, anchors and aliases, merge keys
+/// (`<<: *base`), comments. A data.yaml comes with a downloaded dataset, so it is untrusted; guards stand
+/// around Yams:
+/// - Nesting. Yams recurses once per level, and libyaml's limit of 1000 levels overflows a 512 KiB stack
+///   (debug build; 600 levels fit), so
+///   nesting past `maxDepth` is refused before Yams sees the text (YOLOYAMLGuard.swift), and again, exactly,
+///   while converting.
+/// - Keys that are lists, maps or aliases, whose hashing by Yams could walk a huge expansion: refused before
+///   Yams sees the text (YOLOYAMLGuard.swift).
+/// - Aliases. An alias is a reference, so a few lines can expand to billions of values ("billion laughs");
+///   conversion counts every value it makes and stops at `maxValues`.
 enum YOLOYAML {
     indirect enum Value: Equatable {
         case scalar(String)
@@ -11,14 +20,20 @@ enum YOLOYAML {
         case map([Entry])
 
         subscript(key: String) -> Value? {
-            if case .map(let entries) = self { return entries.first { $0.key == key }?.value }
+            if case .map(let entries) = self { return entries.last { $0.key == key }?.value }
             return nil
         }
 
         var string: String? { if case .scalar(let s) = self { return s }; return nil }
+
+        /// The line a map's key is on (the last one, when a merge repeats it), for messages.
+        func line(of key: String) -> Int? {
+            if case .map(let entries) = self { return entries.last { $0.key == key }?.line }
+            return nil
+        }
     }
 
-    struct Entry: Equatable { var key: String; var value: Value }
+    struct Entry: Equatable { var key: String; var value: Value; var line: Int }
 
     struct Failure: Error, Equatable, CustomStringConvertible {
         var line: Int
@@ -26,233 +41,100 @@ enum YOLOYAML {
         var description: String { "line \(line): \(message)" }
     }
 
-    struct Line { var number: Int; var indent: Int; var text: String }
+    static let maxDepth = 64
+    static let maxValues = 1_000_000
 
+    /// Parses one YAML document. A null (`~`, `null`, nothing) reads as an empty scalar.
     static func parse(_ text: String) throws(Failure) -> Value {
-        var lines: [Line] = []
-        var number = 0
         var body = Substring(text)
         if body.hasPrefix("\u{FEFF}") { body = body.dropFirst() }
-        for raw in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            number += 1
-            let content = stripComment(String(raw))
-            let trimmed = content.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed == "---" || trimmed == "..." { continue }
-            let indent = content.prefix { $0 == " " || $0 == "\t" }.count
-            lines.append(Line(number: number, indent: indent, text: trimmed))
+        let yaml = String(body)
+        try guardText(yaml)
+        let root: Node?
+        do {
+            root = try Parser(yaml: yaml, resolver: .default, constructor: .default, encoding: .utf8).singleRoot()
+        } catch let error as YamlError {
+            throw failure(error, in: yaml)
+        } catch {
+            throw Failure(line: 1, message: "could not be read as YAML (\(error))")
         }
-        guard let first = lines.first else { return .map([]) }
-        var index = 0
-        let value = try block(lines, &index, indent: first.indent)
-        if index < lines.count { throw Failure(line: lines[index].number, message: "unexpected indentation") }
-        return value
+        guard let root else { return .map([]) }
+        var budget = maxValues
+        return try convert(root, depth: 0, budget: &budget)
     }
 
-    /// Cuts a '#' comment that starts a line or follows whitespace, outside quotes.
-    static func stripComment(_ line: String) -> String {
-        var quote: Character? = nil
-        var previous: Character = " "
-        for (offset, ch) in line.enumerated() {
-            if let q = quote { if ch == q { quote = nil } }
-            else if ch == "'" || ch == "\"" { quote = ch }
-            else if ch == "#", previous == " " || previous == "\t" { return String(line.prefix(offset)) }
-            previous = ch
+    static func convert(_ node: Node, depth: Int, budget: inout Int) throws(Failure) -> Value {
+        let line = node.mark?.line ?? 1
+        guard depth < maxDepth else { throw Failure(line: line, message: "lists and maps nest deeper than \(maxDepth) levels") }
+        budget -= 1
+        guard budget >= 0 else {
+            throw Failure(line: line, message: "aliases expand to more than \(maxValues) values; a data.yaml needs only a few")
         }
-        return line
-    }
-
-    static func isDash(_ text: String) -> Bool { text == "-" || text.hasPrefix("- ") }
-
-    static func block(_ lines: [Line], _ i: inout Int, indent: Int) throws(Failure) -> Value {
-        if isDash(lines[i].text) {
+        switch node {
+        case .scalar(let scalar):
+            return .scalar(node.null != nil && scalar.style == .plain ? "" : scalar.string)
+        case .sequence(let sequence):
             var items: [Value] = []
-            while i < lines.count, lines[i].indent == indent, isDash(lines[i].text) {
-                let line = lines[i]
-                let rest = String(line.text.dropFirst()).trimmingCharacters(in: .whitespaces)
-                i += 1
-                if rest.isEmpty {
-                    if i < lines.count, lines[i].indent > indent { items.append(try block(lines, &i, indent: lines[i].indent)) }
-                    else { items.append(.scalar("")) }
-                } else {
-                    items.append(try inline(rest, lines, &i, line: line.number))
-                }
-            }
+            for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget)) }
             return .list(items)
-        }
-        var entries: [Entry] = []
-        while i < lines.count, lines[i].indent == indent {
-            let line = lines[i]
-            if isDash(line.text) { throw Failure(line: line.number, message: "a list item where a 'key: value' line was expected") }
-            guard let (key, rest) = splitKey(line.text) else {
-                throw Failure(line: line.number, message: "expected 'key: value', found '\(Excerpt.cut(line.text))'")
-            }
-            i += 1
-            let value: Value
-            if rest.hasPrefix("|") || rest.hasPrefix(">") {
-                // Block scalar (ultralytics files carry 'download: |' with a Python script): keep its lines as text.
-                var text: [String] = []
-                while i < lines.count, lines[i].indent > indent { text.append(lines[i].text); i += 1 }
-                value = .scalar(text.joined(separator: "\n"))
-            } else if !rest.isEmpty {
-                value = try inline(rest, lines, &i, line: line.number)
-            } else if i < lines.count, lines[i].indent > indent {
-                value = try block(lines, &i, indent: lines[i].indent)
-            } else if i < lines.count, lines[i].indent == indent, isDash(lines[i].text) {
-                value = try block(lines, &i, indent: indent)  // 'names:' followed by '- a' at the same indent
-            } else {
-                value = .scalar("")
-            }
-            entries.append(Entry(key: key, value: value))
-        }
-        return .map(entries)
-    }
-
-    /// Splits 'key: rest' at the first colon followed by a space or the line end, outside quotes.
-    static func splitKey(_ text: String) -> (String, String)? {
-        let chars = Array(text)
-        var quote: Character? = nil
-        for (k, ch) in chars.enumerated() {
-            if let q = quote { if ch == q { quote = nil }; continue }
-            if ch == "'" || ch == "\"" { quote = ch; continue }
-            if ch == ":", k + 1 == chars.count || chars[k + 1] == " " || chars[k + 1] == "\t" {
-                let key = String(chars[..<k]).trimmingCharacters(in: .whitespaces)
-                guard !key.isEmpty else { return nil }
-                return (unquote(key), String(chars[(k + 1)...]).trimmingCharacters(in: .whitespaces))
-            }
-        }
-        return nil
-    }
-
-    /// A value written on the key's line; a flow collection may continue over the following lines.
-    static func inline(_ text: String, _ lines: [Line], _ i: inout Int, line: Int) throws(Failure) -> Value {
-        var text = text
-        if text.hasPrefix("[") || text.hasPrefix("{") {
-            while !balanced(text), i < lines.count { text += " " + lines[i].text; i += 1 }
-            var flow = Flow(chars: Array(text), line: line)
-            let value = try flow.value()
-            flow.skipSpace()
-            if flow.pos < flow.chars.count { throw Failure(line: line, message: "unexpected text after the closing bracket") }
-            return value
-        }
-        if text.hasPrefix("|") || text.hasPrefix(">") || text.hasPrefix("&") || text.hasPrefix("*") || text.hasPrefix("!") {
-            throw Failure(line: line, message: "anchors, tags and block scalars in lists are not supported in data.yaml; write a plain value")
-        }
-        return .scalar(unquote(text))
-    }
-
-    static func balanced(_ text: String) -> Bool {
-        var depth = 0
-        var quote: Character? = nil
-        for ch in text {
-            if let q = quote { if ch == q { quote = nil }; continue }
-            switch ch {
-            case "'", "\"": quote = ch
-            case "[", "{": depth += 1
-            case "]", "}": depth -= 1
-            default: break
-            }
-        }
-        return depth <= 0
-    }
-
-    static func unquote(_ text: String) -> String {
-        var flow = Flow(chars: Array(text), line: 0)
-        if let first = text.first, first == "'" || first == "\"", let s = try? flow.quoted(), flow.pos == flow.chars.count { return s }
-        return text
-    }
-
-    struct Flow {
-        var chars: [Character]
-        var line: Int
-        var pos = 0
-        /// Nesting of [ and {: recursion per level, so 16 000 '[' overflowed the stack (found by fuzzing).
-        var depth = 0
-        static let maxDepth = 64
-
-        mutating func skipSpace() { while pos < chars.count, chars[pos].isWhitespace { pos += 1 } }
-
-        mutating func value() throws(Failure) -> Value {
-            guard depth < Self.maxDepth else { throw Failure(line: line, message: "lists and maps nest deeper than \(Self.maxDepth) levels") }
-            depth += 1
-            defer { depth -= 1 }
-            return try valueAtThisDepth()
-        }
-
-        private mutating func valueAtThisDepth() throws(Failure) -> Value {
-            skipSpace()
-            guard pos < chars.count else { throw Failure(line: line, message: "a value is missing") }
-            switch chars[pos] {
-            case "[":
-                pos += 1
-                var items: [Value] = []
-                while true {
-                    skipSpace()
-                    if pos < chars.count, chars[pos] == "]" { pos += 1; return .list(items) }
-                    items.append(try value())
-                    skipSpace()
-                    guard pos < chars.count else { throw Failure(line: line, message: "list is missing its closing ']'") }
-                    if chars[pos] == "," { pos += 1 } else if chars[pos] != "]" {
-                        throw Failure(line: line, message: "expected ',' or ']' in a list")
-                    }
-                }
-            case "{":
-                pos += 1
-                var entries: [Entry] = []
-                while true {
-                    skipSpace()
-                    if pos < chars.count, chars[pos] == "}" { pos += 1; return .map(entries) }
-                    let key = try scalar(stoppingAtColon: true)
-                    skipSpace()
-                    guard pos < chars.count, chars[pos] == ":" else { throw Failure(line: line, message: "expected ':' after '\(Excerpt.cut(key))'") }
-                    pos += 1
-                    entries.append(Entry(key: key, value: try value()))
-                    skipSpace()
-                    guard pos < chars.count else { throw Failure(line: line, message: "map is missing its closing '}'") }
-                    if chars[pos] == "," { pos += 1 } else if chars[pos] != "}" {
-                        throw Failure(line: line, message: "expected ',' or '}' in a map")
-                    }
-                }
-            default:
-                return .scalar(try scalar(stoppingAtColon: false))
-            }
-        }
-
-        mutating func scalar(stoppingAtColon: Bool) throws(Failure) -> String {
-            skipSpace()
-            if pos < chars.count, chars[pos] == "'" || chars[pos] == "\"" { return try quoted() }
-            let start = pos
-            while pos < chars.count, !",]}".contains(chars[pos]), !(stoppingAtColon && chars[pos] == ":") { pos += 1 }
-            return String(chars[start..<pos]).trimmingCharacters(in: .whitespaces)
-        }
-
-        mutating func quoted() throws(Failure) -> String {
-            let q = chars[pos]
-            pos += 1
-            var out = ""
-            while pos < chars.count {
-                let ch = chars[pos]
-                pos += 1
-                if q == "'" && ch == "'" {
-                    if pos < chars.count, chars[pos] == "'" { out.append("'"); pos += 1; continue }  // '' is a quote
-                    return out
-                }
-                if q == "\"" && ch == "\"" { return out }
-                if q == "\"" && ch == "\\", pos < chars.count {
-                    let e = chars[pos]
-                    pos += 1
-                    switch e {
-                    case "n": out.append("\n")
-                    case "t": out.append("\t")
-                    case "u" where pos + 4 <= chars.count:
-                        if let v = UInt32(String(chars[pos..<pos + 4]), radix: 16), let s = Unicode.Scalar(v) { out.unicodeScalars.append(s) }
-                        pos += 4
-                    default: out.append(e)
+        case .mapping(let mapping):
+            var entries: [Entry] = []
+            var merged: [Entry] = []
+            for (key, value) in mapping {
+                let converted = try convert(value, depth: depth + 1, budget: &budget)
+                let name = key.scalar?.string ?? ""
+                if name == "<<", key.scalar?.style == .plain {
+                    // A merge key brings in the entries of a map (or of each map in a list) not given here.
+                    switch converted {
+                    case .map(let more): merged += more
+                    case .list(let maps): for case .map(let more) in maps { merged += more }
+                    case .scalar: throw Failure(line: key.mark?.line ?? line, message: "'<<' merges a map, not a single value")
                     }
                     continue
                 }
-                out.append(ch)
+                entries.append(Entry(key: name, value: converted, line: key.mark?.line ?? line))
             }
-            throw Failure(line: line, message: "quoted text is missing its closing \(q)")
+            let own = Set(entries.map(\.key))
+            var seen: Set<String> = []
+            for entry in merged where !own.contains(entry.key) && seen.insert(entry.key).inserted { entries.append(entry) }
+            return .map(entries)
+        case .alias:
+            return .scalar("")  // compose resolves aliases to their nodes; a bare alias node does not occur
         }
+    }
+
+    /// Yams' error as a line and words, quoting the line (cut, so a line of megabytes stays short); 1-based.
+    static func failure(_ error: YamlError, in yaml: String) -> Failure {
+        func words(_ problem: String, _ context: YamlError.Context?, _ line: Int) -> String {
+            var text = problem
+            if let context, !context.text.isEmpty { text += " (\(context.text) at line \(context.mark.line))" }
+            // The problem's own line, or the context's when the problem is found on a blank line after it.
+            var quoted = Self.line(line, of: yaml)
+            if quoted.isEmpty, let context { quoted = Self.line(context.mark.line, of: yaml) }
+            return quoted.isEmpty ? text : "\(text), near '\(Excerpt.cut(quoted))'"
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return Failure(line: mark.line, message: words(problem, context, mark.line))
+        case .reader(let problem, let offset, _, _):
+            let line = offset.map { yaml.prefix($0).reduce(1) { $1 == "\n" || $1 == "\r\n" || $1 == "\r" ? $0 + 1 : $0 } } ?? 1
+            return Failure(line: line, message: words(problem, nil, line))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\(Excerpt.cut($0))'" }.joined(separator: ", ")
+            return Failure(line: context.mark.line, message: "the key \(keys) appears more than once in the same map; keep one")
+        default:
+            return Failure(line: 1, message: "could not be read as YAML (\(error))")
+        }
+    }
+
+    /// Line `number` (1-based) of `text`, trimmed; empty when there is no such line.
+    static func line(_ number: Int, of text: String) -> String {
+        var current = 1
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            if current == number { return raw.trimmingCharacters(in: .whitespaces) }
+            current += 1
+        }
+        return ""
     }
 }

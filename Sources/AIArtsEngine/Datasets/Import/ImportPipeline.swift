@@ -133,9 +133,12 @@ final class ImportRun: @unchecked Sendable {
         }
         var clock = PhaseClock()
         let parsed: ParsedDataset
+        // Images embedded in annotation files are written beside the staged copy; registering in
+        // place has nowhere to put them (the source folder is not ours to write).
+        let embedded = effectiveMode == .copy ? staging.appendingPathComponent("embedded") : nil
         var probed: [Int: Result<ProbedImage, Error>] = [:]
         do {
-            let parser = format.parser(for: dataset.type)
+            let parser = format.parser(for: dataset.type, embeddedImages: embedded)
             if let columnar = parser as? ColumnarDatasetParser {
                 let queue = ImageProbeQueue(verification: verification, isCancelled: { [self] in cancelled() })
                 do {
@@ -157,7 +160,9 @@ final class ImportRun: @unchecked Sendable {
         try checkCancel()
 
         clock.lap("parse")
-        var checked = try SampleChecker(run: self, type: dataset.type, labels: parsed.labels).check(parsed.samples, columns: parsed.columns, probed: probed)
+        var checked = try SampleChecker(run: self, type: dataset.type, labels: parsed.labels,
+                                        sourceRoot: datasetRoot(of: root).standardizedFileURL.path)
+            .check(parsed.samples, columns: parsed.columns, probed: probed)
         clock.lap("check")
         issues += checked.issues
         try checkCancel()
@@ -171,7 +176,7 @@ final class ImportRun: @unchecked Sendable {
         switch effectiveMode {
         case .copy:
             try setStatus(.checked, "checked \(checked.samples.count) images; \(issues.count) problems", done: checked.samples.count, total: checked.samples.count)
-            try copyFiles(&checked, into: content, moving: root.path.hasPrefix(staging.path + "/"), issues: &issues)
+            try copyFiles(&checked, into: content, staging: staging, issues: &issues)
             storedFolder = "datasets/\(dataset.id)"
             folderURL = workspace.root.appendingPathComponent(storedFolder)
         case .register:
@@ -196,9 +201,10 @@ final class ImportRun: @unchecked Sendable {
         return result
     }
 
-    /// Copies the good files into the staging folder; files unpacked from an archive are already the
-    /// workspace's own, so they are moved instead.
-    private func copyFiles(_ checked: inout CheckedSamples, into content: URL, moving: Bool, issues: inout [ImportIssue]) throws {
+    /// Copies the good files into the staging folder; files already inside it (unpacked from an
+    /// archive, written out of labelme's `imageData`) are the workspace's own, so they are moved instead.
+    private func copyFiles(_ checked: inout CheckedSamples, into content: URL, staging: URL, issues: inout [ImportIssue]) throws {
+        let ours = staging.path + "/"
         let fm = FileManager.default
         let total = checked.samples.count
         try setStatus(.copying, "copying \(total) images", done: 0, total: total)
@@ -214,7 +220,7 @@ final class ImportRun: @unchecked Sendable {
                     if folders.insert(folder.path).inserted {
                         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
                     }
-                    if moving {
+                    if file.source.path.hasPrefix(ours) {
                         try fm.moveItem(at: file.source, to: target)
                     } else {
                         try FileCopy.copy(file.source.path, to: target.path)
@@ -242,7 +248,10 @@ final class ImportRun: @unchecked Sendable {
         }
         let annotationCount = counts.reduce(0, +)
         let hasSplit = checked.samples.contains { $0.split != nil }
-        let message = "imported \(checked.samples.count) images, \(annotationCount) annotations"
+        // Images without a box or mask (an XML-less image, a VOC test set) are said, so none goes unnoticed.
+        let unannotated = checked.samples.reduce(0) { $0 + (checked.isUnannotated($1) ? 1 : 0) }
+        let message = "imported \(checked.samples.count) images"
+            + (unannotated > 0 ? " (\(unannotated) without annotations)" : "") + ", \(annotationCount) annotations"
             + (issues.isEmpty ? "" : "; \(issues.count) problems (see `aiarts dataset show \(id)`)")
         let trash = workspace.datasetsFolder.appendingPathComponent(".staging/\(Workspace.stagingName(id, kind: "old-"))")
         try workspace.store.pool.write { db in

@@ -21,6 +21,12 @@ struct CheckedSamples: Sendable {
     var columns: AnnotationColumns
     var groups: SampleGroups
 
+    /// True when nothing is stored for `sample` but the image: no kept object, no mask.
+    func isUnannotated(_ sample: CheckedSample) -> Bool {
+        sample.mask == nil && sample.maskLabels.isEmpty
+            && !groups.annotations(of: sample.index).contains { !columns.flags[Int($0)].has(.dropped) }
+    }
+
     /// The stored annotations of `sample`, in reading order: its kept objects, then its mask's labels.
     func forEachAnnotation(of sample: CheckedSample, _ body: (Int) throws -> Void) rethrows {
         for i in groups.annotations(of: sample.index) where !columns.flags[Int(i)].has(.dropped) { try body(Int(i)) }
@@ -33,6 +39,9 @@ struct SampleChecker {
     let run: ImportRun
     let type: DatasetType
     let labels: [String]
+    /// The source folder (standardized, no trailing '/'): messages name files by their path under it, as the
+    /// user has them, rather than by the path a format gives them in the dataset (COCO's images/…).
+    var sourceRoot: String? = nil
 
     private enum Outcome: Sendable {
         case kept(CheckedSample, [ImportIssue])
@@ -119,13 +128,24 @@ struct SampleChecker {
         return CheckedSamples(labels: labels, samples: kept, issues: issues, columns: columns, groups: groups)
     }
 
+    /// A file's path under the source folder, or `fallback` when it lies elsewhere.
+    func shown(_ source: URL, fallback: String) -> String {
+        guard let sourceRoot else { return fallback }
+        let full = source.path
+        return full.hasPrefix(sourceRoot + "/") ? String(full.dropFirst(sourceRoot.count + 1)) : fallback
+    }
+
     private func checkOne(_ sample: ParsedSample, index: Int, probed: Result<ProbedImage, Error>?, annotations: ArraySlice<Int32>, target: ClampTarget,
                           labelOf: [Int32], labels: [String], labelCount: Int) -> Outcome {
-        let path = sample.relativePath
+        let stored = sample.relativePath
+        let path = shown(sample.source, fallback: stored)
         let image: ProbedImage
         do {
             image = try probed?.get() ?? ImageProbe.probe(sample.source, verification: run.verification)
         } catch {
+            if let json = sample.embeddedIn {
+                return .failed(ImportIssue(path: json, reason: "embedded 'imageData': \(Self.describe(error)); fix or remove the file"))
+            }
             return .failed(ImportIssue(path: path, reason: "\(Self.describe(error)); fix or remove the file"))
         }
         var notes: [ImportIssue] = []
@@ -135,8 +155,9 @@ struct SampleChecker {
             if declared == image.display && declared != image.stored {
                 frame = image.display
             } else if declared != image.stored {
+                let what = sample.embeddedIn == nil ? path : "its embedded 'imageData'"
                 notes.append(ImportIssue(path: sample.origin ?? path,
-                                         reason: "the annotation declares \(declared.width)×\(declared.height) but \(path) is \(image.stored.width)×\(image.stored.height); boxes were clamped to the real image"))
+                                         reason: "the annotation declares \(declared.width)×\(declared.height) but \(what) is \(image.stored.width)×\(image.stored.height); boxes were clamped to the real image"))
             }
         }
         for (n, a) in annotations.enumerated() {
@@ -155,8 +176,9 @@ struct SampleChecker {
         if let mask = sample.mask {
             do {
                 let probed = try ImageProbe.probeMask(mask.source)
+                let maskPath = shown(mask.source, fallback: mask.relativePath)
                 guard probed.size == image.stored || probed.size == image.display else {
-                    return .failed(ImportIssue(path: mask.relativePath, reason: "mask is \(probed.size.width)×\(probed.size.height) but its image \(path) is \(image.stored.width)×\(image.stored.height); they must match"))
+                    return .failed(ImportIssue(path: maskPath, reason: "mask is \(probed.size.width)×\(probed.size.height) but its image \(path) is \(image.stored.width)×\(image.stored.height); they must match"))
                 }
                 var unknown: [Int] = []
                 for value in 0..<256 where probed.present[value] {
@@ -168,13 +190,13 @@ struct SampleChecker {
                     }
                 }
                 if !unknown.isEmpty {
-                    notes.append(ImportIssue(path: mask.relativePath, reason: "mask values \(unknown.map(String.init).joined(separator: ", ")) have no line in labels.txt (it names \(labelCount) classes, 0...\(labelCount - 1)); those pixels are ignored"))
+                    notes.append(ImportIssue(path: maskPath, reason: "mask values \(unknown.map(String.init).joined(separator: ", ")) have no line in labels.txt (it names \(labelCount) classes, 0...\(labelCount - 1)); those pixels are ignored"))
                 }
             } catch {
-                return .failed(ImportIssue(path: mask.relativePath, reason: "mask: \(Self.describe(error)); fix or remove the pair"))
+                return .failed(ImportIssue(path: shown(mask.source, fallback: mask.relativePath), reason: "mask: \(Self.describe(error)); fix or remove the pair"))
             }
         }
-        return .kept(CheckedSample(source: sample.source, relativePath: path, split: sample.split, size: frame,
+        return .kept(CheckedSample(source: sample.source, relativePath: stored, split: sample.split, size: frame,
                                    index: index, maskLabels: maskLabels, mask: sample.mask), notes)
     }
 

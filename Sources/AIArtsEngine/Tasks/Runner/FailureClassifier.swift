@@ -64,6 +64,8 @@ public enum FailureClassifier {
             return FailureReason(kind: .signal, message: "killed by \(ExitStatus.signalName(sig))"
                 + (core ? " (core dumped)" : "") + lastOutput(lines))
         case let .exited(code):
+            // A program that says why it stops ("Error: …", "prog: error: …") is quoted as the reason.
+            if let said = lastError(lines) { return FailureReason(kind: .exitCode, message: "\(said) (exit code \(code))") }
             return FailureReason(kind: .exitCode, message: "exited with code \(code)" + lastOutput(lines))
         case .unknown:
             return nil
@@ -102,29 +104,27 @@ public enum FailureClassifier {
         return nil
     }
 
+    /// What the last line that says something says after "error:" when it is an error message:
+    /// `Error: X` (Swift's ArgumentParser, aiarts-train), `prog: error: X` (argparse), `ERROR: X`.
+    static func lastError(_ lines: [String]) -> String? {
+        guard let line = lines.last(where: { $0.contains(where: { $0.isLetter || $0.isNumber }) }),
+              let match = line.firstMatch(of: #/^\s*(?:[\w.\-]+: )?(?i:error|fatal): *(.+)$/#) else { return nil }
+        let said = String(match.1).trimmingCharacters(in: .whitespaces)
+        return said.isEmpty ? nil : shorten(said)
+    }
+
     /// " ; last output: ..." from the last line that says something, or "".
     private static func lastOutput(_ lines: [String]) -> String {
         guard let line = lines.last(where: { $0.contains(where: { $0.isLetter || $0.isNumber }) }) else { return "" }
         return "; last output: " + shorten(line.trimmingCharacters(in: .whitespaces))
     }
 
-    /// One displayable line: the last carriage-return segment (progress bars redraw with \r),
-    /// escape sequences and control characters removed, trailing blanks trimmed.
+    /// One displayable line: the last carriage-return segment that holds anything (progress bars
+    /// redraw with \r and end with one), through `TerminalText` (escape sequences, OSC titles
+    /// included, and control characters removed), tabs as spaces, trailing blanks trimmed.
     static func clean(_ raw: String) -> String {
         let segment = raw.split(separator: "\r", omittingEmptySubsequences: true).last.map(String.init) ?? ""
-        var out = ""
-        var inEscape = false
-        for scalar in segment.unicodeScalars {
-            if inEscape {
-                // CSI sequences end with a letter; a lone ESC + one char ends at once too.
-                if scalar.properties.isAlphabetic || scalar == "~" { inEscape = false }
-                continue
-            }
-            if scalar == "\u{1B}" { inEscape = true; continue }
-            if scalar == "\t" { out.unicodeScalars.append(" "); continue }
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) { continue }
-            out.unicodeScalars.append(scalar)
-        }
+        var out = TerminalText.finalRedraw(segment).replacingOccurrences(of: "\t", with: " ")
         while out.last?.isWhitespace == true { out.removeLast() }
         return out
     }

@@ -1,10 +1,12 @@
 import Foundation
 
 /// The PyTorch trainers (docs/torch-trainers.md): torchvision models trained by
-/// `aiarts_torch.py`, a script compiled into aiarts (`TorchTrainerScript`) and written into the
+/// `aiarts_torch.py`, a script compiled into aiarts (a SwiftPM resource, `script`) and written into the
 /// task folder at start, beside the dataset manifest (`Workspace.writeTrainingManifest`).
 public enum TorchTrainer {
     public static let scriptFileName = "aiarts_torch.py"
+    /// The script's bytes: Sources/AIArtsEngine/Tasks/Torch/aiarts_torch.py, embedded by SwiftPM.
+    static var script: [UInt8] { PackageResources.aiarts_torch_py }
     public static let manifestFileName = "dataset.json"
 
     /// Model names, as torchvision names them, with the dataset type each trains on, in the order
@@ -143,7 +145,7 @@ public enum TorchTrainer {
         let url = folder.appendingPathComponent(scriptFileName)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data(TorchTrainerScript.text.utf8).write(to: url, options: .atomic)
+            try Data(script).write(to: url, options: .atomic)
         } catch {
             throw AIArtsError(.io, "cannot write \(url.path): \(error.localizedDescription)")
         }

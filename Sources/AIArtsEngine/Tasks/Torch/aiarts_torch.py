@@ -1,8 +1,3 @@
-// Generated from trainers/torch/aiarts_torch.py by trainers/torch/embed_script.py: do not edit.
-// The script compiled in, so a binary copied anywhere can still write it into a task folder.
-// TorchTrainerScriptTests fails when this copy differs from the file.
-enum TorchTrainerScript {
-    static let text = #"""
 #!/usr/bin/env python3
 """aiarts PyTorch trainers: train, eval, predict and export torchvision models on an aiarts dataset.
 
@@ -839,7 +834,8 @@ def train(args):
         if skipped:
             log("%d train images without a label are skipped" % len(skipped))
     if not train_samples:
-        raise UserError("the dataset has no train split (or it is empty): split it with `aiarts dataset split`")
+        raise UserError("the dataset has no train split (or it is empty): split it with `aiarts dataset split %s --val 0.2`"
+                        % manifest.get("dataset", "DATASET"))
     missing = missing_files(train_samples + val_samples)
     if missing:
         raise UserError("No such file or directory: '%s' (%s missing dataset file%s)" % (
@@ -1419,6 +1415,3 @@ def export_onnx(model, kind, example, reference, path, torch):
 
 if __name__ == "__main__":
     sys.exit(main())
-
-"""#
-}

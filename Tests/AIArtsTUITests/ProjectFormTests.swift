@@ -29,6 +29,16 @@ import Testing
         #expect(form.commands() == [["project", "create", "p", "detection", "D0002"]])
     }
 
+    /// ← on a text field (no options to choose from) used to divide by zero options.
+    @Test func leftOnATextFieldDoesNothing() {
+        var form = FieldForm.project(datasets: Self.datasets)
+        form.focus = 0
+        form.fields[0].text = "p"
+        _ = form.type(.left)
+        _ = form.type(.right)
+        #expect(form.fields[0].text == "p" && form.focus == 0)
+    }
+
     @Test func projectSetCompletesDatasetsOfTheProjectsType() {
         var state = sampleState()
         state.data?.datasets = Self.datasets

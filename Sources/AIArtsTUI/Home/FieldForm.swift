@@ -159,7 +159,7 @@ public struct FieldForm: Equatable, Sendable {
         switch key {
         case .tab, .down: focus = (focus + 1) % fields.count
         case .backtab, .up: focus = (focus + fields.count - 1) % fields.count
-        case .left, .right where !fields[focus].options.isEmpty:
+        case .left where !fields[focus].options.isEmpty, .right where !fields[focus].options.isEmpty:
             let n = fields[focus].options.count
             fields[focus].choice = (fields[focus].choice + (key == .right ? 1 : -1) + n) % n
             if kind == .project && focus == 1 { offerDatasetsOfType() }

@@ -49,6 +49,8 @@ public struct PaddleXFastScanner: Sendable {
         lines += 1
         guard let p = line.baseAddress, line.count > 8 else { return }
         let n = line.count
+        // PaddleX's own logger puts the tag at a fixed place; anything else is searched for.
+        if Self.has(p, n, 20, "[INFO]\t[TRAIN] Epoch="), scanTrain(p, n, from: 41, into: &table) { return }
         // Find "[TRAIN] Epoch=" by its bracket.
         var i = 0
         var interesting = false
@@ -99,10 +101,13 @@ public struct PaddleXFastScanner: Sendable {
               let totalSteps = StepMath.product(perEpoch, epochs) else { return false }
         // The pairs, ", key=value" until the end of the line, staged so that a line of another
         // shape changes nothing.
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.maxValues) { values in
+        // Values are staged as whole numbers and powers of ten, divided after the loop: the
+        // divisions are independent there and overlap.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * Self.maxValues) { staged in
             withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.maxValues) { columns in
+                let values = staged.baseAddress!, scales = staged.baseAddress! + Self.maxValues
                 var found = 0
-                var eta: Double?, secondsPerStep: Double?
+                var eta: Double?, secondsPerStepAt = -1
                 var expected = 0
                 while i < n {
                     guard p[i] == 0x2C else { return false }
@@ -111,7 +116,7 @@ public struct PaddleXFastScanner: Sendable {
                     let keyStart = i
                     var slot = -1
                     // The key expected here, compared in two words (it was checked when first seen).
-                    if expected < keys.count, n - keyStart >= 16 {
+                    if expected < keys.count {
                         let key = keys[expected]
                         if key.length <= 16, keyStart + key.length < n, p[keyStart + key.length] == 0x3D {
                             let (w0, w1) = Self.words(p + keyStart, key.length, available: n - keyStart)
@@ -132,8 +137,11 @@ public struct PaddleXFastScanner: Sendable {
                     i += 1
                     let special = keys[slot].special
                     let valueStart = i
-                    var value: Double
-                    if special != 1, let v = Self.quickNumber(p, n, &i) {
+                    var value: Double, scale = 1.0
+                    if special == 1, let seconds = Self.quickDuration(p, n, &i) {
+                        eta = seconds
+                        continue
+                    } else if special != 1, let v = Self.quickNumber(p, n, &i, scale: &scale) {
                         value = v
                     } else {
                         while i < n, p[i] != 0x2C, p[i] != 0x20 { i += 1 }
@@ -147,25 +155,50 @@ public struct PaddleXFastScanner: Sendable {
                         guard let v = Self.number(text) else { return false }
                         value = v
                     }
-                    if special == 2 { secondsPerStep = value }
                     guard found < Self.maxValues else { return false }
-                    values[found] = value; columns[found] = slot  // the slot until the line is known good
+                    if special == 2 { secondsPerStepAt = found }
+                    values[found] = value; scales[found] = scale
+                    columns[found] = slot  // the slot until the line is known good
                     found += 1
                 }
+                for k in 0..<found { values[k] /= scales[k] }
                 parser.epochs = epochs
                 parser.stepsPerEpoch = perEpoch
                 guard found > 0 else { return true }
                 let time = clock.parse(UnsafeBufferPointer(start: p, count: n)) ?? .nan
                 for k in 0..<found { columns[k] = column(ofSlot: columns[k], in: &table) }
                 let record = table.addKey(MetricKey(step: globalStep, epoch: Double(epoch), time: time))
-                table.appendRow(record: record, step: globalStep, columns: columns.baseAddress!, values: values.baseAddress!, count: found)
+                table.appendRow(record: record, step: globalStep, columns: columns.baseAddress!, values: values, count: found)
                 records += 1
                 pending.append(TrainProgress(step: globalStep, steps: totalSteps, epoch: epoch, epochs: epochs, time: time,
-                                             secondsPerStep: secondsPerStep, eta: eta))
+                                             secondsPerStep: secondsPerStepAt >= 0 ? values[secondsPerStepAt] : nil, eta: eta))
                 if pending.count >= 2 * ProgressTracker.window { pending.removeFirst(ProgressTracker.window) }
                 return true
             }
         }
+    }
+
+    /// `duration` of the common "0:02:31" read in place when it ends at a ',' or ' ' or the end
+    /// of the line; nil, with `i` unchanged, for anything else.
+    @inline(__always)
+    static func quickDuration(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) -> Double? {
+        var j = i
+        var total = 0, part = 0, digits = 0, parts = 1
+        while j < n, p[j] != 0x2C, p[j] != 0x20 {
+            let c = p[j]
+            if c == 0x3A {
+                guard digits > 0, parts < 3 else { return nil }
+                total = total * 60 + part; part = 0; digits = 0; parts += 1
+            } else if c &- 0x30 < 10, digits < 9 {
+                part = part * 10 + Int(c &- 0x30); digits += 1
+            } else {
+                return nil
+            }
+            j += 1
+        }
+        guard digits > 0 else { return nil }
+        i = j
+        return Double(total * 60 + part)
     }
 
     /// "0:02:31", "12:05", "7": seconds; anything else (days, fractions) through `MetricText.duration`.
@@ -272,12 +305,12 @@ public struct PaddleXFastScanner: Sendable {
 
     private static let powers: [Double] = (0...22).map { Double(sign: .plus, exponent: 0, significand: 1) * pow(10, Double($0)) }
 
-    /// The common value "2.302585", "-0.5" or "0.31s", read in place when it ends at a ',' or ' ' or the
-    /// end of the line: at most 15 digits, so the digits and the power of ten are both exact
-    /// and one division rounds correctly (what `number` computes for the same text). Nil,
-    /// with `i` unchanged, for anything else.
+    /// The common value "2.302585", "-0.5" or "0.31s", read in place when it ends at a ',' or
+    /// ' ' or the end of the line, as its digits and the power of ten to divide them by (both
+    /// exact with at most 15 digits, so the one division rounds correctly: what `number`
+    /// computes for the same text). Nil, with `i` unchanged, for anything else.
     @inline(__always)
-    static func quickNumber(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) -> Double? {
+    static func quickNumber(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, scale: inout Double) -> Double? {
         var j = i
         let negative = j < n && p[j] == 0x2D
         if negative { j += 1 }
@@ -293,8 +326,31 @@ public struct PaddleXFastScanner: Sendable {
         guard digits > 0, digits <= 15, j == n || p[j] == 0x2C || p[j] == 0x20 else { return nil }
         i = j
         let whole = Double(Int64(bitPattern: mantissa))  // below 10^15: one signed conversion
-        let v = fraction == 0 ? whole : whole / powers[fraction]
-        return negative ? -v : v
+        scale = powerOfTen(fraction)
+        return negative ? -whole : whole
+    }
+
+    /// 10^k for 0 ≤ k ≤ 15, exact (a constant table, with no lazy global to check).
+    @inline(__always)
+    static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        default: 1e15
+        }
     }
 
     /// A decimal such as "2.302585", "-1e-05" or "0.31s" (a trailing seconds unit is allowed,

@@ -106,8 +106,9 @@ public struct IncrementalReader: Sendable {
 
     /// `readBlock` into `buffer`'s memory (taken, left empty): a long file read block after
     /// block hands each block's `bytes` back (`swap(&buffer, &block.bytes)`), so its pages are
-    /// faulted in once rather than once per block.
-    public mutating func readBlock(maxBytes: Int, reusing buffer: inout [UInt8]) throws(MetricsError) -> LineBlock {
+    /// faulted in once rather than once per block. Nothing at or after byte `limit` is read (a
+    /// line start, where another reader takes over).
+    public mutating func readBlock(maxBytes: Int, reusing buffer: inout [UInt8], upTo limit: Int = .max) throws(MetricsError) -> LineBlock {
         var block = LineBlock()
         guard let (fd, info) = try Self.openRegularFile(path) else { block.exists = false; return block }
         defer { close(fd) }
@@ -117,14 +118,15 @@ public struct IncrementalReader: Sendable {
             block.reset = true
         }
         let start = position.offset
+        let stop = min(size, max(limit, start))
         var bytes: [UInt8] = []
         swap(&bytes, &buffer)
-        try readAt(fd, offset: start, count: min(size - start, max(maxBytes, maxLineBytes + 1)), into: &bytes)
+        try readAt(fd, offset: start, count: min(stop - start, max(maxBytes, maxLineBytes + 1)), into: &bytes)
         var from = 0
         if position.skippingLongLine {
             guard let nl = bytes.firstIndex(of: 0x0A) else {
                 position.offset = start + bytes.count
-                block.hasMore = start + bytes.count < size
+                block.hasMore = start + bytes.count < stop
                 try remember(fd: fd, size: size, bytes: bytes, start: start)
                 return block
             }
@@ -144,7 +146,7 @@ public struct IncrementalReader: Sendable {
         block.base = start
         block.maxLineBytes = maxLineBytes
         position.offset = start + max(from, end)
-        block.hasMore = start + bytes.count < size
+        block.hasMore = start + bytes.count < stop
         try remember(fd: fd, size: size, bytes: bytes, start: start)
         return block
     }

@@ -53,6 +53,10 @@ struct SeriesStorage: Sendable {
     var mark = 0
     /// The step of the last point (`Int.min` when none): the fast path's restart check.
     var lastStep = Int.min
+    /// The lowest order key of the restarts that dropped every stored point: had points come
+    /// before (a table read before this one, `MetricTable.append(continuation:)`), the
+    /// restart would have gone on dropping theirs at or after it.
+    var floor: Double?
 
     init(name: String, raw: Bool) { self.name = name; self.raw = raw }
 
@@ -90,6 +94,16 @@ struct SeriesStorage: Sendable {
         while let last = runs.last, last.point >= values.count { runs.removeLast() }
         discardedByRestart += n
         if values.count < mark { mark = values.count }
+    }
+
+    /// Appends `other`'s points, whose records are `recordOffset` higher in this table.
+    mutating func append(contentsOf other: SeriesStorage, recordOffset: Int) {
+        let pointOffset = values.count
+        values.append(contentsOf: other.values)
+        runs.reserveCapacity(runs.count + other.runs.count)
+        for r in other.runs { runs.append(RecordRun(point: r.point + pointOffset, record: r.record + recordOffset, stride: r.stride)) }
+        discardedByRestart += other.discardedByRestart
+        if !other.values.isEmpty { lastStep = other.lastStep }
     }
 
     /// The same series with its records moved up by `offset` (the other table's records were

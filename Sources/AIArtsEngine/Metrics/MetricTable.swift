@@ -11,6 +11,9 @@ public struct MetricTable: Sendable {
     private var index: [String: Int] = [:]
     public private(set) var checkpoints: [MetricCheckpoint] = []
     public private(set) var progress = ProgressTracker()
+    /// When set, every record shown to `progress`, in order: a table read on another thread
+    /// keeps them for `append(continuation:)` to show again after the earlier table's.
+    var progressLog: [MetricRecord]?
 
     public init() {}
 
@@ -39,7 +42,7 @@ public struct MetricTable: Sendable {
             for (name, value) in record.values { append(value, column: columnIndex(name), record: r) }
         }
         if let checkpoint = record.checkpoint { checkpoints.append(checkpoint) }
-        progress.observe(record)
+        observe(record)
     }
 
     public mutating func append<S: Sequence>(contentsOf records: S) where S.Element == MetricRecord {
@@ -61,16 +64,17 @@ public struct MetricTable: Sendable {
             var keep = n
             while keep >= 0, let k = keys[series[i].record(at: keep)].order, k >= key { keep -= 1 }
             series[i].removeLast(n - keep)
+            if keep < 0 { series[i].floor = min(series[i].floor ?? key, key) }
         }
         series[i].push(value, record: r, step: keys[r].step)
     }
 
-    /// The fast path for parsers that know the order is fine (no restart check needed when
-    /// `step` is not below the last point's); falls back to the full rule otherwise.
+    /// `append` for a record with a step: when the last point has a step and it is not above
+    /// `step`, the restart rule has nothing to do and the value is just stored.
     @inline(__always)
     mutating func appendFast(column i: Int, value: Double, record r: Int, step: Int) {
         let last = series[i].lastStep
-        if last != Int.min, last > step { append(value, column: i, record: r); return }
+        if last == Int.min || last > step { append(value, column: i, record: r); return }
         series[i].push(value, record: r, step: step)
     }
 
@@ -80,7 +84,7 @@ public struct MetricTable: Sendable {
         let done = series.withUnsafeMutableBufferPointer { s -> Bool in
             for k in 0..<count {
                 let last = s[columns[k]].lastStep
-                if last != Int.min, last > step { return false }
+                if last == Int.min || last > step { return false }
             }
             for k in 0..<count { s[columns[k]].push(values[k], record: r, step: step) }
             return true
@@ -90,14 +94,21 @@ public struct MetricTable: Sendable {
         }
     }
 
-    mutating func observe(_ record: MetricRecord) { progress.observe(record) }
+    mutating func observe(_ record: MetricRecord) {
+        progress.observe(record)
+        progressLog?.append(record)
+    }
 
     /// Reserves room for `factor` times each column's points and the records (a long file read
     /// in blocks, after its first block), so the arrays are not copied as they grow.
     mutating func reserve(factor: Double) {
         guard factor > 1, factor.isFinite else { return }
         keys.reserveCapacity(Int(Double(keys.count) * factor) + 16)
-        for i in series.indices { series[i].values.reserveCapacity(Int(Double(series[i].count) * factor) + 16) }
+        LargePages.advise(&keys)
+        for i in series.indices {
+            series[i].values.reserveCapacity(Int(Double(series[i].count) * factor) + 16)
+            LargePages.advise(&series[i].values)
+        }
     }
 
     /// Marks every point as delivered (see `MetricColumn.mark`).
@@ -105,6 +116,35 @@ public struct MetricTable: Sendable {
         for i in series.indices { series[i].mark = series[i].count }
     }
     mutating func addCheckpoint(_ checkpoint: MetricCheckpoint) { checkpoints.append(checkpoint) }
+
+    /// Appends the table of the lines that follow this table's in the same source, read on
+    /// their own (the second half of a file read on two cores), so that the result equals
+    /// one table read from both in turn: series join by name (new ones after this table's),
+    /// `other`'s first point and its restarts that emptied a series (`SeriesStorage.floor`)
+    /// apply the restart rule to this table's points, and the progress `other` observed
+    /// (`progressLog`) is observed again here.
+    mutating func append(continuation other: MetricTable) {
+        let offset = keys.count
+        keys.append(contentsOf: other.keys)
+        for column in other.series {
+            let i = columnIndex(column.name, raw: column.raw)
+            if column.count > 0, let first = other.keys[column.record(at: 0)].order,
+               let n = series[i].values.indices.last, let last = keys[series[i].record(at: n)].order, last > first {
+                dropTail(of: i, from: first)
+            }
+            if let floor = column.floor { dropTail(of: i, from: floor) }
+            series[i].append(contentsOf: column, recordOffset: offset)
+        }
+        checkpoints.append(contentsOf: other.checkpoints)
+        for record in other.progressLog ?? [] { observe(record) }
+    }
+
+    /// Drops the last points of series `i` whose order key is `key` or more (a restart to `key`).
+    private mutating func dropTail(of i: Int, from key: Double) {
+        var keep = series[i].count - 1
+        while keep >= 0, let k = keys[series[i].record(at: keep)].order, k >= key { keep -= 1 }
+        series[i].removeLast(series[i].count - 1 - keep)
+    }
 
     /// Adds the series of `other` whose names this table does not have yet (a source of lower
     /// precedence), and its checkpoints when this table has none.

@@ -51,22 +51,10 @@ public struct PaddleXFastScanner: Sendable {
         let n = line.count
         // PaddleX's own logger puts the tag at a fixed place; anything else is searched for.
         if Self.has(p, n, 20, "[INFO]\t[TRAIN] Epoch="), scanTrain(p, n, from: 41, into: &table) { return }
-        // Find "[TRAIN] Epoch=" by its bracket.
-        var i = 0
         var interesting = false
-        while i < n, let hit = memchr(p + i, 0x5B, n - i) {
-            let at = p.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if Self.has(p, n, at + 1, "TRAIN] ") {
-                if Self.has(p, n, at + 8, "Epoch=") {
-                    if scanTrain(p, n, from: at + 14, into: &table) { return }
-                    interesting = true
-                    break
-                }
-                interesting = true
-            } else if Self.has(p, n, at + 1, "EVAL] ") {
-                interesting = true
-            }
-            i = at + 1
+        if let marker = Self.trainMarker(p, n, interesting: &interesting) {
+            if scanTrain(p, n, from: marker, into: &table) { return }
+            interesting = true
         }
         if !interesting {
             interesting = Self.contains(p, n, "Model saved in ") || Self.contains(p, n, "Current evaluated best model in ")
@@ -77,6 +65,45 @@ public struct PaddleXFastScanner: Sendable {
             table.append(record)
             records += 1
         }
+    }
+
+    /// True when `line` is a train line of the usual shape, read (into a scratch table) by the
+    /// fast path alone: where a second reader can start, since such a line sets every total
+    /// the lines after it depend on.
+    static func startsIndependently(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let p = line.baseAddress, line.count > 8 else { return false }
+        var probe = PaddleXFastScanner(), scratch = MetricTable(), ignored = false
+        guard let marker = trainMarker(p, line.count, interesting: &ignored) else { return false }
+        return probe.scanTrain(p, line.count, from: marker, into: &scratch)
+    }
+
+    /// Continues this scanner with `other`, which read the lines after this one's into
+    /// `MetricTable.append(continuation:)`'s other table: their counts add up, and the
+    /// totals are the last ones `other` saw. Keys keep this scanner's columns.
+    mutating func adopt(continuation other: PaddleXFastScanner) {
+        lines += other.lines
+        records += other.records
+        parser.skipped.merge(other.parser.skipped)
+        parser.epochs = other.parser.epochs
+        parser.stepsPerEpoch = other.parser.stepsPerEpoch
+        pending = other.pending
+    }
+
+    /// Where a line's "[TRAIN] Epoch=" ends, found by its bracket; `interesting` is set when
+    /// the line has another tag the parser reads ("[TRAIN] " or "[EVAL] ").
+    private static func trainMarker(_ p: UnsafePointer<UInt8>, _ n: Int, interesting: inout Bool) -> Int? {
+        var i = 0
+        while i < n, let hit = memchr(p + i, 0x5B, n - i) {
+            let at = p.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if has(p, n, at + 1, "TRAIN] ") {
+                if has(p, n, at + 8, "Epoch=") { return at + 14 }
+                interesting = true
+            } else if has(p, n, at + 1, "EVAL] ") {
+                interesting = true
+            }
+            i = at + 1
+        }
+        return nil
     }
 
     /// Shows the last train records to the progress tracker; call before reading the table.

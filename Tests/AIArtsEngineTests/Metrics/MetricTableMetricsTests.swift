@@ -109,6 +109,55 @@ import Testing
         }
     }
 
+    /// Random records with restarts, steps and epochs missing now and then, and checkpoints.
+    static func records(seed: Int, count: Int) -> [MetricRecord] {
+        var dice = Dice(state: UInt64(seed))
+        var step = 0
+        var out: [MetricRecord] = []
+        for _ in 0..<count {
+            switch dice.below(12) {
+            case 0: step = max(0, step - dice.below(40))  // a restart
+            case 1: break
+            default: step += 1 + dice.below(3)
+            }
+            let names = ["train/loss", "train/lr", "eval/acc1"].filter { _ in dice.below(3) > 0 }
+            let hasStep = dice.below(8) > 0
+            out.append(MetricRecord(kind: dice.below(5) == 0 ? .eval : .train, step: hasStep ? step : nil, steps: 1000,
+                                    epoch: dice.below(4) > 0 ? Double(step / 10) : nil, epochs: 100,
+                                    wallTime: dice.below(5) > 0 ? 1e9 + Double(step) : nil,
+                                    secondsPerStep: dice.below(2) == 0 ? 0.5 : nil,
+                                    values: names.map { ($0, Double(dice.below(1000)) / 7) },
+                                    checkpoint: dice.below(40) == 0 ? MetricCheckpoint(step: step) : nil))
+        }
+        return out
+    }
+
+    @Test func aContinuationReadApartJoinsToTheSameTable() {
+        for seed in 1...60 {
+            let records = Self.records(seed: seed, count: 20 + seed * 5)
+            var whole = MetricTable()
+            whole.append(contentsOf: records)
+            var dice = Dice(state: UInt64(seed) &* 31)
+            let cut = dice.below(records.count + 1)
+            var first = MetricTable(), second = MetricTable()
+            second.progressLog = []
+            first.append(contentsOf: records[..<cut])
+            second.append(contentsOf: records[cut...])
+            first.append(continuation: second)
+            #expect(first.names == whole.names, "seed \(seed) cut \(cut)")
+            for name in whole.names {
+                #expect(first[name]!.points == whole[name]!.points, "seed \(seed) cut \(cut) \(name)")
+                #expect(first[name]!.discardedByRestart == whole[name]!.discardedByRestart, "seed \(seed) cut \(cut) \(name)")
+            }
+            #expect(first.checkpoints == whole.checkpoints)
+            #expect(first.progress == whole.progress, "seed \(seed) cut \(cut)")
+            // Appending goes on as in the whole table.
+            let more = MetricRecord(kind: .train, step: 5, wallTime: 1, values: [("train/loss", 1)])
+            first.append(more); whole.append(more)
+            #expect(first["train/loss"]?.points == whole["train/loss"]?.points)
+        }
+    }
+
     @Test func mergesKeepEachPointsKeys() {
         var a = MetricTable(), b = MetricTable()
         a.append(MetricRecord(kind: .train, step: 1, wallTime: 10, values: [("loss", 1)]))

@@ -4,8 +4,9 @@
   python3 bench/metrics_bench.py [--log-mb 50 500] [--scalars 100000 1000000] [--runs 3] [--skip-build]
 
 1. PaddleX-format train logs of each --log-mb size: `aiarts log parse FILE --format paddlex`
-   (text summary: every line parsed into series) and the same with --json (written to
-   /dev/null), next to `wc -l FILE` on the same cached file.
+   (text summary: every line parsed into series; from 32 MiB on the file is read in two parts
+   on two cores), the same on one core (`taskset -c 0`: one pass, the CPU time of the parse
+   alone), and with --json (written to /dev/null), next to `wc -l FILE` on the same cached file.
 2. TensorBoard event files of each --scalars count, written by tensorboard's own
    EventFileWriter: `aiarts log parse FILE --format tfevents` (and --json) next to
    TensorBoard's EventAccumulator with size_guidance {scalars: 0} (keep all) and next to
@@ -209,9 +210,11 @@ def main():
         subprocess.run(["cat", log], check=True, stdout=subprocess.DEVNULL)  # into the page cache
         wc = median_of(args.runs, ["wc", "-l", log])
         text = median_of(args.runs, [AIARTS, "log", "parse", log, "--format", "paddlex"])
+        one_core = median_of(args.runs, ["taskset", "-c", "0", AIARTS, "log", "parse", log, "--format", "paddlex"])
         js = median_of(args.runs, [AIARTS, "log", "parse", log, "--format", "paddlex", "--json"])
         size = os.path.getsize(log) / (1 << 20)
         rows.append((f"PaddleX log, {size:.0f} MB: `aiarts log parse --format paddlex`", text, "`wc -l`", wc))
+        rows.append((f"PaddleX log, {size:.0f} MB: the same on one core (`taskset -c 0`, one pass)", one_core, "`wc -l`", wc))
         rows.append((f"PaddleX log, {size:.0f} MB: `aiarts log parse --format paddlex --json > /dev/null`", js, "`wc -l`", wc))
 
     py = os.path.join(VENV, "bin/python")

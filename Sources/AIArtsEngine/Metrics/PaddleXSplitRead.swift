@@ -29,7 +29,7 @@ struct PaddleXSplitRead: Sendable {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         let size = Int(info.st_size)
-        guard size >= minimumBytes, ProcessInfo.processInfo.activeProcessorCount >= 2, let cut = cut(path: path, size: size)
+        guard size >= minimumBytes, usableCores >= 2, let cut = cut(path: path, size: size)
         else { return nil }
         let results = Results()
         DispatchQueue.concurrentPerform(iterations: 2) { k in
@@ -48,6 +48,30 @@ struct PaddleXSplitRead: Sendable {
         whole.reader = second.reader
         whole.skippedLongLines += second.skippedLongLines
         return whole
+    }
+
+    /// The cores this process may run on: its CPU affinity (`taskset`, a container's cpuset),
+    /// from /proc/self/status on Linux, else the active processor count.
+    static var usableCores: Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+           let count = cpuCount(list: line.dropFirst("Cpus_allowed_list:".count)), count > 0 {
+            return count
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// The number of CPUs in a kernel CPU list ("0-3,8,10-11" → 7); nil when it is not one.
+    static func cpuCount(list: Substring) -> Int? {
+        var count = 0
+        for part in list.split(separator: ",") {
+            let bounds = part.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let first = bounds.first ?? nil, bounds.count <= 2 else { return nil }
+            let last = bounds.count == 2 ? bounds[1] : first
+            guard let last, last >= first, last - first < 1 << 20 else { return nil }
+            count += last - first + 1
+        }
+        return count
     }
 
     /// Where the second part starts: the first line within 1 MiB after the middle that

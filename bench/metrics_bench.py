@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
-"""Metrics benchmarks of issue 3, each measured next to its peer in the same run.
+"""Metrics benchmarks of issues 3 and 12, each measured next to its peers in the same run.
 
-  python3 bench/metrics_bench.py [--log-mb 500] [--scalars 1000000] [--runs 3] [--skip-build]
+  python3 bench/metrics_bench.py [--log-mb 50 500] [--scalars 100000 1000000] [--runs 3] [--skip-build]
 
-1. A PaddleX-format train log of --log-mb megabytes: `aiarts log parse FILE --format paddlex`
-   (text summary: every line parsed into series) and the same with --json (written to
-   /dev/null), next to `wc -l FILE` on the same cached file.
-2. A TensorBoard event file of --scalars scalars written by tensorboard's own EventFileWriter:
-   `aiarts log parse FILE --format tfevents` (and --json) next to TensorBoard's
-   EventAccumulator with size_guidance {scalars: 0} (keep all).
+1. PaddleX-format train logs of each --log-mb size: `aiarts log parse FILE --format paddlex`
+   (text summary: every line parsed into series; from 32 MiB on the file is read in two parts
+   on two cores), the same on one core (`taskset -c 0`: one pass, the CPU time of the parse
+   alone), and with --json (written to /dev/null), next to `wc -l FILE` on the same cached file.
+2. TensorBoard event files of each --scalars count, written by tensorboard's own
+   EventFileWriter: `aiarts log parse FILE --format tfevents` (and --json) next to
+   TensorBoard's EventAccumulator with size_guidance {scalars: 0} (keep all) and next to
+   RustBoard, the `server` binary of the tensorboard-data-server wheel (what `tensorboard`
+   itself starts), loading the folder once with every scalar kept (`--reload once
+   --samples-per-plugin scalars=all`), timed from its start to its "Finished load cycle"
+   log line, with and without `--checksum`. Before timing, a gRPC ReadScalars call checks
+   that RustBoard kept every scalar.
 
 Builds the release binary into .build-feed (override with AIARTS=path), writes fixtures under
 bench-out/ (ignored by git) and installs tensorboard into bench-out/tb-venv when missing.
 Prints medians of --runs runs and the ratios, as a Markdown table for docs/benchmarks.md.
 """
-import argparse, os, random, resource, statistics, subprocess, sys, time
+import argparse, glob, os, random, resource, signal, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench-out")
@@ -104,6 +110,75 @@ os.rename(files[0], {path!r})
     subprocess.run([os.path.join(VENV, "bin/python"), "-c", code], check=True)
 
 
+def rustboard_binary():
+    """The `server` binary of the tensorboard-data-server wheel in the venv."""
+    found = glob.glob(os.path.join(VENV, "lib", "python*", "site-packages", "tensorboard_data_server", "bin", "server"))
+    if not found:
+        sys.exit("tensorboard-data-server is not installed in " + VENV)
+    return found[0]
+
+
+def rustboard_once(server, folder, checksum):
+    """(wall seconds to its "Finished load cycle" line, CPU seconds of the whole process).
+    The server keeps serving after the load; it is stopped as soon as the line appears, so
+    its CPU time is the start-up and the one load (it sleeps between cycles)."""
+    cmd = [server, "--logdir", folder, "--reload", "once", "--samples-per-plugin", "scalars=all",
+           "--port", "0", "--verbose", "--checksum" if checksum else "--no-checksum"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = None
+    for line in proc.stderr:
+        if "Finished load cycle" in line:
+            wall = time.perf_counter() - start
+            break
+    proc.send_signal(signal.SIGTERM)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.stderr.close()
+    if wall is None:
+        sys.exit("RustBoard ended without finishing a load cycle")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def rustboard_median(runs, server, folder, checksum):
+    results = [rustboard_once(server, folder, checksum) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+
+
+READ_SCALARS = """
+import sys, grpc
+from tensorboard.data.proto import data_provider_pb2 as pb, data_provider_pb2_grpc as rpc
+channel = grpc.insecure_channel("localhost:" + sys.argv[1], options=[("grpc.max_receive_message_length", 1 << 30)])
+grpc.channel_ready_future(channel).result(timeout=60)
+stub = rpc.TensorBoardDataProviderStub(channel)
+request = pb.ReadScalarsRequest(experiment_id="", plugin_filter=pb.PluginFilter(plugin_name="scalars"),
+                                downsample=pb.Downsample(num_points=int(sys.argv[2])))
+print(sum(len(tag.data.step) for run in stub.ReadScalars(request).runs for tag in run.tags))
+"""
+
+
+def rustboard_kept(server, folder, scalars):
+    """How many scalars RustBoard serves after one load (through its gRPC ReadScalars)."""
+    port_file = os.path.join(OUT, "rustboard.port")
+    if os.path.exists(port_file):
+        os.remove(port_file)
+    proc = subprocess.Popen([server, "--logdir", folder, "--reload", "once", "--samples-per-plugin", "scalars=all",
+                             "--port", "0", "--port-file", port_file, "--verbose"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:
+            if "Finished load cycle" in line:
+                break
+        with open(port_file) as f:
+            port = f.read().strip()
+        out = subprocess.run([os.path.join(VENV, "bin/python"), "-c", READ_SCALARS, port, str(2 * scalars)], check=True,
+                             capture_output=True, text=True)
+        return int(out.stdout.strip())
+    finally:
+        proc.terminate()
+        proc.wait()
+        proc.stderr.close()
+
+
 ACCUMULATE = """
 import sys
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -115,8 +190,8 @@ print(sum(len(acc.Scalars(t)) for t in acc.Tags()["scalars"]))
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--log-mb", type=int, default=500)
-    parser.add_argument("--scalars", type=int, default=1_000_000)
+    parser.add_argument("--log-mb", type=int, nargs="+", default=[50, 500])
+    parser.add_argument("--scalars", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args()
@@ -128,29 +203,44 @@ def main():
     if subprocess.run([os.path.join(VENV, "bin/python"), "-c", "import tensorboard"], stderr=subprocess.DEVNULL).returncode != 0:
         subprocess.run([os.path.join(VENV, "bin/pip"), "install", "-q", "tensorboard"], check=True)
 
-    log = os.path.join(OUT, f"paddlex-{args.log_mb}mb.log")
-    make_paddlex_log(log, args.log_mb)
-    events = os.path.join(OUT, f"tfevents-{args.scalars}", f"events.out.tfevents.{args.scalars}.bench")
-    make_tfevents(events, args.scalars)
-
     rows = []
-    subprocess.run(["cat", log], check=True, stdout=subprocess.DEVNULL)  # into the page cache
-    wc = median_of(args.runs, ["wc", "-l", log])
-    text = median_of(args.runs, [AIARTS, "log", "parse", log, "--format", "paddlex"])
-    js = median_of(args.runs, [AIARTS, "log", "parse", log, "--format", "paddlex", "--json"])
-    size = os.path.getsize(log) / (1 << 20)
-    rows.append((f"PaddleX log, {size:.0f} MB: `aiarts log parse --format paddlex`", text, "`wc -l`", wc))
-    rows.append((f"PaddleX log, {size:.0f} MB: `aiarts log parse --format paddlex --json > /dev/null`", js, "`wc -l`", wc))
+    for megabytes in args.log_mb:
+        log = os.path.join(OUT, f"paddlex-{megabytes}mb.log")
+        make_paddlex_log(log, megabytes)
+        subprocess.run(["cat", log], check=True, stdout=subprocess.DEVNULL)  # into the page cache
+        wc = median_of(args.runs, ["wc", "-l", log])
+        text = median_of(args.runs, [AIARTS, "log", "parse", log, "--format", "paddlex"])
+        one_core = median_of(args.runs, ["taskset", "-c", "0", AIARTS, "log", "parse", log, "--format", "paddlex"])
+        js = median_of(args.runs, [AIARTS, "log", "parse", log, "--format", "paddlex", "--json"])
+        size = os.path.getsize(log) / (1 << 20)
+        rows.append((f"PaddleX log, {size:.0f} MB: `aiarts log parse --format paddlex`", text, "`wc -l`", wc))
+        rows.append((f"PaddleX log, {size:.0f} MB: the same on one core (`taskset -c 0`, one pass)", one_core, "`wc -l`", wc))
+        rows.append((f"PaddleX log, {size:.0f} MB: `aiarts log parse --format paddlex --json > /dev/null`", js, "`wc -l`", wc))
 
     py = os.path.join(VENV, "bin/python")
-    folder = os.path.dirname(events)
-    ea = median_of(args.runs, [py, "-c", ACCUMULATE, events])
-    tf = median_of(args.runs, [AIARTS, "log", "parse", events, "--format", "tfevents"])
-    tfj = median_of(args.runs, [AIARTS, "log", "parse", events, "--format", "tfevents", "--json"])
-    rows.append((f"tfevents, {args.scalars:,} scalars: `aiarts log parse`", tf, "EventAccumulator (all scalars)", ea))
-    rows.append((f"tfevents, {args.scalars:,} scalars: `aiarts log parse --json > /dev/null`", tfj, "EventAccumulator (all scalars)", ea))
+    server = rustboard_binary()
+    for scalars in args.scalars:
+        events = os.path.join(OUT, f"tfevents-{scalars}", f"events.out.tfevents.{scalars}.bench")
+        make_tfevents(events, scalars)
+        folder = os.path.dirname(events)
+        subprocess.run(["cat", events], check=True, stdout=subprocess.DEVNULL)
+        kept = rustboard_kept(server, folder, scalars)
+        if kept != scalars:
+            sys.exit(f"RustBoard kept {kept} of {scalars} scalars: not comparable")
+        ea = median_of(args.runs, [py, "-c", ACCUMULATE, events])
+        rb = rustboard_median(args.runs, server, folder, checksum=False)
+        rbc = rustboard_median(args.runs, server, folder, checksum=True)
+        tf = median_of(args.runs, [AIARTS, "log", "parse", events, "--format", "tfevents"])
+        tfj = median_of(args.runs, [AIARTS, "log", "parse", events, "--format", "tfevents", "--json"])
+        name = f"tfevents, {scalars:,} scalars: `aiarts log parse`"
+        rows.append((name, tf, "EventAccumulator (all scalars)", ea))
+        rows.append((name, tf, "RustBoard, load once, all scalars", rb))
+        rows.append((name, tf, "RustBoard `--checksum` (every record checked, as aiarts does)", rbc))
+        rows.append((f"tfevents, {scalars:,} scalars: `aiarts log parse --json > /dev/null`", tfj, "RustBoard, load once, all scalars", rb))
 
-    print(f"medians of {args.runs} runs; wall time, then CPU time (user + system)\n")
+    load = os.getloadavg()
+    print(f"medians of {args.runs} runs; wall time, then CPU time (user + system); "
+          f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
     print("| workload | aiarts wall | aiarts CPU | peer | peer wall | peer CPU | ratio wall | ratio CPU |")
     print("|---|---|---|---|---|---|---|---|")
     for name, ours, peer, theirs in rows:

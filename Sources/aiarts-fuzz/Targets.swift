@@ -52,7 +52,7 @@ final class Scratch: Sendable {
 
 enum Targets {
     static let all: [FuzzTarget] = [
-        log("paddlex", .paddleX, PaddleXLogParser()),
+        log("paddlex", .paddleX, PaddleXLogParser(), also: splitRead),
         log("paddledet", .paddleDetection, PaddleDetectionLogParser()),
         log("paddleseg", .paddleSeg, PaddleSegLogParser()),
         log("paddleclas", .paddleClas, PaddleClasLogParser()),
@@ -201,12 +201,35 @@ enum Targets {
 
     /// The in-memory parser, then the same bytes as a file through `MetricSourceReader` (with
     /// the PaddleX fast scanner where it applies), and what the CLI and UI do with the table.
-    static func log(_ name: String, _ format: LogFormat, _ fresh: some LogMetricParser) -> FuzzTarget {
+    static func log(_ name: String, _ format: LogFormat, _ fresh: some LogMetricParser,
+                    also: (@Sendable (URL) -> Void)? = nil) -> FuzzTarget {
         FuzzTarget(name: name) { input, scratch in
             var parser = fresh
             exercise(lines(input).reduce(into: MetricTable()) { $0.append(contentsOf: parser.feed($1)) })
-            source(scratch.file("train.log", input), .log(format))
+            let file = scratch.file("train.log", input)
+            source(file, .log(format))
+            also?(file)
         }
+    }
+
+    /// The same PaddleX log read in two parts (`PaddleXSplitRead`, forced on however small the
+    /// file) and in one pass must give the same table: a difference traps, as a crash would.
+    @Sendable static func splitRead(_ file: URL) {
+        #if DEBUG
+        var single = MetricSourceReader(path: file.path, kind: .log(.paddleX)), split = single
+        single.splitBytes = .max
+        split.splitBytes = 1
+        guard (try? single.update()) != nil, (try? split.update()) != nil else { return }
+        let a = single.table, b = split.table
+        precondition(a.names == b.names && "\(a.checkpoints)" == "\(b.checkpoints)" && single.lines == split.lines
+                     && single.skipped == split.skipped, "a split read differs from one pass")
+        for name in a.names {
+            let p = a[name]!.points, q = b[name]!.points
+            precondition(p.count == q.count && zip(p, q).allSatisfy { x, y in
+                x.step == y.step && x.epoch == y.epoch && x.wallTime == y.wallTime && x.value.bitPattern == y.value.bitPattern
+            }, "a split read differs from one pass in \(name)")
+        }
+        #endif
     }
 
     static func source(_ file: URL, _ kind: MetricSourceKind) {

@@ -100,6 +100,15 @@ public struct IncrementalReader: Sendable {
     /// instead of a slice per line: what the fast parsers of long logs scan with memchr.
     /// Lines longer than `maxLineBytes` may be in the block; `LineBlock.forEachLine` drops them.
     public mutating func readBlock(maxBytes: Int = 16 << 20) throws(MetricsError) -> LineBlock {
+        var buffer: [UInt8] = []
+        return try readBlock(maxBytes: maxBytes, reusing: &buffer)
+    }
+
+    /// `readBlock` into `buffer`'s memory (taken, left empty): a long file read block after
+    /// block hands each block's `bytes` back (`swap(&buffer, &block.bytes)`), so its pages are
+    /// faulted in once rather than once per block. Nothing at or after byte `limit` is read (a
+    /// line start, where another reader takes over).
+    public mutating func readBlock(maxBytes: Int, reusing buffer: inout [UInt8], upTo limit: Int = .max) throws(MetricsError) -> LineBlock {
         var block = LineBlock()
         guard let (fd, info) = try Self.openRegularFile(path) else { block.exists = false; return block }
         defer { close(fd) }
@@ -109,12 +118,15 @@ public struct IncrementalReader: Sendable {
             block.reset = true
         }
         let start = position.offset
-        let bytes = try readAt(fd, offset: start, count: min(size - start, max(maxBytes, maxLineBytes + 1)))
+        let stop = min(size, max(limit, start))
+        var bytes: [UInt8] = []
+        swap(&bytes, &buffer)
+        try readAt(fd, offset: start, count: min(stop - start, max(maxBytes, maxLineBytes + 1)), into: &bytes)
         var from = 0
         if position.skippingLongLine {
             guard let nl = bytes.firstIndex(of: 0x0A) else {
                 position.offset = start + bytes.count
-                block.hasMore = start + bytes.count < size
+                block.hasMore = start + bytes.count < stop
                 try remember(fd: fd, size: size, bytes: bytes, start: start)
                 return block
             }
@@ -134,7 +146,7 @@ public struct IncrementalReader: Sendable {
         block.base = start
         block.maxLineBytes = maxLineBytes
         position.offset = start + max(from, end)
-        block.hasMore = start + bytes.count < size
+        block.hasMore = start + bytes.count < stop
         try remember(fd: fd, size: size, bytes: bytes, start: start)
         return block
     }
@@ -195,11 +207,20 @@ public struct IncrementalReader: Sendable {
     }
 
     private func readAt(_ fd: Int32, offset: Int, count: Int) throws(MetricsError) -> [UInt8] {
-        guard count > 0 else { return [] }
-        var failure: Int32 = 0
+        var out: [UInt8] = []
+        try readAt(fd, offset: offset, count: count, into: &out)
+        return out
+    }
+
+    /// Reads up to `count` bytes at `offset` into `bytes` (its memory reused when large enough),
+    /// which then holds exactly the bytes read.
+    private func readAt(_ fd: Int32, offset: Int, count: Int, into bytes: inout [UInt8]) throws(MetricsError) {
+        guard count > 0 else { bytes.removeAll(keepingCapacity: true); return }
         // Uninitialised: a 16 MiB chunk is not zeroed only to be overwritten.
-        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialised in
-            var done = 0
+        if bytes.count < count { bytes = [UInt8](unsafeUninitializedCapacity: count) { $1 = count } }
+        var failure: Int32 = 0
+        var done = 0
+        bytes.withUnsafeMutableBufferPointer { buffer in
             while done < count {
                 let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
                 if n < 0 {
@@ -210,10 +231,9 @@ public struct IncrementalReader: Sendable {
                 if n == 0 { break }  // shrank while we read: the next call notices
                 done += n
             }
-            initialised = done
         }
+        bytes.removeLast(bytes.count - done)
         if failure != 0 { throw .unreadable(path, errno: failure, doing: "read it") }
-        return out
     }
 }
 

@@ -153,6 +153,12 @@ public struct MetricSourceReader: Sendable {
         return tally.summary
     }
 
+    /// Files from this size on are read on two cores where the format allows (PaddleX).
+    var splitBytes = PaddleXSplitRead.minimumBytes
+
+    /// Bytes read at a time: small enough for the caches to hold the block while it is parsed.
+    static let blockBytes = 4 << 20
+
     /// Reads everything appended since the last call; true when the table was started over
     /// (the file was truncated, replaced or rewritten).
     @discardableResult
@@ -162,8 +168,19 @@ public struct MetricSourceReader: Sendable {
             state = .whole(signature: [], skipped: "")  // keep the payloads uniquely referenced while mutating
             defer { state = .lines(reader, parser) }
             var reset = false
+            // A long log read from its start: on two cores when it is PaddleX's.
+            if case .paddleX = parser, reader.position == .start, lines == 0,
+               let whole = try PaddleXSplitRead.read(path: path, minimumBytes: splitBytes) {
+                reader = whole.reader
+                parser = .paddleX(whole.scanner)
+                table = whole.table
+                lines = whole.scanner.lines
+                skippedLongLines = whole.skippedLongLines
+                exists = true
+            }
+            var buffer: [UInt8] = []
             while true {
-                var block = try reader.readBlock()
+                var block = try reader.readBlock(maxBytes: Self.blockBytes, reusing: &buffer)
                 exists = block.exists
                 if block.reset {
                     reset = true
@@ -201,6 +218,7 @@ public struct MetricSourceReader: Sendable {
                     parser = .auto(p)
                 }
                 skippedLongLines += block.skippedLongLines
+                swap(&buffer, &block.bytes)
                 if !block.hasMore { break }
             }
             return reset

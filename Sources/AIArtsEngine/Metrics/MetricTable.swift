@@ -1,142 +1,163 @@
 import Foundation
 
-/// One series stored as columns: what large logs are read into. A million points cost four
-/// flat arrays rather than a million structs each holding its series name.
-public struct MetricColumn: Sendable {
-    public var name: String
-    /// True when the name is a writer's own tag (TensorBoard), exported as it is.
-    public var raw: Bool
-    public private(set) var values: [Double] = []
-    /// `Int.min` where the point has no step.
-    public private(set) var steps: [Int] = []
-    /// NaN where the point has no epoch.
-    public private(set) var epochs: [Double] = []
-    /// Unix seconds; NaN where unknown.
-    public private(set) var times: [Double] = []
-    /// Points dropped because a step went backwards (a restart).
-    public private(set) var discardedByRestart = 0
-    /// Points already handed to subscribers and still stored (a restart lowers it): what a
-    /// live feed delivers next is `mark..<count`.
-    public internal(set) var mark = 0
-
-    public init(name: String, raw: Bool = false) { self.name = name; self.raw = raw }
-
-    public var count: Int { values.count }
-
-    public func step(at i: Int) -> Int? { steps[i] == Int.min ? nil : steps[i] }
-    public func epoch(at i: Int) -> Double? { epochs[i].isNaN ? nil : epochs[i] }
-    public func time(at i: Int) -> Double? { times[i].isNaN ? nil : times[i] }
-
-    public func point(at i: Int) -> MetricPoint {
-        MetricPoint(series: name, value: values[i], step: step(at: i), epoch: epoch(at: i), wallTime: time(at: i))
-    }
-
-    public var points: [MetricPoint] { (0..<count).map(point(at:)) }
-
-    private func key(at i: Int) -> Double? {
-        steps[i] != Int.min ? Double(steps[i]) : (epochs[i].isNaN ? nil : epochs[i])
-    }
-
-    /// Appends a point with the restart rule of `MetricStore`: a step (else epoch) strictly
-    /// lower than the last one drops the stored points at or after it first.
-    public mutating func append(value: Double, step: Int?, epoch: Double?, time: Double?) {
-        let s = step ?? Int.min, e = epoch ?? .nan, t = time ?? .nan
-        let key: Double? = step.map(Double.init) ?? epoch
-        if let key, let n = values.indices.last, let last = self.key(at: n), last > key {
-            var keep = n
-            while keep >= 0, let k = self.key(at: keep), k >= key { keep -= 1 }
-            let drop = count - (keep + 1)
-            values.removeLast(drop); steps.removeLast(drop); epochs.removeLast(drop); times.removeLast(drop)
-            discardedByRestart += drop
-            if values.count < mark { mark = values.count }
-        }
-        values.append(value); steps.append(s); epochs.append(e); times.append(t)
-    }
-
-    /// The fast path for parsers that know the order is fine (no restart check needed when
-    /// `step` is not below the last one); falls back to `append` otherwise.
-    @inline(__always)
-    mutating func appendFast(value: Double, step: Int, epoch: Double, time: Double) {
-        if let last = steps.last, last != Int.min, last > step {
-            append(value: value, step: step, epoch: epoch.isNaN ? nil : epoch, time: time.isNaN ? nil : time)
-            return
-        }
-        values.append(value); steps.append(step); epochs.append(epoch); times.append(time)
-    }
-
-    mutating func reserve(_ n: Int) {
-        values.reserveCapacity(n); steps.reserveCapacity(n); epochs.reserveCapacity(n); times.reserveCapacity(n)
-    }
-}
-
 /// A task's or a file's series by name, with its checkpoints and progress.
+///
+/// Stored as columns: each series keeps its values and, by runs, the record each came from;
+/// the step, epoch and time live once per record (`MetricKey`). Sixteen million points of a
+/// PaddleX log cost their values and a fifth as many keys, not a struct per point.
 public struct MetricTable: Sendable {
-    public private(set) var columns: [MetricColumn] = []
+    private var series: [SeriesStorage] = []
+    private var keys: [MetricKey] = []
     private var index: [String: Int] = [:]
     public private(set) var checkpoints: [MetricCheckpoint] = []
     public private(set) var progress = ProgressTracker()
+    /// When set, every record shown to `progress`, in order: a table read on another thread
+    /// keeps them for `append(continuation:)` to show again after the earlier table's.
+    var progressLog: [MetricRecord]?
 
     public init() {}
 
+    /// The series in the order they first appeared (snapshots: cheap, they share storage).
+    public var columns: [MetricColumn] { series.map { MetricColumn($0, keys: keys) } }
     /// Series names in table order: what every front end shows and prints, and the keys of
     /// `--json` (docs/metrics-protocol.md, "Series names"): the ecosystem's own names,
     /// `train/loss`, `eval/acc1`, `test/acc1`, `train_epoch/loss`, TensorBoard tags as written.
-    public var names: [String] { columns.map(\.name) }
-    public var pointCount: Int { columns.reduce(0) { $0 + $1.count } }
-    public subscript(name: String) -> MetricColumn? { index[name].map { columns[$0] } }
+    public var names: [String] { series.map(\.name) }
+    public var pointCount: Int { series.reduce(0) { $0 + $1.count } }
+    public subscript(name: String) -> MetricColumn? { index[name].map { MetricColumn(series[$0], keys: keys) } }
 
     /// The column for `name`, created empty when new.
     public mutating func columnIndex(_ name: String, raw: Bool = false) -> Int {
         if let i = index[name] { return i }
-        columns.append(MetricColumn(name: name, raw: raw))
-        index[name] = columns.count - 1
-        return columns.count - 1
+        series.append(SeriesStorage(name: name, raw: raw))
+        index[name] = series.count - 1
+        return series.count - 1
     }
 
     public mutating func append(_ point: MetricPoint, raw: Bool = false) {
         let i = columnIndex(point.series, raw: raw)
-        columns[i].append(value: point.value, step: point.step, epoch: point.epoch, time: point.wallTime)
+        append(point.value, column: i, record: addKey(MetricKey(step: point.step, epoch: point.epoch, time: point.wallTime)))
     }
 
     public mutating func append(_ record: MetricRecord) {
-        for (name, value) in record.values {
-            let i = columnIndex(name)
-            columns[i].append(value: value, step: record.step, epoch: record.epoch, time: record.wallTime)
+        if !record.values.isEmpty {
+            let r = addKey(MetricKey(step: record.step, epoch: record.epoch, time: record.wallTime))
+            for (name, value) in record.values { append(value, column: columnIndex(name), record: r) }
         }
         if let checkpoint = record.checkpoint { checkpoints.append(checkpoint) }
-        progress.observe(record)
+        observe(record)
     }
 
     public mutating func append<S: Sequence>(contentsOf records: S) where S.Element == MetricRecord {
         for record in records { append(record) }
     }
 
+    /// Adds a record's step, epoch and time; its values then refer to it by the number returned.
     @inline(__always)
-    mutating func appendFast(column: Int, value: Double, step: Int, epoch: Double, time: Double) {
-        columns[column].appendFast(value: value, step: step, epoch: epoch, time: time)
+    mutating func addKey(_ key: MetricKey) -> Int {
+        keys.append(key)
+        return keys.count - 1
     }
 
-    mutating func observe(_ record: MetricRecord) { progress.observe(record) }
+    /// Appends a value of record `r` with the restart rule of `MetricStore`: an order key (step,
+    /// else epoch) strictly lower than the last one first drops the stored points at or after it.
+    mutating func append(_ value: Double, column i: Int, record r: Int) {
+        let key = keys[r].order
+        if let key, let n = series[i].values.indices.last, let last = keys[series[i].record(at: n)].order, last > key {
+            var keep = n
+            while keep >= 0, let k = keys[series[i].record(at: keep)].order, k >= key { keep -= 1 }
+            series[i].removeLast(n - keep)
+            if keep < 0 { series[i].floor = min(series[i].floor ?? key, key) }
+        }
+        series[i].push(value, record: r, step: keys[r].step)
+    }
 
-    /// Reserves room for `factor` times each column's points (a long file read in blocks,
-    /// after its first block), so the columns are not copied as they grow.
+    /// `append` for a record with a step: when the last point has a step and it is not above
+    /// `step`, the restart rule has nothing to do and the value is just stored.
+    @inline(__always)
+    mutating func appendFast(column i: Int, value: Double, record r: Int, step: Int) {
+        let last = series[i].lastStep
+        if last == Int.min || last > step { append(value, column: i, record: r); return }
+        series[i].push(value, record: r, step: step)
+    }
+
+    /// The values of one record at once (a PaddleX train line), with `appendFast`'s rule.
+    @inline(__always)
+    mutating func appendRow(record r: Int, step: Int, columns: UnsafePointer<Int>, values: UnsafePointer<Double>, count: Int) {
+        let done = series.withUnsafeMutableBufferPointer { s -> Bool in
+            for k in 0..<count {
+                let last = s[columns[k]].lastStep
+                if last == Int.min || last > step { return false }
+            }
+            for k in 0..<count { s[columns[k]].push(values[k], record: r, step: step) }
+            return true
+        }
+        if !done {
+            for k in 0..<count { appendFast(column: columns[k], value: values[k], record: r, step: step) }
+        }
+    }
+
+    mutating func observe(_ record: MetricRecord) {
+        progress.observe(record)
+        progressLog?.append(record)
+    }
+
+    /// Reserves room for `factor` times each column's points and the records (a long file read
+    /// in blocks, after its first block), so the arrays are not copied as they grow.
     mutating func reserve(factor: Double) {
         guard factor > 1, factor.isFinite else { return }
-        for i in columns.indices { columns[i].reserve(Int(Double(columns[i].count) * factor) + 16) }
+        keys.reserveCapacity(Int(Double(keys.count) * factor) + 16)
+        LargePages.advise(&keys)
+        for i in series.indices {
+            series[i].values.reserveCapacity(Int(Double(series[i].count) * factor) + 16)
+            LargePages.advise(&series[i].values)
+        }
     }
 
     /// Marks every point as delivered (see `MetricColumn.mark`).
     public mutating func markDelivered() {
-        for i in columns.indices { columns[i].mark = columns[i].count }
+        for i in series.indices { series[i].mark = series[i].count }
     }
     mutating func addCheckpoint(_ checkpoint: MetricCheckpoint) { checkpoints.append(checkpoint) }
+
+    /// Appends the table of the lines that follow this table's in the same source, read on
+    /// their own (the second half of a file read on two cores), so that the result equals
+    /// one table read from both in turn: series join by name (new ones after this table's),
+    /// `other`'s first point and its restarts that emptied a series (`SeriesStorage.floor`)
+    /// apply the restart rule to this table's points, and the progress `other` observed
+    /// (`progressLog`) is observed again here.
+    mutating func append(continuation other: MetricTable) {
+        let offset = keys.count
+        keys.append(contentsOf: other.keys)
+        for column in other.series {
+            let i = columnIndex(column.name, raw: column.raw)
+            if column.count > 0, let first = other.keys[column.record(at: 0)].order,
+               let n = series[i].values.indices.last, let last = keys[series[i].record(at: n)].order, last > first {
+                dropTail(of: i, from: first)
+            }
+            if let floor = column.floor { dropTail(of: i, from: floor) }
+            series[i].append(contentsOf: column, recordOffset: offset)
+        }
+        checkpoints.append(contentsOf: other.checkpoints)
+        for record in other.progressLog ?? [] { observe(record) }
+    }
+
+    /// Drops the last points of series `i` whose order key is `key` or more (a restart to `key`).
+    private mutating func dropTail(of i: Int, from key: Double) {
+        var keep = series[i].count - 1
+        while keep >= 0, let k = keys[series[i].record(at: keep)].order, k >= key { keep -= 1 }
+        series[i].removeLast(series[i].count - 1 - keep)
+    }
 
     /// Adds the series of `other` whose names this table does not have yet (a source of lower
     /// precedence), and its checkpoints when this table has none.
     public mutating func merge(lowerPrecedence other: MetricTable) {
-        for column in other.columns where index[column.name] == nil {
-            columns.append(column)
-            index[column.name] = columns.count - 1
+        let offset = keys.count
+        var keysCopied = false
+        for column in other.series where index[column.name] == nil {
+            if !keysCopied { keys.append(contentsOf: other.keys); keysCopied = true }
+            series.append(column.shifted(by: offset))
+            index[column.name] = series.count - 1
         }
         if checkpoints.isEmpty { checkpoints = other.checkpoints }
         if progress.current == TrainingProgress() { progress = other.progress }
@@ -145,10 +166,13 @@ public struct MetricTable: Sendable {
     /// Appends the points of `other`'s series to this table's series of the same name (files
     /// of the same kind and rank: several event files of one run).
     public mutating func merge(sameRank other: MetricTable) {
-        for column in other.columns {
+        let offset = keys.count
+        keys.append(contentsOf: other.keys)
+        for column in other.series {
             let i = columnIndex(column.name, raw: column.raw)
+            var cursor = RecordCursor()
             for p in 0..<column.count {
-                columns[i].append(value: column.values[p], step: column.step(at: p), epoch: column.epoch(at: p), time: column.time(at: p))
+                append(column.values[p], column: i, record: offset + cursor.record(at: p, in: column.runs))
             }
         }
         checkpoints.append(contentsOf: other.checkpoints)
@@ -162,22 +186,24 @@ public struct MetricTable: Sendable {
         var out = NumberTextBuffer()
         out.bytes.reserveCapacity(1 << 20 + 4096)
         out.ascii("{")
-        for (c, column) in columns.enumerated() {
+        for (c, column) in series.enumerated() {
             if c > 0 { out.ascii(",") }
             out.ascii("\n  ")
             var keyWriter = JSONWriter()
             keyWriter.string(column.name)
             out.bytes.append(contentsOf: keyWriter.bytes)
             out.ascii(": [")
+            var cursor = RecordCursor()
             for i in 0..<column.count {
+                let key = self.keys[cursor.record(at: i, in: column.runs)]
                 out.ascii(i == 0 ? "\n    {\"epoch\": " : ",\n    {\"epoch\": ")
-                out.number(column.epochs[i])
+                out.number(key.epoch)
                 out.ascii(", \"step\": ")
-                if column.steps[i] == Int.min { out.ascii("null") } else { out.integer(column.steps[i]) }
+                if key.step == Int.min { out.ascii("null") } else { out.integer(key.step) }
                 out.ascii(", \"value\": ")
                 out.number(column.values[i])
                 out.ascii(", \"time\": ")
-                out.number(column.times[i])
+                out.number(key.time)
                 out.ascii("}")
                 if out.bytes.count >= 1 << 20 {
                     try out.bytes.withUnsafeBytes(sink)
@@ -186,7 +212,7 @@ public struct MetricTable: Sendable {
             }
             out.ascii(column.count == 0 ? "]" : "\n  ]")
         }
-        out.ascii(columns.isEmpty ? "}\n" : "\n}\n")
+        out.ascii(series.isEmpty ? "}\n" : "\n}\n")
         try out.bytes.withUnsafeBytes(sink)
     }
 }

@@ -221,7 +221,7 @@ public final class MetricsFeed: @unchecked Sendable {
                 var series: [MetricSeriesUpdate] = []
                 for column in table.columns where reset || column.mark < column.count {
                     let from = reset ? 0 : column.mark
-                    series.append(MetricSeriesUpdate(name: column.name, from: from, points: (from..<column.count).map(column.point(at:))))
+                    series.append(MetricSeriesUpdate(name: column.name, from: from, points: column.points(from: from)))
                 }
                 readers[index].reader.markDelivered()
                 if reset || !series.isEmpty {

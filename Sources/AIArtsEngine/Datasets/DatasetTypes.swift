@@ -31,6 +31,17 @@ public enum DatasetFormat: String, Codable, CaseIterable, Sendable {
 
 public enum Split: String, Codable, CaseIterable, Sendable {
     case train, val, test
+
+    /// The split a folder or subset is named for, in the names ultralytics, Roboflow, CVAT and
+    /// labelImg users give them (`valid`, `validation`, `training` …); nil for any other name.
+    public init?(folderName name: String) {
+        switch name.lowercased() {
+        case "train", "training": self = .train
+        case "val", "valid", "validation": self = .val
+        case "test", "testing": self = .test
+        default: return nil
+        }
+    }
 }
 
 /// A box in image pixels, as the annotation tool saw the image (before any EXIF rotation).

@@ -5,15 +5,6 @@ import Foundation
 /// An XML whose image is not beside it is also looked for in an images/ or JPEGImages/ folder next to
 /// the XML's folder (labelImg's "change save dir": annotations/ + images/).
 extension VOCParser {
-    /// Folders whose name gives the split of what is under them.
-    static func split(ofFolder name: String) -> Split? {
-        switch name.lowercased() {
-        case "train", "training": .train
-        case "val", "valid", "validation": .val
-        case "test", "testing": .test
-        default: nil
-        }
-    }
 
     func readBesideImages(root: URL, issues: inout [ImportIssue]) throws -> [RawSample] {
         let files = FormatListFiles.files(in: root, recursive: true, confinedTo: root, issues: &issues, shownPrefix: "")
@@ -68,6 +59,6 @@ extension VOCParser {
 
     /// The split named by the first of a path's folders called train/, valid/, test/ (or the like), if any.
     static func split(ofPath path: String) -> Split? {
-        path.split(separator: "/").dropLast().lazy.compactMap { split(ofFolder: String($0)) }.first
+        path.split(separator: "/").dropLast().lazy.compactMap { Split(folderName: String($0)) }.first
     }
 }

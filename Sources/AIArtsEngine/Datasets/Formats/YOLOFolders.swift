@@ -7,14 +7,7 @@ import Foundation
 /// Class names come from classes.txt or obj.names when there is one.
 extension YOLOParser {
     /// The split a folder or subset name stands for: the names ultralytics, Roboflow and CVAT use.
-    static func split(named name: String) -> Split? {
-        switch name.lowercased() {
-        case "train", "training": .train
-        case "val", "valid", "validation": .val
-        case "test", "testing": .test
-        default: nil
-        }
-    }
+    static func split(named name: String) -> Split? { Split(folderName: name) }
 
     /// Top-level folders named for a split (train, valid, …) that hold an images/ folder, with their split.
     func splitFolders(_ root: URL) -> [(name: String, split: Split)] {

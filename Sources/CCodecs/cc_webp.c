@@ -101,9 +101,10 @@ static int cc_webp_decode_still(const uint8_t *data, size_t len, int channels, i
     return code == VP8_STATUS_OK ? CC_OK : cc_webp_failure(code, what, status);
 }
 
-/// Opens an animation fully parsed; NULL with the result code in *rc otherwise.
-static WebPDemuxer *cc_webp_demux(const uint8_t *data, size_t len, cc_header *header, int *rc,
-                                  cc_status *status) {
+/// Opens an animation fully parsed, with `it` on its first frame; NULL with the result code in
+/// *rc otherwise. The caller releases `it` and deletes the demuxer.
+static WebPDemuxer *cc_webp_first_frame(const uint8_t *data, size_t len, cc_header *header,
+                                        WebPIterator *it, int *rc, cc_status *status) {
     WebPData whole = { data, len };
     WebPDemuxState state = WEBP_DEMUX_PARSING_HEADER;
     WebPDemuxer *demux = WebPDemuxPartial(&whole, &state);
@@ -123,6 +124,12 @@ static WebPDemuxer *cc_webp_demux(const uint8_t *data, size_t len, cc_header *he
         WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT) != header->height) {
         WebPDemuxDelete(demux);
         cc_set_message(status, "WebP animation: canvas size differs from the header's");
+        *rc = CC_ERR_CORRUPT;
+        return NULL;
+    }
+    if (!WebPDemuxGetFrame(demux, 1, it)) {
+        WebPDemuxDelete(demux);
+        cc_set_message(status, "WebP animation has no frames");
         *rc = CC_ERR_CORRUPT;
         return NULL;
     }
@@ -169,14 +176,9 @@ int cc_webp_decode(const uint8_t *data, size_t len, cc_limits limits, int channe
         cc_set_message(status, "a WebP animation decodes at full size only");
         return CC_ERR_ARGUMENT;
     }
-    WebPDemuxer *demux = cc_webp_demux(data, len, &header, &rc, status);
-    if (demux == NULL) return rc;
     WebPIterator it;
-    if (!WebPDemuxGetFrame(demux, 1, &it)) {
-        WebPDemuxDelete(demux);
-        cc_set_message(status, "WebP animation has no frames");
-        return CC_ERR_CORRUPT;
-    }
+    WebPDemuxer *demux = cc_webp_first_frame(data, len, &header, &it, &rc, status);
+    if (demux == NULL) return rc;
     rc = cc_webp_frame_fits(&it, &header, status);
     if (rc == CC_OK) {
         // The canvas starts transparent; the first frame, blended or not,
@@ -205,14 +207,9 @@ int cc_webp_check(const uint8_t *data, size_t len, cc_limits limits,
         return cc_webp_decode_still(data, len, features.has_alpha ? 4 : 3, w, h, cc_webp_eighth(w),
                                     cc_webp_eighth(h), NULL, 0, "WebP", status);
     }
-    WebPDemuxer *demux = cc_webp_demux(data, len, out, &rc, status);
-    if (demux == NULL) return rc;
     WebPIterator it;
-    if (!WebPDemuxGetFrame(demux, 1, &it)) {
-        WebPDemuxDelete(demux);
-        cc_set_message(status, "WebP animation has no frames");
-        return CC_ERR_CORRUPT;
-    }
+    WebPDemuxer *demux = cc_webp_first_frame(data, len, out, &it, &rc, status);
+    if (demux == NULL) return rc;
     char what[48];
     do {
         rc = cc_webp_frame_fits(&it, out, status);

@@ -19,7 +19,7 @@ public enum MetricValue: Sendable, Equatable {
     }
 }
 
-/// Appends the metrics protocol (DESIGN.md): one JSON object a line. The file is opened with
+/// Appends the metrics protocol (docs/metrics-protocol.md): one JSON object a line. The file is opened with
 /// O_APPEND and every line goes out in a single write(2), so the engine, which reads the file
 /// incrementally while training runs, never sees a partial line from buffering.
 public final class MetricsWriter: @unchecked Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Logging
 
-/// A workspace folder: the database and the datasets, tasks and models it describes (DESIGN.md).
+/// A workspace folder: the database and the datasets, tasks and models it describes (docs/architecture.md, "The workspace").
 public final class Workspace: Sendable {
     public let root: URL
     public let store: Store

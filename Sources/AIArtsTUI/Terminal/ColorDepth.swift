@@ -1,4 +1,4 @@
-/// How many colours to use, decided from the environment (REFERENCE.md, Terminal): NO_COLOR wins,
+/// How many colours to use, decided from the environment (docs/ui.md, "Colours"): NO_COLOR wins,
 /// TERM=dumb has none, COLORTERM=truecolor|24bit means 24-bit, a *256color TERM means 256, else 8.
 public enum ColorDepth: Int, Comparable, Sendable {
     case none, ansi8, ansi256, truecolor

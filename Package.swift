@@ -42,7 +42,12 @@ let package = Package(
             resources: [.embedInCode("Tasks/Torch/aiarts_torch.py")]
         ),
         .target(name: "AIArtsRender"),
-        .target(name: "AIArtsTUI", dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw", "CZlib"]),
+        .target(
+            name: "AIArtsTUI",
+            dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw", "CZlib"],
+            // The shipped themes/ and keymaps/, compiled in (Config/Builtin/ links to them; Config/BuiltinFiles.swift).
+            resources: [.embedInCode("Config/Builtin")]
+        ),
         .executableTarget(
             name: "aiarts",
             dependencies: [
@@ -68,7 +73,7 @@ let package = Package(
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"], exclude: ["GPU/Fixtures"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
-        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib"]),
+        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain", "AIArtsEngine", "AIArtsImaging"]),
     ]
 )

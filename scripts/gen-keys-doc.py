@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes docs/keys.md from keymaps/*.toml: every binding of the shipped keymaps, by context, in the
-default keymap's order. Run it after editing a keymap: python3 scripts/gen-keys-doc.py"""
+default keymap's order, with `inherit = "NAME"` resolved as aiarts does it (Config/Keymap.swift).
+Run it after editing a keymap: python3 scripts/gen-keys-doc.py"""
 import pathlib
 import tomllib
 
@@ -69,8 +70,27 @@ keymap and that no keymap binds one key twice in one context. This file is writt
 OUTRO = "Forms, the `/` filter, the log search, the `:` command line, the review screen's note and its label picker take the keys typed into them; there, Esc leaves and Enter confirms.\n"
 
 
+def resolve(name, chain=()):
+    """A shipped keymap's bindings, context -> action -> keys: its parent's, then each action it lists
+    gets exactly its keys, and those keys leave whatever other action of the context had them."""
+    if name in chain:
+        raise SystemExit(f"keymaps inherit in a circle: {' -> '.join(chain + (name,))}")
+    doc = tomllib.loads((ROOT / "keymaps" / f"{name}.toml").read_text())
+    maps = resolve(doc["inherit"], chain + (name,)) if "inherit" in doc else {}
+    for context, table in doc.items():
+        if not isinstance(table, dict):
+            continue
+        bound = maps.setdefault(context, {})
+        for action, keys in table.items():
+            keys = [keys] if isinstance(keys, str) else keys
+            for other in bound:
+                bound[other] = [k for k in bound[other] if k not in keys]
+            bound[action] = keys
+    return maps
+
+
 def main():
-    maps = {name: tomllib.loads((ROOT / "keymaps" / f"{name}.toml").read_text()) for name in KEYMAPS}
+    maps = {name: resolve(name) for name in KEYMAPS}
     out = [INTRO]
     for context, title in SECTIONS:
         out.append(f"\n## `[{context}]` — {title}\n\n| action | does | {' | '.join(KEYMAPS)} |\n|---|---|{'---|' * len(KEYMAPS)}\n")

@@ -19,7 +19,7 @@ import Testing
     @Test func markedTasksAreWatchedAndDrawnAColourEach() {
         var state = sampleState()
         state.focus = .tasks
-        state.theme = Theme(palette: try! Palette.parse(BuiltinConfigs.themes["default"]!, file: "default"), depth: .truecolor)
+        state.theme = Theme(palette: try! Palette.parse(BuiltinFiles.source(.theme, named: "default")!.text, file: "default"), depth: .truecolor)
         var a = HomeApp(state: state) { .loaded(sampleState().data!) }
         _ = a.update(.curvesLoaded(Self.curves("T0001", scale: 2)))
         _ = a.update(.key(.char("j")))  // T0002

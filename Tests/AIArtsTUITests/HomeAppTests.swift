@@ -175,7 +175,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
 @Suite struct HomeAppKeymapTests {
     private func vimApp() throws -> HomeApp {
         var state = sampleState()
-        state.keymap = try Keymap.parse(try #require(try shippedFiles("keymaps")["vim"]), file: "keymaps/vim.toml")
+        state.keymap = try Keymap.builtin("vim")
         return HomeApp(state: state) { .loaded(sampleState().data!) }
     }
 

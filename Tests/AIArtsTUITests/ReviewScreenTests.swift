@@ -411,7 +411,7 @@ private func imageText(_ app: HomeApp) -> String {
     @Test func theVimKeymapReviewsWithItsOwnKeys() throws {
         let f = try ReviewFixture()
         var app = f.app()
-        app.state.keymap = try Keymap.parse(try #require(BuiltinConfigs.keymaps["vim"]), file: "vim.toml")
+        app.state.keymap = try Keymap.builtin("vim")
         drive(&app, app.openReview(ReviewRequest(datasetID: f.detection)))
         press(&app, .char("l"))
         #expect(app.state.review?.position == 1)

@@ -7,14 +7,13 @@ import Foundation
 /// 1. `$XDG_CONFIG_HOME/aiarts/themes/NAME.toml` (else `~/.config/aiarts/themes/NAME.toml`);
 /// 2. `<executable>/../share/aiarts/themes/NAME.toml` (an installed copy);
 /// 3. `themes/NAME.toml` in the source tree, when the executable runs from its build folder;
-/// 4. the copy compiled into the binary (`BuiltinConfigs`).
+/// 4. the copy compiled into the binary (`BuiltinFiles`).
 public struct ConfigLocator: Sendable {
     public enum Kind: String, Sendable {
         case theme = "themes"
         case keymap = "keymaps"
 
         var noun: String { self == .theme ? "theme" : "keymap" }
-        var builtins: [String: String] { self == .theme ? BuiltinConfigs.themes : BuiltinConfigs.keymaps }
     }
 
     /// A file's text and how to name it in messages.
@@ -84,9 +83,9 @@ public struct ConfigLocator: Sendable {
             let url = folder.appendingPathComponent("\(name).toml")
             if FileManager.default.fileExists(atPath: url.path) { return try read(url, shownAs: url.path) }
         }
-        if let text = kind.builtins[name] { return Source(text: text, file: "built-in \(kind.rawValue)/\(name).toml") }
+        if let source = BuiltinFiles.source(kind, named: name) { return source }
         let places = folders.map(\.path).joined(separator: ", ")
-        let builtins = kind.builtins.keys.sorted().joined(separator: ", ")
+        let builtins = BuiltinFiles.names(kind).joined(separator: ", ")
         throw ConfigError(file: "\(kind.noun) \"\(name)\"", "not found in \(places.isEmpty ? "no folder" : places); built in: \(builtins)")
     }
 

@@ -8,7 +8,9 @@
 /// [help]
 /// close = ["esc", "?"]
 /// ```
-/// Keys are listed in the file's order; the first is the one the footer shows.
+/// Keys are listed in the file's order; the first is the one the footer shows. `inherit = "default"`
+/// at the top starts from another keymap (found by name, as `--keymap` finds one): the file then lists
+/// only what differs, each action it names getting exactly the keys it lists (`Keymap.load`).
 public struct Keymap: Equatable, Sendable {
     public var name: String
     private var bindings: [KeyContext: [Action: [Key]]] = [:]
@@ -34,43 +36,111 @@ public struct Keymap: Equatable, Sendable {
         for key in keys { actions[context, default: [:]][key] = action }
     }
 
-    /// Reads a whole keymap. Strict: unknown sections, actions and key names, an action outside its
-    /// context, and one key bound twice in a context are errors with the file and line.
+    /// Reads a whole keymap that inherits from none. Strict: unknown sections, actions and key names, an
+    /// action outside its context, and one key bound twice in a context are errors with the file and line.
     public static func parse(_ text: String, file: String) throws -> Keymap {
-        let doc = try TOMLDocument.parse(text, file: file)
-        var keymap = Keymap(name: try rootName(doc) ?? "")
-        for (context, action, keys) in try entries(doc) { keymap.bind(action, to: keys, in: context) }
+        let parsed = try File(text, file: file)
+        if let parent = parsed.inherit {
+            throw ConfigError(file: file, line: parent.line, "inherit = \"\(parent.name)\" needs the keymap it names; load the file by name")
+        }
+        var keymap = Keymap(name: parsed.name ?? "")
+        parsed.apply(to: &keymap)
         return keymap
+    }
+
+    /// The keymap `find` gives for `name`, with the keymaps it inherits from laid under it, nearest last.
+    /// A parent that cannot be found, or a chain that comes back to a keymap already in it, is an error
+    /// naming the file and line of the `inherit` that leads there.
+    public static func load(_ name: String, find: (String) throws -> ConfigLocator.Source) throws -> Keymap {
+        var files: [File] = []
+        var chain: [String] = []
+        var next = name
+        var via: (file: String, line: Int)?
+        while true {
+            if let via, chain.contains(next) {
+                throw ConfigError(file: via.file, line: via.line,
+                                  "inherit = \"\(next)\" goes round in a circle: " + (chain + [next]).joined(separator: " → "))
+            }
+            chain.append(next)
+            let source: ConfigLocator.Source
+            do { source = try find(next) } catch let error as ConfigError {
+                guard let via else { throw error }
+                throw ConfigError(file: via.file, line: via.line, "inherit = \"\(next)\": \(error.description)")
+            }
+            let file = try File(source.text, file: source.file)
+            files.append(file)
+            guard let parent = file.inherit else { break }
+            via = (source.file, parent.line)
+            next = parent.name
+        }
+        var keymap = Keymap(name: files[0].name ?? "")
+        for file in files.reversed() { file.apply(to: &keymap) }
+        return keymap
+    }
+
+    /// A keymap by name (or path) as the UI finds one: the user's folders first, then the built-in copies.
+    public static func load(_ name: String, locator: ConfigLocator) throws -> Keymap {
+        try load(name) { try locator.find(.keymap, named: $0) }
+    }
+
+    /// A keymap compiled into the binary, with what it inherits (from built-in keymaps only).
+    static func builtin(_ name: String) throws -> Keymap {
+        try load(name) { parent in
+            guard let source = BuiltinFiles.source(.keymap, named: parent) else {
+                throw ConfigError(file: "keymap \"\(parent)\"", "is not built in; built in: " + BuiltinFiles.names(.keymap).joined(separator: ", "))
+            }
+            return source
+        }
     }
 
     /// Lays a user's file over this keymap: each action it names gets exactly the keys it lists
     /// (`reload = []` unbinds), and those keys leave whatever action had them before.
     public mutating func apply(overrides text: String, file: String) throws {
-        let doc = try TOMLDocument.parse(text, file: file)
-        _ = try Self.rootName(doc)
-        for (context, action, keys) in try Self.entries(doc) { bind(action, to: keys, in: context) }
+        let parsed = try File(text, file: file)
+        if let parent = parsed.inherit {
+            throw ConfigError(file: file, line: parent.line, "keymap.toml is laid over the keymap in use and inherits from nothing; "
+                + "choose that keymap with keymap = \"\(parent.name)\" in config.toml")
+        }
+        parsed.apply(to: &self)
     }
 
     /// The keymap shipped as keymaps/default.toml. Its text is compiled in and a test parses it, so
     /// a failure here is a build that never passed its tests.
     public static let builtinDefault: Keymap = {
-        do { return try parse(BuiltinConfigs.keymaps["default"]!, file: "built-in keymaps/default.toml") } catch {
+        do { return try builtin("default") } catch {
             fatalError("built-in keymap: \(error)")
         }
     }()
 
-    /// Checks the top-level keys (name, description); returns the name.
-    private static func rootName(_ doc: TOMLDocument) throws -> String? {
-        let root = doc[""]!
-        for key in root.keys {
-            let entry = root[key]!
-            guard key == "name" || key == "description" else {
-                throw doc.error("unknown setting \(key); a keymap has name, description and [home], [help] sections", line: entry.line)
+    /// One keymap file, checked: its name, the keymap it inherits from, and its bindings in file order.
+    private struct File {
+        var name: String?
+        var inherit: (name: String, line: Int)?
+        var entries: [(KeyContext, Action, [Key])]
+
+        init(_ text: String, file: String) throws {
+            let doc = try TOMLDocument.parse(text, file: file)
+            let root = doc[""]!
+            for key in root.keys {
+                let entry = root[key]!
+                guard ["name", "description", "inherit"].contains(key) else {
+                    throw doc.error("unknown setting \(key); a keymap has name, description, inherit and [home], [help] sections", line: entry.line)
+                }
+                guard case .string(let value) = entry.value else { throw doc.error("\(key) must be a string", line: entry.line) }
+                if key == "name" { name = value }
+                if key == "inherit" {
+                    guard !value.isEmpty, !value.contains("/"), !value.hasSuffix(".toml") else {
+                        throw doc.error("inherit takes a keymap's name (default, vim, emacs or one in your keymaps folder), not \"\(value)\"", line: entry.line)
+                    }
+                    inherit = (value, entry.line)
+                }
             }
-            guard case .string = entry.value else { throw doc.error("\(key) must be a string", line: entry.line) }
+            entries = try Keymap.entries(doc)
         }
-        if case .string(let name)? = root["name"]?.value { return name }
-        return nil
+
+        func apply(to keymap: inout Keymap) {
+            for (context, action, keys) in entries { keymap.bind(action, to: keys, in: context) }
+        }
     }
 
     /// Every binding in the file, validated, in file order.

@@ -19,8 +19,7 @@ public struct UIConfig: Equatable, Sendable {
         }
         let themeSource = try locator.find(.theme, named: chosen.theme ?? "default")
         let palette = try Palette.parse(themeSource.text, file: themeSource.file)
-        let keymapSource = try locator.find(.keymap, named: chosen.keymap ?? "default")
-        var map = try Keymap.parse(keymapSource.text, file: keymapSource.file)
+        var map = try Keymap.load(chosen.keymap ?? "default", locator: locator)
         if let overrides = try locator.userFile("keymap.toml") {
             try map.apply(overrides: overrides.text, file: overrides.file)
         }

@@ -70,10 +70,15 @@ let package = Package(
             dependencies: ["AIArtsTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // Stands for a short-lived aiarts that launches a job and is killed (RunnerTests.Survival); not installed.
+        .executableTarget(name: "aiarts-test-launcher", dependencies: ["AIArtsEngine"]),
+        // What the test targets share: waiting on a condition with a deadline.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
-        .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging"], exclude: ["GPU/Fixtures"]),
+        .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging", "TestSupport"], exclude: ["GPU/Fixtures"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
-        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib"], exclude: ["Fixtures"]),
+        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain", "AIArtsEngine", "AIArtsImaging"]),
     ]
 )

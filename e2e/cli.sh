@@ -6,20 +6,7 @@ BIN=${AIARTS_BIN:?set AIARTS_BIN to the aiarts binary}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 W=$T/ws
-passed=0
-failed=0
-
-check() {
-    local name=$1
-    shift
-    # E2E_ONLY=word runs only the checks whose name contains it (the rest are not counted).
-    if [ -n "${E2E_ONLY:-}" ] && [[ "$name" != *"$E2E_ONLY"* ]]; then return 0; fi
-    if "$@" >"$T/check.out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name"
-    else
-        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$T/check.out" | tail -20
-    fi
-}
+. "$(dirname "$0")/lib.sh"  # check, passed, failed
 
 # A JSON assertion: python3 evaluates EXPR with the parsed document bound to d.
 json_ok() { # FILE EXPR

@@ -1,15 +1,17 @@
-# Helpers shared by the tmux end-to-end tests (sourced, not run). The sourcing script sets T (its
-# temporary folder), SOCK (a private tmux server's socket, so the tests never touch the user's
-# sessions) and S (the session name), and WAIT_TENTHS (how long wait_for waits, in tenths of a second).
+# Helpers shared by the end-to-end tests (sourced, not run). The sourcing script sets T (its temporary
+# folder); the tmux ones also set SOCK (a private tmux server's socket, so the tests never touch the
+# user's sessions), S (the session name) and WAIT_TENTHS (how long wait_for waits, in tenths of a second).
 passed=0
 failed=0
 tm() { tmux -S "$SOCK" "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
 
 # Runs a check quietly; prints "ok" or "FAIL" with the end of what it printed.
+# E2E_ONLY=word runs only the checks whose name contains it (the rest are not counted).
 check() {
     local name=$1
     shift
+    if [ -n "${E2E_ONLY:-}" ] && [[ "$name" != *"$E2E_ONLY"* ]]; then return 0; fi
     if "$@" >"$T/check.out" 2>&1; then
         passed=$((passed + 1)); echo "ok   $name"
     else

@@ -2,6 +2,7 @@ import Foundation
 import AIArtsEngine
 import AIArtsRender
 import Testing
+import TestSupport
 @testable import AIArtsTUI
 
 private func app(_ state: HomeState = sampleState()) -> HomeApp {
@@ -496,8 +497,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         let exported = root.appendingPathComponent("out")
         #expect(try WorkspaceCommandLine.run(["dataset", "export", "D0002", exported.path, "imagenet"], workspace: ws, directory: "/").contains("exported"))
         #expect(try WorkspaceCommandLine.run(["dataset", "import", "D0001", "out", "imagenet"], workspace: ws, directory: root.path).contains("importing"))
-        for _ in 0..<500 where try ws.summary("D0001").images < 12 { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(try ws.summary("D0001").images == 12)
+        #expect(try waitUntil(timeout: 10) { try ws.summary("D0001").images == 12 })
         #expect(try WorkspaceCommandLine.run(["dataset", "split", "D0001", "0.25", "0"], workspace: ws, directory: "/").contains("val 3"))
         #expect(try WorkspaceCommandLine.run(["project", "create", "p", "classification", "D0001"], workspace: ws, directory: "/").hasSuffix("created"))
         #expect(throws: AIArtsError.self) { try WorkspaceCommandLine.run(["dataset", "create", "x", "kinds"], workspace: ws, directory: "/") }

@@ -3,6 +3,7 @@ import AIArtsRender
 import Dispatch
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsTUI
 
 /// A real small workspace: the demo's classification and detection datasets, eight images each.
@@ -236,18 +237,11 @@ private func imageText(_ app: HomeApp) -> String {
         }.start()
         let width = ReviewScreen.layout(Rect(x: 0, y: 1, width: 100, height: 28)).image.maxX
         func shown() -> Bool { backend.lines().contains { $0.prefix(width).contains(label) } }
-        func wait(_ condition: () -> Bool) -> Bool {
-            for _ in 0..<500 {
-                if condition() { return true }
-                usleep(10_000)
-            }
-            return false
-        }
-        #expect(wait { shown() })
+        #expect(waitUntil { shown() })
         backend.press(.char("h"))
-        #expect(wait { !shown() })
+        #expect(waitUntil { !shown() })
         // No key comes again: the timer shows them again by itself.
-        #expect(wait { shown() })
+        #expect(waitUntil { shown() })
         backend.press(.interrupt)
         #expect(done.wait(timeout: .now() + 5) == .success)
     }

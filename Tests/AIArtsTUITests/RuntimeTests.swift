@@ -2,6 +2,7 @@ import AIArtsRender
 import Dispatch
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsTUI
 
 /// Runs a Home app on a TestBackend in a background thread, the way runHomeUI runs it on a terminal.
@@ -24,11 +25,7 @@ private final class Session: @unchecked Sendable {
 
     /// Waits (up to 5 s) until some line of the screen contains `text`.
     func waitFor(_ text: String) -> Bool {
-        for _ in 0..<500 {
-            if backend.lines().contains(where: { $0.contains(text) }) { return true }
-            usleep(10_000)
-        }
-        return false
+        waitUntil { backend.lines().contains(where: { $0.contains(text) }) }
     }
 
     func waitForExit() -> Bool { done.wait(timeout: .now() + 5) == .success }
@@ -81,14 +78,18 @@ private final class Session: @unchecked Sendable {
     @Test func idleLoopDrawsNothing() {
         let session = Session { .loaded(sampleState().data!) }
         #expect(session.waitFor("D0001 shapes ─"))
-        usleep(50_000)
-        let flushes = session.backend.flushes
+        #expect(waitUntil { session.backend.isIdle })
+        // Asleep in poll() with no timeout: nothing wakes it. (A window is the only way to see that
+        // nothing happens; it is not what the rest of the test waits on.)
+        let flushes = session.backend.flushes, sleeps = session.backend.sleepCount
         usleep(200_000)
         #expect(session.backend.flushes == flushes)
-        // A key that changes nothing writes no cells either.
+        #expect(session.backend.sleepCount == sleeps)
+        // A key that changes nothing writes no cells either: once the loop has handled it and gone back
+        // to sleep, the count is what it was.
         let written = session.backend.cellsWritten
         session.backend.press(.char("k"))
-        usleep(100_000)
+        #expect(waitUntil { session.backend.isIdle && session.backend.sleepCount > sleeps })
         #expect(session.backend.cellsWritten == written)
         session.backend.press(.char("q"))
         #expect(session.waitForExit())

@@ -18,7 +18,19 @@ public final class TestBackend: TerminalBackend, @unchecked Sendable {
     }
 
     public var size: Size { buffer.size }
-    public var inputFDs: [Int32] { [pipe.readFD] }
+    /// The loop asks for these each time it goes to sleep in poll(), so tests can tell when it is idle.
+    public var inputFDs: [Int32] {
+        lock.withLock { asleep = true; sleeps += 1 }
+        return [pipe.readFD]
+    }
+
+    /// True while the loop sleeps with no key left to read: everything pressed so far has been handled
+    /// and drawn. Tests wait for this rather than for a fixed time.
+    public var isIdle: Bool { lock.withLock { asleep && keys.isEmpty } }
+    /// How many times the loop has gone to sleep.
+    public var sleepCount: Int { lock.withLock { sleeps } }
+    private var asleep = false
+    private var sleeps = 0
 
     /// Queues keys as if typed; safe to call from another thread while the loop runs.
     public func press(_ keys: Key...) {
@@ -34,7 +46,7 @@ public final class TestBackend: TerminalBackend, @unchecked Sendable {
 
     public func pollKey() -> Key? {
         pipe.drain()
-        return lock.withLock { keys.isEmpty ? nil : keys.removeFirst() }
+        return lock.withLock { asleep = false; return keys.isEmpty ? nil : keys.removeFirst() }
     }
 
     public func draw(_ changes: [(x: Int, y: Int, cell: Cell)]) {

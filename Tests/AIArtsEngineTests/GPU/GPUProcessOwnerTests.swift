@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 extension GPUTests {
@@ -110,7 +111,7 @@ extension GPUTests {
             #expect(sandbox.waitForLog("started"))
             let leader = launched.identity.pid
             var child: Int32?
-            _ = eventually {
+            _ = waitUntil {
                 let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
                 child = pids.first { pid in
                     guard pid != leader, let stat = ProcessStat.read(pid: pid) else { return false }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 extension GPUTests {
@@ -66,7 +67,14 @@ extension GPUTests {
             sampler.stop()
             let afterStop = counter.value
             #expect(afterStop >= 3)
-            try? await Task.sleep(for: .milliseconds(100))
+            // A witness sampling at the same pace shows enough time has passed for three more samples.
+            let witness = GPUSampler(monitor: monitor, interval: 0.02)
+            let witnessed = Counter()
+            let witnessToken = witness.subscribe { _ in witnessed.add() }
+            witness.start()
+            #expect(waitUntil { witnessed.value >= 3 })
+            witness.stop()
+            witness.unsubscribe(witnessToken)
             #expect(counter.value == afterStop)
             sampler.unsubscribe(token)
             sampler.stop()  // stopping twice is harmless

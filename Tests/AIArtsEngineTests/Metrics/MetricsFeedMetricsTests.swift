@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 /// The live feed: inotify wake-ups deliver appended points, rewrites and late files.
@@ -14,12 +15,7 @@ import Testing
 
         /// Waits (generously: this is about delivery, not speed) until `condition` holds.
         func wait(timeout: Double = 10, _ condition: ([MetricsFeedUpdate]) -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if condition(all) { return true }
-                usleep(10_000)
-            }
-            return condition(all)
+            waitUntil(timeout: timeout) { condition(all) }
         }
 
         func values(_ series: String) -> [Double] {
@@ -100,8 +96,9 @@ import Testing
         // A console log first, then an event file in a subfolder created after the start.
         try append(folder.path("train.log"), "2025-01-01 10:00:00 [INFO]\t[TRAIN] Epoch=1/2, Step=1/10, loss=2.5, lr=0.1, time_each_step=0.3s, eta=0:00:10\n")
         #expect(inbox.wait { _ in inbox.values("train/loss") == [2.5] })
+        // No pause here: the new folder's watch is added on its IN_CREATE and the folder is then searched,
+        // so an event file written before the watch is there is found all the same.
         try FileManager.default.createDirectory(at: folder.path("runs/exp1"), withIntermediateDirectories: true)
-        usleep(100_000)  // the new folder's watch is added on its IN_CREATE
         let event = TFEventsTestEncoder.event(wallTime: 1.5, step: 3, values: [TFEventsTestEncoder.simpleValue("Loss/train", 0.75)])
         try append(folder.path("runs/exp1/events.out.tfevents.1.host"), "")
         let handle = try FileHandle(forWritingTo: folder.path("runs/exp1/events.out.tfevents.1.host"))
@@ -127,8 +124,14 @@ import Testing
         #expect(feed.isRunning)
         feed.stop()  // returns only once the thread has left
         #expect(!feed.isRunning)
+        // A witness on the same folder gets the line: the stopped feed would have had it by then too.
+        let witness = MetricsFeed(folder: folder.url.path)
+        let witnessed = Inbox()
+        witness.subscribe(witnessed.add)
+        try witness.start()
+        defer { witness.stop() }
         try append(url, #"{"type":"train","step":1,"loss":1.0}"# + "\n")
-        usleep(200_000)
+        #expect(witnessed.wait { _ in witnessed.values("train/loss") == [1.0] })
         #expect(inbox.all.isEmpty)
         feed.stop()  // a second stop is harmless
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 extension RunnerTests {
@@ -40,7 +41,7 @@ extension RunnerTests {
             let box = RunnerSandbox()
             let p = try box.launch(box.script("quick.sh", "exit 0"))
             // Not reaped yet, so /proc still lists it, as a zombie.
-            #expect(eventually { ProcessStat.read(pid: p.pid)?.state == "Z" })
+            #expect(waitUntil { ProcessStat.read(pid: p.pid)?.state == "Z" })
             #expect(!p.isAlive)
             #expect(p.waitForExit(timeout: .seconds(1)) == .exited(code: 0))
             #expect(ProcessStat.read(pid: p.pid) == nil)  // reaped

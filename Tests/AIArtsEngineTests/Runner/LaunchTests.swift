@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 extension RunnerTests {
@@ -49,13 +50,13 @@ extension RunnerTests {
             let s = box.script("fds.sh", "exec sleep 30")
             let p = try box.launch(s, forceFork: forceFork)
             // Until it execs sleep, the shell holds its script open; look at sleep itself.
-            #expect(eventually { ProcessStat.read(pid: p.pid)?.command == "sleep" })
+            #expect(waitUntil { ProcessStat.read(pid: p.pid)?.command == "sleep" })
             // sleep may hold a descriptor of its own for an instant after exec (setlocale opening the
             // locale archive): an inherited one would stay, so wait for the set to settle.
             func fds() -> [Int] {
                 ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.pid)/fd")) ?? []).compactMap { Int($0) }.sorted()
             }
-            #expect(eventually { fds() == [0, 1, 2] }, "descriptors of the child: \(fds())")
+            #expect(waitUntil { fds() == [0, 1, 2] }, "descriptors of the child: \(fds())")
         }
 
         @Test func environmentAndWorkingDirectoryAreExactlyAsGiven() throws {

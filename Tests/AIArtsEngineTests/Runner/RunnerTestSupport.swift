@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 /// Swift Testing has its own ExitStatus (for exit tests); in these files the name means ours.
@@ -47,7 +48,7 @@ final class RunnerSandbox {
 
     /// Waits (up to 5 s) until the log contains `text`: scripts print a marker once their traps are set.
     func waitForLog(_ text: String) -> Bool {
-        eventually { self.log().contains(text) }
+        waitUntil { self.log().contains(text) }
     }
 
     /// SIGKILLs the group of everything launched and reaps our own children.
@@ -57,16 +58,6 @@ final class RunnerSandbox {
             _ = ExitWatcher.waitForExit(p.identity, timeout: .seconds(2))
         }
     }
-}
-
-/// Polls `condition` every 10 ms for up to `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
 }
 
 /// A shell other than /bin/sh to run the supervisor with, so dash and bash both get tested.

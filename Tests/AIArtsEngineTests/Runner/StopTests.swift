@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 extension RunnerTests {
@@ -50,7 +51,7 @@ extension RunnerTests {
             #expect(ContinuousClock.now - started >= .milliseconds(300))
             #expect(result == StopResult(ending: .killed, status: .signaled(signal: SIGKILL, coreDumped: false)))
             #expect(!p.isAlive)
-            #expect(eventually { liveMembers(ofGroup: p.processGroup).isEmpty })  // nothing of the group is left
+            #expect(waitUntil { liveMembers(ofGroup: p.processGroup).isEmpty })  // nothing of the group is left
         }
 
         @Test func workersLeftBehindAreKilled() throws {
@@ -68,7 +69,7 @@ extension RunnerTests {
             let worker = try #require(ProcessIdentity.current(pid: workerPID))
             let result = try DetachedProcess.stop(p.identity, grace: .seconds(5))
             #expect(result.ending == .terminated)
-            #expect(eventually { !worker.isAlive })
+            #expect(waitUntil { !worker.isAlive })
         }
 
         @Test func refusesWhatIsNotAGroupLeader() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 /// A task's supervisor SIGKILLed (the OOM killer, `kill -9`): its trainer must not run on
@@ -34,11 +35,26 @@ import Testing
             return text.split(separator: "\n").count
         }
 
-        /// True when the ticks file still grows over `seconds`.
-        func stillTicking(_ id: String, over seconds: Double = 0.4) -> Bool {
+        /// True once the ticks file grows again (the loop ticks every 50 ms; a busy machine gets 5 s).
+        func stillTicking(_ id: String) -> Bool {
             let before = ticks(id)
-            usleep(UInt32(seconds * 1_000_000))
-            return ticks(id) > before
+            return waitUntil { ticks(id) > before }
+        }
+
+        /// True when `id` wrote no tick while a witness, the same loop started now, wrote three: long
+        /// enough for `id` to have ticked were it running, however slow the machine is today.
+        func stoppedTicking(_ id: String) throws -> Bool {
+            let before = ticks(id)
+            let box = TempFolder("aiarts-witness")
+            let witness = try DetachedProcess.launch(executable: "/bin/sh", arguments: ["-c", TaskKillTests.loop],
+                                                     environment: ["PATH": "/usr/bin:/bin"], workingDirectory: box.url, logFile: box.path("log"))
+            defer { kill(-witness.pid, SIGKILL); _ = ExitWatcher.waitForExit(witness.identity, timeout: .seconds(2)) }
+            let witnessTicks = { ((try? String(contentsOf: box.path("ticks"), encoding: .utf8)) ?? "").split(separator: "\n").count }
+            guard waitUntil(timeout: 10, { witnessTicks() >= 3 }) else {
+                Issue.record("the witness loop never ticked")
+                return false
+            }
+            return ticks(id) == before
         }
     }
 
@@ -59,14 +75,14 @@ import Testing
         let task = try s.command(Self.loop)
         let record = try s.ws.startTask(task.id)
         let supervisor = try #require(record.identity)
-        #expect(eventually { s.ticks(task.id) > 2 })
+        #expect(waitUntil { s.ticks(task.id) > 2 })
         let trainer = try #require(s.ws.liveTaskProcesses(task.id).first { $0.parentPID == supervisor.pid })
         // The marker that lets stop find it is in the trainer's own environment.
         #expect(ProcessScan.environment(of: trainer.pid, contains: Array("AIARTS_TASK_ID=\(task.id)".utf8)))
 
         kill(supervisor.pid, SIGKILL)
-        #expect(eventually(2) { !trainer.identity.isAlive }, "the trainer outlived its SIGKILLed supervisor")
-        #expect(!s.stillTicking(task.id))
+        #expect(waitUntil(timeout: 2) { !trainer.identity.isAlive }, "the trainer outlived its SIGKILLed supervisor")
+        #expect(try s.stoppedTicking(task.id))
         let ended = try s.ws.refreshTasks()
         #expect(ended == [task.id])
         #expect(try s.ws.task(task.id).taskStatus == .failed)
@@ -99,7 +115,7 @@ import Testing
         let s = try Sandbox()
         let task = try s.command("sh -c '\(Self.loop)' & wait")
         let supervisor = try #require(try s.ws.startTask(task.id).identity)
-        #expect(eventually { s.ticks(task.id) > 2 })
+        #expect(waitUntil { s.ticks(task.id) > 2 })
 
         kill(supervisor.pid, SIGKILL)
         #expect(s.stillTicking(task.id), "the test needs an orphan that outlives the supervisor")
@@ -107,8 +123,8 @@ import Testing
         #expect(!orphans.isEmpty)
 
         #expect(try s.ws.refreshTasks() == [task.id])
-        #expect(eventually(2) { orphans.allSatisfy { !$0.identity.isAlive } })
-        #expect(!s.stillTicking(task.id))
+        #expect(waitUntil(timeout: 2) { orphans.allSatisfy { !$0.identity.isAlive } })
+        #expect(try s.stoppedTicking(task.id))
         let record = try s.ws.task(task.id)
         #expect(record.taskStatus == .failed)
         #expect(record.statusMessage.contains("still running"), "\(record.statusMessage)")
@@ -125,7 +141,7 @@ import Testing
         let other = try s.command(Self.loop)
         let supervisor = try #require(try s.ws.startTask(task.id).identity)
         let otherSupervisor = try #require(try s.ws.startTask(other.id).identity)
-        #expect(eventually { s.ticks(task.id) > 2 && s.ticks(other.id) > 2 })
+        #expect(waitUntil { s.ticks(task.id) > 2 && s.ticks(other.id) > 2 })
 
         kill(supervisor.pid, SIGKILL)
         _ = ExitWatcher.waitForExit(supervisor, timeout: .seconds(5))  // reap our child
@@ -147,7 +163,7 @@ import Testing
         #expect(stopped.taskStatus == .failed)
         #expect(stopped.statusMessage.contains("pid \(orphan.pid)"), "\(stopped.statusMessage)")
         #expect(orphans.allSatisfy { !$0.identity.isAlive })
-        #expect(!s.stillTicking(task.id))
+        #expect(try s.stoppedTicking(task.id))
         #expect(otherSupervisor.isAlive && s.stillTicking(other.id), "stop reached another task")
 
         let again = #expect(throws: AIArtsError.self) { try s.ws.stopTask(task.id) }

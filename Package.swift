@@ -28,10 +28,12 @@ let package = Package(
         .systemLibrary(name: "CNVML", path: "Sources/CNVML"),
 
         .target(name: "AIArtsImaging", dependencies: ["CCodecs", "CJPEG", "CPNG", "CWebP"]),
+        // Where terminal escape sequences are in text: one reading for AIArtsRender's Sanitize and the engine's log parsers.
+        .target(name: "AIArtsText"),
         .target(
             name: "AIArtsEngine",
             dependencies: [
-                "AIArtsImaging", "CZlib", "CProcess", "CNVML",
+                "AIArtsImaging", "AIArtsText", "CZlib", "CProcess", "CNVML",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -41,10 +43,10 @@ let package = Package(
             // write it into a task folder (trainers/torch/aiarts_torch.py links to it).
             resources: [.embedInCode("Tasks/Torch/aiarts_torch.py")]
         ),
-        .target(name: "AIArtsRender"),
+        .target(name: "AIArtsRender", dependencies: ["AIArtsText"]),
         .target(
             name: "AIArtsTUI",
-            dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw", "CZlib"],
+            dependencies: ["AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CNcursesw"],
             // The shipped themes/ and keymaps/, compiled in (Config/Builtin/ links to them; Config/BuiltinFiles.swift).
             resources: [.embedInCode("Config/Builtin")]
         ),
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsEngine", "AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
 
         // Mutation fuzzer for the parsers of untrusted input (scripts/fuzz.sh, docs/fuzzing.md); not installed.
-        .executableTarget(name: "aiarts-fuzz", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
+        .executableTarget(name: "aiarts-fuzz", dependencies: ["AIArtsEngine", "AIArtsImaging", "AIArtsRender", "AIArtsText"]),
 
         // The built-in trainer (pure Swift, CPU): model, data loading and training loop, and its command.
         .target(name: "AIArtsTrain", dependencies: ["AIArtsEngine", "AIArtsImaging"]),
@@ -77,8 +79,8 @@ let package = Package(
 
         .testTarget(name: "AIArtsImagingTests", dependencies: ["AIArtsImaging"]),
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging", "TestSupport"], exclude: ["GPU/Fixtures"]),
-        .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender"]),
-        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "CZlib", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender", "AIArtsText"]),
+        .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain", "AIArtsEngine", "AIArtsImaging"]),
     ]
 )

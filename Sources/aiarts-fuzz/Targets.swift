@@ -1,4 +1,6 @@
 import AIArtsImaging
+import AIArtsRender
+import AIArtsText
 import Foundation
 // Internal parsers (ImageProbe, YOLO's YAML subset, RLE's IoU) are reached as the tests reach
 // them, in debug builds (where SwiftPM enables testability; scripts/fuzz.sh builds debug). A
@@ -99,6 +101,21 @@ enum Targets {
             }
         },
         FuzzTarget(name: "xml") { input, _ in _ = try? XML.parse(Data(input)) },
+        FuzzTarget(name: "escapes") { input, _ in
+            // The one reading of escape sequences, under each of its callers: nothing a terminal obeys may
+            // come out (TerminalText keeps tabs; the others turn them into spaces).
+            let text = String(decoding: input, as: UTF8.self)
+            func safe(_ out: String, tabs: Bool) -> Bool {
+                !out.unicodeScalars.contains { EscapeSequences.isControl($0) && !(tabs && $0 == "\t") }
+            }
+            precondition(safe(TerminalText.finalRedraw(text), tabs: true), "TerminalText let a control through")
+            precondition(safe(Sanitize.line(text), tabs: false), "Sanitize.line let a control through")
+            precondition(!Sanitize.text(text).unicodeScalars.contains { EscapeSequences.isControl($0) && $0 != "\n" },
+                         "Sanitize.text let a control through")
+            #if DEBUG
+            precondition(safe(GPUProcessOwners.stripControls(text), tabs: false), "a command line kept a control")
+            #endif
+        },
         FuzzTarget(name: "voc") { input, scratch in
             let root = scratch.folder("voc", ["Annotations/a.xml": input, "JPEGImages/a.jpg": scratch.jpeg])
             _ = try? VOCParser().parse(root: root, type: .detection)

@@ -1,7 +1,7 @@
 import AIArtsRender
-import CZlib
 import Foundation
 import Testing
+import AIArtsEngine
 @testable import AIArtsTUI
 
 /// Kitty's graphics protocol: the sequences, the question and its answer, and when images are sent.
@@ -27,12 +27,8 @@ import Testing
     }
 
     static func inflate(_ data: [UInt8], size: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: size)
-        var length = uLong(size)
-        let rc = out.withUnsafeMutableBufferPointer { dst in
-            data.withUnsafeBufferPointer { uncompress(dst.baseAddress, &length, $0.baseAddress, uLong(data.count)) }
-        }
-        return rc == Z_OK && Int(length) == size ? out : nil
+        guard let out = ZlibStream.decompress(data, format: .zlib, limit: size), out.count == size else { return nil }
+        return out
     }
 
     @Test func aSmallImageIsOneCommandAtItsCellsWithTheCursorPutBack() throws {

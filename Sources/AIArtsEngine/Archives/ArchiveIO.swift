@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 #if canImport(Glibc)
@@ -97,7 +96,7 @@ final class FileSource: ByteSource {
 /// zlib checks each member's CRC and length trailer itself.
 final class GzipSource: ByteSource {
     private let input: FileSource
-    private let inflater: Inflater
+    private let inflater: ZlibStream
     private let limits: ArchiveExtractor.Limits
     private let name: String
     private var pending = [UInt8](repeating: 0, count: 1 << 16)
@@ -110,8 +109,7 @@ final class GzipSource: ByteSource {
         input = FileSource(file)
         name = file.name
         self.limits = limits
-        // 15 + 16: a 32 KiB window and a gzip wrapper rather than zlib's.
-        inflater = try Inflater(windowBits: 15 + 16, archive: file.name)
+        inflater = try AIArtsEngine.inflater(.gzip, archive: file.name)
     }
 
     var fileBytesConsumed: Int64 { input.fileBytesConsumed - Int64(stop - start) }
@@ -170,64 +168,13 @@ final class GzipSource: ByteSource {
     }
 }
 
-/// A thin wrapper over zlib's inflate. The z_stream lives on the heap because zlib keeps a
-/// pointer back to it and refuses to work if it moves.
-final class Inflater {
-    enum Status: Equatable { case ok, streamEnd, dataError(String) }
-
-    private let stream: UnsafeMutablePointer<z_stream>
-
-    /// -15 for zip's raw deflate, 15 + 16 for gzip.
-    init(windowBits: Int32, archive: String) throws(ArchiveError) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let rc = inflateInit2_(stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        if rc != Z_OK {
-            stream.deallocate()
-            throw ArchiveError(archive, .unreadable, "zlib could not start (code \(rc))")
-        }
-    }
-
-    deinit {
-        inflateEnd(stream)
-        stream.deallocate()
-    }
-
-    func reset() { inflateReset(stream) }
-
-    /// One inflate call: how much input it took, how much output it made, and where it stands.
-    /// Taking nothing and making nothing means it needs more input.
-    func step(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer)
-        -> (consumed: Int, produced: Int, status: Status) {
-        let inCount = UInt32(min(input.count, Int(UInt32.max)))
-        let outCount = UInt32(min(output.count, Int(UInt32.max)))
-        // zlib never writes through next_in; the mutable pointer is only its C signature.
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = inCount
-        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
-        stream.pointee.avail_out = outCount
-        let rc = inflate(stream, Z_NO_FLUSH)
-        let consumed = Int(inCount - stream.pointee.avail_in)
-        let produced = Int(outCount - stream.pointee.avail_out)
-        stream.pointee.next_in = nil
-        stream.pointee.next_out = nil
-        switch rc {
-        case Z_STREAM_END:
-            return (consumed, produced, .streamEnd)
-        case Z_OK, Z_BUF_ERROR:
-            return (consumed, produced, .ok)
-        default:
-            let why = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-            return (consumed, produced, .dataError(why))
-        }
-    }
+/// A zlib inflate stream for `archive`, its start failure told as the archive's.
+func inflater(_ format: ZlibStream.Format, archive: String) throws(ArchiveError) -> ZlibStream {
+    do { return try ZlibStream(inflating: format) } catch { throw ArchiveError(archive, .unreadable, error.description) }
 }
 
 /// zlib's CRC-32, the one zip stores.
-func crc32Update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
-    return UInt32(truncatingIfNeeded: crc32(uLong(crc), base.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
-}
+func crc32Update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 { ZlibStream.crc32(crc, bytes) }
 
 func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 

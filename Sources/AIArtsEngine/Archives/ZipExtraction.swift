@@ -34,7 +34,7 @@ extension ZipReader {
                                + "\(limits.ratioText) limit (likely a zip bomb); nothing was extracted")
         }
         target.byteLimit = bound
-        let inflater = try Inflater(windowBits: -15, archive: file.name)  // raw deflate, no wrapper
+        let inflater = try inflater(.raw, archive: file.name)  // raw deflate, no wrapper
         for entry in entries {
             if isCancelled() { throw CancellationError() }
             try target.countEntry()
@@ -69,7 +69,7 @@ extension ZipReader {
         }
     }
 
-    private func extract(_ entry: ZipEntry, into target: ExtractionTarget, inflater: Inflater,
+    private func extract(_ entry: ZipEntry, into target: ExtractionTarget, inflater: ZlibStream,
                          isCancelled: () -> Bool) throws {
         if entry.isSymlink { return target.skip(entry.name, "symbolic links are not extracted") }
         if entry.isDirectory, target.isDestinationItself(entry.name) { return }
@@ -124,7 +124,7 @@ extension ZipReader {
     }
 
     /// Streams deflate data from `source` into `out`, watching size, ratio and cancellation as it goes.
-    private func inflate(_ source: FileSource, from dataStart: Int64, _ entry: ZipEntry, _ inflater: Inflater, _ out: PartialFile,
+    private func inflate(_ source: FileSource, from dataStart: Int64, _ entry: ZipEntry, _ inflater: ZlibStream, _ out: PartialFile,
                          _ isCancelled: () -> Bool) throws -> UInt32 {
         inflater.reset()
         var input = [UInt8](repeating: 0, count: 1 << 16)

@@ -1,3 +1,4 @@
+import AIArtsText
 import Foundation
 
 /// A running task's launched process, as the owner mapping needs it.
@@ -131,14 +132,13 @@ public struct GPUProcessOwners: Sendable {
         return cleaned.isEmpty ? nil : cleaned
     }
 
-    /// Drops C0 and C1 controls and DEL (an escape sequence loses its ESC and so cannot act).
+    /// Drops escape sequences whole (`EscapeSequences`), other C0 and C1 controls and DEL; tabs and
+    /// line breaks become spaces.
     static func stripControls(_ text: String) -> String {
         var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
+        EscapeSequences.forEachScalar(outsideSequencesIn: text.unicodeScalars) { scalar in
             let v = scalar.value
-            if v == 0x09 || v == 0x0A || v == 0x0D { out.append(" "); continue }
-            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) { continue }
-            out.append(scalar)
+            if v == 0x09 || v == 0x0A || v == 0x0D { out.append(" ") } else if !EscapeSequences.isControl(scalar) { out.append(scalar) }
         }
         return String(out)
     }

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 #if canImport(Glibc)
@@ -17,7 +16,7 @@ final class TarGzWriter {
 
     let path: String
     private let fd: Int32
-    private let stream: UnsafeMutablePointer<z_stream>
+    private let stream: ZlibStream
     private var output = [UInt8](repeating: 0, count: 1 << 16)
     private var finished = false
 
@@ -26,21 +25,14 @@ final class TarGzWriter {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        // 15 + 16: a 32 KiB window with a gzip header and trailer instead of zlib's.
-        let rc = deflateInit2_(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else {
-            stream.deallocate()
+        do { stream = try ZlibStream(deflating: .gzip, level: level) } catch {
             close(fd)
             unlink(path)
-            throw Failure(description: "zlib could not start (code \(rc))")
+            throw Failure(description: error.description)
         }
     }
 
     deinit {
-        deflateEnd(stream)
-        stream.deallocate()
         close(fd)
     }
 
@@ -79,7 +71,7 @@ final class TarGzWriter {
     /// Ends the archive (two zero blocks), flushes the gzip stream and the file.
     func finish() throws {
         try compress([UInt8](repeating: 0, count: 1024))
-        try deflateSome([], flush: Z_FINISH)
+        try deflateSome([], finish: true)
         finished = true
         if fsync(fd) != 0 && errno != EINVAL {
             throw Failure(description: "cannot flush \(path): \(String(cString: strerror(errno)))")
@@ -167,31 +159,22 @@ final class TarGzWriter {
     }
 
     private func compress<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
-        try deflateSome(Array(bytes), flush: Z_NO_FLUSH)
+        try deflateSome(Array(bytes), finish: false)
     }
 
-    private func deflateSome(_ input: [UInt8], flush: Int32) throws {
+    private func deflateSome(_ input: [UInt8], finish: Bool) throws {
         try input.withUnsafeBytes { inBuffer in
-            // zlib never writes through next_in; the mutable pointer is only its C signature.
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            stream.pointee.avail_in = UInt32(inBuffer.count)
-            defer { stream.pointee.next_in = nil }
+            var start = 0
             while true {
-                let (rc, produced) = output.withUnsafeMutableBytes { out -> (Int32, Int) in
-                    stream.pointee.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
-                    stream.pointee.avail_out = UInt32(out.count)
-                    let rc = deflate(stream, flush)
-                    let produced = out.count - Int(stream.pointee.avail_out)
-                    stream.pointee.next_out = nil
-                    return (rc, produced)
+                let step = output.withUnsafeMutableBytes { out in
+                    stream.step(UnsafeRawBufferPointer(rebasing: inBuffer[start...]), out, finish: finish)
                 }
-                guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else {
-                    throw Failure(description: "zlib could not compress (code \(rc))")
-                }
-                try writeAll(produced)
-                if flush == Z_FINISH {
-                    if rc == Z_STREAM_END { return }
-                } else if stream.pointee.avail_in == 0 && produced < output.count {
+                start += step.consumed
+                if case .dataError(let why) = step.status { throw Failure(description: "zlib could not compress (\(why))") }
+                try writeAll(step.produced)
+                if finish {
+                    if step.status == .streamEnd { return }
+                } else if start == inBuffer.count && step.produced < output.count {
                     return
                 }
             }

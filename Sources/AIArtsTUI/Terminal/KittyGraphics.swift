@@ -1,5 +1,5 @@
+import AIArtsEngine
 import AIArtsRender
-import CZlib
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -66,15 +66,7 @@ public enum KittyGraphics {
     static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
     /// zlib (RFC 1950) at the fastest level: photos shrink by a third or so, masks and flat images a lot.
-    static func deflated(_ bytes: [UInt8]) -> [UInt8]? {
-        var size = compressBound(uLong(bytes.count))
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let rc = out.withUnsafeMutableBufferPointer { dst in
-            bytes.withUnsafeBufferPointer { src in compress2(dst.baseAddress, &size, src.baseAddress, uLong(bytes.count), 1) }
-        }
-        guard rc == Z_OK else { return nil }
-        return Array(out[0..<Int(size)])
-    }
+    static func deflated(_ bytes: [UInt8]) -> [UInt8]? { ZlibStream.compress(bytes, format: .zlib, level: 1) }
 }
 
 /// Whether to show images through a graphics protocol (`--graphics`, docs/ui.md).

@@ -1,4 +1,4 @@
-import CZlib
+import AIArtsEngine
 import Foundation
 
 /// Test-only archive writers. They write exactly what a test asks for, including the broken and
@@ -126,31 +126,15 @@ enum Fixture {
     }
 
     static func crc(_ data: [UInt8]) -> UInt32 {
-        UInt32(data.withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) })
+        data.withUnsafeBytes { ZlibStream.crc32(0, $0) }
     }
 
-    /// Raw deflate (zip) with windowBits -15, or gzip with 31.
-    static func deflateRaw(_ data: [UInt8], windowBits: Int32 = -15) -> [UInt8] {
-        var stream = z_stream()
-        precondition(deflateInit2_(&stream, 6, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK)
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)
-        var input = data
-        let produced = input.withUnsafeMutableBufferPointer { inBuf in
-            out.withUnsafeMutableBufferPointer { outBuf in
-                stream.next_in = inBuf.baseAddress
-                stream.avail_in = uInt(inBuf.count)
-                stream.next_out = outBuf.baseAddress
-                stream.avail_out = uInt(outBuf.count)
-                precondition(CZlib.deflate(&stream, Z_FINISH) == Z_STREAM_END)
-                return outBuf.count - Int(stream.avail_out)
-            }
-        }
-        deflateEnd(&stream)
-        return Array(out[0..<produced])
+    /// Raw deflate (zip), or gzip.
+    static func deflateRaw(_ data: [UInt8], format: ZlibStream.Format = .raw) -> [UInt8] {
+        ZlibStream.compress(data, format: format)!
     }
 
-    static func gzip(_ data: [UInt8]) -> [UInt8] { deflateRaw(data, windowBits: 31) }
+    static func gzip(_ data: [UInt8]) -> [UInt8] { deflateRaw(data, format: .gzip) }
 
     /// The overlapping-entry bomb: one local header and one deflate stream, and a central directory
     /// whose `count` entries (x0.bin, x1.bin, ...) all point at that same header and data.

@@ -74,6 +74,10 @@ import Testing
         #expect(TerminalText.finalRedraw("abcd\u{08}\u{08}X") == "abX")
         #expect(TerminalText.finalRedraw("\u{1B}]0;evil title\u{07}ok\u{1B}(B \u{1B}[31mred\u{1B}[0m") == "ok red")
         #expect(TerminalText.finalRedraw("plain\ttext") == "plain\ttext")
+        // The escape reading shared with Sanitize: a title cut short by the next sequence loses only
+        // the title; C1 introducers start sequences too.
+        #expect(TerminalText.finalRedraw("\u{1B}]0;title\u{1B}[31mred\u{1B}[0m") == "red")
+        #expect(TerminalText.finalRedraw("\u{9B}31mred\u{9D}0;t\u{9C} ok") == "red ok")
     }
 }
 

@@ -507,5 +507,27 @@ gpu_watch_piped_is_plain() {
 }
 check "gpu --watch into a file writes timestamped plain samples, no escape codes" gpu_watch_piped_is_plain
 
+# Issue 13: one table layout for every command (Output.tableLines): aligned by display width, no
+# line ending in spaces, the same in `dataset list` as in `gpu`.
+tables_align() {
+    printf '[{"uuid": "GPU-1", "name": "NVIDIA H100 80GB HBM3", "memory_total": 85899345920, "memory_used": 1073741824, "utilization": 7}]' >"$T/gpus.json"
+    "$BIN" --workspace "$W" dataset list >"$T/datasets.txt" &&
+    AIARTS_GPU_FIXTURE=$T/gpus.json "$BIN" --workspace "$W" gpu >"$T/gpus.txt" &&
+    grep -q 'H100' "$T/gpus.txt" &&
+    ! grep -n ' $' "$T/datasets.txt" "$T/gpus.txt" &&
+    python3 - "$T/datasets.txt" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+head = lines[0]
+# Every column starts where its header does.
+starts = [i for i, c in enumerate(head) if c != " " and (i == 0 or head[i - 1] == " ")]
+assert len(lines) > 2, lines
+for row in lines[1:]:
+    for s in starts[1:]:
+        assert row[s - 2:s] == "  " and row[s] != " ", (row, s)
+PY
+}
+check "tables are aligned and no line ends in spaces (dataset list, gpu)" tables_align
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

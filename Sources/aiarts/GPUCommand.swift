@@ -123,12 +123,12 @@ enum GPUTable {
                 processRows.append(["\(gpu.index)", "\(p.pid)", mib(p.memory), owner(p)])
             }
         }
-        var out = table(header, rows)
+        var out = Output.tableLines(header, rows)
         out.append("")
         if processRows.isEmpty {
             out.append("no compute processes")
         } else {
-            out += table(["GPU", "PID", "MEMORY", "OWNER"], processRows)
+            out += Output.tableLines(["GPU", "PID", "MEMORY", "OWNER"], processRows)
         }
         if let reason = snapshot.reason { out.append("note: \(Sanitize.line(reason))") }
         if snapshot.source == .fixture { out.append("(from AIARTS_GPU_FIXTURE)") }
@@ -186,16 +186,5 @@ enum GPUTable {
             guard let v, v.isFinite else { return " " }
             return blocks[Int((max(0, min(1, v)) * 7).rounded())]
         })
-    }
-
-    /// Aligned columns measured by display width (the last column is not padded).
-    static func table(_ header: [String], _ rows: [[String]]) -> [String] {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { column, text in
-                column == row.count - 1 ? text : text + String(repeating: " ", count: widths[column] - DisplayWidth.of(text))
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
     }
 }

@@ -23,16 +23,24 @@ enum Output {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
-    /// Prints rows as aligned columns, measuring text by display width (CJK names take two cells).
+    /// Prints rows as aligned columns (`tableLines`).
     static func table(_ header: [String], _ rows: [[String]]) {
+        for line in tableLines(header, rows) { print(line) }
+    }
+
+    /// Rows as aligned columns, two spaces apart, measuring text by display width (CJK names take two
+    /// cells); the last column is not padded and no line ends in spaces. The one table layout of the CLI
+    /// (`aiarts gpu` draws its tables through it too).
+    static func tableLines(_ header: [String], _ rows: [[String]]) -> [String] {
         // Cells are cleaned before they are measured, so a control character cannot skew the columns.
         let all = ([header] + rows).map { $0.map(Sanitize.line) }
         let widths = header.indices.map { column in all.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
-        for row in all {
-            let cells = row.enumerated().map { column, text in
+        return all.map { row in
+            var line = row.enumerated().map { column, text in
                 column == row.count - 1 ? text : text + String(repeating: " ", count: widths[column] - DisplayWidth.of(text))
-            }
-            print(cells.joined(separator: "  "))
+            }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
         }
     }
 }

@@ -1,20 +1,16 @@
+import AIArtsImaging
 import Foundation
 import Testing
 @testable import AIArtsEngine
 
-/// The first bytes of a PNG: signature and IHDR, enough for the header sniffer.
-func pngHeader(width: Int, height: Int) -> Data {
-    var b: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
-    for v in [width, height] { b += [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-    return Data(b + [8, 2, 0, 0, 0, 0, 0, 0, 0])
-}
+/// A real PNG of that size (YOLO rows are placed against the size its header gives).
+func pngHeader(width: Int, height: Int) -> Data { Fixtures.png(width: width, height: height) }
 
-/// A JPEG start: SOI, an APP1 segment to skip, then SOF0 with the size.
+/// A real JPEG of that size, with an APP1 (EXIF) segment before its frame header, as cameras write.
 func jpegHeader(width: Int, height: Int) -> Data {
-    var b: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10] + Array("Exif\0\0".utf8) + [UInt8](repeating: 7, count: 8)
-    b += [0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 0x03]
-    b += [UInt8](repeating: 0, count: 9) + [0xFF, 0xD9]
-    return Data(b)
+    let plain = [UInt8](Fixtures.jpeg(width: width, height: height))
+    let app1: [UInt8] = [0xFF, 0xE1, 0x00, 0x10] + Array("Exif\0\0".utf8) + [UInt8](repeating: 7, count: 8)
+    return Data(plain.prefix(2) + app1 + plain.dropFirst(2))
 }
 
 @Suite struct YOLOTests {
@@ -23,10 +19,25 @@ func jpegHeader(width: Int, height: Int) -> Data {
         try f.write("a.png", pngHeader(width: 640, height: 480))
         try f.write("b.jpg", jpegHeader(width: 1920, height: 1080))
         try f.write("c.jpg", "not an image at all")
-        #expect(YOLOImageSize.read(f.url("a.png")) == ImageSize(width: 640, height: 480))
-        #expect(YOLOImageSize.read(f.url("b.jpg")) == ImageSize(width: 1920, height: 1080))
-        #expect(YOLOImageSize.read(f.url("c.jpg")) == nil)
-        #expect(YOLOImageSize.read(f.url("missing.jpg")) == nil)
+        try f.write("d.webp", Data(try ImageCodec.encodeWebP(RGBImage(width: 30, height: 20, color: RGBColor(1, 2, 3)))))
+        func size(_ name: String) -> ImageSize? { try? ImageProbe.probe(f.url(name), verification: .header).stored }
+        #expect(size("a.png") == ImageSize(width: 640, height: 480))
+        #expect(size("b.jpg") == ImageSize(width: 1920, height: 1080))
+        #expect(size("d.webp") == ImageSize(width: 30, height: 20))
+        #expect(size("c.jpg") == nil)
+        #expect(size("missing.jpg") == nil)
+    }
+
+    @Test func anImageWhoseSizeCannotBeReadIsSkippedWithTheReason() throws {
+        let f = try ultralytics(names: "names: [cat, dog]")
+        try f.write("images/train/bad.jpg", "GIF89a, not what its name says")
+        try f.write("labels/train/bad.txt", "0 0.5 0.5 0.2 0.4\n")
+        let parsed = try YOLOParser().parse(root: f.root, type: .detection)
+        let issue = try #require(parsed.issues.first { $0.path == "images/train/bad.jpg" })
+        #expect(issue.reason.hasPrefix("the image size could not be read from its header (not a JPEG, PNG or WebP image"))
+        #expect(issue.reason.contains("labels/train/bad.txt"))
+        #expect(!parsed.samples.contains { $0.relativePath.hasSuffix("bad.jpg") })
+        #expect(parsed.samples.contains { $0.relativePath.hasSuffix("a.jpg") })
     }
 
     func ultralytics(names: String) throws -> FormatFixture {

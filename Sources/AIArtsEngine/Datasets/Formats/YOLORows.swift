@@ -39,7 +39,12 @@ extension YOLOParser {
     func readSample(_ entry: ImageEntry, root: URL, rules: RowRules, tally: inout RowTally, issues: inout [ImportIssue]) -> ParsedSample? {
         let labelRel = entry.label
         let labelURL = root.appendingPathComponent(labelRel)
-        let size = YOLOImageSize.read(entry.url)
+        // The stored size, from the header alone: normalised rows are placed against it.
+        let size: ImageSize?
+        let sizeProblem: String
+        do { (size, sizeProblem) = (try ImageProbe.probe(entry.url, verification: .header).stored, "") } catch {
+            (size, sizeProblem) = (nil, (error as? CustomStringConvertible)?.description ?? "\(error)")
+        }
         var sample = ParsedSample(source: entry.url, relativePath: entry.target, split: entry.split,
                                   declaredSize: size, origin: entry.origin)
         // No label file means an image without objects, which YOLO allows (background images).
@@ -57,7 +62,7 @@ extension YOLOParser {
         guard !lines.isEmpty else { return sample }
         guard let size else {
             issues.append(ImportIssue(path: entry.relative, reason:
-                "the image size could not be read from its header (not a JPEG, PNG, BMP, GIF or WebP, or damaged), "
+                "the image size could not be read from its header (\(sizeProblem)), "
                 + "so the normalised YOLO rows in \(labelRel) cannot be placed; convert the image to JPEG, PNG or WebP"))
             return nil
         }

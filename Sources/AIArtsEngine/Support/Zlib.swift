@@ -31,21 +31,29 @@ public final class ZlibStream {
     /// A stream that decompresses `format` data. For gzip, each member is checked against its CRC and
     /// length trailer; `reset` starts the next one.
     public init(inflating format: Format) throws(StartError) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
+        stream = try Self.started { inflateInit2_($0, format.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) }
         deflating = false
-        let rc = inflateInit2_(stream, format.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else { stream.deallocate(); throw StartError(code: rc) }
     }
 
     /// A stream that compresses into `format` at `level` (1 fastest … 9 smallest).
     public init(deflating format: Format, level: Int32) throws(StartError) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
+        stream = try Self.started {
+            deflateInit2_($0, level, Z_DEFLATED, format.windowBits, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        }
         deflating = true
-        let rc = deflateInit2_(stream, level, Z_DEFLATED, format.windowBits, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
-                               Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else { stream.deallocate(); throw StartError(code: rc) }
+    }
+
+    /// A z_stream on the heap, started by `start`; freed again when zlib refuses, before the object
+    /// exists (a class whose init throws after setting every property still runs its deinit).
+    private static func started(_ start: (UnsafeMutablePointer<z_stream>) -> Int32) throws(StartError) -> UnsafeMutablePointer<z_stream> {
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let rc = start(stream)
+        guard rc == Z_OK else {
+            stream.deallocate()
+            throw StartError(code: rc)
+        }
+        return stream
     }
 
     deinit {

@@ -43,7 +43,7 @@ extension YOLOParser {
         let size: ImageSize?
         let sizeProblem: String
         do { (size, sizeProblem) = (try ImageProbe.probe(entry.url, verification: .header).stored, "") } catch {
-            (size, sizeProblem) = (nil, (error as? CustomStringConvertible)?.description ?? "\(error)")
+            (size, sizeProblem) = (nil, "\(error)")
         }
         var sample = ParsedSample(source: entry.url, relativePath: entry.target, split: entry.split,
                                   declaredSize: size, origin: entry.origin)

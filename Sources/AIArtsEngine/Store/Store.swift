@@ -282,6 +282,15 @@ public final class Store: Sendable {
         migrator.registerMigration("v8-task-created") { db in
             try db.execute(sql: "UPDATE task SET status = 'created' WHERE status = 'queued'")
         }
+        // When a task's process was launched: a task that waited for GPU memory starts long after
+        // `task start` (startedAt), and `task show` says when it really ran.
+        migrator.registerMigration("v9-task-launched") { db in
+            try db.alter(table: "task") { t in t.add(column: "launchedAt", .datetime) }
+        }
+        // A dataset imported with --register was marked `copied`, which it never was.
+        migrator.registerMigration("v10-dataset-registered") { db in
+            try db.execute(sql: "UPDATE dataset SET status = 'registered' WHERE status = 'copied' AND inPlace = 1")
+        }
         return migrator
     }
 }

@@ -24,13 +24,15 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
     /// GPU ids the run got ("" on the CPU); nil before it started.
     public var gpus: String?
     public var startedAt: Date?
+    /// When its process was launched: later than `startedAt` when it waited for GPU memory.
+    public var launchedAt: Date?
     public var finishedAt: Date?
     /// The last lines of train.log when the task failed (raw: sanitise before showing them).
     public var logTail: [String]?
 
     enum CodingKeys: String, CodingKey {
         case id, name, project, trainer, parent, state, message, epoch, epochs, step, steps, progress, eta, pid
-        case exitCode = "exit_code", signal, gpus, startedAt = "started_at", finishedAt = "finished_at", logTail = "log_tail"
+        case exitCode = "exit_code", signal, gpus, startedAt = "started_at", launchedAt = "launched_at", finishedAt = "finished_at", logTail = "log_tail"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,6 +56,7 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
         try c.encode(signal, forKey: .signal)
         try c.encode(gpus, forKey: .gpus)
         try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(launchedAt, forKey: .launchedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
         try c.encode(logTail, forKey: .logTail)
     }
@@ -72,7 +75,7 @@ extension Workspace {
             message: t.statusMessage, epoch: progress?.epoch, epochs: progress?.epochs, step: progress?.step,
             steps: progress?.steps, progress: progress?.fraction, eta: progress?.eta,
             pid: t.taskStatus?.hasProcess == true ? t.pid : nil, exitCode: t.exitCode, signal: t.exitSignal,
-            gpus: params["assigned_gpus"], startedAt: t.startedAt, finishedAt: t.finishedAt,
+            gpus: params["assigned_gpus"], startedAt: t.startedAt, launchedAt: t.launchedAt, finishedAt: t.finishedAt,
             logTail: failed ? FileTail.lines(taskFolder(id).appendingPathComponent("train.log"), count: 20) : nil)
     }
 

@@ -105,6 +105,18 @@ enum CommandLineInput {
 /// `dataset export ID DEST FORMAT`, `project create NAME TYPE [DATASET]`, `project set P DATASET`, carried out by the
 /// engine. An import starts on its own thread and is followed in the Datasets pane.
 enum WorkspaceCommandLine {
+    /// The new-dataset form: the dataset made, and its import started when the form named a
+    /// source (`createDatasetAndImport`). Returns the new id and what to tell the user.
+    static func createDataset(_ request: NewDataset, workspace: Workspace, directory: String) throws -> (id: String, notice: String) {
+        guard let source = request.source?.trimmingCharacters(in: .whitespaces), !source.isEmpty else {
+            let record = try workspace.createDataset(name: request.name, type: request.type)
+            return (record.id, "\(record.id) created")
+        }
+        let url = URL(fileURLWithPath: source.hasPrefix("/") ? source : directory + "/" + source).standardizedFileURL
+        let job = try workspace.createDatasetAndImport(name: request.name, type: request.type, from: url, format: request.format)
+        return (job.datasetID, "\(job.datasetID) created; importing \(Sanitize.line(source)): its progress shows in the Datasets pane")
+    }
+
     static func run(_ words: [String], workspace: Workspace, directory: String) throws -> String {
         func path(_ p: String) -> URL {
             URL(fileURLWithPath: p.hasPrefix("/") ? p : directory + "/" + p).standardizedFileURL
@@ -125,12 +137,9 @@ enum WorkspaceCommandLine {
         case ("dataset", "create", 4):
             return "\(try workspace.createDataset(name: words[2], type: try type(words[3])).id) created"
         case ("dataset", "import", 5):
+            // The engine marks the dataset as importing before it returns, so the pane follows it
+            // from its next reload; a refusal (no such folder, a wrong format) is there at once.
             let job = workspace.startImport(words[2], from: path(words[3]), format: try format(words[4]))
-            // Until the import has marked the dataset busy, the view would not know to follow it.
-            for _ in 0..<100 where job.result == nil {
-                if let status = try? workspace.summary(words[2]).status, ["checking", "copying"].contains(status) { break }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
             if case .failure(let error)? = job.result { throw error }
             return "importing into \(words[2]); its progress shows in the Datasets pane"
         case ("dataset", "split", 5):

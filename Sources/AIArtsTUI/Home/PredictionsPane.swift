@@ -14,17 +14,14 @@ public struct PredictionsData: Equatable, Sendable {
     public var summary: String?
     public var image: PixelImage?
 
-    /// Reads the task's newest predict/*/predictions.json and decodes its first drawn image at
-    /// `width` × `height` pixels (background queue).
+    /// The task's newest readable prediction run (the engine's `latestPrediction`), its first
+    /// drawn image decoded at `width` × `height` pixels (background queue).
     public static func load(taskID: String, workspace: Workspace, width: Int, height: Int) -> HomeMessage {
-        let root = workspace.taskFolder(taskID).appendingPathComponent("predict")
-        let runs = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        guard let latest = runs.last(where: { FileManager.default.fileExists(atPath: root.appendingPathComponent($0 + "/predictions.json").path) }),
-              let data = try? Data(contentsOf: root.appendingPathComponent(latest + "/predictions.json")),
-              let result = try? JSONDecoder().decode(TaskPredictions.self, from: data) else {
+        guard let latestRun = try? workspace.latestPrediction(taskID) else {
             return .predictionsLoaded(PredictionsData(taskID: taskID))
         }
-        let first = result.images.first { $0.error == nil }
+        let latest = latestRun.name, result = latestRun.predictions
+        let first = latestRun.firstPredicted
         var summary: String?
         if let first {
             summary = first.boxes.isEmpty

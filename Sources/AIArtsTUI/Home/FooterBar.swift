@@ -6,7 +6,7 @@ struct FooterBar: Widget {
 
     /// (keys, what they do) for each footer entry of the focused pane and the current context.
     static func entries(_ state: HomeState) -> [(String, String)] {
-        ActionHelp.lines(for: state.keyContext, pane: state.focus).filter { !state.showModels || !$0.actions.contains(.sort) && !$0.actions.contains(.openTask) }.compactMap { line in
+        ActionHelp.lines(for: state.keyContext, pane: state.home.focus).compactMap { line in
             guard let text = line.footer,
                   let keys = KeyHints.footer(line, keymap: state.keymap, context: state.keyContext, ascii: state.ascii) else { return nil }
             return (keys, text)

@@ -91,7 +91,8 @@ struct TaskScreen: Widget {
             buffer.set(x: inner.x, y: y, string: task.message, style: theme.muted, maxWidth: inner.width)
             y += 1
         }
-        let data = state.taskScreen?.taskID == task.id ? state.taskScreen : nil
+        let screen = state.taskScreen ?? TaskScreenState(taskID: task.id)
+        let data = screen.data
         if y < inner.maxY, let data {
             let text = data.params.filter { !$0.value.isEmpty }.map { "\($0.key)=\($0.value)" }.joined(separator: "  ")
             for line in Paragraph.layout(text, width: max(1, inner.width)) where y < inner.maxY - 1 {
@@ -103,7 +104,7 @@ struct TaskScreen: Widget {
         }
 
         // The log.
-        let view = state.logView
+        let view = screen.log
         var title = "train.log"
         if view.fromEnd > 0 { title += " (\(view.fromEnd) lines up)" } else { title += " (following)" }
         let logBlock = theme.block(title, focused: true, ascii: state.ascii)
@@ -122,12 +123,12 @@ struct TaskScreen: Widget {
             buffer.set(x: logArea.x, y: logArea.y, string: data == nil ? "loading…" : "nothing logged yet", style: theme.muted, maxWidth: logArea.width)
         }
 
-        if let evaluation = state.evaluation, evaluation.taskID == task.id {
+        if let evaluation = screen.evaluation, evaluation.taskID == task.id {
             let right = columns[1].split(.vertical, [.percentage(55), .fill(1)])
-            buffer.render(CurvesPane(state: state), in: right[0])
+            buffer.render(CurvesPane(state: state, focused: true), in: right[0])
             buffer.render(EvaluationPanel(evaluation: evaluation, state: state), in: right[1])
         } else {
-            buffer.render(CurvesPane(state: state), in: columns[1])
+            buffer.render(CurvesPane(state: state, focused: true), in: columns[1])
         }
     }
 }

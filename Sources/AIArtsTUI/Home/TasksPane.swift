@@ -10,8 +10,26 @@ struct TasksPane: Widget {
         return e + (row.epochs.map { "/\($0)" } ?? "")
     }
 
+    /// The task keys of the Tasks pane, on its selected task.
+    static func update(_ action: Action, task: TaskRow, panes: inout HomePanes) -> [HomeEffect] {
+        switch action {
+        case .startTask: return [.task(.start, task.id)]
+        case .stopTask:
+            guard task.isActive || task.state == "created" else { return [] }
+            return [.ask(Question(text: "Stop \(task.id) \(task.name)?", onYes: .stopTask(task.id)))]
+        case .compareTask:
+            if let i = panes.compared.firstIndex(of: task.id) {
+                panes.compared.remove(at: i)
+                return [.compare(task.id, watching: false)]
+            }
+            panes.compared.append(task.id)
+            return [.compare(task.id, watching: true)]
+        default: return []
+        }
+    }
+
     func render(in area: Rect, buffer: inout Buffer) {
-        let focused = state.focus == .tasks
+        let focused = state.home.focus == .tasks
         let theme = state.theme
         let block = theme.block("Tasks" + DatasetsPane.filterTitle(state, .tasks), focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
@@ -20,12 +38,12 @@ struct TasksPane: Widget {
         let epochWidth = min(11, max(7, rows.map { DisplayWidth.of(Self.progressText($0)) + 1 }.max() ?? 7))
         let table = Table(
             header: ["ID", "NAME", "PROJ", "STATE", "EPOCH", "MESSAGE"],
-            rows: rows.map { [$0.id, (state.compared.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
+            rows: rows.map { [$0.id, (state.home.compared.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
             widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(epochWidth), .fill(2)],
-            selected: rows.isEmpty ? nil : state.tasks.selected, offset: state.tasks.offset,
+            selected: rows.isEmpty ? nil : state.home.tasks.selected, offset: state.home.tasks.offset,
             headerStyle: theme.columnHeader,
             selectedStyle: focused ? theme.selection : theme.quietSelection,
-            emptyText: state.data == nil ? "" : state.filters[.tasks]?.isEmpty == false ? "no task matches" : "no tasks yet: aiarts task create P0001")
+            emptyText: state.data == nil ? "" : state.home.filters[.tasks]?.isEmpty == false ? "no task matches" : "no tasks yet: aiarts task create P0001")
         buffer.render(table, in: block.inner(area))
     }
 }

@@ -202,11 +202,20 @@ func sampleState() -> HomeState {
         ])
         let lines = HomeView.render(state, size: Size(width: 120, height: 40)).lines()
         let top = lines.firstIndex { $0.contains("┌ GPU ─") }!
-        let first = lines[top + 1], second = lines[top + 2], third = lines[top + 3]
-        #expect(first.contains("0 NVIDIA H100 8… ███▌     50% 40.0G/80.0G  87% "))
+        #expect(lines[top + 1].contains("# NAME           MEMORY USED/TOTAL  UTIL  TEMP POWER"))
+        let first = lines[top + 2], second = lines[top + 3], third = lines[top + 4]
+        #expect(first.contains("0 NVIDIA H100 8… 40.0G/80.0G ███▌     50%  87% "))
         #expect(first.contains("▁▄▇▇ 61°C 250/700W"))
         #expect(second.contains("T0001 38.0G · alice python eval.py 2.0G"))
-        #expect(third.contains("1 NVIDIA H100 8… ") && third.contains(" 0.0G/80.0G  n/a"))
+        #expect(third.contains("1 NVIDIA H100 8… 0.0G/80.0G") && third.contains(" n/a"))
+        // At 80×24 the bar and history give way, but memory used/total stays.
+        let small = HomeView.render(state, size: Size(width: 80, height: 24)).lines()
+        let pane = small.firstIndex { $0.contains("┌ GPU ─") }!
+        #expect(small[pane + 1...pane + 4].contains { $0.contains("0 NVIDIA H100 8… 40.0G/80.0G") })
+        // The GPU screen gives the name the room it has.
+        var wide = state
+        wide.gpuScreen = GPUScreenState()
+        #expect(HomeView.render(wide, size: Size(width: 160, height: 40)).lines().contains { $0.contains("0 NVIDIA H100 80GB HBM3 ") })
     }
 
     @Test func theGPUScreenSortsProcessesAndEnterGoesToTheTask() {
@@ -289,7 +298,7 @@ func sampleState() -> HomeState {
         #expect(text.contains("evil line") && !text.contains("52;c"))  // OSC 52 and colours shown inert
         #expect(text.contains("final") && !text.contains("epoch 3 done"))  // \r redraw: the last state
         #expect(text.contains("Curves T0001"))
-        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  p params  E eval  Esc back"))
+        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  p params  E eval  R resume  Esc back"))
     }
 
     @Test func scrollSearchAndBack() {

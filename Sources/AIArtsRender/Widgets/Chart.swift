@@ -301,7 +301,7 @@ public struct LineChart: Widget {
             buffer.set(x: axisX - DisplayWidth.of(text), y: top + r, string: text, style: axisStyle)
         }
         // The lowest value shown is labelled too, so the bottom of the plot can be read.
-        if rows >= 3, !used.contains(rows - 1), !used.contains(rows - 2), lowest.isFinite {
+        if rows >= 3, !used.contains(rows - 1), lowest.isFinite {
             let value = yScale == .log ? pow(10, lowest) : lowest
             let text = DisplayWidth.truncate(ChartFormat.compact(value, significant: 3), to: gutter)
             buffer.set(x: axisX, y: top + rows - 1, string: ascii ? "+" : "┤", style: axisStyle)

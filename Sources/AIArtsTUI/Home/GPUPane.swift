@@ -126,16 +126,26 @@ struct GPUPane: Widget {
             }
             return
         }
+        // Column headers, where a row is to spare.
+        let nameWidth = framed ? 14 : max(14, min(40, inner.width / 4))
+        if inner.height > data.devices.count * (framed ? 2 : 1) {
+            buffer.set(x: inner.x, y: y, string: "# " + "NAME".padding(toLength: nameWidth + 1, withPad: " ", startingAt: 0) + "MEMORY USED/TOTAL  UTIL  TEMP POWER",
+                       style: theme.columnHeader, maxWidth: inner.width)
+            y += 1
+        }
         for device in data.devices where y < inner.maxY {
-            // "0 H100  ████░░ 12.3G/80.0G  87% ▂▅█  61°C 250/700W"
+            // "0 H100  12.3G/80.0G ████░░  87% ▂▅█  61°C 250/700W": memory first (what people look
+            // for), then utilisation; the bar, the history and the sensors where there is room.
             var x = inner.x
-            x += buffer.set(x: x, y: y, string: "\(device.index) \(DisplayWidth.truncate(device.name, to: 14)) ", maxWidth: inner.maxX - x)
-            let barWidth = min(12, max(0, inner.maxX - x - 30))
-            if let used = device.memoryUsed, let total = device.memoryTotal, total > 0, barWidth > 2 {
-                buffer.render(Gauge(ratio: Double(used) / Double(total), style: theme.gauge, ascii: state.ascii),
-                              in: Rect(x: x, y: y, width: barWidth, height: 1))
-                x += barWidth
-                x += buffer.set(x: x, y: y, string: " \(Self.gib(used))/\(Self.gib(total))", maxWidth: inner.maxX - x)
+            x += buffer.set(x: x, y: y, string: "\(device.index) \(DisplayWidth.truncate(device.name, to: nameWidth)) ", maxWidth: inner.maxX - x)
+            if let used = device.memoryUsed, let total = device.memoryTotal, total > 0 {
+                x += buffer.set(x: x, y: y, string: "\(Self.gib(used))/\(Self.gib(total)) ", maxWidth: inner.maxX - x)
+                let barWidth = min(12, max(0, inner.maxX - x - 24))
+                if barWidth > 2 {
+                    buffer.render(Gauge(ratio: Double(used) / Double(total), style: theme.gauge, ascii: state.ascii),
+                                  in: Rect(x: x, y: y, width: barWidth, height: 1))
+                    x += barWidth
+                }
             }
             x += buffer.set(x: x, y: y, string: device.utilization.map { String(format: " %3d%% ", $0) } ?? "  n/a ", maxWidth: inner.maxX - x)
             let sparkWidth = min(framed ? 10 : 60, max(0, inner.maxX - x - 14))

@@ -84,7 +84,10 @@ struct TaskScreen: Widget {
         let inner = info.inner(left[0])
         var y = inner.y
         let epoch = TasksPane.progressText(task)
-        buffer.set(x: inner.x, y: y, string: "\(task.state)" + (epoch.isEmpty ? "" : "  epoch \(epoch)") + "  \(task.trainer)  project \(task.project)",
+        let now = state.data?.readAt ?? Date()
+        let elapsed = task.elapsed(now: now).map { "  elapsed \(TaskRow.duration($0))" } ?? ""
+        let eta = task.state == "running" ? task.eta.map { "  ETA \(TaskRow.duration($0))" } ?? "" : ""
+        buffer.set(x: inner.x, y: y, string: "\(task.state)" + (epoch.isEmpty ? "" : "  epoch \(epoch)") + elapsed + eta + "  \(task.trainer)  project \(task.project)",
                    style: task.state == "failed" ? theme.error : theme.good, maxWidth: inner.width)
         y += 1
         if y < inner.maxY, !task.message.isEmpty, task.message != task.state {

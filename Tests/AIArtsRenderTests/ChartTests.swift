@@ -231,3 +231,32 @@ private func isBlank(_ symbol: String) -> Bool { symbol == " " || symbol == "\u{
         #expect(ChartSmoothing.ema([0, 1], weight: 2) == ChartSmoothing.ema([0, 1], weight: 0.99))
     }
 }
+
+/// What tells series apart without colour, and what the axes say.
+@Suite struct ChartMarkerTests {
+    @Test func markersAtTheLastPointAndInTheLegend() {
+        let a = ChartSeries(name: "a", xs: [0, 1, 2], ys: [0, 1, 2], style: .plain, marker: ChartSeries.marker(0, ascii: false))
+        let b = ChartSeries(name: "b", xs: [0, 1, 2], ys: [2, 1, 0], style: .plain, marker: ChartSeries.marker(1, ascii: false))
+        var buffer = Buffer(size: Size(width: 40, height: 12))
+        LineChart(series: [a, b], yLabel: "loss").render(in: buffer.area, buffer: &buffer)
+        let lines = buffer.lines()
+        #expect(lines[0].hasPrefix("loss"))  // the y title over the axis
+        #expect(lines.last!.contains("● a 2") && lines.last!.contains("▲ b 0"))
+        // a ends at the top right, b at the bottom right: each marker there.
+        #expect(lines[1].hasSuffix("●"))
+        #expect(lines[lines.count - 4].hasSuffix("▲"))
+        // ASCII markers differ too.
+        #expect(ChartSeries.marker(0, ascii: true) != ChartSeries.marker(1, ascii: true))
+    }
+
+    @Test func theLowestValueIsLabelled() {
+        let s = ChartSeries(name: "acc", xs: [0, 1, 2, 3], ys: [0.113, 0.5, 0.7, 0.93], style: .plain)
+        var buffer = Buffer(size: Size(width: 40, height: 14))
+        LineChart(series: [s], showLegend: false).render(in: buffer.area, buffer: &buffer)
+        let lines = buffer.lines()
+        // The last plot row (above the x axis line and its labels) carries the bottom of the y range.
+        let bottom = lines[lines.count - 3]
+        #expect(bottom.contains("┤"))
+        #expect(bottom.trimmingCharacters(in: .whitespaces).first?.isNumber == true)
+    }
+}

@@ -46,7 +46,7 @@ private final class Session: @unchecked Sendable {
                 return { flag.stopped = true }
             }, load: load)
         }) { .loaded(sampleState().data!) }
-        #expect(session.waitFor("━ loss 1"))
+        #expect(session.waitFor("● loss 1"))
         #expect(!flag.stopped)
         session.backend.press(.char("q"))
         #expect(session.waitForExit())
@@ -61,7 +61,7 @@ private final class Session: @unchecked Sendable {
         #expect(session.waitFor("D0002 猫と犬"))
         session.backend.press(.char("q"))
         #expect(session.waitForExit())
-        #expect(session.final?.state.datasets.selected == 1)
+        #expect(session.final?.state.home.datasets.selected == 1)
     }
 
     @Test func theScreenMatchesAFreshRenderAfterDiffs() {
@@ -70,8 +70,8 @@ private final class Session: @unchecked Sendable {
         session.backend.press(.char("j"), .tab, .char("?"))
         #expect(session.waitFor("next / previous pane"))
         var expected = sampleState()
-        expected.datasets.selected = 1
-        expected.focus = .detail
+        expected.home.datasets.selected = 1
+        expected.home.focus = .detail
         expected.showHelp = true
         #expect(session.backend.lines() == HomeView.render(expected, size: Size(width: 80, height: 24)).lines())
         session.backend.press(.interrupt)

@@ -20,6 +20,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
 /// and a resumed run has a gap in wall time; the last few dozen samples track the real rate.
 public struct ProgressTracker: Equatable, Sendable {
     public static let window = 32
+    /// The shortest gap between two steps that can count as a pause, in seconds.
+    public static let pause = 60.0
 
     private var samples: [(step: Int, time: Double)] = []
     private var latest = TrainingProgress()
@@ -43,6 +45,12 @@ public struct ProgressTracker: Equatable, Sendable {
         if let step = record.step {
             if let last = samples.last, step < last.step { samples.removeAll() }  // a restart
             if let time = record.wallTime, time.isFinite {
+                // A pause (stopped, then resumed where it was) is no part of the pace: the window
+                // starts again after a gap far longer than the steps so far took.
+                if let first = samples.first, let last = samples.last, samples.count >= 2,
+                   time - last.time > max(Self.pause, 20 * (last.time - first.time) / Double(samples.count - 1)) {
+                    samples.removeAll()
+                }
                 samples.append((step, time))
                 if samples.count > Self.window { samples.removeFirst(samples.count - Self.window) }
             }

@@ -18,8 +18,11 @@ public struct Curve: Equatable, Sendable {
 
     /// Training losses go in the top chart; evaluation metrics (accuracy, mAP, mIoU) below.
     var isLoss: Bool { name.lowercased().contains("loss") }
-    /// Learning rates are not drawn: their scale has nothing in common with the metrics'.
-    var isLearningRate: Bool { name == "lr" || name.hasSuffix("lr") }
+    /// Learning rates get a chart of their own: their scale has nothing in common with the metrics'.
+    var isLearningRate: Bool {
+        let last = name.split(separator: "/").last.map(String.init)?.lowercased() ?? ""
+        return last == "lr" || last.hasSuffix("_lr") || last.hasPrefix("lr_") || last == "learning_rate"
+    }
 }
 
 /// The selected task's curves.
@@ -45,13 +48,79 @@ public struct CurveOptions: Equatable, Sendable {
     public var logScale = false
     /// Fit the y axis to the 1st–99th percentile, so one spike does not flatten the rest.
     public var ignoreOutliers = false
+    /// The part of the x range shown, as fractions of the whole (nil: all of it). Both charts share it.
+    public var window: ClosedRange<Double>?
+    /// Series hidden by name, and the series `[`/`]` select (for hiding).
+    public var hidden: Set<String> = []
+    public var selectedSeries: String?
 
     public init() {}
+
+    /// The x range shown of a whole range `full`.
+    func range(of full: ClosedRange<Double>) -> ClosedRange<Double> {
+        guard let window else { return full }
+        let width = full.upperBound - full.lowerBound
+        return (full.lowerBound + window.lowerBound * width)...(full.lowerBound + window.upperBound * width)
+    }
+
+    /// Zooms in (factor < 1) or out around the window's middle; a window at the right end stays
+    /// there, so a running task's newest points stay in view.
+    mutating func zoom(_ factor: Double) {
+        let w = window ?? 0...1
+        let width = min(1, max(1.0 / 1024, (w.upperBound - w.lowerBound) * factor))
+        let anchored = w.upperBound >= 1
+        let middle = (w.lowerBound + w.upperBound) / 2
+        var lo = anchored ? 1 - width : middle - width / 2
+        lo = min(max(0, lo), 1 - width)
+        window = width >= 1 ? nil : lo...(lo + width)
+    }
+
+    /// Moves the window by a quarter of its width (negative: left), kept inside the whole range.
+    mutating func pan(_ direction: Double) {
+        guard let w = window else { return }
+        let width = w.upperBound - w.lowerBound
+        let lo = min(max(0, w.lowerBound + direction * width / 4), 1 - width)
+        window = lo...(lo + width)
+    }
 }
 
-/// The selected task's loss and evaluation curves: losses in the top chart, everything else below.
+/// The selected task's curves: losses in the top chart, evaluation metrics below, the learning
+/// rate under them where there is room.
 struct CurvesPane: Widget {
     var state: HomeState
+    /// Whether the pane has focus (its keys then zoom, pan and hide series).
+    var focused = false
+
+    /// The curves' keys, wherever curves show: the x axis, smoothing, y scale and fit; with the
+    /// curves focused (or on the task screen) zoom, pan and hiding a series. True when `action` was one.
+    static func update(_ action: Action, options: inout CurveOptions, curves: CurveData?) -> Bool {
+        switch action {
+        case .xAxis:
+            options.axis = options.axis.next
+            options.window = nil  // a window of steps means nothing in time
+        case .smoothMore: options.smoothing = min(0.99, (options.smoothing * 100 + 10).rounded() / 100)
+        case .smoothLess: options.smoothing = max(0, (options.smoothing * 100 - 10).rounded() / 100)
+        case .logScale: options.logScale.toggle()
+        case .outliers: options.ignoreOutliers.toggle()
+        case .zoomIn: options.zoom(0.5)
+        case .zoomOut: options.zoom(2)
+        case .panLeft: options.pan(-1)
+        case .panRight: options.pan(1)
+        case .previousItem, .nextItem:
+            let names = curves?.curves.map(\.name) ?? []
+            guard !names.isEmpty else { return true }
+            let current = options.selectedSeries.flatMap { names.firstIndex(of: $0) }
+            let step = action == .nextItem ? 1 : -1
+            let next = current.map { ($0 + step + names.count) % names.count } ?? (step > 0 ? 0 : names.count - 1)
+            options.selectedSeries = names[next]
+        case .hideSeries:
+            guard let name = options.selectedSeries ?? curves?.curves.first?.name else { return true }
+            options.selectedSeries = name
+            if options.hidden.remove(name) == nil { options.hidden.insert(name) }
+        default: return false
+        }
+        return true
+    }
 
     /// The x values of a curve on the chosen axis; points with no x there are dropped (with their y).
     static func points(_ curve: Curve, axis: CurveAxis) -> (xs: [Double], ys: [Double]) {
@@ -79,23 +148,26 @@ struct CurvesPane: Widget {
     /// What the charts draw: with no task marked to compare, every series of the selected task,
     /// a colour each; with some, one loss and one evaluation metric (the selected task's first of
     /// each) for every task, a colour per task, named by task.
-    static func groups(_ data: CurveData, compared: [CurveData], theme: Theme, axis: CurveAxis) -> [[ChartSeries]] {
+    static func groups(_ data: CurveData, compared: [CurveData], theme: Theme, axis: CurveAxis, hidden: Set<String> = [],
+                       ascii: Bool = false) -> [[ChartSeries]] {
         func style(_ i: Int) -> Style { theme.charts.isEmpty ? Style.plain : theme.charts[i % theme.charts.count] }
-        func series(_ curve: Curve, name: String, style: Style) -> ChartSeries {
+        func series(_ curve: Curve, name: String, index: Int) -> ChartSeries {
             let (xs, ys) = points(curve, axis: axis)
-            return ChartSeries(name: name, xs: xs, ys: ys, style: style)
+            return ChartSeries(name: name, xs: xs, ys: ys, style: style(index), marker: ChartSeries.marker(index, ascii: ascii))
         }
-        let losses = data.curves.filter(\.isLoss)
-        let others = data.curves.filter { !$0.isLoss && !$0.isLearningRate }
+        let shown = data.curves.filter { !hidden.contains($0.name) }
+        let losses = shown.filter(\.isLoss)
+        let rates = shown.filter { $0.isLearningRate && !$0.isLoss }
+        let others = shown.filter { !$0.isLoss && !$0.isLearningRate }
         guard !compared.isEmpty else {
-            return [losses, others].filter { !$0.isEmpty }.map { group in
-                group.enumerated().map { i, curve in series(curve, name: curve.name, style: style(i)) }
+            return [losses, others, rates].filter { !$0.isEmpty }.map { group in
+                group.enumerated().map { i, curve in series(curve, name: curve.name, index: i) }
             }
         }
         let tasks = [data] + compared
         return [losses.first, others.first].compactMap { $0?.name }.map { metric in
             tasks.enumerated().compactMap { i, task in
-                task.curves.first { $0.name == metric }.map { series($0, name: "\(task.taskID) \(metric)", style: style(i)) }
+                task.curves.first { $0.name == metric }.map { series($0, name: "\(task.taskID) \(metric)", index: i) }
             }
         }
     }
@@ -103,9 +175,9 @@ struct CurvesPane: Widget {
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         let task = state.selectedTask
-        let compared = state.compared.filter { $0 != task?.id }.compactMap { state.comparedCurves[$0] }
+        let compared = state.home.compared.filter { $0 != task?.id }.compactMap { state.comparedCurves[$0] }
         let title = task.map { "Curves \($0.id)" + (compared.isEmpty ? "" : " vs " + compared.map(\.taskID).joined(separator: " ")) } ?? "Curves"
-        let block = theme.block(title, focused: false, ascii: state.ascii)
+        let block = theme.block(title, focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
         let inner = block.inner(area)
         guard let task else {
@@ -118,20 +190,43 @@ struct CurvesPane: Widget {
             return
         }
         let options = state.curveOptions
-        let groups = Self.groups(data, compared: compared, theme: theme, axis: options.axis)
-        let rows = inner.height >= 12 && groups.count == 2 ? inner.split(.vertical, [.fill(1), .fill(1)]) : [inner]
-        for (series, rect) in zip(groups, rows) {
+        let groups = Self.groups(data, compared: compared, theme: theme, axis: options.axis, hidden: options.hidden, ascii: state.ascii)
+        // Every chart spans the same x range: all the points of every chart, then the zoom window.
+        let full = groups.joined().compactMap { s -> ClosedRange<Double>? in
+            guard let lo = s.xs.first, let hi = s.xs.last, lo.isFinite, hi.isFinite else { return nil }
+            return lo...hi
+        }.reduce(nil as ClosedRange<Double>?) { acc, r in acc.map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r }
+        let fit = inner.height >= 18 ? 3 : inner.height >= 12 ? 2 : 1
+        let shown = Array(groups.prefix(fit))
+        let rows = shown.count > 1 ? inner.split(.vertical, Array(repeating: .fill(1), count: shown.count)) : [inner]
+        for (series, rect) in zip(shown, rows) {
             let chart = LineChart(
-                series: series, xLabel: options.axis.rawValue, yScale: options.logScale ? .log : .linear,
-                smoothing: options.smoothing, ignoreOutliers: options.ignoreOutliers, ascii: state.ascii, xFormat: options.axis == .time ? .duration : .number,
+                series: series, xLabel: options.axis.rawValue, yLabel: Self.yTitle(series, compared: !compared.isEmpty),
+                yScale: options.logScale ? .log : .linear, smoothing: options.smoothing, ignoreOutliers: options.ignoreOutliers,
+                ascii: state.ascii, xRange: full.map(options.range(of:)), xFormat: options.axis == .time ? .duration : .number,
                 axisStyle: theme.muted, emptyText: "no points on this axis")
             buffer.render(chart, in: rect)
         }
-        let footer = "x \(options.axis.rawValue) · smoothing \(String(format: "%.2f", options.smoothing))" + (options.logScale ? " · log" : "")
+        var footer = "x \(options.axis.rawValue)"
+        if let window = options.window { footer += String(format: " %.0f–%.0f%%", window.lowerBound * 100, window.upperBound * 100) }
+        footer += " · smoothing \(String(format: "%.2f", options.smoothing))" + (options.logScale ? " · log" : "")
             + (options.ignoreOutliers ? " · robust y" : "")
-        if area.width > DisplayWidth.of(footer) + 4 {
-            buffer.set(x: area.maxX - DisplayWidth.of(footer) - 2, y: area.maxY - 1, string: footer, style: theme.muted)
+        if groups.count > shown.count { footer += " · \(groups.count - shown.count) more chart\(groups.count - shown.count == 1 ? "" : "s") below" }
+        if !options.hidden.isEmpty { footer += " · \(options.hidden.count) hidden" }
+        if focused || state.top != nil, let selected = options.selectedSeries {
+            footer = (options.hidden.contains(selected) ? "(hidden) " : "▸ ") + selected + " · " + footer
         }
+        let text = DisplayWidth.truncate(footer, to: max(0, area.width - 4))
+        if !text.isEmpty { buffer.set(x: area.maxX - DisplayWidth.of(text) - 2, y: area.maxY - 1, string: text, style: theme.muted) }
+    }
+
+    /// What a chart's y axis measures: "loss", "learning rate", or the metrics' common name.
+    static func yTitle(_ series: [ChartSeries], compared: Bool) -> String {
+        let names = series.map { compared ? String($0.name.split(separator: " ").last ?? "") : $0.name }
+        let leaves = Set(names.map { String($0.split(separator: "/").last ?? "") })
+        if names.allSatisfy({ $0.lowercased().contains("loss") }) { return "loss" }
+        if names.allSatisfy({ Curve(name: $0, steps: [], epochs: [], times: [], values: []).isLearningRate }) { return "learning rate" }
+        return leaves.count == 1 ? leaves.first! : "metric"
     }
 }
 

@@ -149,9 +149,9 @@ public struct FieldForm: Equatable, Sendable {
     }
 
     /// The path to import after creating the dataset, when one was given, and its format.
-    var importSource: (path: String, format: String)? {
+    var importSource: ImportSource? {
         guard kind == .dataset, !fields[2].text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-        return (fields[2].text.trimmingCharacters(in: .whitespaces), fields[3].value)
+        return ImportSource(path: fields[2].text.trimmingCharacters(in: .whitespaces), format: fields[3].value)
     }
 
     /// Takes a key; true when the form is to be submitted.
@@ -214,4 +214,10 @@ struct FieldFormBox: Widget {
         }
         buffer.set(x: inner.x + 1, y: inner.maxY - 1, string: "Tab field  ←→ choose  Enter \(enter)  Esc cancel", style: theme.muted, maxWidth: inner.width - 1)
     }
+}
+
+/// Files to import into a dataset once it is created: a path as typed and a format name.
+public struct ImportSource: Equatable, Sendable {
+    public var path: String
+    public var format: String
 }

@@ -58,7 +58,7 @@ final class ProgressBar: @unchecked Sendable {
             let filled = Int(progress.fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             let counts = progress.total > 0 ? " \(progress.done)/\(progress.total)" : ""
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(progress.phase.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(bar)\(counts)".utf8))
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(progress.phase.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(bar)\(counts)".utf8))
             drew = true
         }
     }

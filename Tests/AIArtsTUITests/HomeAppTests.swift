@@ -513,7 +513,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
 
 /// The new-dataset and new-project forms: they run the command line's dataset / project commands.
 @Suite struct FieldFormTests {
-    final class Runs: @unchecked Sendable { var words: [[String]] = [] }
+    final class Runs: @unchecked Sendable { var words: [[String]] = []; var datasets: [NewDataset] = []; var refuse = false }
 
     static func app(_ runs: Runs) -> HomeApp {
         HomeApp(state: sampleState(), actions: TaskActions(
@@ -521,6 +521,11 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
             workspaceCommand: { words in
                 runs.words.append(words)
                 return Notice(text: words[1] == "create" ? (words[0] == "dataset" ? "D0003 created" : "P0002 created") : "importing into D0003", isError: false)
+            },
+            createDataset: { request in
+                runs.datasets.append(request)
+                return runs.refuse ? .failed(Notice(text: "/data/voc: no such folder", isError: true))
+                    : .created("D0002", Notice(text: "D0002 created; importing /data/voc", isError: false))
             })) { .loaded(sampleState().data!) }
     }
 
@@ -536,9 +541,19 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.key(.tab)); _ = a.update(.key(.right)); _ = a.update(.key(.right))  // imagenet → paddlex → voc
         let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
         #expect(text.contains("New dataset") && text.contains("‹ detection ›") && text.contains("‹ voc ›"))
+        // One engine call creates it and starts the import; a refusal keeps the form as typed.
+        runs.refuse = true
+        #expect(a.reduce(.key(.enter)) == [.createDataset(NewDataset(name: "cats", type: .detection, source: "/data/voc", format: .voc))])
         for case .perform(let work) in a.update(.key(.enter)) { _ = a.update(work()) }
-        #expect(runs.words == [["dataset", "create", "cats", "detection"], ["dataset", "import", "D0003", "/data/voc", "voc"]])
-        #expect(a.state.fieldForm == nil && a.state.notice?.text == "importing into D0003")
+        #expect(a.state.fieldForm?.kind == .dataset && a.state.notice?.text == "/data/voc: no such folder")
+        runs.refuse = false
+        a.state.home.datasets.selected = 0
+        for case .perform(let work) in a.update(.key(.enter)) {
+            for case .perform(let reload) in a.update(work()) { _ = a.update(reload()) }
+        }
+        #expect(runs.words.isEmpty && runs.datasets.count == 2)
+        #expect(a.state.fieldForm == nil && a.state.home.focus == .datasets)
+        #expect(a.state.selectedDataset?.id == "D0002")  // selected once the reload lists it
     }
 
     @Test func aNewProjectOnADataset() {

@@ -77,16 +77,12 @@ extension HomeApp {
             case .setParams(let id, let values):
                 let set = actions.setParams
                 commands.append(.perform { .done(set(id, values)) })
-            case .workspace(let words, let source):
+            case .workspace(let words):
                 let run = actions.workspaceCommand
-                commands.append(.perform {
-                    var notice = run(words)
-                    // "D0003 created": import into it when a path was given.
-                    if !notice.isError, let source, let id = notice.text.split(separator: " ").first {
-                        notice = run(["dataset", "import", String(id), source.path, source.format])
-                    }
-                    return .done(notice)
-                })
+                commands.append(.perform { .done(run(words)) })
+            case .createDataset(let request):
+                let create = actions.createDataset
+                commands.append(.perform { .datasetCreated(create(request)) })
             case .openReview(let request):
                 // A review asked for over another replaces it.
                 if case .review? = state.top { _ = state.screens.popLast() }

@@ -84,6 +84,8 @@ extension HomeApp {
         state.fieldForm = form
         guard submit else { return [] }
         if let missing = form.missingField { return [.notice(Notice(text: "\(missing) is needed", isError: true))] }
+        // A new dataset's form stays open until the engine has it (`.datasetCreated`): a refusal keeps what was typed.
+        if let request = form.newDataset { return [.createDataset(request)] }
         state.fieldForm = nil
         switch form.kind {
         case .attributes(let task, let sample, _):
@@ -93,7 +95,7 @@ extension HomeApp {
             let changed = form.changedParams(from: state.taskScreen?.taskID == id ? state.taskScreen?.data?.params ?? [] : [])
             return changed.isEmpty ? [] : [.setParams(id, changed)]
         default:
-            return form.commands().first.map { [.workspace($0, thenImport: form.importSource)] } ?? []
+            return form.commands().first.map { [.workspace($0)] } ?? []
         }
     }
 
@@ -113,7 +115,7 @@ extension HomeApp {
             if verb == .stop { return [.ask(Question(text: "Stop \(Sanitize.line(id))?", onYes: .stopTask(id)))] }
             return [.task(verb, id)]
         case .createTask(let draft): return [.createTask(draft)]
-        case .workspace(let words): return [.workspace(words, thenImport: nil)]
+        case .workspace(let words): return [.workspace(words)]
         case .open(let id):
             // Home, with the dataset or task selected, then its screen.
             state.home.filters = [:]

@@ -21,6 +21,8 @@ public enum HomeMessage: Sendable {
     case done(Notice)
     /// The new-task form's create finished.
     case taskCreated(TaskCreation)
+    /// The new-dataset form's create (and import) started, or was refused.
+    case datasetCreated(DatasetCreation)
     /// The review screen's background work (Review/).
     case review(ReviewMessage)
 }
@@ -183,6 +185,16 @@ public struct HomeApp: Program {
             state.home.filters[.tasks] = nil
             state.selectAfterLoad = id
             return [.reload]
+        case .datasetCreated(.failed(let notice)):
+            state.notice = notice
+        case .datasetCreated(.created(let id, let notice)):
+            // The form closes; the new dataset is selected, its import followed in the Datasets pane.
+            state.fieldForm = nil
+            state.notice = notice
+            state.home.focus = .datasets
+            state.home.filters[.datasets] = nil
+            state.selectDatasetAfterLoad = id
+            return [.reload]
         case .done(let notice):
             state.notice = notice
             watched = nil  // what was done (a prediction, a resume) may change the task's curves and predictions
@@ -211,9 +223,10 @@ public struct HomeApp: Program {
         state.data = data
         state.loading = false
         state.error = nil
-        if let selectedID, let i = state.visibleDatasets.firstIndex(where: { $0.id == selectedID }) {
+        if let wanted = state.selectDatasetAfterLoad ?? selectedID, let i = state.visibleDatasets.firstIndex(where: { $0.id == wanted }) {
             state.home.datasets.selected = i
         }
+        state.selectDatasetAfterLoad = nil
         if let wanted = state.selectAfterLoad ?? selectedTask, let i = state.visibleTasks.firstIndex(where: { $0.id == wanted }) {
             state.home.tasks.selected = i
         }

@@ -42,9 +42,10 @@ enum HomeEffect: Equatable {
     case evaluate(String)
     case createTask(TaskDraft)
     case setParams(String, [String: String])
-    /// `dataset …` and `project …` from the command line or a form (see `WorkspaceCommandLine`);
-    /// an import of `source` follows a dataset just created.
-    case workspace([String], thenImport: ImportSource?)
+    /// `dataset …` and `project …` from the command line or a form (see `WorkspaceCommandLine`).
+    case workspace([String])
+    /// A dataset from the form, created and (given a path) imported by one engine call.
+    case createDataset(NewDataset)
     case openReview(ReviewRequest)
     case review(ReviewEffect)
     case saveAttributes(taskID: String, sampleID: Int64, [AttributeField])

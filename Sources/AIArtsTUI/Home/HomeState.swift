@@ -44,8 +44,9 @@ public struct HomeState: Equatable, Sendable {
     /// The last thing that happened that the user should know of (a task ended, a start failed),
     /// shown in the footer until the next key.
     public var notice: Notice?
-    /// A task to select once the next load lists it (one just created from the form).
+    /// A task, and a dataset, to select once the next load lists it (one just created from a form).
     public var selectAfterLoad: String?
+    public var selectDatasetAfterLoad: String?
     public var size = Size(width: 80, height: 24)
     /// Draw with ASCII only (the locale is not UTF-8).
     public var ascii = false

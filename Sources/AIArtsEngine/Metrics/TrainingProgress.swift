@@ -41,7 +41,7 @@ public struct ProgressTracker: Equatable, Sendable {
             return
         }
         if let step = record.step {
-            if let last = samples.last, step < last.step { samples.removeAll() }  // a restart
+            if let last = samples.last, RestartRule.isRestart(last: Double(last.step), next: Double(step)) { samples.removeAll() }
             if let time = record.wallTime, time.isFinite {
                 samples.append((step, time))
                 if samples.count > Self.window { samples.removeFirst(samples.count - Self.window) }

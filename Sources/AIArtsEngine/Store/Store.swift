@@ -282,6 +282,16 @@ public final class Store: Sendable {
         migrator.registerMigration("v8-task-created") { db in
             try db.execute(sql: "UPDATE task SET status = 'created' WHERE status = 'queued'")
         }
+        // An ended task's metrics summary, so listing tasks does not read every metrics file
+        // again (TaskMetricSummaries.swift): stale when the fingerprint of its files changes.
+        migrator.registerMigration("v9-task-metric-summary") { db in
+            try db.create(table: "taskMetricSummary") { t in
+                t.primaryKey("taskId", .text).references("task", onDelete: .cascade)
+                t.column("fingerprint", .text).notNull()  // JSON: path, size, mtime of each source
+                t.column("summary", .text).notNull()  // JSON: TaskMetrics
+                t.column("storedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -12,6 +12,12 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var stepsPerSecond: Double?
     /// Seconds left: measured rate first, else the trainer's own printed estimate.
     public var eta: Double?
+
+    public init(step: Int? = nil, steps: Int? = nil, epoch: Double? = nil, epochs: Int? = nil, fraction: Double? = nil,
+                stepsPerSecond: Double? = nil, eta: Double? = nil) {
+        self.step = step; self.steps = steps; self.epoch = epoch; self.epochs = epochs; self.fraction = fraction
+        self.stepsPerSecond = stepsPerSecond; self.eta = eta
+    }
 }
 
 /// Keeps the recent (step, time) samples that throughput is measured over.

@@ -36,10 +36,10 @@ public struct Curve: Equatable, Sendable {
 
     /// Keeps the points before `delta.from` and appends the delta's.
     mutating func replace(with delta: MetricSeriesDelta, stepsPerEpoch: Double?) {
-        let keep = min(count, max(0, delta.from))
-        if keep < count {
-            steps.removeLast(count - keep); epochs.removeLast(count - keep); times.removeLast(count - keep)
-            values.removeLast(count - keep); givenSteps.removeLast(count - keep)
+        let n = count, keep = min(n, max(0, delta.from))
+        if keep < n {
+            steps.removeLast(n - keep); epochs.removeLast(n - keep); times.removeLast(n - keep)
+            values.removeLast(n - keep); givenSteps.removeLast(n - keep)
         }
         givenSteps += delta.steps
         steps += zip(delta.steps, delta.epochs).map { Self.step(given: $0, epoch: $1, stepsPerEpoch: stepsPerEpoch) }

@@ -17,7 +17,7 @@ Then measures, next to the peer binary (the code before issue 13, on its own cop
 workspace; sizes above --peer-max are left out for it, the old code needs ~0.1 s of CPU per
 100k-line task at every call):
 
-- `aiarts task list --json`, `aiarts task status T` (T the last task) and `aiarts task metrics
+- `aiarts --version` (the floor: starting the process), `aiarts task list --json`, `aiarts task status T` (T the last task) and `aiarts task metrics
   T`: wall and CPU time (user + system) of the process. "cold" is the first run after the
   stored summaries were deleted (the new code reads every file once and stores the
   summaries); "warm" the median of --runs later runs.
@@ -59,25 +59,29 @@ def write_metrics(path, lines):
     return n
 
 
-def build(binary, ws, n, metrics_file):
-    """A workspace of n finished tasks whose metrics.jsonl are hard links to `metrics_file`."""
+def build(binary, ws, n, metrics_file, project=None):
+    """Adds n finished tasks (to `project`, else to a new project) whose metrics.jsonl are hard
+    links to `metrics_file`; returns their ids."""
     run = lambda *a: subprocess.run([binary, "--workspace", ws, *a], check=True, capture_output=True, text=True).stdout.strip()
-    run("project", "create", "bench", "--type", "classification")
-    first = run("task", "create", "P0001", "--trainer", "command", "--param", "command=true", "--name", "bench-0001")
-    assert first == "T0001", first
+    if project is None:
+        run("project", "create", "bench", "--type", "classification")
+        project = "P0001"
+    first = run("task", "create", project, "--trainer", "command", "--param", "command=true", "--name", "bench-0001")
+    number = int(first[1:])
+    ids = [f"T{number + i:04d}" for i in range(n)]
     db = sqlite3.connect(os.path.join(ws, "aiarts.sqlite"))
     db.execute("UPDATE task SET status = 'finished', statusMessage = 'finished', startedAt = '2026-01-01 10:00:00.000', "
-               "finishedAt = '2026-01-01 12:00:00.000', exitCode = 0 WHERE id = 'T0001'")
+               "finishedAt = '2026-01-01 12:00:00.000', exitCode = 0 WHERE id = ?", (first,))
     columns = [r[1] for r in db.execute("PRAGMA table_info(task)")]
     others = [c for c in columns if c not in ("id", "name")]
-    for i in range(2, n + 1):
-        db.execute(f"INSERT INTO task (id, name, {', '.join(others)}) SELECT ?, ?, {', '.join(others)} FROM task WHERE id = 'T0001'",
-                   (f"T{i:04d}", f"bench-{i:04d}"))
-    db.execute("UPDATE idSequence SET next = ? WHERE kind = 'T'", (n + 1,))
+    for i, task in enumerate(ids[1:], start=2):
+        db.execute(f"INSERT INTO task (id, name, {', '.join(others)}) SELECT ?, ?, {', '.join(others)} FROM task WHERE id = ?",
+                   (task, f"bench-{i:04d}", first))
+    db.execute("UPDATE idSequence SET next = ? WHERE kind = 'T'", (number + n,))
     db.commit()
     db.close()
-    for i in range(1, n + 1):
-        folder = os.path.join(ws, "tasks", f"T{i:04d}")
+    for task in ids:
+        folder = os.path.join(ws, "tasks", task)
         os.makedirs(folder, exist_ok=True)
         target = os.path.join(folder, "metrics.jsonl")
         if os.path.exists(target):
@@ -85,6 +89,7 @@ def build(binary, ws, n, metrics_file):
         os.link(metrics_file, target)
         with open(os.path.join(folder, "train.log"), "w") as f:
             f.write("training done\n")
+    return ids
 
 
 def forget_summaries(ws):
@@ -128,6 +133,7 @@ def measure(binary, ws, n, runs, ui, tmp):
     last = f"T{n:04d}"
     out = {}
     commands = {
+        "aiarts --version": [binary, "--version"],  # the floor: starting the process
         "task list --json": [binary, "--workspace", ws, "task", "list", "--json"],
         "task status T": [binary, "--workspace", ws, "task", "status", last],
         "task metrics T": [binary, "--workspace", ws, "task", "metrics", last],

@@ -288,6 +288,7 @@ public final class Store: Sendable {
             try db.create(table: "taskMetricSummary") { t in
                 t.primaryKey("taskId", .text).references("task", onDelete: .cascade)
                 t.column("fingerprint", .text).notNull()  // JSON: path, size, mtime of each source
+                t.column("progress", .text).notNull()  // JSON: TrainingProgress (the task list's)
                 t.column("summary", .text).notNull()  // JSON: TaskMetrics
                 t.column("storedAt", .datetime).notNull()
             }

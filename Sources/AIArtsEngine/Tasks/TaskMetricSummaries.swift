@@ -41,37 +41,68 @@ struct MetricSourcesFingerprint: Codable, Equatable, Sendable {
     }
 }
 
-/// One row of `taskMetricSummary`: an ended task's `TaskMetrics` (JSON) and the fingerprint
-/// of the files it was made from.
+/// One row of `taskMetricSummary`: an ended task's `TaskMetrics` (JSON), its progress on its
+/// own (JSON: what the task list needs, cheap to decode), and the fingerprint of the files
+/// they were made from.
 struct TaskMetricSummaryRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "taskMetricSummary"
     var taskId: String
     var fingerprint: String
+    var progress: String
     var summary: String
     var storedAt: Date
 
+    init(taskId: String, fingerprint: String, metrics: TaskMetrics, storedAt: Date = Date()) throws {
+        self.taskId = taskId; self.fingerprint = fingerprint; self.storedAt = storedAt
+        summary = try Self.encode(metrics)
+        progress = try Self.encode(metrics.progress)
+    }
+
     /// JSON has no NaN or infinity; a loss can be either.
-    static func encode(_ metrics: TaskMetrics) throws -> String {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(metrics), as: UTF8.self)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try? decoder.decode(type, from: Data(text.utf8))
     }
 
     /// The summary, or nil when the row cannot be read back (it is then made again).
-    var metrics: TaskMetrics? {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try? decoder.decode(TaskMetrics.self, from: Data(summary.utf8))
-    }
+    var metrics: TaskMetrics? { Self.decode(TaskMetrics.self, summary) }
+    /// The progress alone, the same way.
+    var trainingProgress: TrainingProgress? { Self.decode(TrainingProgress.self, progress) }
 }
 
 /// The metric readers of tasks that have not ended, kept by a long-lived `Workspace` (the UI's)
 /// so that each look at a running task reads only what was appended since the last.
+///
+/// It also remembers the summaries of ended tasks it has checked against their files, so that
+/// the UI's reload, once a second while a task runs, does not look at every finished task's
+/// files each time: an entry holds while the task's record is the same (a resume changes it)
+/// and for `recheckAfter` seconds, after which the files are checked again.
 final class LiveTaskMetrics: @unchecked Sendable {
     private let lock = NSLock()
     private var tasks: [String: TaskMetricReaders] = [:]
     private var reads = 0
+    private var checked: [String: (record: TaskRecord, at: Date, progress: TrainingProgress)] = [:]
+    static let recheckAfter: TimeInterval = 60
+
+    /// The progress checked for this very record less than `recheckAfter` ago.
+    func checkedProgress(_ record: TaskRecord, now: Date = Date()) -> TrainingProgress? {
+        lock.withLock {
+            guard let entry = checked[record.id], entry.record == record, now.timeIntervalSince(entry.at) < Self.recheckAfter else { return nil }
+            return entry.progress
+        }
+    }
+
+    func noteChecked(_ record: TaskRecord, _ progress: TrainingProgress) {
+        lock.withLock { checked[record.id] = (record, Date(), progress) }
+    }
 
     /// The progress of a task that has not ended, reading only what its files gained.
     func progress(_ id: String, folder: String) -> TrainingProgress {
@@ -87,8 +118,14 @@ final class LiveTaskMetrics: @unchecked Sendable {
     /// Takes the readers of a task that ended (they are not kept any more).
     func take(_ id: String) -> TaskMetricReaders? { lock.withLock { tasks.removeValue(forKey: id) } }
 
-    /// Forgets the readers of every task but these (ended or removed ones).
-    func keep(only ids: Set<String>) { lock.withLock { tasks = tasks.filter { ids.contains($0.key) } } }
+    /// Forgets the readers of every task but these (ended or removed ones), and the checked
+    /// summaries of tasks that are gone.
+    func keep(only ids: Set<String>, existing: Set<String>) {
+        lock.withLock {
+            tasks = tasks.filter { ids.contains($0.key) }
+            checked = checked.filter { existing.contains($0.key) }
+        }
+    }
 
     /// Counts reads of a task's metrics from byte 0 (tests check that a stored summary saves them).
     func countRead() { lock.withLock { reads += 1 } }
@@ -101,21 +138,24 @@ extension Workspace {
         try store.pool.read { try TaskMetricSummaryRecord.fetchOne($0, key: id) }
     }
 
-    /// Every stored summary row, by task id.
-    func storedMetricSummaries() throws -> [String: TaskMetricSummaryRecord] {
-        let rows = try store.pool.read { try TaskMetricSummaryRecord.fetchAll($0) }
+    /// The stored summary rows of these tasks, by task id.
+    func storedMetricSummaries(_ ids: [String]) throws -> [String: TaskMetricSummaryRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try store.pool.read { db in
+            try ids.count > 500 ? TaskMetricSummaryRecord.fetchAll(db) : TaskMetricSummaryRecord.fetchAll(db, keys: ids)
+        }
         return Dictionary(rows.map { ($0.taskId, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// An ended task's summary: the stored one while its files are as they were, else read now
     /// (from the readers kept while it ran, when this process kept some: only what they had not
     /// read yet) and stored, in one statement, so a killed process leaves the old row or the new.
-    func endedTaskMetrics(_ record: TaskRecord, stored: TaskMetricSummaryRecord?) throws -> TaskMetrics {
-        let folder = taskFolder(record.id).path
+    func endedTaskMetrics(_ record: TaskRecord, stored: TaskMetricSummaryRecord?, fingerprint known: String? = nil) throws -> TaskMetrics {
         // Taken before reading: a file changed meanwhile makes this row stale at the next look.
-        let fingerprint = MetricSourcesFingerprint(folder: folder).text
+        let fingerprint = known ?? MetricSourcesFingerprint(folder: taskFolder(record.id).path).text
         if let stored, stored.fingerprint == fingerprint, let metrics = stored.metrics {
             _ = liveMetrics.take(record.id)
+            liveMetrics.noteChecked(record, metrics.progress)
             return metrics
         }
         let readers: TaskMetricReaders
@@ -130,8 +170,7 @@ extension Workspace {
         let metrics = Self.summarize(record.id, readers: readers)
         if !isReadOnly {
             do {
-                let row = TaskMetricSummaryRecord(taskId: record.id, fingerprint: fingerprint,
-                                                  summary: try TaskMetricSummaryRecord.encode(metrics), storedAt: Date())
+                let row = try TaskMetricSummaryRecord(taskId: record.id, fingerprint: fingerprint, metrics: metrics)
                 try store.pool.write { db in
                     // The task may have been removed meanwhile: its row would have nothing to belong to.
                     if try TaskRecord.exists(db, key: record.id) { try row.save(db) }
@@ -140,13 +179,23 @@ extension Workspace {
                 log.warning("cannot store the metrics summary of \(record.id): \(error)")
             }
         }
+        liveMetrics.noteChecked(record, metrics.progress)
         return metrics
     }
 
     /// A task's progress: an ended one's from its stored summary, a running one's from the
     /// readers this workspace keeps for it. Nil when its metrics cannot be read.
     func taskProgress(_ record: TaskRecord, stored: TaskMetricSummaryRecord?) -> TrainingProgress? {
-        if record.taskStatus?.isEnded == true { return (try? endedTaskMetrics(record, stored: stored))?.progress }
+        if record.taskStatus?.isEnded == true {
+            if let checked = liveMetrics.checkedProgress(record) { return checked }
+            let fingerprint = MetricSourcesFingerprint(folder: taskFolder(record.id).path).text
+            if let stored, stored.fingerprint == fingerprint, let progress = stored.trainingProgress {
+                _ = liveMetrics.take(record.id)
+                liveMetrics.noteChecked(record, progress)
+                return progress
+            }
+            return (try? endedTaskMetrics(record, stored: stored, fingerprint: fingerprint))?.progress
+        }
         return liveMetrics.progress(record.id, folder: taskFolder(record.id).path)
     }
 }

@@ -74,8 +74,12 @@ extension Workspace {
     public func taskStatuses(projectID: String? = nil) throws -> [TaskStatusReport] {
         try refreshTasks()
         let records = try tasks(projectID: projectID)
-        let stored = try storedMetricSummaries()
-        liveMetrics.keep(only: Set(records.filter { $0.taskStatus?.isEnded != true }.map(\.id)))
+        // Rows only for the ended tasks this workspace has not checked lately (a long-lived one's
+        // reload reads none).
+        let stored = try storedMetricSummaries(records.filter { $0.taskStatus?.isEnded == true && liveMetrics.checkedProgress($0) == nil }.map(\.id))
+        if projectID == nil {
+            liveMetrics.keep(only: Set(records.filter { $0.taskStatus?.isEnded != true }.map(\.id)), existing: Set(records.map(\.id)))
+        }
         return records.map { statusReport($0, progress: taskProgress($0, stored: stored[$0.id])) }
     }
 

@@ -39,8 +39,11 @@ import Testing
             try handle.close()
         }
 
+        /// Sets the state (and the end time, as an end does).
         func setStatus(_ status: TaskStatus) throws {
-            try ws.store.pool.write { try $0.execute(sql: "UPDATE task SET status = ? WHERE id = ?", arguments: [status.rawValue, task.id]) }
+            try ws.store.pool.write {
+                try $0.execute(sql: "UPDATE task SET status = ?, finishedAt = ? WHERE id = ?", arguments: [status.rawValue, Date(), task.id])
+            }
         }
 
         func storedRows() throws -> Int {
@@ -69,8 +72,19 @@ import Testing
         let other = try Workspace(root: s.folder.url)
         #expect(try other.taskStatus(s.task.id) == status)
         #expect(other.liveMetrics.fullReads == 0)
-        // `task resume` appends: the fingerprint changed, so it is read again and stored anew.
+        // Files changed behind the record's back are noticed by a long-lived workspace once it
+        // checks them again (`recheckAfter`), by a new one at once.
+        try s.append(#"{"type":"train","epoch":5,"step":41,"loss":0.1}"# + "\n")
+        #expect(try s.ws.taskStatus(s.task.id).step == 40)
+        #expect(try Workspace(root: s.folder.url).taskStatus(s.task.id).step == 41)
+        let record = try s.ws.task(s.task.id)
+        #expect(s.ws.liveMetrics.checkedProgress(record) != nil)
+        #expect(s.ws.liveMetrics.checkedProgress(record, now: Date() + LiveTaskMetrics.recheckAfter + 1) == nil)
+        try s.write(Sandbox.lines(epochs: 1...4))
+        // `task resume` appends, and the run ends again: the fingerprint changed, so it is read
+        // again and stored anew.
         try s.append(Sandbox.lines(epochs: 5...6))
+        try s.setStatus(.finished)
         let resumed = try s.ws.taskStatus(s.task.id)
         #expect(resumed.epoch == 6 && resumed.step == 60)
         #expect(s.ws.liveMetrics.fullReads == 2 + 1)  // + the taskMetricTable above
@@ -79,6 +93,7 @@ import Testing
         // A file that appears (an event file of the same run) makes it stale as well.
         try FileManager.default.createDirectory(at: s.ws.taskFolder(s.task.id).appendingPathComponent("runs"), withIntermediateDirectories: true)
         try Data("epoch,step,train_loss\n7,70,0.1\n".utf8).write(to: s.ws.taskFolder(s.task.id).appendingPathComponent("runs/metrics.csv"))
+        try s.setStatus(.finished)
         _ = try s.ws.taskStatus(s.task.id)
         #expect(s.ws.liveMetrics.fullReads == 4)
     }
@@ -102,8 +117,12 @@ import Testing
         }
         #expect(try s.ws.storedMetricSummary(s.task.id) == before)
         // A row that cannot be read back (written by a newer aiarts, say) is made again, not trusted.
-        try s.ws.store.pool.write { try $0.execute(sql: "UPDATE taskMetricSummary SET summary = '{' WHERE taskId = ?", arguments: [s.task.id]) }
-        #expect(try s.ws.taskStatus(s.task.id).epoch == 2)
+        try s.ws.store.pool.write {
+            try $0.execute(sql: "UPDATE taskMetricSummary SET summary = '{', progress = '{' WHERE taskId = ?", arguments: [s.task.id])
+        }
+        let other = try Workspace(root: s.folder.url)
+        #expect(try other.taskStatus(s.task.id).epoch == 2)
+        #expect(other.liveMetrics.fullReads == 1)
         #expect(try s.ws.storedMetricSummary(s.task.id)?.metrics?.progress.epoch == 2)
     }
 
@@ -111,8 +130,9 @@ import Testing
         let metrics = TaskMetrics(taskId: "T0001", series: [.init(name: "train/loss", points: 2, last: .nan, lastStep: 2, lastEpoch: nil),
                                                             .init(name: "train/grad", points: 1, last: .infinity, lastStep: 1, lastEpoch: 1)],
                                   best: [], progress: TrainingProgress(step: 2, eta: 0), checkpoints: [], lines: 3, skipped: "")
-        let row = TaskMetricSummaryRecord(taskId: "T0001", fingerprint: "", summary: try TaskMetricSummaryRecord.encode(metrics), storedAt: Date())
+        let row = try TaskMetricSummaryRecord(taskId: "T0001", fingerprint: "", metrics: metrics)
         let back = try #require(row.metrics)
+        #expect(row.trainingProgress == metrics.progress)
         #expect(back.series[0].last.isNaN && back.series[1].last == .infinity)
         #expect(back.progress == metrics.progress)
     }

@@ -100,8 +100,12 @@ public enum CurvesUpdate: Sendable {
 }
 
 extension CurveData {
+    /// How long a delta waits for others before it is posted: what the curves lag behind the
+    /// file at most, and what bounds the redraws they cause (four a second).
+    static let postInterval = 0.25
+
     /// Watches a task's folder with the engine's inotify feed and posts its curves: once at
-    /// start, then after each write, at most ten times a second, as the deltas the feed hands
+    /// start, then after each write, at most four times a second, as the deltas the feed hands
     /// out (merged while a post waits), so nothing is read again nor copied whole. The feed
     /// starts off the loop thread (its first pass reads every file). A task whose folder does not
     /// exist yet posts empty curves; the view watches again when the task's state changes.
@@ -117,7 +121,7 @@ extension CurveData {
             }
             guard watch.adopt(feed) else { return }
             @Sendable func schedule() {
-                DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + 0.1) {
+                DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + postInterval) {
                     if let pending = watch.takePending() { post(.delta(taskID: taskID, pending)) }
                 }
             }

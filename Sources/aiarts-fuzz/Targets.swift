@@ -1,4 +1,5 @@
 import AIArtsImaging
+import AIArtsRender
 import Foundation
 // Internal parsers (ImageProbe, YOLO's YAML subset, RLE's IoU) are reached as the tests reach
 // them, in debug builds (where SwiftPM enables testability; scripts/fuzz.sh builds debug). A
@@ -279,10 +280,12 @@ enum Targets {
         table.writeJSON { json.append(contentsOf: $0) }
         for column in table.columns {
             let xs = (0..<column.count).map { column.step(at: $0).map(Double.init) ?? column.epoch(at: $0) ?? .nan }
-            _ = ChartReduction.reduce(xs: xs, ys: column.values, columns: 40)
-            _ = ChartReduction.reduce(xs: column.times, ys: column.values, columns: 7)
-            _ = ChartReduction.robustRange(column.values)
-            _ = Smoothing.ema(column.values, weight: 0.6)
+            // What the curves pane draws (AIArtsRender's reduction and smoothing).
+            let range = ChartReduction.xRange(xs) ?? 0...1
+            let reduced = ChartReduction.reduce(xs: xs, ys: column.values, columns: 40, x0: range.lowerBound, x1: range.upperBound)
+            _ = ChartReduction.reduce(xs: column.times, ys: column.values, columns: 7, x0: 0, x1: 1e10)
+            _ = ChartReduction.robustRange([reduced])
+            _ = ChartSmoothing.ema(column.values, weight: 0.6)
         }
     }
 

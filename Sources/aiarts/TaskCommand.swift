@@ -65,7 +65,7 @@ struct TaskCommand: ParsableCommand {
             let workspace = try global.open()
             try workspace.refreshTasks()
             let tasks = try workspace.tasks(projectID: project)
-            if json { return try Output.json(try tasks.map { try workspace.taskDetail($0.id) }) }
+            if json { return try Output.json(tasks.map(workspace.taskDetail)) }
             Output.table(["ID", "PROJECT", "NAME", "TRAINER", "STATE", "MESSAGE"], tasks.map {
                 [$0.id, $0.projectId, Sanitize.line($0.name), $0.trainer, $0.status, Sanitize.line($0.statusMessage)]
             })

@@ -218,6 +218,15 @@ private func isBlank(_ symbol: String) -> Bool { symbol == " " || symbol == "\u{
         #expect(ChartTicks.niceDuration(lo: 0, hi: 10 * 86400, maxCount: 3) == [0, 5 * 86400, 10 * 86400])
     }
 
+    /// Steps of ±2^53 and CSV cells of ±1e308 reach the chart: a span of −1e308…1e308 overflows
+    /// to infinity, and an Int made of the NaN that follows would trap.
+    @Test func anExtremeXSpanDoesNotTrap() {
+        let columns = ChartReduction.reduce(xs: [-1e308, 0, 1e308], ys: [1, 2, 3], columns: 4, x0: -1e308, x1: 1e308)
+        #expect(columns.count == 4)
+        let huge = ChartReduction.reduce(xs: [-9e15, 9e15], ys: [1, 2], columns: 3, x0: -9e15, x1: 9e15)
+        #expect(huge.first??.first == 1 && huge.last??.last == 2)
+    }
+
     @Test func smoothingIsTheDebiasedEMA() {
         let s = ChartSmoothing.ema([1, 2, 3], weight: 0.5)
         // last: 0.5, 1.25, 2.125; debias by 1 − 0.5ⁿ: 0.5, 0.75, 0.875.

@@ -158,4 +158,26 @@ import Testing
         let narrow = HomeView.render(state, size: Size(width: 80, height: 24)).lines()
         #expect(narrow.contains { $0.contains("T0001") && $0.contains("12m +4m") })
     }
+
+    /// The feed's deltas reach the selected (and compared) task's curves through `update`; a late
+    /// delta for a task no longer shown is dropped.
+    @Test func deltasAreAppliedWhereTheyBelong() {
+        var a = Self.app()
+        func delta(from: Int, _ values: [Double]) -> MetricsDelta {
+            MetricsDelta(replace: from == 0, series: [MetricSeriesDelta(name: "train/loss", from: from, steps: values.indices.map { from + $0 },
+                                                                       epochs: values.map { _ in .nan }, times: values.map { _ in .nan }, values: values)],
+                         progress: TrainingProgress())
+        }
+        var first = CurveData(taskID: "T0001", curves: [])
+        first.apply(delta(from: 0, [3, 2]))
+        _ = a.update(.curvesLoaded(first))
+        _ = a.update(.curvesDelta(taskID: "T0001", delta(from: 2, [1.5, 1])))
+        #expect(a.state.curves?.curves.first?.values == [3, 2, 1.5, 1])
+        _ = a.update(.curvesDelta(taskID: "T0009", delta(from: 4, [0.5])))
+        #expect(a.state.curves?.curves.first?.values == [3, 2, 1.5, 1])
+        // The kept smoothed line follows the options (and what the chart draws with them).
+        _ = a.update(.key(.char("+")))
+        let groups = CurvesPane.groups(a.state.curves!, compared: [], theme: .monochrome, axis: .step, smoothing: a.state.curveOptions.smoothing)
+        #expect(groups.first?.first?.smoothed?.count == 4)
+    }
 }

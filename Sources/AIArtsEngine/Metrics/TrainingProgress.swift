@@ -12,6 +12,12 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var stepsPerSecond: Double?
     /// Seconds left: measured rate first, else the trainer's own printed estimate.
     public var eta: Double?
+
+    public init(step: Int? = nil, steps: Int? = nil, epoch: Double? = nil, epochs: Int? = nil, fraction: Double? = nil,
+                stepsPerSecond: Double? = nil, eta: Double? = nil) {
+        self.step = step; self.steps = steps; self.epoch = epoch; self.epochs = epochs; self.fraction = fraction
+        self.stepsPerSecond = stepsPerSecond; self.eta = eta
+    }
 }
 
 /// Keeps the recent (step, time) samples that throughput is measured over.
@@ -43,7 +49,7 @@ public struct ProgressTracker: Equatable, Sendable {
             return
         }
         if let step = record.step {
-            if let last = samples.last, step < last.step { samples.removeAll() }  // a restart
+            if let last = samples.last, RestartRule.isRestart(last: Double(last.step), next: Double(step)) { samples.removeAll() }
             if let time = record.wallTime, time.isFinite {
                 // A pause (stopped, then resumed where it was) is no part of the pace: the window
                 // starts again after a gap far longer than the steps so far took.

@@ -291,6 +291,17 @@ public final class Store: Sendable {
         migrator.registerMigration("v10-dataset-registered") { db in
             try db.execute(sql: "UPDATE dataset SET status = 'registered' WHERE status = 'copied' AND inPlace = 1")
         }
+        // An ended task's metrics summary, so listing tasks does not read every metrics file
+        // again (TaskMetricSummaries.swift): stale when the fingerprint of its files changes.
+        migrator.registerMigration("v11-task-metric-summary") { db in
+            try db.create(table: "taskMetricSummary") { t in
+                t.primaryKey("taskId", .text).references("task", onDelete: .cascade)
+                t.column("fingerprint", .text).notNull()  // JSON: path, size, mtime of each source
+                t.column("progress", .text).notNull()  // JSON: TrainingProgress (the task list's)
+                t.column("summary", .text).notNull()  // JSON: TaskMetrics
+                t.column("storedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -95,8 +95,12 @@ extension Workspace {
     }
 
     public func taskDetail(_ id: String) throws -> TaskDetail {
-        let record = try task(id)
-        return TaskDetail(task: record, params: TaskParams.decode(record.params), folder: taskFolder(id).path)
+        taskDetail(try task(id))
+    }
+
+    /// The detail of a record in hand (a list of tasks: no read per task).
+    public func taskDetail(_ record: TaskRecord) -> TaskDetail {
+        TaskDetail(task: record, params: TaskParams.decode(record.params), folder: taskFolder(record.id).path)
     }
 
     /// The dataset a task trains on: the one recorded when it was created, else (a task from

@@ -135,7 +135,10 @@ extension HomeApp {
         case .axis(let axis):
             state.curveOptions.axis = axis
             state.curveOptions.window = nil
-        case .smoothing(let weight): state.curveOptions.smoothing = weight
+            prepareCurves()
+        case .smoothing(let weight):
+            state.curveOptions.smoothing = weight
+            prepareCurves()
         case .error(let text): return [.notice(Notice(text: text, isError: true))]
         }
         return []

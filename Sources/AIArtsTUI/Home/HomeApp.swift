@@ -10,6 +10,8 @@ public enum HomeMessage: Sendable {
     /// Time to look at running tasks again.
     case tick
     case curvesLoaded(CurveData)
+    /// What a watched task's metrics gained since the last post (MetricsFeed's deltas).
+    case curvesDelta(taskID: String, MetricsDelta)
     case gpus(GPUPaneData)
     case taskScreenLoaded(TaskScreenData)
     case datasetScreenLoaded(DatasetScreenData)
@@ -86,7 +88,14 @@ public struct HomeApp: Program {
     public init(workspace: Workspace, executable: String, ascii: Bool = false, theme: Theme = .monochrome, keymap: Keymap = .builtinDefault) {
         self.init(state: HomeState(ascii: ascii, theme: theme, keymap: keymap),
                   actions: .engine(workspace, executable: executable),
-                  watchCurves: { id, post in CurveData.watch(taskID: id, workspace: workspace, post: post) },
+                  watchCurves: { id, post in
+                      CurveData.watchDeltas(taskID: id, workspace: workspace) { update in
+                          switch update {
+                          case .loaded(let data): post(.curvesLoaded(data))
+                          case .delta(let task, let delta): post(.curvesDelta(taskID: task, delta))
+                          }
+                      }
+                  },
                   watchGPUs: { post in GPUPaneData.watch(workspace: workspace, post: post) },
                   loadTaskScreen: { TaskScreenData.load(taskID: $0, from: workspace) },
                   loadDatasetScreen: { DatasetScreenData.load(datasetID: $0, from: workspace) },
@@ -168,10 +177,15 @@ public struct HomeApp: Program {
         case .previewLoaded(let preview):
             // Kept only while its file is still the one selected (a fast scroll skips the rest).
             if preview.path == state.datasetScreen?.selectedSample?.path { state.datasetScreen?.preview = preview }
-        case .curvesLoaded(let data):
+        case .curvesLoaded(var data):
             // A late answer for a task no longer selected (or compared) is dropped.
+            data.prepare(axis: state.curveOptions.axis, smoothing: state.curveOptions.smoothing)
             if data.taskID == state.selectedTask?.id { state.curves = data }
             if state.home.compared.contains(data.taskID) { state.comparedCurves[data.taskID] = data }
+        case .curvesDelta(let id, let delta):
+            // Applied where it belongs: only the points added are smoothed (CurveLines).
+            if state.curves?.taskID == id { state.curves?.apply(delta) }
+            state.comparedCurves[id]?.apply(delta)
         case .taskCreated(.failed(let notice)):
             // The form stays open with what was typed, the field the engine refused marked.
             state.notice = notice
@@ -329,7 +343,10 @@ public struct HomeApp: Program {
 
     /// What an action does on any screen: curves options, other screens, help, quit.
     private mutating func performCommon(_ action: Action) -> [HomeEffect] {
-        if CurvesPane.update(action, options: &state.curveOptions, curves: state.curves) { return [] }
+        if CurvesPane.update(action, options: &state.curveOptions, curves: state.curves) {
+            prepareCurves()
+            return []
+        }
         switch action {
         case .quit:
             // Nothing of the UI's own is lost by quitting, except a form being filled in.
@@ -370,6 +387,13 @@ public struct HomeApp: Program {
             state.notice = Notice(text: "stopping \(id)…", isError: false)
             return [.task(.stop, id)]
         }
+    }
+
+    /// Keeps the curves' lines for the axis and smoothing chosen, so frames only read them.
+    mutating func prepareCurves() {
+        let (axis, smoothing) = (state.curveOptions.axis, state.curveOptions.smoothing)
+        state.curves?.prepare(axis: axis, smoothing: smoothing)
+        for id in state.comparedCurves.keys { state.comparedCurves[id]?.prepare(axis: axis, smoothing: smoothing) }
     }
 
     mutating func clampCursors() {

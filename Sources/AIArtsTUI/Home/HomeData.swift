@@ -135,9 +135,10 @@ public struct HomeData: Equatable, Sendable {
     }
 
     public static func load(from workspace: Workspace) throws -> HomeData {
-        // Reconciles running tasks with the process table first: this is also how the UI adopts
-        // tasks that outlived an earlier aiarts, and records the end of those that finished.
-        try workspace.refreshTasks()
+        // Reconciles running tasks with the process table first (`taskStatuses` does): this is
+        // also how the UI adopts tasks that outlived an earlier aiarts, and records the end of
+        // those that finished.
+        let tasks = try workspace.taskStatuses().map(TaskRow.init)
         let info = try workspace.info()
         // A read-only workspace says so where its path is shown: starting or importing would fail.
         return HomeData(path: info.path + (workspace.isReadOnly ? "  (read-only)" : ""), taskCount: info.tasks, modelCount: info.models,
@@ -145,6 +146,8 @@ public struct HomeData: Equatable, Sendable {
                         projects: try workspace.projects().map {
                             ProjectRow(id: $0.id, name: $0.name, type: $0.type.rawValue, datasetId: $0.datasetId)
                         },
-                        tasks: try workspace.tasks().map { TaskRow(try workspace.taskStatus($0.id)) }, readAt: Date())
+                        // Ended tasks' progress comes from stored summaries; running ones' from
+                        // readers the workspace keeps, which read only what was appended.
+                        tasks: tasks, readAt: Date())
     }
 }

@@ -53,6 +53,26 @@ private final class Session: @unchecked Sendable {
         #expect(flag.stopped)
     }
 
+    /// Fifty posts in half a second make a few frames, not fifty; the last one is on screen.
+    @Test func backgroundPostsAreDrawnAtMostTwiceASecond() {
+        let session = Session(width: 120, height: 40, app: { load in
+            HomeApp(watchCurves: { id, post in
+                DispatchQueue.global().async {
+                    for i in 1...50 {
+                        let curve = Curve(name: "loss", steps: [1, 2], epochs: [1, 1], times: [1, 2], values: [3, Double(i)])
+                        post(.curvesLoaded(CurveData(taskID: id, curves: [curve])))
+                        usleep(10_000)
+                    }
+                }
+                return {}
+            }, load: load)
+        }) { .loaded(sampleState().data!) }
+        #expect(session.waitFor("● loss 50"))
+        #expect(session.backend.flushes < 10)
+        session.backend.press(.char("q"))
+        #expect(session.waitForExit())
+    }
+
     @Test func loadsInTheBackgroundThenReactsToKeysAndQuits() {
         let session = Session { usleep(20_000); return .loaded(sampleState().data!) }
         #expect(session.waitFor("loading…"))

@@ -507,8 +507,8 @@ gpu_watch_piped_is_plain() {
 }
 check "gpu --watch into a file writes timestamped plain samples, no escape codes" gpu_watch_piped_is_plain
 
-# Issue 13: one table layout for every command (Output.tableLines): aligned by display width, no
-# line ending in spaces, the same in `dataset list` as in `gpu`.
+# Issue 13: one text-table layout for every command (Output.tableLines): aligned by display width, no
+# line ending in spaces; `gpu` (AIArtsRender widgets) ends no line in spaces either.
 tables_align() {
     printf '[{"uuid": "GPU-1", "name": "NVIDIA H100 80GB HBM3", "memory_total": 85899345920, "memory_used": 1073741824, "utilization": 7}]' >"$T/gpus.json"
     "$BIN" --workspace "$W" dataset list >"$T/datasets.txt" &&
@@ -528,6 +528,114 @@ for row in lines[1:]:
 PY
 }
 check "tables are aligned and no line ends in spaces (dataset list, gpu)" tables_align
+
+# Issue 13: `dataset details --json` is narrowed by --label and --split as the table is.
+details_filter_json() {
+    "$BIN" --workspace "$W" dataset details D0001 --label circle --split val --json >"$T/dfilter.json" &&
+    json_ok "$T/dfilter.json" 'd["filter"] == {"label": "circle", "split": "val"} and d["files"] and all(f["split"] == "val" and "circle" in f["labels"] for f in d["files"]) and list(d["label_files"]) == ["circle"] and list(d["split_lists"]) == ["val"] and d["summary"]["images"] > len(d["files"])' &&
+    [ "$("$BIN" --workspace "$W" dataset details D0001 --label circle --split val | grep -c ' val ')" = "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["files"]))' "$T/dfilter.json")" ] &&
+    ! "$BIN" --workspace "$W" dataset details D0001 --label nosuch --json 2>"$T/dlabel.err" >/dev/null &&
+    grep -q 'D0001 has no label "nosuch"; its labels are circle, square, triangle' "$T/dlabel.err" &&
+    ! "$BIN" --workspace "$W" dataset details D0001 --split valid 2>"$T/dsplit.err" >/dev/null &&
+    grep -q "the split is train, val or test, not valid" "$T/dsplit.err"
+}
+check "dataset details --json honours --label and --split; unknown ones are refused" details_filter_json
+
+# Issue 13: --register shows registered; `dataset create --import` makes and fills a dataset in one command.
+registered_and_create_import() {
+    local W13=$T/ws13 src=$T/regsrc id
+    mkdir -p "$src/cat" "$src/dog" &&
+    cp "$(find "$W/datasets/D0001" -name '*.jpg' | head -n 1)" "$src/cat/a.jpg" &&
+    cp "$(find "$W/datasets/D0001" -name '*.jpg' | tail -n 1)" "$src/dog/b.jpg" &&
+    "$BIN" --workspace "$W13" dataset create kept --type classification --import "$src" --format imagenet --register >"$T/ci.txt" 2>/dev/null &&
+    grep -qx "D0001: imported 2 images, 2 annotations" "$T/ci.txt" &&
+    "$BIN" --workspace "$W13" dataset list | grep -q '^D0001  kept  classification  registered  2 ' &&
+    "$BIN" --workspace "$W13" dataset show D0001 | grep -q '^status:      registered: ' &&
+    "$BIN" --workspace "$W13" dataset create copied --type classification --import "$src" --format imagenet --json >"$T/ci.json" 2>/dev/null &&
+    json_ok "$T/ci.json" 'd["id"] == "D0002" and d["status"] == "copied" and d["images"] == 2 and not d["in_place"]' &&
+    # A refusal leaves nothing behind.
+    ! "$BIN" --workspace "$W13" dataset create wrong --type classification --import "$src" --format voc 2>"$T/ci.err" >/dev/null &&
+    grep -q "does not carry that type" "$T/ci.err" &&
+    ! "$BIN" --workspace "$W13" dataset create none --type classification --import "$T/nowhere" --format imagenet 2>/dev/null >/dev/null &&
+    "$BIN" --workspace "$W13" dataset list --json >"$T/ci-list.json" &&
+    json_ok "$T/ci-list.json" '[x["id"] for x in d] == ["D0001", "D0002"]'
+}
+check "a --register import shows registered; dataset create --import makes and fills a dataset" registered_and_create_import
+
+# Issue 13: a task queued for GPU memory reports when it really launched; the queue worker starts it.
+queued_task_reports_its_launch() {
+    local W14=$T/ws14 gpus=$T/gpus14.json id
+    printf '{"gpus":[{"index":0,"name":"A","uuid":"GPU-a","memory_total":8589934592,"memory_used":8000000000}]}' >"$gpus" &&
+    "$BIN" --workspace "$W14" project create q --type classification >/dev/null &&
+    id=$(AIARTS_GPU_FIXTURE=$gpus "$BIN" --workspace "$W14" task create P0001 --trainer command --param command='echo ran' --param gpu_memory=4000) &&
+    AIARTS_GPU_FIXTURE=$gpus "$BIN" --workspace "$W14" task start "$id" | grep -q "^$id waiting_gpu: waiting for 4000 MiB" &&
+    "$BIN" --workspace "$W14" task show "$id" --json >"$T/q1.json" &&
+    json_ok "$T/q1.json" 'd["state"] == "waiting_gpu" and d["started_at"] and d["launched_at"] is None' &&
+    sleep 1.2 &&
+    # Room on the GPU: the worker `task start` left running starts it within its next look.
+    printf '{"gpus":[{"index":0,"name":"A","uuid":"GPU-a","memory_total":8589934592,"memory_used":0}]}' >"$gpus" &&
+    timeout 60 "$BIN" --workspace "$W14" task wait "$id" >/dev/null &&
+    "$BIN" --workspace "$W14" task show "$id" --json >"$T/q2.json" &&
+    json_ok "$T/q2.json" 'd["state"] == "finished" and d["launched_at"] and d["launched_at"] > d["started_at"]' &&
+    "$BIN" --workspace "$W14" task show "$id" | grep -q '^launched: .* after it was started)$' &&
+    "$BIN" --workspace "$W14" task status "$id" --json >"$T/q3.json" &&
+    json_ok "$T/q3.json" 'd["launched_at"] and d["launched_at"] > d["started_at"]'
+}
+check "a task queued for GPU memory is started by the worker and task show says when it launched" queued_task_reports_its_launch
+
+# Issue 13: task eval prints the confusion matrix as the task screen draws it.
+task_eval_confusion_matrix() {
+    local id
+    "$BIN" --workspace "$W" task list --json >"$T/all3.json" &&
+    id=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1])) if t["trainer"] == "aiarts-train" and t["state"] == "finished"][0])' "$T/all3.json") &&
+    "$BIN" --workspace "$W" task eval "$id" >"$T/eval.txt" &&
+    grep -qx 'confusion matrix (rows: true class, columns: predicted):' "$T/eval.txt" &&
+    grep -qx 'true\\pred cir… squ… tri…' "$T/eval.txt" &&
+    python3 - "$T/eval.txt" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+at = lines.index("true\\pred cir… squ… tri…")
+rows = lines[at + 1:at + 4]
+assert [r.split()[0] for r in rows] == ["circle", "square", "triangle"], rows
+counts = [[int(x) for x in r.split()[1:]] for r in rows]
+samples = int(re.search(r"(\d+) samples", "\n".join(lines)).group(1))
+assert sum(map(sum, counts)) == samples, (counts, samples)
+acc = float(next(l.split()[1] for l in lines if l.startswith("acc1 ")))
+assert abs(sum(counts[i][i] for i in range(3)) / samples - acc) < 1e-3, (counts, acc)
+PY
+}
+check "task eval prints the confusion matrix as the task screen shows it" task_eval_confusion_matrix
+
+# Issue 13: the rules front ends used to hold, now the engine's, as the CLI meets them.
+engine_rules_at_the_cli() {
+    local sample before
+    ! "$BIN" --workspace "$W" task create P0002 --from T0001 2>"$T/from.err" >/dev/null &&
+    grep -q "T0001 is in project P0001, not P0002; a derived task stays in its parent's project" "$T/from.err" &&
+    mkdir -p "$T/here" && before=$("$BIN" --workspace "$W" task list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') &&
+    (cd "$T/here" && "$BIN" --workspace "$W" task create P0001 --trainer command --param startup_file=train.py --json) >"$T/sf.json" &&
+    json_ok "$T/sf.json" 'd["params"]["startup_file"] == os.path.realpath(os.path.dirname(sys.argv[1]) + "/here/train.py")' &&
+    sample=$("$BIN" --workspace "$W" review queue D0001 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["sample_id"])') &&
+    ! "$BIN" --workspace "$W" review decide D0001 "$sample" approve 2>"$T/decide.err" >/dev/null &&
+    grep -q "unknown decision approve; use accept, flag, bad, note, class, box-class, delete-box, move-box, add-box" "$T/decide.err" &&
+    ! "$BIN" --workspace "$W" review decide D0001 "$sample" class cow 2>"$T/cow.err" >/dev/null &&
+    grep -q 'no label "cow"; the labels are 0 circle, 1 square, 2 triangle' "$T/cow.err" &&
+    ! "$BIN" --workspace= dataset list 2>"$T/ws.err" >/dev/null &&
+    grep -q -- "--workspace needs a folder" "$T/ws.err" &&
+    [ "$(AIARTS_WORKSPACE=$W "$BIN" task list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = $((before + 1)) ]
+}
+check "derived tasks stay in their project, startup files become absolute, decisions and --workspace are parsed by the engine" engine_rules_at_the_cli
+
+# Issue 13: `aiarts gpu` is drawn with AIArtsRender's table, gauge and sparkline.
+gpu_report_widgets() {
+    printf '{"gpus":[{"index":0,"name":"Fixture H100","uuid":"GPU-f","memory_total":85899345920,"memory_used":21474836480,"utilization":87,"temperature":61,"power":250,"power_limit":700,"processes":[{"pid":4242,"memory":1073741824,"task":"T0003"}]}]}' >"$T/gpu15.json" &&
+    AIARTS_GPU_FIXTURE=$T/gpu15.json "$BIN" --workspace "$W" gpu >"$T/gpu15.txt" &&
+    grep -qx 'GPU  NAME          MEMORY                          UTIL  TEMP  POWER' "$T/gpu15.txt" &&
+    grep -qx '0    Fixture H100  ██▌         25%  20.0/80.0 GiB  87%   61°C  250/700 W' "$T/gpu15.txt" &&
+    grep -qx '0    4242  1024 MiB  task T0003' "$T/gpu15.txt" &&
+    AIARTS_GPU_FIXTURE=$T/gpu15.json timeout 2.5 "$BIN" --workspace "$W" gpu --watch >"$T/gpu15w.txt"
+    [ $? -eq 124 ] && grep -q 'UTIL (60 s)$' "$T/gpu15w.txt" && grep -q '250/700 W  ▇' "$T/gpu15w.txt" && ! grep -q $'\e' "$T/gpu15w.txt"
+}
+check "aiarts gpu draws its rows with the render widgets (gauge, sparkline when watching)" gpu_report_widgets
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -213,6 +213,18 @@ def main():
     put("predictions", "classification.jsonl",
         '{"type":"header","task":"classification","labels":["cat","dog"],"split":"val","epoch":12}\n'
         '{"file":"cat/001.jpg","labels":[{"label":"cat","score":0.91},{"label":"dog","score":0.09}]}\n')
+    # A task's predict/<run>/predictions.json, as `task predict` writes it (TaskPredictions, sorted keys).
+    put("predict-run", "classification.json",
+        '{"epoch":3,"folder":"/ws/tasks/T0001/predict/epoch_3-x","images":[{"boxes":[],"drawn":"/ws/tasks/T0001/predict/epoch_3-x/0000_a.jpg",'
+        '"file":"/ws/datasets/D0001/circle/a.jpg","labels":[{"label":"circle","score":0.98},{"label":"square","score":0.01}]},'
+        '{"boxes":[],"error":"cannot decode /ws/x.jpg","file":"/ws/x.jpg","labels":[]}],"task":"T0001"}\n')
+    put("predict-run", "detection.json",
+        '{"epoch":null,"folder":"/ws/tasks/T0002/predict/epoch_last-x","images":[{"boxes":[{"bbox":[12.5,30,40,22],"label":"car","score":0.91}],'
+        '"drawn":"../../../etc/passwd","file":"/data/a.jpg","labels":[]}],"task":"T0002"}\n')
+    # Decision words as `aiarts review decide` takes them.
+    for name, words in [("move-box.txt", "move-box 12 10 10 40 30\n"), ("class.txt", "class Dog\n"),
+                        ("add-box.txt", "add-box 狗 -1 2 1e308 nan\n"), ("note.txt", "note  blurry\tand dark\n")]:
+        put("review-decision", name, words)
 
 
 if __name__ == "__main__":

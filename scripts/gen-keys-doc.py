@@ -12,7 +12,8 @@ SECTIONS = [
     ("dataset", "a dataset's screen"),
     ("review", "the review screen (docs/review.md)"),
     ("task", "a task's screen"),
-    ("gpu", "the GPU and Models screens"),
+    ("gpu", "the GPU screen"),
+    ("models", "the Models screen"),
     ("help", "help overlay"),
     ("confirm", "a yes/no question"),
 ]
@@ -20,7 +21,7 @@ DOES = {
     "move_up": "move up", "move_down": "move down", "page_up": "page up", "page_down": "page down",
     "first": "first row (task screen: top of the log)", "last": "last row (task screen: follow the log)",
     "next_pane": "next pane", "previous_pane": "previous pane", "reload": "reload the workspace",
-    "open": "open the selected dataset's or task's screen", "start_task": "start the task",
+    "open": "open the selected dataset's or task's screen (the GPU pane: the GPU screen)", "start_task": "start the task",
     "stop_task": "stop the task (asks first)", "x_axis": "curves: x in steps / epochs / time",
     "smoothing_more": "curves: more smoothing", "smoothing_less": "curves: less smoothing",
     "log_scale": "curves: linear / log y", "outliers": "curves: fit y without outliers / to everything",
@@ -56,6 +57,11 @@ DOES = {
     "hide_overlays": "hold to hide the boxes and labels", "note": "add a note",
     "accept_suggestion": "accept the model's suggestion", "undo": "undo your last decision",
     "redo": "redo what you undid",
+    "zoom_in": "curves: zoom the x range in (Curves pane focused, task screen)",
+    "zoom_out": "curves: zoom the x range out", "pan_left": "curves: move the x range left",
+    "pan_right": "curves: move the x range right", "hide_series": "curves: hide / show the selected series",
+    "previous_item": "previous series (Curves) / predicted image (Predictions)",
+    "next_item": "next series (Curves) / predicted image (Predictions)",
     "edit_attributes": "the sample's attributes under the batch's annotation task (a form)",
 }
 INTRO = """# Keys

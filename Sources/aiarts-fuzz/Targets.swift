@@ -208,7 +208,35 @@ enum Targets {
                 }
             }
         },
+        FuzzTarget(name: "predict-run") { input, scratch in
+            // A task's predict/<run>/predictions.json, as `latestPrediction` reads it for the UI.
+            guard let (workspace, task) = predictWorkspace(scratch) else { return }
+            let run = workspace.taskFolder(task).appendingPathComponent("predict/epoch_1-fuzz")
+            try? FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: run.appendingPathComponent("predictions.json").path, contents: Data(input))
+            if let latest = try? workspace.latestPrediction(task) { _ = latest.firstPredicted?.labels.first?.label }
+        },
+        FuzzTarget(name: "review-decision") { input, _ in
+            // Decision words as `review decide` takes them, against labels that include odd ones.
+            let words = String(decoding: input, as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init)
+            _ = try? ReviewDecision(parsing: words, labels: ["cat", "Dog", "0", "狗", ""])
+            _ = try? ReviewFilterStatus(parsing: words.first ?? "")
+            _ = try? Split(parsing: words.first ?? "")
+        },
     ]
+
+    /// One workspace with one task per fuzzing process, for targets that read a task's files.
+    nonisolated(unsafe) private static var predictTarget: (Workspace, String)?
+    private static func predictWorkspace(_ scratch: Scratch) -> (Workspace, String)? {
+        if let predictTarget { return predictTarget }
+        let root = scratch.url.appendingPathComponent("workspace")
+        guard let workspace = try? Workspace(root: root, gpuProbe: .none),
+              let project = try? workspace.createProject(name: "fuzz", type: .classification),
+              let task = try? workspace.createTask(TaskSpec(projectID: project.id, origin: .trainer(.command), params: ["command": "true"]))
+        else { return nil }
+        predictTarget = (workspace, task.id)
+        return predictTarget
+    }
 
     /// Not listed: checks the harness itself (an input "CRASH…" traps, "HANG…" never returns).
     static let selftest = FuzzTarget(name: "selftest") { input, _ in
@@ -268,10 +296,12 @@ enum Targets {
         table.writeJSON { json.append(contentsOf: $0) }
         for column in table.columns {
             let xs = (0..<column.count).map { column.step(at: $0).map(Double.init) ?? column.epoch(at: $0) ?? .nan }
-            _ = ChartReduction.reduce(xs: xs, ys: column.values, columns: 40)
-            _ = ChartReduction.reduce(xs: column.times, ys: column.values, columns: 7)
-            _ = ChartReduction.robustRange(column.values)
-            _ = Smoothing.ema(column.values, weight: 0.6)
+            // What the curves pane draws (AIArtsRender's reduction and smoothing).
+            let range = ChartReduction.xRange(xs) ?? 0...1
+            let reduced = ChartReduction.reduce(xs: xs, ys: column.values, columns: 40, x0: range.lowerBound, x1: range.upperBound)
+            _ = ChartReduction.reduce(xs: column.times, ys: column.values, columns: 7, x0: 0, x1: 1e10)
+            _ = ChartReduction.robustRange([reduced])
+            _ = ChartSmoothing.ema(column.values, weight: 0.6)
         }
     }
 

@@ -7,7 +7,7 @@ import Foundation
 enum Main {
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        GlobalOptions.leadingWorkspace = GlobalOptions.takeLeadingWorkspace(&arguments)
+        GlobalOptions.leadingWorkspace = WorkspaceLocation.takeLeadingOption(&arguments)
         // What AIArts.main does, except that the error text passes through the sanitizer (messages
         // quote file names, labels and YAML lines, which may hold escape sequences), errors are put
         // in plain words (AIArtsError.plain), and a cancellation exits 130.
@@ -57,28 +57,12 @@ struct GlobalOptions: ParsableArguments {
     /// `--workspace DIR` written before the command name (`aiarts --workspace DIR dataset list`).
     nonisolated(unsafe) static var leadingWorkspace: String?
 
-    /// Removes global options that stand before the command name, so that argument parsing sees
-    /// the command first; returns the workspace they named.
-    static func takeLeadingWorkspace(_ arguments: inout [String]) -> String? {
-        var found: String?
-        while let first = arguments.first, first.hasPrefix("--workspace") {
-            if first == "--workspace", arguments.count >= 2 {
-                found = arguments[1]
-                arguments.removeFirst(2)
-            } else if first.hasPrefix("--workspace=") {
-                found = String(first.dropFirst("--workspace=".count))
-                arguments.removeFirst()
-            } else {
-                break
-            }
-        }
-        return found
+    /// The workspace these options name (`WorkspaceLocation`: the option, else $AIARTS_WORKSPACE, else the default).
+    func location() throws -> WorkspaceLocation {
+        try WorkspaceLocation.resolve(option: workspace ?? Self.leadingWorkspace)
     }
 
-    func root() -> URL {
-        if let workspace = workspace ?? Self.leadingWorkspace { return URL(fileURLWithPath: (workspace as NSString).expandingTildeInPath) }
-        return Workspace.defaultRoot()
-    }
+    func root() throws -> URL { try location().root }
 
     func open() throws -> Workspace {
         try Self.open(root())

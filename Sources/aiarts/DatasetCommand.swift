@@ -15,17 +15,63 @@ struct DatasetCommand: ParsableCommand {
     )
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an empty dataset.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a dataset: empty, or with --import PATH --format F, imported at once (waits until done).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Dataset name (free text).") var name: String
         @Option(help: "classification, detection, segmentation or instance_segmentation.") var type: DatasetType
         @Option(help: "Description.") var description = ""
+        @Option(name: .customLong("import"), help: ArgumentHelp("Import this folder, archive or (COCO) annotation JSON into it.", valueName: "PATH"))
+        var source: String?
+        @OptionGroup var importing: ImportOptions
         @Flag(help: "Print the record as JSON.") var json = false
+
+        func validate() throws {
+            if source == nil, importing.format != nil || importing.register || importing.verify != .full {
+                throw ValidationError("--format, --register and --verify go with --import PATH")
+            }
+            if source != nil, importing.format == nil { throw ValidationError("--import PATH needs --format") }
+        }
 
         func run() throws {
             let workspace = try global.open()
-            let record = try workspace.createDataset(name: name, type: type, description: description)
-            if json { try Output.json(try workspace.summary(record.id)) } else { print(record.id) }
+            guard let source, let format = importing.format else {
+                let record = try workspace.createDataset(name: name, type: type, description: description)
+                if json { try Output.json(try workspace.summary(record.id)) } else { print(record.id) }
+                return
+            }
+            // The dataset exists (and its id is known) as soon as the import has started.
+            let bar = ProgressBar()
+            let job = try workspace.createDatasetAndImport(
+                name: name, type: type, description: description, from: ImportOptions.url(source), format: format,
+                mode: importing.register ? .register : .copy, verification: importing.verify, onProgress: { bar.update($0) })
+            let result = try ImportOptions.follow(job, bar: bar)
+            if json { try Output.json(try workspace.summary(job.datasetID)) } else { print("\(job.datasetID): \(result.message)") }
+        }
+    }
+
+    /// How an import reads its source: the options `dataset create --import` takes (`dataset import`
+    /// has the same ones, --format required).
+    struct ImportOptions: ParsableArguments {
+        static let registerHelp: ArgumentHelp = "Leave the files where they are instead of copying them into the workspace (the dataset shows as registered)."
+        static let verifyHelp = ArgumentHelp(
+            "full: decode every image, catching truncated and corrupt files; header: read only sizes (fast, for huge registered datasets).",
+            valueName: "full|header")
+        @Option(help: "With --import: imagenet, paddlex, voc, coco, yolo, labelme or seg.") var format: DatasetFormat?
+        @Flag(help: registerHelp) var register = false
+        @Option(help: verifyHelp) var verify: ImageVerification = .full
+
+        static func url(_ path: String) -> URL { URL(fileURLWithPath: (path as NSString).expandingTildeInPath) }
+
+        /// Waits for an import, showing its progress on stderr; Ctrl-C asks it to stop cleanly
+        /// instead of leaving a half-written dataset.
+        static func follow(_ job: ImportJob, bar: ProgressBar) throws -> ImportResult {
+            signal(SIGINT, SIG_IGN)
+            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
+            interrupt.setEventHandler { job.cancel() }
+            interrupt.resume()
+            defer { interrupt.cancel(); bar.finish() }
+            return try job.wait()
         }
     }
 
@@ -37,9 +83,8 @@ struct DatasetCommand: ParsableCommand {
         @Argument(help: "Dataset id (D0001).") var id: String
         @Argument(help: "Folder, archive, or (COCO) annotation JSON.") var path: String
         @Option(help: "imagenet, paddlex, voc, coco, yolo, labelme or seg.") var format: DatasetFormat
-        @Flag(help: "Leave the files where they are instead of copying them into the workspace.") var register = false
-        @Option(help: ArgumentHelp("full: decode every image, catching truncated and corrupt files; header: read only sizes (fast, for huge registered datasets).", valueName: "full|header"))
-        var verify: ImageVerification = .full
+        @Flag(help: ImportOptions.registerHelp) var register = false
+        @Option(help: ImportOptions.verifyHelp) var verify: ImageVerification = .full
         @Flag(help: "Import even when it drops review work (decisions, attributes, annotation batches) made on this dataset.")
         var replace = false
         @Flag(help: "Print the result as JSON.") var json = false
@@ -47,17 +92,9 @@ struct DatasetCommand: ParsableCommand {
         func run() throws {
             let workspace = try global.open()
             let bar = ProgressBar()
-            let source = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
-            let job = workspace.startImport(id, from: source, format: format, mode: register ? .register : .copy, verification: verify,
-                                            replace: replace, onProgress: { bar.update($0) })
-            // Ctrl-C asks the import to stop cleanly instead of leaving a half-written dataset.
-            signal(SIGINT, SIG_IGN)
-            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
-            interrupt.setEventHandler { job.cancel() }
-            interrupt.resume()
-            defer { interrupt.cancel(); bar.finish() }
-            let result = try job.wait()
-            bar.finish()
+            let job = workspace.startImport(id, from: ImportOptions.url(path), format: format, mode: register ? .register : .copy,
+                                            verification: verify, replace: replace, onProgress: { bar.update($0) })
+            let result = try ImportOptions.follow(job, bar: bar)
             if json { try Output.json(result) } else { print("\(result.datasetID): \(result.message)") }
         }
     }
@@ -110,15 +147,13 @@ struct DatasetCommand: ParsableCommand {
         @Argument(help: "Dataset id.") var id: String
         @Option(help: "Only files carrying this label.") var label: String?
         @Option(help: "Only files of this split (train, val, test).") var split: String?
-        @Flag(help: "Print as JSON.") var json = false
+        @Flag(help: "Print as JSON (narrowed by --label and --split as the table is).") var json = false
 
         func run() throws {
-            let d = try global.open().details(id)
+            let filter = DetailsFilter(label: label, split: try split.map { try AIArtsEngine.Split(parsing: $0) })
+            let d = try global.open().details(id, filter: filter)
             if json { return try Output.json(d) }
-            let files = d.files.filter { f in
-                (label == nil || f.labels.contains(label!)) && (split == nil || f.split?.rawValue == split)
-            }
-            Output.table(["PATH", "SIZE", "SPLIT", "LABELS"], files.map {
+            Output.table(["PATH", "SIZE", "SPLIT", "LABELS"], d.files.map {
                 [Sanitize.line($0.path), "\($0.width)×\($0.height)", $0.split?.rawValue ?? "-", Sanitize.line($0.labels.joined(separator: ","))]
             })
             if let s = d.imageSizes {

@@ -14,9 +14,9 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         // The demo gets a workspace of its own unless one is named, so it never mixes with real work.
-        let named = global.workspace ?? GlobalOptions.leadingWorkspace ?? ProcessInfo.processInfo.environment["AIARTS_WORKSPACE"]
-        let root = named.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
-            ?? Workspace.defaultRoot().deletingLastPathComponent().appendingPathComponent("aiarts-demo")
+        let location = try global.location()
+        let root = location.source == .standard
+            ? location.root.deletingLastPathComponent().appendingPathComponent("aiarts-demo") : location.root
         let workspace = try GlobalOptions.open(root)
         if try workspace.datasets().contains(where: { $0.name == ShapesDemo.classificationName }) {
             print("the demo workspace is already at \(workspace.root.path)")

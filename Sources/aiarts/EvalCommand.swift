@@ -95,5 +95,23 @@ struct ScoringOptions: ParsableArguments {
               + (report.ignoredPredictions > 0 ? ", \(report.ignoredPredictions) predictions for files outside the split ignored" : ""))
         let keys = report.metrics.keys.sorted()
         Output.table(["metric", "value"], keys.map { [Sanitize.line($0), String(format: "%.4f", report.metrics[$0] ?? 0)] })
+        if let classification = report.classification { Self.printConfusion(classification) }
+    }
+
+    /// Classes up to which the confusion matrix is printed (past that, the lines are too long to read).
+    static let confusionClassLimit = 40
+
+    /// The confusion matrix as the task screen draws it (AIArtsRender's ConfusionMatrix), in plain text.
+    static func printConfusion(_ metrics: ClassificationMetrics) {
+        let labels = metrics.perClass.map(\.label)
+        guard !metrics.confusion.isEmpty else { return }
+        guard labels.count <= confusionClassLimit else {
+            return Swift.print("confusion matrix: \(labels.count) classes, too many to print here; the JSON report holds it (`aiarts eval predictions --json`, a task's eval/*.metrics.json)")
+        }
+        let matrix = ConfusionMatrix(labels: labels, counts: metrics.confusion)
+        var buffer = Buffer(size: matrix.size)
+        buffer.render(matrix, in: buffer.area)
+        Swift.print("\nconfusion matrix (rows: true class, columns: predicted):")
+        for line in buffer.plainLines() { Swift.print(Sanitize.line(line)) }
     }
 }

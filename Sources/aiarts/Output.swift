@@ -29,8 +29,8 @@ enum Output {
     }
 
     /// Rows as aligned columns, two spaces apart, measuring text by display width (CJK names take two
-    /// cells); the last column is not padded and no line ends in spaces. The one table layout of the CLI
-    /// (`aiarts gpu` draws its tables through it too).
+    /// cells); the last column is not padded and no line ends in spaces. The one text-table layout of the
+    /// CLI (`aiarts gpu` and `task eval` draw AIArtsRender widgets instead, as the UI does).
     static func tableLines(_ header: [String], _ rows: [[String]]) -> [String] {
         // Cells are cleaned before they are measured, so a control character cannot skew the columns.
         let all = ([header] + rows).map { $0.map(Sanitize.line) }
@@ -66,7 +66,7 @@ final class ProgressBar: @unchecked Sendable {
             let filled = Int(progress.fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             let counts = progress.total > 0 ? " \(progress.done)/\(progress.total)" : ""
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(progress.phase.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(bar)\(counts)".utf8))
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(progress.phase.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(bar)\(counts)".utf8))
             drew = true
         }
     }

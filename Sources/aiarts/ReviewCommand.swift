@@ -14,22 +14,6 @@ struct ReviewCommand: ParsableCommand {
         subcommands: subcommands
     )
 
-    static func split(_ text: String?) throws -> Split? {
-        guard let text else { return nil }
-        guard let split = Split(rawValue: text.lowercased()) else {
-            throw AIArtsError(.invalidArgument, "--split must be train, val or test, not \(text)")
-        }
-        return split
-    }
-
-    static func status(_ text: String?) throws -> ReviewFilterStatus? {
-        guard let text else { return nil }
-        guard let status = ReviewFilterStatus(rawValue: text.lowercased()) else {
-            throw AIArtsError(.invalidArgument, "--status must be one of \(ReviewFilterStatus.allCases.map(\.rawValue).joined(separator: ", ")), not \(text)")
-        }
-        return status
-    }
-
     /// --label, --split, --status and --batch: the options that narrow a review.
     struct ScopeOptions: ParsableArguments {
         @Option(help: "Only samples having this label.") var label: String?
@@ -43,8 +27,8 @@ struct ReviewCommand: ParsableCommand {
         func scope(_ base: ReviewScope) throws -> ReviewScope {
             var scope = base
             if let label { scope.label = label }
-            if let split = try ReviewCommand.split(split) { scope.split = split }
-            if let status = try ReviewCommand.status(status) { scope.status = status }
+            if let split { scope.split = try Split(parsing: split) }
+            if let status { scope.status = try ReviewFilterStatus(parsing: status) }
             if let batch { scope.batchId = batch }
             return scope
         }
@@ -147,7 +131,7 @@ struct ReviewCommand: ParsableCommand {
             guard item.datasetId == id else {
                 throw AIArtsError(.invalidArgument, "sample \(sample) belongs to \(item.datasetId), not \(id)")
             }
-            let parsed = try ReviewCommand.decision(words, labels: item.labels)
+            let parsed = try ReviewDecision(parsing: words, labels: item.labels)
             let after = try ws.reviewDecide(sample, parsed, reviewer: reviewer ?? Reviewer.current)
             ReviewCommand.printItem(after, json: json)
         }
@@ -179,44 +163,6 @@ struct ReviewCommand: ParsableCommand {
             return print(redo ? "nothing to redo" : "nothing to undo")
         }
         printItem(try ws.reviewItem(sample), json: false)
-    }
-
-    /// A decision written as words: `class dog`, `move-box 12 10 10 40 30` ...
-    static func decision(_ words: [String], labels: [String]) throws -> ReviewDecision {
-        guard let verb = words.first?.lowercased() else {
-            throw AIArtsError(.invalidArgument, "name a decision: accept, flag, bad, note, class, box-class, delete-box, move-box or add-box")
-        }
-        let rest = Array(words.dropFirst())
-        func count(_ n: Int, _ usage: String) throws {
-            guard rest.count == n else { throw AIArtsError(.invalidArgument, "usage: \(verb) \(usage)") }
-        }
-        func label(_ text: String) throws -> Int {
-            if let i = labels.firstIndex(of: text) ?? labels.firstIndex(where: { $0.lowercased() == text.lowercased() }) { return i }
-            if let i = Int(text), labels.indices.contains(i) { return i }
-            throw AIArtsError(.invalidArgument, "no label \"\(text)\"; the labels are \(labels.enumerated().map { "\($0) \($1)" }.joined(separator: ", "))")
-        }
-        func annotation(_ text: String) throws -> Int64 {
-            guard let id = Int64(text) else { throw AIArtsError(.invalidArgument, "\(text) is not an annotation id") }
-            return id
-        }
-        func box(_ values: ArraySlice<String>) throws -> Box {
-            let numbers = values.compactMap(Double.init)
-            guard numbers.count == 4 else { throw AIArtsError(.invalidArgument, "a box is X Y W H in pixels, not \(values.joined(separator: " "))") }
-            return Box(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3])
-        }
-        switch verb {
-        case "accept": try count(0, ""); return .accept
-        case "flag": try count(0, ""); return .flag
-        case "bad": try count(0, ""); return .markBad
-        case "note": return .note(rest.joined(separator: " "))
-        case "class": try count(1, "LABEL"); return .setClass(try label(rest[0]))
-        case "box-class": try count(2, "ANNOTATION LABEL"); return .setBoxClass(annotationId: try annotation(rest[0]), labelIndex: try label(rest[1]))
-        case "delete-box": try count(1, "ANNOTATION"); return .deleteBox(annotationId: try annotation(rest[0]))
-        case "move-box": try count(5, "ANNOTATION X Y W H"); return .moveBox(annotationId: try annotation(rest[0]), try box(rest[1...]))
-        case "add-box": try count(5, "LABEL X Y W H"); return .addBox(labelIndex: try label(rest[0]), try box(rest[1...]))
-        default:
-            throw AIArtsError(.invalidArgument, "unknown decision \(verb); use accept, flag, bad, note, class, box-class, delete-box, move-box or add-box")
-        }
     }
 
     struct ItemJSON: Encodable {

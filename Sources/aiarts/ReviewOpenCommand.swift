@@ -21,8 +21,8 @@ struct ReviewOpenCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try global.open()
-        let request = ReviewRequest(datasetID: id, label: scope.label, split: try ReviewCommand.split(scope.split),
-                                    status: try ReviewCommand.status(scope.status), order: orderBy, filter: filter, batch: scope.batch)
+        let request = ReviewRequest(datasetID: id, label: scope.label, split: try scope.split.map { try Split(parsing: $0) },
+                                    status: try scope.status.map { try ReviewFilterStatus(parsing: $0) }, order: orderBy, filter: filter, batch: scope.batch)
         // Refused before the screen changes: an unknown dataset, filter, label, batch or task says why here.
         let base = try filter.map { try workspace.reviewFilter(name: $0, datasetId: id) } ?? ReviewScope(datasetId: id)
         let predictions = try orderBy.map { try workspace.reviewPredictions(taskId: $0) }

@@ -42,28 +42,18 @@ struct TaskCommand: ParsableCommand {
             var values: [String: String] = [:]
             for text in params {
                 let (key, value) = try TaskParams.parseAssignment(text)
-                values[key] = TaskCommand.absolutePath(key: key, value: value)
+                values[key] = value
             }
             let workspace = try global.open()
-            let record: TaskRecord
-            if let from {
-                guard try workspace.task(from).projectId == project else {
-                    throw AIArtsError(.invalidArgument, "\(from) is in project \(try workspace.task(from).projectId), not \(project); a derived task stays in its parent's project")
-                }
-                record = try workspace.createDerivedTask(from: from, epoch: fromEpoch, name: name, params: values)
-            } else {
-                record = try workspace.createTask(projectID: project, name: name, trainer: trainer, params: values, description: description)
-            }
+            let origin: TaskSpec.Origin = from.map { .derived(from: $0, epoch: fromEpoch) } ?? .trainer(trainer)
+            let record = try workspace.createTask(TaskSpec(projectID: project, origin: origin, name: name, description: description,
+                                                           params: values, baseDirectory: TaskCommand.workingDirectory))
             if json { try Output.json(try workspace.taskDetail(record.id)) } else { print(record.id) }
         }
     }
 
-    /// A startup file named relative to where the command runs is stored as an absolute path:
-    /// the task runs later, from its own folder.
-    static func absolutePath(key: String, value: String) -> String {
-        guard key == "startup_file", !value.isEmpty, !value.hasPrefix("/") else { return value }
-        return URL(fileURLWithPath: value, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
-    }
+    /// Where relative paths in parameters (a startup file) are taken from: where the command runs.
+    static var workingDirectory: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true) }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tasks, reconciling running ones with the process table.")
@@ -75,7 +65,7 @@ struct TaskCommand: ParsableCommand {
             let workspace = try global.open()
             try workspace.refreshTasks()
             let tasks = try workspace.tasks(projectID: project)
-            if json { return try Output.json(try tasks.map { try workspace.taskDetail($0.id) }) }
+            if json { return try Output.json(tasks.map(workspace.taskDetail)) }
             Output.table(["ID", "PROJECT", "NAME", "TRAINER", "STATE", "MESSAGE"], tasks.map {
                 [$0.id, $0.projectId, Sanitize.line($0.name), $0.trainer, $0.status, Sanitize.line($0.statusMessage)]
             })
@@ -101,6 +91,10 @@ struct TaskCommand: ParsableCommand {
             print("state:   \(t.status)\(message)")
             if let pid = t.pid, t.taskStatus?.hasProcess == true { print("process: pid \(pid)") }
             if let started = t.startedAt { print("started: \(started.formatted(.iso8601))") }
+            // A task that waited for GPU memory (waiting_gpu) ran later than it was started: when it really ran.
+            if let launched = t.launchedAt, let started = t.startedAt, launched.timeIntervalSince(started) >= 1 {
+                print("launched: \(launched.formatted(.iso8601)) (\(Metrics.duration(launched.timeIntervalSince(started))) after it was started)")
+            }
             if let finished = t.finishedAt { print("ended:   \(finished.formatted(.iso8601))") }
             print("folder:  \(detail.folder)")
             print("params:")
@@ -139,7 +133,7 @@ struct TaskCommand: ParsableCommand {
             let workspace = try global.open()
             for text in assignments {
                 let (key, value) = try TaskParams.parseAssignment(text)
-                try workspace.setTaskParam(id, key: key, value: TaskCommand.absolutePath(key: key, value: value))
+                try workspace.setTaskParams(id, [key: value], baseDirectory: TaskCommand.workingDirectory)
             }
             let params = try workspace.taskParams(id)
             if json { return try Output.json(params) }
@@ -147,19 +141,17 @@ struct TaskCommand: ParsableCommand {
         }
     }
 
-    /// What start and resume print: running with its pid, or waiting for GPU memory (then a queue
-    /// worker is started, detached, to start it when there is room).
-    static func reportStarted(_ record: TaskRecord, workspace: Workspace) throws {
-        if record.status == TaskStatus.waitingGPU.rawValue {
-            try workspace.ensureQueueWorker(executable: selfExecutable())
-            print("\(record.id) waiting_gpu: \(Sanitize.line(record.statusMessage)); it starts when there is room")
-        } else {
+    /// What start and resume print: running with its pid, or waiting for GPU memory (the engine
+    /// has started the queue worker, detached, to start it when there is room).
+    static func report(_ start: TaskStart) {
+        switch start {
+        case .running(let record):
             print("\(record.id) running (pid \(record.pid.map(String.init) ?? "?")); `aiarts task logs -f \(record.id)` follows its output")
+        case .waitingGPU(let record, let reason):
+            print("\(record.id) waiting_gpu: \(Sanitize.line(reason)); it starts when there is room")
+        case .other(let record):
+            print("\(record.id) \(record.status): \(Sanitize.line(record.statusMessage))")
         }
-    }
-
-    static func selfExecutable() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     struct Start: ParsableCommand {
@@ -169,8 +161,7 @@ struct TaskCommand: ParsableCommand {
         @Argument(help: "Task id.") var id: String
 
         func run() throws {
-            let workspace = try global.open()
-            try TaskCommand.reportStarted(try workspace.startTask(id), workspace: workspace)
+            TaskCommand.report(try global.open().startTask(id, worker: .thisExecutable))
         }
     }
 
@@ -183,8 +174,7 @@ struct TaskCommand: ParsableCommand {
         @Option(help: "Train to this many epochs in all (more than it has done): extends a finished or stopped task.") var epochs: Int?
 
         func run() throws {
-            let workspace = try global.open()
-            try TaskCommand.reportStarted(try workspace.resumeTask(id, epoch: epoch, epochs: epochs), workspace: workspace)
+            TaskCommand.report(try global.open().resumeTask(id, epoch: epoch, epochs: epochs, worker: .thisExecutable))
         }
     }
 

@@ -218,6 +218,15 @@ private func isBlank(_ symbol: String) -> Bool { symbol == " " || symbol == "\u{
         #expect(ChartTicks.niceDuration(lo: 0, hi: 10 * 86400, maxCount: 3) == [0, 5 * 86400, 10 * 86400])
     }
 
+    /// Steps of ±2^53 and CSV cells of ±1e308 reach the chart: a span of −1e308…1e308 overflows
+    /// to infinity, and an Int made of the NaN that follows would trap.
+    @Test func anExtremeXSpanDoesNotTrap() {
+        let columns = ChartReduction.reduce(xs: [-1e308, 0, 1e308], ys: [1, 2, 3], columns: 4, x0: -1e308, x1: 1e308)
+        #expect(columns.count == 4)
+        let huge = ChartReduction.reduce(xs: [-9e15, 9e15], ys: [1, 2], columns: 3, x0: -9e15, x1: 9e15)
+        #expect(huge.first??.first == 1 && huge.last??.last == 2)
+    }
+
     @Test func smoothingIsTheDebiasedEMA() {
         let s = ChartSmoothing.ema([1, 2, 3], weight: 0.5)
         // last: 0.5, 1.25, 2.125; debias by 1 − 0.5ⁿ: 0.5, 0.75, 0.875.
@@ -229,5 +238,34 @@ private func isBlank(_ symbol: String) -> Bool { symbol == " " || symbol == "\u{
         #expect(ChartSmoothing.ema([1, 3], weight: 0) == [1, 3])
         // Weights above 0.99 are clamped to 0.99.
         #expect(ChartSmoothing.ema([0, 1], weight: 2) == ChartSmoothing.ema([0, 1], weight: 0.99))
+    }
+}
+
+/// What tells series apart without colour, and what the axes say.
+@Suite struct ChartMarkerTests {
+    @Test func markersAtTheLastPointAndInTheLegend() {
+        let a = ChartSeries(name: "a", xs: [0, 1, 2], ys: [0, 1, 2], style: .plain, marker: ChartSeries.marker(0, ascii: false))
+        let b = ChartSeries(name: "b", xs: [0, 1, 2], ys: [2, 1, 0], style: .plain, marker: ChartSeries.marker(1, ascii: false))
+        var buffer = Buffer(size: Size(width: 40, height: 12))
+        LineChart(series: [a, b], yLabel: "loss").render(in: buffer.area, buffer: &buffer)
+        let lines = buffer.lines()
+        #expect(lines[0].hasPrefix("loss"))  // the y title over the axis
+        #expect(lines.last!.contains("● a 2") && lines.last!.contains("▲ b 0"))
+        // a ends at the top right, b at the bottom right: each marker there.
+        #expect(lines[1].hasSuffix("●"))
+        #expect(lines[lines.count - 4].hasSuffix("▲"))
+        // ASCII markers differ too.
+        #expect(ChartSeries.marker(0, ascii: true) != ChartSeries.marker(1, ascii: true))
+    }
+
+    @Test func theLowestValueIsLabelled() {
+        let s = ChartSeries(name: "acc", xs: [0, 1, 2, 3], ys: [0.113, 0.5, 0.7, 0.93], style: .plain)
+        var buffer = Buffer(size: Size(width: 40, height: 14))
+        LineChart(series: [s], showLegend: false).render(in: buffer.area, buffer: &buffer)
+        let lines = buffer.lines()
+        // The last plot row (above the x axis line and its labels) carries the bottom of the y range.
+        let bottom = lines[lines.count - 3]
+        #expect(bottom.contains("┤"))
+        #expect(bottom.trimmingCharacters(in: .whitespaces).first?.isNumber == true)
     }
 }

@@ -18,14 +18,14 @@ import Testing
 
     @Test func markedTasksAreWatchedAndDrawnAColourEach() {
         var state = sampleState()
-        state.focus = .tasks
+        state.home.focus = .tasks
         state.theme = Theme(palette: try! Palette.parse(BuiltinFiles.source(.theme, named: "default")!.text, file: "default"), depth: .truecolor)
         var a = HomeApp(state: state) { .loaded(sampleState().data!) }
         _ = a.update(.curvesLoaded(Self.curves("T0001", scale: 2)))
         _ = a.update(.key(.char("j")))  // T0002
         let commands = a.update(.key(.char("c")))
         guard case .watch(let key, _)? = commands.last else { Issue.record("no watch for the compared task"); return }
-        #expect(key == "compare-T0002" && a.state.compared == ["T0002"])
+        #expect(key == "compare-T0002" && a.state.home.compared == ["T0002"])
         _ = a.update(.curvesLoaded(Self.curves("T0002", scale: 1)))
         _ = a.update(.key(.char("k")))  // back to T0001, selected; T0002 stays marked
         _ = a.update(.curvesLoaded(Self.curves("T0001", scale: 2)))
@@ -53,7 +53,7 @@ import Testing
         _ = a.update(.key(.char("j")))
         let unmark = a.update(.key(.char("c")))
         guard case .unwatch(let stopped)? = unmark.first else { Issue.record("no unwatch"); return }
-        #expect(stopped == "compare-T0002" && a.state.compared.isEmpty && a.state.comparedCurves.isEmpty)
+        #expect(stopped == "compare-T0002" && a.state.home.compared.isEmpty && a.state.comparedCurves.isEmpty)
     }
 
     @Test func withoutMarksEverySeriesOfTheSelectedTaskIsDrawn() {
@@ -70,7 +70,7 @@ import Testing
 
     static func app(state taskState: String, saved: Saved) -> HomeApp {
         var state = sampleState()
-        state.focus = .tasks
+        state.home.focus = .tasks
         state.data?.tasks[0].state = taskState
         state.size = Size(width: 100, height: 30)
         let actions = TaskActions(start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },

@@ -17,12 +17,12 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
     @Test func jkAndArrowsMoveTheSelectionWithinBounds() {
         var a = app()
         _ = a.update(.key(.char("j")))
-        #expect(a.state.datasets.selected == 1)
+        #expect(a.state.home.datasets.selected == 1)
         _ = a.update(.key(.down))
-        #expect(a.state.datasets.selected == 1)
+        #expect(a.state.home.datasets.selected == 1)
         _ = a.update(.key(.char("k")))
         _ = a.update(.key(.up))
-        #expect(a.state.datasets.selected == 0)
+        #expect(a.state.home.datasets.selected == 0)
         #expect(a.render(size: Size(width: 80, height: 24)).lines()[1].contains("D0001 shapes"))
     }
 
@@ -35,17 +35,20 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
     @Test func tabCyclesFocusAndKeysFollowIt() {
         var a = app()
         _ = a.update(.key(.tab))
-        #expect(a.state.focus == .detail)
+        #expect(a.state.home.focus == .detail)
         _ = a.update(.key(.char("j")))
-        #expect(a.state.labels.selected == 1)
-        #expect(a.state.datasets.selected == 0)
+        #expect(a.state.home.labels.selected == 1)
+        #expect(a.state.home.datasets.selected == 0)
         #expect(a.render(size: Size(width: 80, height: 24)).lines()[23].contains("labels"))
         _ = a.update(.key(.tab))
-        #expect(a.state.focus == .tasks)
-        _ = a.update(.key(.tab))
-        #expect(a.state.focus == .datasets)
+        #expect(a.state.home.focus == .tasks)
+        // Then the curves, the predictions and the GPUs, and round to the datasets.
+        for pane in [HomePane.curves, .predictions, .gpu, .datasets] {
+            _ = a.update(.key(.tab))
+            #expect(a.state.home.focus == pane)
+        }
         _ = a.update(.key(.backtab))
-        #expect(a.state.focus == .tasks)
+        #expect(a.state.home.focus == .gpu)
     }
 
     @Test func qQuitsEvenFromHelp() {
@@ -61,7 +64,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.key(.char("?")))
         _ = a.update(.key(.esc))
         #expect(!a.state.showHelp)
-        #expect(a.state.datasets.selected == 0)
+        #expect(a.state.home.datasets.selected == 0)
     }
 
     @Test func reloadRunsTheLoaderAndKeepsTheSelectedDataset() {
@@ -91,14 +94,14 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.resized(Size(width: 80, height: 24)))
         _ = a.update(.key(.pageDown))
         // 80×24: the datasets pane is 8 rows, 5 of them list rows.
-        #expect(a.state.datasets.selected == 4)
+        #expect(a.state.home.datasets.selected == 4)
         _ = a.update(.key(.end))
-        #expect(a.state.datasets.selected == 49)
-        #expect(a.state.datasets.offset == 45)
+        #expect(a.state.home.datasets.selected == 49)
+        #expect(a.state.home.datasets.offset == 45)
         let lines = a.render(size: Size(width: 80, height: 24)).lines()
         #expect(lines[7].contains("D50"))
         _ = a.update(.key(.home))
-        #expect(a.state.datasets.offset == 0)
+        #expect(a.state.home.datasets.offset == 0)
     }
 }
 
@@ -111,7 +114,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
 
     private func taskApp(_ calls: Calls) -> HomeApp {
         var state = sampleState()
-        state.focus = .tasks
+        state.home.focus = .tasks
         let actions = TaskActions(start: { calls.started.append($0); return Notice(text: "\($0) started", isError: false) },
                                   stop: { calls.stopped.append($0); return Notice(text: "\($0) stopped", isError: false) })
         return HomeApp(state: state, actions: actions, refreshInterval: 0) { .loaded(sampleState().data!) }
@@ -183,29 +186,29 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
     @Test func keysFromTheVimKeymapMoveTheSelection() throws {
         var a = try vimApp()
         _ = a.update(.key(.char("j")))
-        #expect(a.state.datasets.selected == 1)
+        #expect(a.state.home.datasets.selected == 1)
         _ = a.update(.key(.char("g")))
-        #expect(a.state.datasets.selected == 0)
+        #expect(a.state.home.datasets.selected == 0)
         _ = a.update(.key(.char("G")))
-        #expect(a.state.datasets.selected == 1)
+        #expect(a.state.home.datasets.selected == 1)
         _ = a.update(.key(.ctrl("u")))
-        #expect(a.state.datasets.selected == 0)
+        #expect(a.state.home.datasets.selected == 0)
         _ = a.update(.key(.char("l")))
-        #expect(a.state.focus == .detail)
+        #expect(a.state.home.focus == .detail)
         _ = a.update(.key(.ctrl("d")))
-        #expect(a.state.labels.selected == 1)  // the labels area shows two rows at 80×24: a page is one
+        #expect(a.state.home.labels.selected == 1)  // the labels area shows two rows at 80×24: a page is one
         _ = a.update(.key(.char("h")))
-        #expect(a.state.focus == .datasets)
+        #expect(a.state.home.focus == .datasets)
         _ = a.update(.key(.ctrl("w")))
-        #expect(a.state.focus == .detail)
+        #expect(a.state.home.focus == .detail)
     }
 
     @Test func theDefaultKeymapDoesNotTakeVimKeys() {
         var a = app()
         _ = a.update(.key(.char("l")))
         _ = a.update(.key(.ctrl("d")))
-        #expect(a.state.focus == .datasets)
-        #expect(a.state.datasets.selected == 0)
+        #expect(a.state.home.focus == .datasets)
+        #expect(a.state.home.datasets.selected == 0)
     }
 
     @Test func footerAndHelpListTheActiveKeymap() throws {
@@ -216,7 +219,11 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         let help = a.render(size: size).lines().joined(separator: "\n")
         #expect(help.contains("Keys (vim)"))
         #expect(help.contains("h l  Tab S-Tab  ^W"))
-        #expect(help.contains("Esc ? Enter"))
+        // Taller than 24 rows: it scrolls, and the footer stays.
+        #expect(help.contains("1–18 of 24"))
+        for _ in 0..<6 { _ = a.update(.key(.char("j"))) }
+        let end = a.render(size: size).lines().joined(separator: "\n")
+        #expect(end.contains("Esc ? Enter") && end.contains("7–24 of 24"))
         #expect(a.render(size: size).lines()[23].hasPrefix(" Esc close"))
         _ = a.update(.key(.char("?")))
         #expect(!a.state.showHelp)
@@ -227,7 +234,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         try state.keymap.apply(overrides: "[home]\nquit = \"ctrl+x\"", file: "keymap.toml")
         var a = HomeApp(state: state) { .loaded(sampleState().data!) }
         #expect(a.render(size: Size(width: 80, height: 24)).lines()[23].contains("^X quit"))
-        #expect(a.update(.key(.char("q"))).isEmpty)
+        #expect(!isQuit(a.update(.key(.char("q")))))
         #expect(a.render(size: Size(width: 40, height: 10)).lines().contains { $0.contains("^X quits") })
     }
 }
@@ -251,16 +258,16 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
 
     @Test func tabCompletesCommandsAndIds() {
         let state = sampleState()
-        #expect(CommandLineInput.complete("ta", state: state) == "task ")
-        #expect(CommandLineInput.complete("task st", state: state) == "task st")  // start or stop: as far as they agree
-        #expect(CommandLineInput.complete("task sta", state: state) == "task start ")
-        #expect(CommandLineInput.complete("task start T", state: state) == "task start T000")
-        #expect(CommandLineInput.complete("open D0002", state: state) == "open D0002 ")
-        #expect(CommandLineInput.complete("zzz", state: state) == "zzz")
+        #expect(CommandLineInput.complete("ta", state: state).text == "task ")
+        #expect(CommandLineInput.complete("task st", state: state).text == "task st")  // start or stop: as far as they agree
+        #expect(CommandLineInput.complete("task sta", state: state).text == "task start ")
+        #expect(CommandLineInput.complete("task start T", state: state).text == "task start T000")
+        #expect(CommandLineInput.complete("open D0002", state: state).text == "open D0002 ")
+        #expect(CommandLineInput.complete("zzz", state: state).text == "zzz")
     }
 
     @Test func parsing() {
-        #expect(CommandLineInput.parse("task start T0001") == .startTask("T0001"))
+        #expect(CommandLineInput.parse("task start T0001") == .task(.start, "T0001"))
         #expect(CommandLineInput.parse("smoothing 0.8") == .smoothing(0.8))
         #expect(CommandLineInput.parse("axis time") == .axis(.time))
         #expect(CommandLineInput.parse("gpu") == .action(.gpuScreen))
@@ -293,7 +300,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.key(.char(":")))
         _ = Self.type(&a, "gp")
         _ = a.update(.key(.esc))
-        #expect(a.state.commandLine == nil && !a.state.showGPUs)
+        #expect(a.state.commandLine == nil && a.state.gpuScreen == nil)
     }
 }
 
@@ -308,7 +315,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         var lines = a.render(size: Size(width: 80, height: 24)).lines()
         #expect(lines[1].hasPrefix("┏ Datasets /猫▏"))
         _ = a.update(.key(.enter))
-        #expect(!a.state.filterTyping && a.state.filters[.datasets] == "猫")
+        #expect(!a.state.home.filterTyping && a.state.home.filters[.datasets] == "猫")
         // j moves within the filtered rows only.
         _ = a.update(.key(.char("j")))
         #expect(a.state.selectedDataset?.id == "D0002")
@@ -321,16 +328,16 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         lines = a.render(size: Size(width: 80, height: 24)).lines()
         #expect(lines.contains { $0.contains("no task matches") })
         _ = a.update(.key(.esc))
-        #expect(a.state.filters[.tasks] == nil && a.state.visibleTasks.count == 2)
-        #expect(a.state.filters[.datasets] == "猫")
+        #expect(a.state.home.filters[.tasks] == nil && a.state.visibleTasks.count == 2)
+        #expect(a.state.home.filters[.datasets] == "猫")
         // Esc on Home clears the focused list's kept filter, and only that one.
         _ = a.update(.key(.char("/"))); _ = a.update(.key(.char("F"))); _ = a.update(.key(.enter))
-        #expect(a.state.filters[.tasks] == "F")
+        #expect(a.state.home.filters[.tasks] == "F")
         _ = a.update(.key(.esc))
-        #expect(a.state.filters[.tasks] == nil && a.state.filters[.datasets] == "猫")
+        #expect(a.state.home.filters[.tasks] == nil && a.state.home.filters[.datasets] == "猫")
         _ = a.update(.key(.backtab)); _ = a.update(.key(.backtab))
         _ = a.update(.key(.esc))
-        #expect(a.state.filters[.datasets] == nil && a.state.visibleDatasets.count == 2)
+        #expect(a.state.home.filters[.datasets] == nil && a.state.visibleDatasets.count == 2)
     }
 }
 
@@ -344,7 +351,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
 
     static func app(_ created: Created, focus: HomePane = .tasks) -> HomeApp {
         var state = sampleState()
-        state.focus = focus
+        state.home.focus = focus
         return HomeApp(state: state, actions: TaskActions(
             start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },
             create: { p, t, n, params in
@@ -376,7 +383,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         commands = a.update(.key(.enter))
         var reload: [Command<HomeMessage>] = []
         for case .perform(let work) in commands { reload += a.update(work()) }
-        #expect(a.state.taskForm == nil && a.state.focus == .tasks)
+        #expect(a.state.taskForm == nil && a.state.home.focus == .tasks)
         for case .perform(let work) in reload { _ = a.update(work()) }
         #expect(a.state.selectedTask?.id == "T0002")
     }
@@ -439,14 +446,14 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.resized(Size(width: 80, height: 24)))
         // 80×24: the Datasets pane is rows 1–8; its list rows start at row 3.
         _ = a.update(.key(.mouse(x: 10, y: 5, .click)))
-        #expect(a.state.focus == .datasets && a.state.datasets.selected == 2)
+        #expect(a.state.home.focus == .datasets && a.state.home.datasets.selected == 2)
         _ = a.update(.key(.mouse(x: 10, y: 5, .wheelDown)))
-        #expect(a.state.datasets.selected == 5)
+        #expect(a.state.home.datasets.selected == 5)
         _ = a.update(.key(.mouse(x: 10, y: 5, .wheelUp)))
-        #expect(a.state.datasets.selected == 2)
+        #expect(a.state.home.datasets.selected == 2)
         // A click in the Tasks pane (rows 9–17) focuses it and selects T0002 (list rows start at 11).
         _ = a.update(.key(.mouse(x: 10, y: 12, .click)))
-        #expect(a.state.focus == .tasks && a.state.selectedTask?.id == "T0002")
+        #expect(a.state.home.focus == .tasks && a.state.selectedTask?.id == "T0002")
         // A click below the last row changes the focus only.
         _ = a.update(.key(.mouse(x: 10, y: 16, .click)))
         #expect(a.state.selectedTask?.id == "T0002")
@@ -455,7 +462,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(a.state.selectedTask?.id == "T0001")
         _ = a.update(.key(.char("x")))
         _ = a.update(.key(.mouse(x: 10, y: 5, .click)))
-        #expect(a.state.focus == .tasks && a.state.question != nil)
+        #expect(a.state.home.focus == .tasks && a.state.question != nil)
     }
 }
 
@@ -466,7 +473,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
     @Test func rPAndXCallTheEngine() {
         let calls = Calls()
         var state = sampleState()
-        state.focus = .tasks
+        state.home.focus = .tasks
         var a = HomeApp(state: state, actions: TaskActions(
             start: { _ in Notice(text: "", isError: false) }, stop: { _ in Notice(text: "", isError: false) },
             resume: { calls.done.append("resume \($0)"); return Notice(text: "resumed", isError: false) },
@@ -490,7 +497,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         defer { try? FileManager.default.removeItem(at: root) }
         let ws = try Workspace(root: root.appendingPathComponent("ws"), gpuProbe: .none)
         #expect(CommandLineInput.parse("dataset import D0001 ~/x imagenet") == .workspace(["dataset", "import", "D0001", "~/x", "imagenet"]))
-        #expect(CommandLineInput.complete("dataset create x classi", state: sampleState()) == "dataset create x classification ")
+        #expect(CommandLineInput.complete("dataset create x classi", state: sampleState()).text == "dataset create x classification ")
         #expect(try WorkspaceCommandLine.run(["dataset", "create", "new one", "classification"], workspace: ws, directory: "/") == "D0001 created")
         // An ImageNet-style folder: one folder per label (images written by the engine's demo maker).
         _ = try ShapesDemo.create(in: ws, classificationImages: 12, detectionImages: 3)
@@ -506,7 +513,7 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
 
 /// The new-dataset and new-project forms: they run the command line's dataset / project commands.
 @Suite struct FieldFormTests {
-    final class Runs: @unchecked Sendable { var words: [[String]] = [] }
+    final class Runs: @unchecked Sendable { var words: [[String]] = []; var datasets: [NewDataset] = []; var refuse = false }
 
     static func app(_ runs: Runs) -> HomeApp {
         HomeApp(state: sampleState(), actions: TaskActions(
@@ -514,6 +521,11 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
             workspaceCommand: { words in
                 runs.words.append(words)
                 return Notice(text: words[1] == "create" ? (words[0] == "dataset" ? "D0003 created" : "P0002 created") : "importing into D0003", isError: false)
+            },
+            createDataset: { request in
+                runs.datasets.append(request)
+                return runs.refuse ? .failed(Notice(text: "/data/voc: no such folder", isError: true))
+                    : .created("D0002", Notice(text: "D0002 created; importing /data/voc", isError: false))
             })) { .loaded(sampleState().data!) }
     }
 
@@ -529,9 +541,19 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         _ = a.update(.key(.tab)); _ = a.update(.key(.right)); _ = a.update(.key(.right))  // imagenet → paddlex → voc
         let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
         #expect(text.contains("New dataset") && text.contains("‹ detection ›") && text.contains("‹ voc ›"))
+        // One engine call creates it and starts the import; a refusal keeps the form as typed.
+        runs.refuse = true
+        #expect(a.reduce(.key(.enter)) == [.createDataset(NewDataset(name: "cats", type: .detection, source: "/data/voc", format: .voc))])
         for case .perform(let work) in a.update(.key(.enter)) { _ = a.update(work()) }
-        #expect(runs.words == [["dataset", "create", "cats", "detection"], ["dataset", "import", "D0003", "/data/voc", "voc"]])
-        #expect(a.state.fieldForm == nil && a.state.notice?.text == "importing into D0003")
+        #expect(a.state.fieldForm?.kind == .dataset && a.state.notice?.text == "/data/voc: no such folder")
+        runs.refuse = false
+        a.state.home.datasets.selected = 0
+        for case .perform(let work) in a.update(.key(.enter)) {
+            for case .perform(let reload) in a.update(work()) { _ = a.update(reload()) }
+        }
+        #expect(runs.words.isEmpty && runs.datasets.count == 2)
+        #expect(a.state.fieldForm == nil && a.state.home.focus == .datasets)
+        #expect(a.state.selectedDataset?.id == "D0002")  // selected once the reload lists it
     }
 
     @Test func aNewProjectOnADataset() {

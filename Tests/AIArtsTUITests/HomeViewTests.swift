@@ -202,11 +202,20 @@ func sampleState() -> HomeState {
         ])
         let lines = HomeView.render(state, size: Size(width: 120, height: 40)).lines()
         let top = lines.firstIndex { $0.contains("┌ GPU ─") }!
-        let first = lines[top + 1], second = lines[top + 2], third = lines[top + 3]
-        #expect(first.contains("0 NVIDIA H100 8… ███▌     50% 40.0G/80.0G  87% "))
+        #expect(lines[top + 1].contains("# NAME           MEMORY USED/TOTAL  UTIL  TEMP POWER"))
+        let first = lines[top + 2], second = lines[top + 3], third = lines[top + 4]
+        #expect(first.contains("0 NVIDIA H100 8… 40.0G/80.0G ███▌     50%  87% "))
         #expect(first.contains("▁▄▇▇ 61°C 250/700W"))
         #expect(second.contains("T0001 38.0G · alice python eval.py 2.0G"))
-        #expect(third.contains("1 NVIDIA H100 8… ") && third.contains(" 0.0G/80.0G  n/a"))
+        #expect(third.contains("1 NVIDIA H100 8… 0.0G/80.0G") && third.contains(" n/a"))
+        // At 80×24 the bar and history give way, but memory used/total stays.
+        let small = HomeView.render(state, size: Size(width: 80, height: 24)).lines()
+        let pane = small.firstIndex { $0.contains("┌ GPU ─") }!
+        #expect(small[pane + 1...pane + 4].contains { $0.contains("0 NVIDIA H100 8… 40.0G/80.0G") })
+        // The GPU screen gives the name the room it has.
+        var wide = state
+        wide.gpuScreen = GPUScreenState()
+        #expect(HomeView.render(wide, size: Size(width: 160, height: 40)).lines().contains { $0.contains("0 NVIDIA H100 80GB HBM3 ") })
     }
 
     @Test func theGPUScreenSortsProcessesAndEnterGoesToTheTask() {
@@ -222,7 +231,7 @@ func sampleState() -> HomeState {
         ])
         var a = HomeApp(state: state) { .loaded(sampleState().data!) }
         _ = a.update(.key(.char("v")))
-        #expect(a.state.showGPUs && a.state.keyContext == .gpu)
+        #expect(a.state.gpuScreen != nil && a.state.keyContext == .gpu)
         var lines = a.render(size: Size(width: 100, height: 30)).lines()
         #expect(lines[1].contains("GPUs · sorted by memory"))
         let header = lines.firstIndex { $0.contains("GPU") && $0.contains("PID") && $0.contains("USER / COMMAND") }!
@@ -236,17 +245,16 @@ func sampleState() -> HomeState {
         // pid 200 is T0001's: Enter goes back to Home with T0001 selected in the Tasks pane.
         _ = a.update(.key(.char("j")))
         _ = a.update(.key(.enter))
-        #expect(!a.state.showGPUs && a.state.focus == .tasks && a.state.selectedTask?.id == "T0001")
+        #expect(a.state.gpuScreen == nil && a.state.home.focus == .tasks && a.state.selectedTask?.id == "T0001")
         // A process that is no task's says so.
         _ = a.update(.key(.char("v")))
-        _ = a.update(.key(.char("o"))); _ = a.update(.key(.char("o")))  // task, then memory again
-        #expect(a.state.gpuSort == .memory)
+        #expect(a.state.gpuScreen?.sort == .memory)  // each opening starts sorted by memory
         _ = a.update(.key(.char("j")))
         _ = a.update(.key(.char("j")))
         _ = a.update(.key(.enter))
-        #expect(a.state.showGPUs && a.state.notice?.text == "pid 300 is not an aiarts task's")
+        #expect(a.state.gpuScreen != nil && a.state.notice?.text == "pid 300 is not an aiarts task's")
         _ = a.update(.key(.esc))
-        #expect(!a.state.showGPUs)
+        #expect(a.state.gpuScreen == nil)
     }
 
     @Test func noGPUShowsWhyAndTheHost() {
@@ -264,7 +272,7 @@ func sampleState() -> HomeState {
 @Suite struct TaskScreenTests {
     static func screenApp() -> HomeApp {
         var state = sampleState()
-        state.focus = .tasks
+        state.home.focus = .tasks
         state.size = Size(width: 100, height: 30)
         let log = (1...100).map { "step \($0) loss \(1.0 / Double($0))" } + ["\u{1B}]52;c;cHduZWQ=\u{07}evil\u{1B}[31m line", "epoch 3 done\rfinal"]
         return HomeApp(state: state, loadTaskScreen: { id in
@@ -290,7 +298,7 @@ func sampleState() -> HomeState {
         #expect(text.contains("evil line") && !text.contains("52;c"))  // OSC 52 and colours shown inert
         #expect(text.contains("final") && !text.contains("epoch 3 done"))  // \r redraw: the last state
         #expect(text.contains("Curves T0001"))
-        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  p params  E eval  Esc back"))
+        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  p params  E eval  R resume  Esc back"))
     }
 
     @Test func scrollSearchAndBack() {
@@ -298,20 +306,20 @@ func sampleState() -> HomeState {
         Self.run(&a, a.update(.key(.enter)))
         _ = a.update(.key(.char("k")))
         _ = a.update(.key(.char("k")))
-        #expect(a.state.logView.fromEnd == 2)
+        #expect(a.state.taskScreen!.log.fromEnd == 2)
         #expect(a.render(size: Size(width: 100, height: 30)).lines().joined().contains("(2 lines up)"))
         _ = a.update(.key(.char("G")))
-        #expect(a.state.logView.fromEnd == 0)
+        #expect(a.state.taskScreen!.log.fromEnd == 0)
         _ = a.update(.key(.char("g")))
-        #expect(a.state.logView.fromEnd > 80)
+        #expect(a.state.taskScreen!.log.fromEnd > 80)
         _ = a.update(.key(.char("G")))
         // /step 42 Enter: the view ends at that line, which is highlighted.
         _ = a.update(.key(.char("/")))
         for c in "STEP 42 " { _ = a.update(.key(.char(c))) }
         #expect(a.render(size: Size(width: 100, height: 30)).lines().joined().contains("/STEP 42 ▏"))
         _ = a.update(.key(.enter))
-        #expect(a.state.logView.query == "STEP 42 " && a.state.logView.typing == nil)
-        #expect(a.state.logView.fromEnd == 102 - 1 - 41)
+        #expect(a.state.taskScreen!.log.query == "STEP 42 " && a.state.taskScreen!.log.typing == nil)
+        #expect(a.state.taskScreen!.log.fromEnd == 102 - 1 - 41)
         _ = a.update(.key(.char("/")))
         for c in "nowhere" { _ = a.update(.key(.char(c))) }
         _ = a.update(.key(.enter))
@@ -370,8 +378,8 @@ func sampleState() -> HomeState {
             .loaded(sampleState().data!)
         }
         Self.run(&a, a.update(.key(.enter)))
-        #expect(a.state.preview?.path == "cat/ab.jpg")
-        #expect(a.state.preview?.error == "/data/" + stored)
+        #expect(a.state.datasetScreen?.preview?.path == "cat/ab.jpg")
+        #expect(a.state.datasetScreen?.preview?.error == "/data/" + stored)
         let text = a.render(size: Size(width: 100, height: 30)).lines().joined(separator: "\n")
         #expect(text.contains("cat/ab.jpg"))
     }
@@ -395,18 +403,18 @@ func sampleState() -> HomeState {
         var a = Self.app()
         Self.run(&a, a.update(.key(.enter)))
         Self.run(&a, a.update(.key(.char("f"))))  // circle
-        #expect(a.state.filteredSamples.map(\.path) == ["a.jpg", "b.jpg"])
+        #expect(a.state.datasetScreen!.filteredSamples.map(\.path) == ["a.jpg", "b.jpg"])
         Self.run(&a, a.update(.key(.char("t"))))  // train
-        #expect(a.state.filteredSamples.map(\.path) == ["a.jpg"])
+        #expect(a.state.datasetScreen!.filteredSamples.map(\.path) == ["a.jpg"])
         #expect(a.render(size: Size(width: 100, height: 30)).lines().joined().contains("Files 1/3 · label circle, split train"))
         Self.run(&a, a.update(.key(.char("f"))))  // square
-        #expect(a.state.filteredSamples.map(\.path) == ["c.jpg"])
-        #expect(a.state.preview?.path == "c.jpg")
+        #expect(a.state.datasetScreen!.filteredSamples.map(\.path) == ["c.jpg"])
+        #expect(a.state.datasetScreen?.preview?.path == "c.jpg")
         Self.run(&a, a.update(.key(.char("f"))))  // every label
         Self.run(&a, a.update(.key(.char("t")))); Self.run(&a, a.update(.key(.char("t")))); Self.run(&a, a.update(.key(.char("t"))))
-        #expect(a.state.datasetFilter == DatasetFilter())
+        #expect(a.state.datasetScreen?.filter == DatasetFilter())
         Self.run(&a, a.update(.key(.char("j"))))
-        #expect(a.state.preview?.path == "b.jpg")
+        #expect(a.state.datasetScreen?.preview?.path == "b.jpg")
         _ = a.update(.key(.esc))
         #expect(a.state.openDatasetID == nil && a.state.keyContext == .home)
     }
@@ -416,7 +424,7 @@ func sampleState() -> HomeState {
 @Suite struct EvaluationPanelTests {
     @Test func eOnTheTaskScreenEvaluatesAndShowsTheConfusionMatrix() {
         var state = sampleState()
-        state.focus = .tasks
+        state.home.focus = .tasks
         let view = EvaluationView(taskID: "T0001", epoch: 12, split: "val", metrics: ["acc1": 0.9, "acc5": 1, "recall/cat": 0.8],
                                   labels: ["cat", "dog"], confusion: [[8, 2], [0, 10]], classAP: nil)
         var a = HomeApp(state: state, actions: TaskActions(start: { _ in Notice(text: "", isError: false) },
@@ -426,9 +434,9 @@ func sampleState() -> HomeState {
         }
         for case .perform(let work) in a.update(.key(.enter)) { _ = a.update(work()) }
         let commands = a.update(.key(.char("E")))
-        #expect(a.state.evaluating)
+        #expect(a.state.taskScreen!.evaluating)
         for case .perform(let work) in commands { _ = a.update(work()) }
-        #expect(!a.state.evaluating && a.state.evaluation == view)
+        #expect(!a.state.taskScreen!.evaluating && a.state.taskScreen!.evaluation == view)
         let lines = a.render(size: Size(width: 120, height: 40)).lines()
         let text = lines.joined(separator: "\n")
         #expect(text.contains("Evaluation val, epoch 12"))
@@ -441,8 +449,8 @@ func sampleState() -> HomeState {
 
     @Test func detectionShowsAPPerClass() {
         var state = sampleState()
-        state.openTaskID = "T0001"
-        state.evaluation = EvaluationView(taskID: "T0001", epoch: nil, split: "val", metrics: ["AP": 0.41, "voc_map": 0.63],
+        state.taskScreen = TaskScreenState(taskID: "T0001")
+        state.taskScreen?.evaluation = EvaluationView(taskID: "T0001", epoch: nil, split: "val", metrics: ["AP": 0.41, "voc_map": 0.63],
                                           labels: ["car", "person"], confusion: nil, classAP: [0.7, nil])
         let text = HomeView.render(state, size: Size(width: 120, height: 40)).lines().joined(separator: "\n")
         #expect(text.contains("AP 0.4100  voc_map 0.6300"))
@@ -478,7 +486,7 @@ func sampleState() -> HomeState {
         ])
         var a = HomeApp(state: sampleState(), loadModels: { .modelsLoaded(models) }) { .loaded(sampleState().data!) }
         for case .perform(let work) in a.update(.key(.char("M"))) { _ = a.update(work()) }
-        #expect(a.state.showModels)
+        #expect(a.state.modelsScreen != nil)
         var text = a.render(size: Size(width: 120, height: 30)).lines().joined(separator: "\n")
         #expect(text.contains("M0001 T0001 epoch 16") && text.contains("exported") && text.contains("classify"))
         #expect(text.contains("M0001 versions") && text.contains("v1  aiarts-train  18 KB  acc1=0.9667"))
@@ -487,6 +495,6 @@ func sampleState() -> HomeState {
         #expect(text.contains("M0002 versions") && text.contains("v2  onnx  1 MB"))
         #expect(!text.contains("o sort"))
         _ = a.update(.key(.esc))
-        #expect(!a.state.showModels)
+        #expect(a.state.modelsScreen == nil)
     }
 }

@@ -63,7 +63,7 @@ private func keymapError(_ text: String) -> ConfigError? {
         #expect(k.action(for: .char("q"), in: .help) == .quit)
         #expect(k.action(for: .char("s"), in: .home) == .startTask)
         #expect(k.action(for: .char("y"), in: .confirm) == .confirm)
-        #expect(k.action(for: .char("z"), in: .home) == nil)
+        #expect(k.action(for: .char("w"), in: .home) == nil)
     }
 
     @Test func keyNotation() throws {

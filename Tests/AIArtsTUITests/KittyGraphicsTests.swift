@@ -139,11 +139,11 @@ import AIArtsEngine
     @Test func theHomeViewDecodesAtTheCellsPixelSizeWithGraphics() {
         var state = HomeState()
         #expect(state.imageMode == .halfBlock)
-        #expect(state.imagePixels(Rect(x: 0, y: 0, width: 40, height: 10)) == (40, 20))
+        #expect(state.imagePixels(Rect(x: 0, y: 0, width: 40, height: 10)) == Size(width: 40, height: 20))
         state.graphicsCell = Size(width: 10, height: 20)
         #expect(state.imageMode == .graphics)
-        #expect(state.imagePixels(Rect(x: 0, y: 0, width: 40, height: 10)) == (400, 200))
-        #expect(state.imagePixels(Rect(x: 0, y: 0, width: 400, height: 100)) == (2048, 1024))  // capped
+        #expect(state.imagePixels(Rect(x: 0, y: 0, width: 40, height: 10)) == Size(width: 400, height: 200))
+        #expect(state.imagePixels(Rect(x: 0, y: 0, width: 400, height: 100)) == Size(width: 2048, height: 1024))  // capped
         state.ascii = true
         #expect(state.imageMode != .graphics)
     }

@@ -335,10 +335,10 @@ private func imageText(_ app: HomeApp) -> String {
         #expect(CommandLineInput.parse("review D0002 colour=red").map { if case .error = $0 { true } else { false } } == true)
         // Tab completes the dataset, then the key=value words.
         app.state.data = try HomeData.load(from: f.workspace)
-        #expect(CommandLineInput.complete("review D0", state: app.state) == "review D000")
-        #expect(CommandLineInput.complete("review \(f.detection) sp", state: app.state) == "review \(f.detection) split=")
-        #expect(CommandLineInput.complete("review \(f.detection) split=v", state: app.state) == "review \(f.detection) split=val ")
-        #expect(CommandLineInput.complete("review \(f.detection) label=tr", state: app.state) == "review \(f.detection) label=triangle ")
+        #expect(CommandLineInput.complete("review D0", state: app.state).text == "review D000")
+        #expect(CommandLineInput.complete("review \(f.detection) sp", state: app.state).text == "review \(f.detection) split=")
+        #expect(CommandLineInput.complete("review \(f.detection) split=v", state: app.state).text == "review \(f.detection) split=val ")
+        #expect(CommandLineInput.complete("review \(f.detection) label=tr", state: app.state).text == "review \(f.detection) label=triangle ")
         press(&app, .char(":"))
         type(&app, "review \(f.detection) split=train")
         press(&app, .enter)
@@ -346,13 +346,14 @@ private func imageText(_ app: HomeApp) -> String {
         #expect(app.state.review?.queue.isEmpty == false)
         let text = screen(app)
         #expect(text.contains("split train"))
-        // Another screen from the command line leaves the review.
+        // Another screen from the command line opens over the review; Esc goes back to it.
         press(&app, .char(":"))
         type(&app, "gpu")
         press(&app, .enter)
-        #expect(app.state.review == nil)
-        #expect(app.state.showGPUs)
+        #expect(app.state.gpuScreen != nil && app.state.keyContext == .gpu)
+        #expect(app.state.review != nil)
         press(&app, .esc)
+        #expect(app.state.keyContext == .review)
         // An unknown dataset says why on the screen.
         press(&app, .char(":"))
         type(&app, "review D0099")
@@ -360,7 +361,7 @@ private func imageText(_ app: HomeApp) -> String {
         #expect(screen(app).contains("cannot review: D0099"))
         press(&app, .esc)
         // r on the dataset screen: its label filter applies.
-        app.state.openDatasetID = f.detection
+        app.state.datasetScreen = DatasetScreenState(datasetID: f.detection)
         drive(&app, [.perform { DatasetScreenData.load(datasetID: f.detection, from: f.workspace) }])
         press(&app, .char("f"))
         press(&app, .char("r"))

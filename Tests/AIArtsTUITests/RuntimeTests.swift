@@ -43,11 +43,31 @@ private final class Session: @unchecked Sendable {
                 return { flag.stopped = true }
             }, load: load)
         }) { .loaded(sampleState().data!) }
-        #expect(session.waitFor("━ loss 1"))
+        #expect(session.waitFor("● loss 1"))
         #expect(!flag.stopped)
         session.backend.press(.char("q"))
         #expect(session.waitForExit())
         #expect(flag.stopped)
+    }
+
+    /// Fifty posts in half a second make a few frames, not fifty; the last one is on screen.
+    @Test func backgroundPostsAreDrawnAtMostTwiceASecond() {
+        let session = Session(width: 120, height: 40, app: { load in
+            HomeApp(watchCurves: { id, post in
+                DispatchQueue.global().async {
+                    for i in 1...50 {
+                        let curve = Curve(name: "loss", steps: [1, 2], epochs: [1, 1], times: [1, 2], values: [3, Double(i)])
+                        post(.curvesLoaded(CurveData(taskID: id, curves: [curve])))
+                        usleep(10_000)
+                    }
+                }
+                return {}
+            }, load: load)
+        }) { .loaded(sampleState().data!) }
+        #expect(session.waitFor("● loss 50"))
+        #expect(session.backend.flushes < 10)
+        session.backend.press(.char("q"))
+        #expect(session.waitForExit())
     }
 
     @Test func loadsInTheBackgroundThenReactsToKeysAndQuits() {
@@ -58,7 +78,7 @@ private final class Session: @unchecked Sendable {
         #expect(session.waitFor("D0002 猫と犬"))
         session.backend.press(.char("q"))
         #expect(session.waitForExit())
-        #expect(session.final?.state.datasets.selected == 1)
+        #expect(session.final?.state.home.datasets.selected == 1)
     }
 
     @Test func theScreenMatchesAFreshRenderAfterDiffs() {
@@ -67,8 +87,8 @@ private final class Session: @unchecked Sendable {
         session.backend.press(.char("j"), .tab, .char("?"))
         #expect(session.waitFor("next / previous pane"))
         var expected = sampleState()
-        expected.datasets.selected = 1
-        expected.focus = .detail
+        expected.home.datasets.selected = 1
+        expected.home.focus = .detail
         expected.showHelp = true
         #expect(session.backend.lines() == HomeView.render(expected, size: Size(width: 80, height: 24)).lines())
         session.backend.press(.interrupt)

@@ -42,6 +42,14 @@ public enum Split: String, Codable, CaseIterable, Sendable {
         default: return nil
         }
     }
+    /// A split as a person types it (`--split val`, `split=test`): any case; an error naming the
+    /// three splits otherwise.
+    public init(parsing text: String) throws {
+        guard let split = Split(rawValue: text.lowercased()) else {
+            throw AIArtsError(.invalidArgument, "the split is train, val or test, not \(text)")
+        }
+        self = split
+    }
 }
 
 /// A box in image pixels, as the annotation tool saw the image (before any EXIF rotation).

@@ -20,7 +20,10 @@ public struct DatasetDetails: Codable, Sendable, Equatable {
             case minHeight = "min_height", maxHeight = "max_height", meanHeight = "mean_height"
         }
     }
+    /// The whole dataset's summary, whatever the filter.
     public var summary: DatasetSummary
+    /// What the files, label lists, split lists and size statistics were narrowed to.
+    public var filter: DetailsFilter
     public var files: [FileEntry]
     /// label → files carrying it, in file order.
     public var labelFiles: [String: [String]]
@@ -28,16 +31,48 @@ public struct DatasetDetails: Codable, Sendable, Equatable {
     public var imageSizes: SizeStats?
 
     enum CodingKeys: String, CodingKey {
-        case summary, files, labelFiles = "label_files", splitLists = "split_lists", imageSizes = "image_sizes"
+        case summary, filter, files, labelFiles = "label_files", splitLists = "split_lists", imageSizes = "image_sizes"
     }
 }
 
+/// The files `dataset details` is narrowed to: those carrying a label, of a split, or both.
+public struct DetailsFilter: Codable, Sendable, Equatable {
+    public var label: String?
+    public var split: Split?
+
+    public init(label: String? = nil, split: Split? = nil) {
+        self.label = label; self.split = split
+    }
+
+    public static let all = DetailsFilter()
+
+    func admits(_ file: DatasetDetails.FileEntry) -> Bool {
+        (label.map { file.labels.contains($0) } ?? true) && (split.map { file.split == $0 } ?? true)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        // Both keys always present (null: not narrowed), so scripts can rely on the shape.
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(label, forKey: .label)
+        try c.encode(split, forKey: .split)
+    }
+
+    enum CodingKeys: String, CodingKey { case label, split }
+}
+
 extension Workspace {
-    public func details(_ id: String) throws -> DatasetDetails {
+    /// A dataset's details, narrowed to the files `filter` admits: the file list, label → files,
+    /// split lists and image size statistics all describe those files (the summary stays the whole
+    /// dataset's). A label the dataset does not have is refused, naming the ones it has.
+    public func details(_ id: String, filter: DetailsFilter = .all) throws -> DatasetDetails {
         try store.pool.read { db in
             guard let record = try DatasetRecord.fetchOne(db, key: id) else { throw AIArtsError.notFound(id) }
             let summary = try Self.summary(of: record, db)
             let labels = try String.fetchAll(db, sql: "SELECT name FROM label WHERE datasetId = ? ORDER BY idx", arguments: [id])
+            if let label = filter.label, !labels.contains(label) {
+                let known = labels.isEmpty ? "it has none yet" : "its labels are " + labels.joined(separator: ", ")
+                throw AIArtsError(.invalidArgument, "\(id) has no label \"\(label)\"; \(known)")
+            }
             var labelsBySample: [Int64: [String]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT DISTINCT sampleId, labelIdx FROM annotation WHERE datasetId = ? ORDER BY sampleId, labelIdx", arguments: [id]) {
                 let idx: Int = row["labelIdx"]
@@ -48,7 +83,9 @@ extension Workspace {
             var splitLists: [String: [String]] = [:]
             for sample in try SampleRecord.filter(Column("datasetId") == id).order(Column("path")).fetchAll(db) {
                 let names = labelsBySample[sample.id ?? -1] ?? []
-                files.append(.init(path: sample.path, width: sample.width, height: sample.height, split: sample.split, labels: names))
+                let file = DatasetDetails.FileEntry(path: sample.path, width: sample.width, height: sample.height, split: sample.split, labels: names)
+                guard filter.admits(file) else { continue }
+                files.append(file)
                 for name in names { labelFiles[name, default: []].append(sample.path) }
                 if let split = sample.split { splitLists[split.rawValue, default: []].append(sample.path) }
             }
@@ -58,7 +95,7 @@ extension Workspace {
                 stats = .init(minWidth: widths.min()!, maxWidth: widths.max()!, meanWidth: Double(widths.reduce(0, +)) / Double(files.count),
                               minHeight: heights.min()!, maxHeight: heights.max()!, meanHeight: Double(heights.reduce(0, +)) / Double(files.count))
             }
-            return DatasetDetails(summary: summary, files: files, labelFiles: labelFiles, splitLists: splitLists, imageSizes: stats)
+            return DatasetDetails(summary: summary, filter: filter, files: files, labelFiles: labelFiles, splitLists: splitLists, imageSizes: stats)
         }
     }
 

@@ -35,6 +35,18 @@ struct RecordRun: Sendable {
 struct RecordCursor {
     private var run = 0
 
+    init() {}
+
+    /// A cursor for a walk that starts at point `i` (the run holding it found by binary search).
+    init(at i: Int, in runs: [RecordRun]) {
+        var lo = 0, hi = max(0, runs.count - 1)
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if runs[mid].point <= i { lo = mid } else { hi = mid - 1 }
+        }
+        run = lo
+    }
+
     @inline(__always)
     mutating func record(at i: Int, in runs: [RecordRun]) -> Int {
         while run + 1 < runs.count, runs[run + 1].point <= i { run += 1 }

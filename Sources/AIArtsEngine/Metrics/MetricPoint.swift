@@ -28,19 +28,6 @@ public struct MetricPoint: Equatable, Sendable {
     }
 }
 
-/// All points of one series, in the order they were accepted.
-public struct MetricSeries: Equatable, Sendable {
-    public var name: String
-    public var points: [MetricPoint]
-
-    public init(name: String, points: [MetricPoint] = []) {
-        self.name = name; self.points = points
-    }
-
-    public var last: MetricPoint? { points.last }
-    public var values: [Double] { points.map(\.value) }
-}
-
 /// What kind of observation a record is. Protocol writers may use other type names; those
 /// become `.other` and still prefix their series.
 public enum MetricRecordKind: Equatable, Hashable, Sendable {

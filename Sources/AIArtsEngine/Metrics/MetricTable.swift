@@ -59,15 +59,15 @@ public struct MetricTable: Sendable {
         return keys.count - 1
     }
 
-    /// Appends a value of record `r` with the restart rule of `MetricStore`: an order key (step,
-    /// else epoch) strictly lower than the last one first drops the stored points at or after it.
+    /// Appends a value of record `r` with `RestartRule`: an order key (step, else epoch)
+    /// strictly lower than the last one first drops the stored points at or after it.
     mutating func append(_ value: Double, column i: Int, record r: Int) {
         let key = keys[r].order
-        if let key, let n = series[i].values.indices.last, let last = keys[series[i].record(at: n)].order, last > key {
-            var keep = n
-            while keep >= 0, let k = keys[series[i].record(at: keep)].order, k >= key { keep -= 1 }
-            series[i].removeLast(n - keep)
-            if keep < 0 { series[i].floor = min(series[i].floor ?? key, key) }
+        let count = series[i].count
+        let keep = RestartRule.kept(count: count, next: key) { keys[series[i].record(at: $0)].order }
+        if keep < count {
+            series[i].removeLast(count - keep)
+            if keep == 0, let key { series[i].floor = min(series[i].floor ?? key, key) }
         }
         series[i].push(value, record: r, step: keys[r].step)
     }
@@ -131,8 +131,8 @@ public struct MetricTable: Sendable {
         keys.append(contentsOf: other.keys)
         for column in other.series {
             let i = columnIndex(column.name, raw: column.raw)
-            if column.count > 0, let first = other.keys[column.record(at: 0)].order,
-               let n = series[i].values.indices.last, let last = keys[series[i].record(at: n)].order, last > first {
+            if column.count > 0, let first = other.keys[column.record(at: 0)].order, let n = series[i].values.indices.last,
+               RestartRule.isRestart(last: keys[series[i].record(at: n)].order, next: first) {
                 dropTail(of: i, from: first)
             }
             if let floor = column.floor { dropTail(of: i, from: floor) }
@@ -144,9 +144,9 @@ public struct MetricTable: Sendable {
 
     /// Drops the last points of series `i` whose order key is `key` or more (a restart to `key`).
     private mutating func dropTail(of i: Int, from key: Double) {
-        var keep = series[i].count - 1
-        while keep >= 0, let k = keys[series[i].record(at: keep)].order, k >= key { keep -= 1 }
-        series[i].removeLast(series[i].count - 1 - keep)
+        var keep = series[i].count
+        while keep > 0, let k = keys[series[i].record(at: keep - 1)].order, k >= key { keep -= 1 }
+        series[i].removeLast(series[i].count - keep)
     }
 
     /// Adds the series of `other` whose names this table does not have yet (a source of lower

@@ -6,41 +6,26 @@ import Darwin
 import Foundation
 import Logging
 
-/// New points of one series: they replace the subscriber's points from index `from` on (a
-/// restart in the log drops points, so `from` can be below what was delivered before).
-public struct MetricSeriesUpdate: Sendable {
-    public var name: String
-    public var from: Int
-    public var points: [MetricPoint]
-}
-
-/// What one wake-up of a `MetricsFeed` read from one source file.
-public struct MetricsFeedUpdate: Sendable {
-    /// The file the points come from.
-    public var source: String
-    public var rank: Int
-    /// The file was truncated, replaced or superseded (train.log once metrics.jsonl has
-    /// records): forget every point it delivered before; `series` then holds all it has now.
-    public var reset: Bool
-    public var series: [MetricSeriesUpdate]
-    public var checkpoints: [MetricCheckpoint]
-    public var progress: TrainingProgress
-}
-
 /// Follows a task folder's metrics live (docs/metrics-protocol.md, "Live updates").
 ///
 /// `start()` reads every source once, in one pass by byte offset, then a thread sleeps in
 /// poll(2) on an inotify descriptor (IN_MODIFY, IN_CLOSE_WRITE, IN_CREATE, IN_MOVED_TO on the
 /// folder and its subfolders) and a pipe that `stop()` writes to. A write wakes it; it reads
-/// what was appended and hands the new points to subscribers on that thread. Idle, it uses no
-/// CPU. Files that appear later (an event file, metrics.jsonl) are picked up when created.
-/// A started feed is kept alive by its thread until `stop()`.
+/// what was appended and hands subscribers a `MetricsDelta` on that thread: the points each
+/// series gained, merged by rank, and the progress. Idle, it uses no CPU. Files that appear
+/// later (an event file, metrics.jsonl) are picked up when created. A started feed is kept
+/// alive by its thread until `stop()`.
 public final class MetricsFeed: @unchecked Sendable {
-    public typealias Handler = @Sendable (MetricsFeedUpdate) -> Void
+    public typealias Handler = @Sendable (MetricsDelta) -> Void
 
     public let folder: String
     private let lock = NSLock()
-    private var readers: [(rank: Int, reader: MetricSourceReader)] = []
+    private var sources: TaskMetricReaders
+    /// What subscribers were given: each series' owning readers (`TaskMetricSources.owners`),
+    /// the series order, and whether the log was hidden then.
+    private var deliveredOwners: [String: [Int]] = [:]
+    private var deliveredOrder: [String] = []
+    private var deliveredLogHidden = false
     private var subscribers: [Int: Handler] = [:]
     private var nextSubscriber = 0
     private var inotifyFD: Int32 = -1
@@ -50,11 +35,11 @@ public final class MetricsFeed: @unchecked Sendable {
     private var thread: Thread?
     private let exited = DispatchSemaphore(value: 0)
     private var running = false
-    private var logSuperseded = false
     private let logger = Logger(label: "aiarts.metrics.feed")
 
     public init(folder: String) {
         self.folder = folder
+        sources = TaskMetricReaders(folder: folder)
     }
 
     deinit { stop() }
@@ -116,13 +101,14 @@ public final class MetricsFeed: @unchecked Sendable {
         }
     }
 
-    /// Calls `handler` on the feed's thread with every update from now on.
+    /// Calls `handler` on the feed's thread with every delta from now on, and returns the
+    /// first delta: everything as of now (`replace`), which the later ones build on.
     @discardableResult
-    public func subscribe(_ handler: @escaping Handler) -> Int {
+    public func subscribe(_ handler: @escaping Handler) -> (id: Int, first: MetricsDelta) {
         lock.withLock {
             nextSubscriber += 1
             subscribers[nextSubscriber] = handler
-            return nextSubscriber
+            return (nextSubscriber, MetricsDelta(replacingWith: sources.table))
         }
     }
 
@@ -130,17 +116,9 @@ public final class MetricsFeed: @unchecked Sendable {
         _ = lock.withLock { subscribers.removeValue(forKey: id) }
     }
 
-    /// The updates as an async sequence; ends when the consumer stops iterating.
-    public func updates() -> AsyncStream<MetricsFeedUpdate> {
-        AsyncStream { continuation in
-            let id = subscribe { continuation.yield($0) }
-            continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
-        }
-    }
-
     /// Every series as of now, merged by rank.
     public func snapshot() -> MetricTable {
-        lock.withLock { TaskMetricSources.merge(readers) }
+        lock.withLock { sources.table }
     }
 
     // MARK: - The thread
@@ -160,7 +138,7 @@ public final class MetricsFeed: @unchecked Sendable {
             var rediscover = false
             var newFolders = false
             var touched = false
-            let (sources, folders) = lock.withLock { (Set(readers.map(\.reader.path)), watches) }
+            let (paths, folders) = lock.withLock { (Set(sources.readers.map(\.reader.path)), watches) }
             while true {
                 let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
                 if got <= 0 { break }
@@ -175,7 +153,7 @@ public final class MetricsFeed: @unchecked Sendable {
                     if !touched, length > 0, i + 16 + length <= got, let dir = folders[wd] {
                         // Writes to other files (a checkpoint being saved) need no reading.
                         let name = buffer[(i + 16)..<(i + 16 + length)].prefix { $0 != 0 }
-                        touched = sources.contains(dir + "/" + String(decoding: name, as: UTF8.self))
+                        touched = paths.contains(dir + "/" + String(decoding: name, as: UTF8.self))
                     }
                     i += 16 + length
                 }
@@ -197,58 +175,52 @@ public final class MetricsFeed: @unchecked Sendable {
 
     /// Finds new source files (when asked), reads every source, and delivers what changed.
     private func refresh(rediscover: Bool, deliver: Bool) {
-        var updates: [MetricsFeedUpdate] = []
-        let handlers: [Handler] = lock.withLock {
-            if rediscover || readers.isEmpty {
-                let known = Set(readers.map(\.reader.path))
-                for source in TaskMetricSources.discover(folder: folder) where !known.contains(source.path) {
-                    // Only the newest trainer_state.json counts: drop an older one.
-                    if source.kind == .trainerState { readers.removeAll { $0.reader.kind == .trainerState } }
-                    readers.append((source.rank, MetricSourceReader(path: source.path, kind: source.kind)))
-                }
-            }
-            for index in readers.indices {
-                let rank = readers[index].rank
-                if rank == 2, logSuperseded { continue }
-                var reset = false
-                do {
-                    reset = try readers[index].reader.update()
-                } catch {
-                    logger.warning("metrics: \(error)")
-                    continue
-                }
-                let table = readers[index].reader.table
-                var series: [MetricSeriesUpdate] = []
-                for column in table.columns where reset || column.mark < column.count {
-                    let from = reset ? 0 : column.mark
-                    series.append(MetricSeriesUpdate(name: column.name, from: from, points: column.points(from: from)))
-                }
-                readers[index].reader.markDelivered()
-                if reset || !series.isEmpty {
-                    updates.append(MetricsFeedUpdate(source: readers[index].reader.path, rank: rank, reset: reset, series: series,
-                                                     checkpoints: table.checkpoints, progress: table.progress.current))
-                }
-            }
-            // The protocol took over from the console log: the log's points are void.
-            if !logSuperseded, let p = readers.first(where: { $0.rank == 0 }), p.reader.table.pointCount > 0 || !p.reader.table.checkpoints.isEmpty {
-                logSuperseded = true
-                if let log = readers.first(where: { $0.rank == 2 }), log.reader.table.pointCount > 0 {
-                    updates.append(MetricsFeedUpdate(source: log.reader.path, rank: 2, reset: true, series: [], checkpoints: [],
-                                                     progress: TrainingProgress()))
-                }
-                updates.removeAll { $0.rank == 2 && !$0.series.isEmpty }
-            }
-            // A series a higher rank provides hides the lower rank's one.
-            let owned = Dictionary(readers.flatMap { r in r.reader.table.names.map { ($0, r.rank) } }, uniquingKeysWith: min)
-            for u in updates.indices {
-                let rank = updates[u].rank
-                updates[u].series.removeAll { (owned[$0.name] ?? rank) < rank }
-            }
-            return Array(subscribers.values)
+        let (delta, handlers): (MetricsDelta, [Handler]) = lock.withLock {
+            var replace = false
+            if rediscover || sources.readers.isEmpty { replace = sources.discover() }
+            let resets = sources.update { logger.warning("metrics: \($0)") }
+            let delta = self.delta(replace: replace || !resets.isEmpty, build: deliver)
+            sources.markDelivered()
+            return (delta, Array(subscribers.values))
         }
-        guard deliver else { return }
-        for update in updates where update.reset || !update.series.isEmpty {
-            for handler in handlers { handler(update) }
+        guard deliver, !delta.isEmpty else { return }
+        for handler in handlers { handler(delta) }
+    }
+
+    /// What changed since the last delivery (only noted, not built, when `build` is false).
+    /// Call with the lock held, before `markDelivered`.
+    private func delta(replace forced: Bool, build: Bool) -> MetricsDelta {
+        let readers = sources.readers
+        let owners = TaskMetricSources.owners(readers)
+        let hidden = sources.logHidden
+        // A series that changed hands, or one that went away, voids what subscribers hold.
+        let replace = forced || hidden != deliveredLogHidden
+            || deliveredOwners.contains { name, was in owners[name].map { $0 != was } ?? true }
+        var order: [String] = []
+        var seen = Set<String>()
+        for (_, r) in readers.enumerated().filter({ !(hidden && $0.element.rank == TaskMetricSources.logRank) })
+            .sorted(by: { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }) {
+            for name in r.reader.table.names where seen.insert(name).inserted { order.append(name) }
         }
+        defer { deliveredOwners = owners; deliveredOrder = order; deliveredLogHidden = hidden }
+        guard build else { return MetricsDelta(replace: false, series: [], progress: TrainingProgress()) }
+        if replace { return MetricsDelta(replacingWith: sources.table) }
+        var series: [MetricSeriesDelta] = []
+        var merged: MetricTable?
+        for name in order {
+            guard let mine = owners[name] else { continue }
+            if mine.count == 1, let column = readers[mine[0]].reader.table[name] {
+                if column.mark < column.count { series.append(MetricSeriesDelta(column, from: column.mark)) }
+                continue
+            }
+            // Several files of one rank write this series (two event files of one run): their
+            // points interleave, so the whole series is sent again when any of them grew.
+            let grew = mine.contains { i in readers[i].reader.table[name].map { $0.mark < $0.count } ?? false }
+            guard grew else { continue }
+            if merged == nil { merged = sources.table }
+            if let column = merged?[name] { series.append(MetricSeriesDelta(column, from: 0)) }
+        }
+        return MetricsDelta(replace: false, series: series, order: order == deliveredOrder ? nil : order,
+                            progress: sources.progress)
     }
 }

@@ -106,16 +106,57 @@ public enum TaskMetricSources {
         }
     }
 
+    /// The rank of the console log, which the protocol hides.
+    public static let logRank = 2
+
+    /// The protocol hides the console log once metrics.jsonl has a point or a checkpoint: the
+    /// log is then not read, and what was read of it is void. The one place this rule lives.
+    public static func protocolHidesLog(_ readers: [(rank: Int, reader: MetricSourceReader)]) -> Bool {
+        guard let p = readers.first(where: { $0.rank == 0 })?.reader.table else { return false }
+        return p.pointCount > 0 || !p.checkpoints.isEmpty
+    }
+
+    /// The readers whose tables count: all but the log's when the protocol hides it.
+    public static func visible(_ readers: [(rank: Int, reader: MetricSourceReader)]) -> [(rank: Int, reader: MetricSourceReader)] {
+        protocolHidesLog(readers) ? readers.filter { $0.rank != logRank } : readers
+    }
+
     /// Combines the sources' tables by rank (see the type's documentation).
     public static func merge(_ readers: [(rank: Int, reader: MetricSourceReader)]) -> MetricTable {
         var byRank: [Int: MetricTable] = [:]
-        for (rank, reader) in readers {
-            if rank == 2, let protocolTable = byRank[0] ?? readers.first(where: { $0.rank == 0 })?.reader.table,
-               protocolTable.pointCount > 0 || !protocolTable.checkpoints.isEmpty { continue }
+        for (rank, reader) in visible(readers) {
             if var table = byRank[rank] { table.merge(sameRank: reader.table); byRank[rank] = table } else { byRank[rank] = reader.table }
         }
         var out = MetricTable()
         for rank in byRank.keys.sorted() { out.merge(lowerPrecedence: byRank[rank]!) }
         return out
+    }
+
+    /// `merge(readers).progress.current` without building the merged table: the progress of the
+    /// first source, by rank and then in order, that observed any (what `merge` keeps).
+    public static func progress(_ readers: [(rank: Int, reader: MetricSourceReader)]) -> TrainingProgress {
+        let ordered = visible(readers).enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
+        for (_, r) in ordered {
+            let p = r.reader.table.progress.current
+            if p != TrainingProgress() { return p }
+        }
+        return TrainingProgress()
+    }
+
+    /// Which series names each visible reader provides after ranks are applied: name → the
+    /// indices (into `readers`) of the readers of the lowest rank that have it.
+    static func owners(_ readers: [(rank: Int, reader: MetricSourceReader)]) -> [String: [Int]] {
+        let hidden = protocolHidesLog(readers)
+        var best: [String: (rank: Int, readers: [Int])] = [:]
+        for (i, r) in readers.enumerated() where !(hidden && r.rank == logRank) {
+            for name in r.reader.table.names {
+                if let b = best[name] {
+                    if r.rank < b.rank { best[name] = (r.rank, [i]) } else if r.rank == b.rank { best[name]!.readers.append(i) }
+                } else {
+                    best[name] = (r.rank, [i])
+                }
+            }
+        }
+        return best.mapValues(\.readers)
     }
 }

@@ -12,6 +12,12 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var stepsPerSecond: Double?
     /// Seconds left: measured rate first, else the trainer's own printed estimate.
     public var eta: Double?
+
+    public init(step: Int? = nil, steps: Int? = nil, epoch: Double? = nil, epochs: Int? = nil, fraction: Double? = nil,
+                stepsPerSecond: Double? = nil, eta: Double? = nil) {
+        self.step = step; self.steps = steps; self.epoch = epoch; self.epochs = epochs; self.fraction = fraction
+        self.stepsPerSecond = stepsPerSecond; self.eta = eta
+    }
 }
 
 /// Keeps the recent (step, time) samples that throughput is measured over.
@@ -20,6 +26,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
 /// and a resumed run has a gap in wall time; the last few dozen samples track the real rate.
 public struct ProgressTracker: Equatable, Sendable {
     public static let window = 32
+    /// The shortest gap between two steps that can count as a pause, in seconds.
+    public static let pause = 60.0
 
     private var samples: [(step: Int, time: Double)] = []
     private var latest = TrainingProgress()
@@ -41,8 +49,14 @@ public struct ProgressTracker: Equatable, Sendable {
             return
         }
         if let step = record.step {
-            if let last = samples.last, step < last.step { samples.removeAll() }  // a restart
+            if let last = samples.last, RestartRule.isRestart(last: Double(last.step), next: Double(step)) { samples.removeAll() }
             if let time = record.wallTime, time.isFinite {
+                // A pause (stopped, then resumed where it was) is no part of the pace: the window
+                // starts again after a gap far longer than the steps so far took.
+                if let first = samples.first, let last = samples.last, samples.count >= 2,
+                   time - last.time > max(Self.pause, 20 * (last.time - first.time) / Double(samples.count - 1)) {
+                    samples.removeAll()
+                }
                 samples.append((step, time))
                 if samples.count > Self.window { samples.removeFirst(samples.count - Self.window) }
             }

@@ -9,6 +9,8 @@ public enum DatasetStatus: String, Codable, Sendable {
     case checkFailed = "check_failed"
     case copying
     case copied
+    /// Imported with --register: the files stay where they are, the dataset refers to them.
+    case registered
     case cancelled
 }
 
@@ -122,8 +124,11 @@ public struct TaskRecord: Codable, Equatable, Sendable, FetchableRecord, Persist
     public var exitCode: Int32?
     public var exitSignal: Int32?
     public var stopRequested: Bool
+    /// When `task start` (or resume) took it: a task that waits for GPU memory keeps this time.
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// When its process was launched (the time it left waiting_gpu); nil before it first ran.
+    public var launchedAt: Date?
 }
 
 /// A model in the registry (docs/models.md); its files are in versions (`ModelVersionRecord`).

@@ -282,6 +282,26 @@ public final class Store: Sendable {
         migrator.registerMigration("v8-task-created") { db in
             try db.execute(sql: "UPDATE task SET status = 'created' WHERE status = 'queued'")
         }
+        // When a task's process was launched: a task that waited for GPU memory starts long after
+        // `task start` (startedAt), and `task show` says when it really ran.
+        migrator.registerMigration("v9-task-launched") { db in
+            try db.alter(table: "task") { t in t.add(column: "launchedAt", .datetime) }
+        }
+        // A dataset imported with --register was marked `copied`, which it never was.
+        migrator.registerMigration("v10-dataset-registered") { db in
+            try db.execute(sql: "UPDATE dataset SET status = 'registered' WHERE status = 'copied' AND inPlace = 1")
+        }
+        // An ended task's metrics summary, so listing tasks does not read every metrics file
+        // again (TaskMetricSummaries.swift): stale when the fingerprint of its files changes.
+        migrator.registerMigration("v11-task-metric-summary") { db in
+            try db.create(table: "taskMetricSummary") { t in
+                t.primaryKey("taskId", .text).references("task", onDelete: .cascade)
+                t.column("fingerprint", .text).notNull()  // JSON: path, size, mtime of each source
+                t.column("progress", .text).notNull()  // JSON: TrainingProgress (the task list's)
+                t.column("summary", .text).notNull()  // JSON: TaskMetrics
+                t.column("storedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

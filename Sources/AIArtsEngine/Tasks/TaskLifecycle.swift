@@ -114,6 +114,7 @@ extension Workspace {
                 current.pid = launched.pid
                 current.startTime = Int64(clamping: launched.startTime)
                 current.status = TaskStatus.running.rawValue
+                current.launchedAt = Date()
                 current.statusMessage = (plan.gpus.isEmpty ? "running" : "running on GPU \(params["assigned_gpus"]!)") + sizing
                 try current.update(db)
                 return current

@@ -45,33 +45,36 @@ extension Workspace {
     ///
     /// A long-lived viewer should keep a `MetricsFeed` instead, which reads only what is added.
     public func taskMetricTable(_ id: String) throws -> (table: MetricTable, lines: Int, skipped: String) {
-        _ = try task(id)
-        let folder = taskFolder(id).path
-        var readers: [(rank: Int, reader: MetricSourceReader)] = []
-        var lines = 0
-        var skipped: [String] = []
-        for source in TaskMetricSources.discover(folder: folder) {
-            // The log is read only when the protocol gave nothing.
-            if source.rank == 2, let p = readers.first(where: { $0.rank == 0 })?.reader.table,
-               p.pointCount > 0 || !p.checkpoints.isEmpty { continue }
-            var reader = MetricSourceReader(path: source.path, kind: source.kind)
-            do {
-                try reader.update()
-                reader.finish()
-            } catch {
-                throw AIArtsError(.io, "cannot read the metrics of \(id): \(error)")
-            }
-            if source.rank == 0 { lines = reader.lines }
-            if !reader.skipped.isEmpty { skipped.append((source.path as NSString).lastPathComponent + ": " + reader.skipped) }
-            readers.append((source.rank, reader))
-        }
-        return (TaskMetricSources.merge(readers), lines, skipped.joined(separator: "; "))
+        let readers = try readTaskMetrics(id)
+        return (readers.table, readers.lines, readers.skipped)
     }
 
-    /// The human summary of `taskMetricTable`: last values, best eval values, progress, checkpoints.
+    /// Every source of the task read once, front to back (the log only when the protocol gave nothing).
+    func readTaskMetrics(_ id: String) throws -> TaskMetricReaders {
+        _ = try task(id)
+        liveMetrics.countRead()
+        var readers = TaskMetricReaders(folder: taskFolder(id).path)
+        readers.discover()
+        do {
+            try readers.update { throw $0 }
+        } catch {
+            throw AIArtsError(.io, "cannot read the metrics of \(id): \(error)")
+        }
+        readers.finish()
+        return readers
+    }
+
+    /// The human summary of `taskMetricTable`: last values, best eval values, progress,
+    /// checkpoints. An ended task's is stored and read back while its files are unchanged
+    /// (`TaskMetricSummaries.swift`); a running one's is read now.
     public func taskMetrics(_ id: String) throws -> TaskMetrics {
-        let (table, lines, skipped) = try taskMetricTable(id)
-        return Self.summarize(id, table: table, lines: lines, skipped: skipped)
+        let record = try task(id)
+        if record.taskStatus?.isEnded == true { return try endedTaskMetrics(record, stored: storedMetricSummary(id)) }
+        return Self.summarize(id, readers: try readTaskMetrics(id))
+    }
+
+    static func summarize(_ id: String, readers: TaskMetricReaders) -> TaskMetrics {
+        summarize(id, table: readers.table, lines: readers.lines, skipped: readers.skipped)
     }
 
     static func summarize(_ id: String, table store: MetricTable, lines: Int, skipped: String) -> TaskMetrics {

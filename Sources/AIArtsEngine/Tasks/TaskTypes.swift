@@ -150,7 +150,7 @@ public enum TaskParams {
 
 /// A task as `task show` presents it: the record, its parameters decoded, and its folder. As JSON
 /// it is one flat object (`id`, `name`, `project`, `trainer`, `parent`, `state`, `message`, `pid`,
-/// `exit_code`, `signal`, times in Unix seconds, `params`, `folder`).
+/// `exit_code`, `signal`, times (`created_at`, `started_at`, `launched_at`, `finished_at`), `params`, `folder`).
 public struct TaskDetail: Encodable, Equatable, Sendable {
     public var task: TaskRecord
     public var params: [String: String]
@@ -158,7 +158,7 @@ public struct TaskDetail: Encodable, Equatable, Sendable {
 
     enum Key: String, CodingKey {
         case id, name, description, project, trainer, parent, state, message, pid, exitCode = "exit_code", signal
-        case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at", params, folder
+        case createdAt = "created_at", startedAt = "started_at", launchedAt = "launched_at", finishedAt = "finished_at", params, folder
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -176,6 +176,7 @@ public struct TaskDetail: Encodable, Equatable, Sendable {
         try c.encode(task.exitSignal, forKey: .signal)
         try c.encode(task.createdAt, forKey: .createdAt)
         try c.encode(task.startedAt, forKey: .startedAt)
+        try c.encode(task.launchedAt, forKey: .launchedAt)
         try c.encode(task.finishedAt, forKey: .finishedAt)
         try c.encode(params, forKey: .params)
         try c.encode(folder, forKey: .folder)

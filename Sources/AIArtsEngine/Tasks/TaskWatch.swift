@@ -24,13 +24,15 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
     /// GPU ids the run got ("" on the CPU); nil before it started.
     public var gpus: String?
     public var startedAt: Date?
+    /// When its process was launched: later than `startedAt` when it waited for GPU memory.
+    public var launchedAt: Date?
     public var finishedAt: Date?
     /// The last lines of train.log when the task failed (raw: sanitise before showing them).
     public var logTail: [String]?
 
     enum CodingKeys: String, CodingKey {
         case id, name, project, trainer, parent, state, message, epoch, epochs, step, steps, progress, eta, pid
-        case exitCode = "exit_code", signal, gpus, startedAt = "started_at", finishedAt = "finished_at", logTail = "log_tail"
+        case exitCode = "exit_code", signal, gpus, startedAt = "started_at", launchedAt = "launched_at", finishedAt = "finished_at", logTail = "log_tail"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,6 +56,7 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
         try c.encode(signal, forKey: .signal)
         try c.encode(gpus, forKey: .gpus)
         try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(launchedAt, forKey: .launchedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
         try c.encode(logTail, forKey: .logTail)
     }
@@ -61,10 +64,29 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
 
 extension Workspace {
     /// The task's state and progress, after reconciling running tasks with the process table.
+    /// An ended task's progress comes from its stored metrics summary; a running one's from the
+    /// readers this workspace keeps for it (TaskMetricSummaries.swift).
     public func taskStatus(_ id: String) throws -> TaskStatusReport {
         try refreshTasks()
         let t = try task(id)
-        let progress = (try? taskMetrics(id))?.progress
+        return statusReport(t, progress: taskProgress(t, stored: try storedMetricSummary(id)))
+    }
+
+    /// `taskStatus` of every task (of one project when `projectID` is given), oldest first, with
+    /// one reconciliation and one read of the stored summaries for them all.
+    public func taskStatuses(projectID: String? = nil) throws -> [TaskStatusReport] {
+        try refreshTasks()
+        let records = try tasks(projectID: projectID)
+        // Rows only for the ended tasks this workspace has not checked lately (a long-lived one's
+        // reload reads none).
+        let stored = try storedMetricSummaries(records.filter { $0.taskStatus?.isEnded == true && liveMetrics.checkedProgress($0) == nil }.map(\.id))
+        if projectID == nil {
+            liveMetrics.keep(only: Set(records.filter { $0.taskStatus?.isEnded != true }.map(\.id)), existing: Set(records.map(\.id)))
+        }
+        return records.map { statusReport($0, progress: taskProgress($0, stored: stored[$0.id])) }
+    }
+
+    private func statusReport(_ t: TaskRecord, progress: TrainingProgress?) -> TaskStatusReport {
         let params = TaskParams.decode(t.params)
         let failed = t.status == TaskStatus.failed.rawValue
         return TaskStatusReport(
@@ -72,8 +94,8 @@ extension Workspace {
             message: t.statusMessage, epoch: progress?.epoch, epochs: progress?.epochs, step: progress?.step,
             steps: progress?.steps, progress: progress?.fraction, eta: progress?.eta,
             pid: t.taskStatus?.hasProcess == true ? t.pid : nil, exitCode: t.exitCode, signal: t.exitSignal,
-            gpus: params["assigned_gpus"], startedAt: t.startedAt, finishedAt: t.finishedAt,
-            logTail: failed ? FileTail.lines(taskFolder(id).appendingPathComponent("train.log"), count: 20) : nil)
+            gpus: params["assigned_gpus"], startedAt: t.startedAt, launchedAt: t.launchedAt, finishedAt: t.finishedAt,
+            logTail: failed ? FileTail.lines(taskFolder(t.id).appendingPathComponent("train.log"), count: 20) : nil)
     }
 
     /// Blocks until the task has ended (finished, failed or stopped) and returns its record. A

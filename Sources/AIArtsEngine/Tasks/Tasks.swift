@@ -42,7 +42,7 @@ extension Workspace {
                 id: id, projectId: projectID, name: trimmed.isEmpty ? id : trimmed, description: description,
                 status: TaskStatus.created.rawValue, statusMessage: "not started", createdAt: Date(),
                 trainer: trainer.rawValue, params: encoded, parentId: parentID, pid: nil, startTime: nil,
-                exitCode: nil, exitSignal: nil, stopRequested: false, startedAt: nil, finishedAt: nil)
+                exitCode: nil, exitSignal: nil, stopRequested: false, startedAt: nil, finishedAt: nil, launchedAt: nil)
             try record.insert(db)
             return record
         }
@@ -56,7 +56,7 @@ extension Workspace {
     /// pruned (`keep_checkpoints`) before the run ends.
     @discardableResult
     public func createDerivedTask(from parentID: String, epoch: Int? = nil, name: String? = nil,
-                                  params overrides: [String: String] = [:]) throws -> TaskRecord {
+                                  params overrides: [String: String] = [:], description: String? = nil) throws -> TaskRecord {
         let parent = try task(parentID)
         guard let trainer = TaskTrainer(rawValue: parent.trainer) else {
             throw AIArtsError(.badInput, "\(parentID) has an unknown trainer '\(parent.trainer)'")
@@ -74,7 +74,7 @@ extension Workspace {
         params.merge(overrides) { $1 }
         let label = checkpoint.epoch.map { " from \(parentID) epoch \($0)" } ?? " from \(parentID)"
         return try createTask(projectID: parent.projectId, name: name ?? (parent.name + label), trainer: trainer, params: params,
-                              description: "derived" + label, parentID: parentID)
+                              description: description ?? ("derived" + label), parentID: parentID)
     }
 
     /// The task as stored now, without reconciling it with the process table (see `refreshTasks`).
@@ -95,8 +95,12 @@ extension Workspace {
     }
 
     public func taskDetail(_ id: String) throws -> TaskDetail {
-        let record = try task(id)
-        return TaskDetail(task: record, params: TaskParams.decode(record.params), folder: taskFolder(id).path)
+        taskDetail(try task(id))
+    }
+
+    /// The detail of a record in hand (a list of tasks: no read per task).
+    public func taskDetail(_ record: TaskRecord) -> TaskDetail {
+        TaskDetail(task: record, params: TaskParams.decode(record.params), folder: taskFolder(record.id).path)
     }
 
     /// The dataset a task trains on: the one recorded when it was created, else (a task from

@@ -11,6 +11,8 @@ public final class Workspace: Sendable {
     let log: Logger
     /// Imports found dead and restored by this object (ImportClaim.swift).
     let recoveredImports = RecoveredImports()
+    /// Metric readers of the tasks that have not ended (TaskMetricSummaries.swift).
+    let liveMetrics = LiveTaskMetrics()
 
     /// Where a workspace lives when none is named: $AIARTS_WORKSPACE, else $XDG_DATA_HOME/aiarts,
     /// else ~/.local/share/aiarts.

@@ -7,13 +7,22 @@ public struct ChartSeries: Sendable {
     public var xs: [Double]
     public var ys: [Double]
     public var style: Style
+    /// Drawn at the series' last point and in the legend, so series can be told apart without colour.
+    public var marker: Character?
     /// ys already smoothed (`ChartSmoothing.ema`), for a caller that keeps them between frames; when
     /// nil and the chart smooths, the chart computes them each frame (about 2–3 ms a million points).
     public var smoothed: [Double]?
 
     /// Extra x or y values beyond the shorter of the two arrays are ignored.
-    public init(name: String, xs: [Double], ys: [Double], style: Style = Style(fg: .cyan), smoothed: [Double]? = nil) {
-        self.name = name; self.xs = xs; self.ys = ys; self.style = style; self.smoothed = smoothed
+    public init(name: String, xs: [Double], ys: [Double], style: Style = Style(fg: .cyan), marker: Character? = nil,
+                smoothed: [Double]? = nil) {
+        self.name = name; self.xs = xs; self.ys = ys; self.style = style; self.marker = marker; self.smoothed = smoothed
+    }
+
+    /// Markers that look different from each other, for series drawn in one chart (cycled).
+    public static func marker(_ index: Int, ascii: Bool) -> Character {
+        let shapes: [Character] = ascii ? ["o", "x", "+", "#", "*", "@"] : ["●", "▲", "■", "◆", "✚", "○"]
+        return shapes[((index % shapes.count) + shapes.count) % shapes.count]
     }
 
     public init(name: String, points: [(x: Double, y: Double)], style: Style = Style(fg: .cyan)) {
@@ -55,6 +64,8 @@ public struct LineChart: Widget {
     public var series: [ChartSeries]
     public var title: String
     public var xLabel: String
+    /// What y measures, written over the y axis.
+    public var yLabel: String
     public var yScale: ChartScale
     /// EMA weight 0...0.99; 0 draws the raw series only.
     public var smoothing: Double
@@ -70,12 +81,12 @@ public struct LineChart: Widget {
     /// Shown (dimmed) when no series has a point to draw.
     public var emptyText: String
 
-    public init(series: [ChartSeries], title: String = "", xLabel: String = "", yScale: ChartScale = .linear,
+    public init(series: [ChartSeries], title: String = "", xLabel: String = "", yLabel: String = "", yScale: ChartScale = .linear,
                 smoothing: Double = 0, ignoreOutliers: Bool = false, ascii: Bool = false,
                 xRange: ClosedRange<Double>? = nil, xFormat: ChartXFormat = .number, showLegend: Bool = true,
                 axisStyle: Style = Style(fg: .gray), titleStyle: Style = Style(modifiers: .bold),
                 emptyText: String = "no data") {
-        self.series = series; self.title = title; self.xLabel = xLabel; self.yScale = yScale
+        self.series = series; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.yScale = yScale
         self.smoothing = smoothing; self.ignoreOutliers = ignoreOutliers; self.ascii = ascii
         self.xRange = xRange; self.xFormat = xFormat; self.showLegend = showLegend
         self.axisStyle = axisStyle; self.titleStyle = titleStyle; self.emptyText = emptyText
@@ -120,6 +131,12 @@ public struct LineChart: Widget {
         let cleanTitle = Sanitize.line(title)
         if !cleanTitle.isEmpty, area.height >= 3 {
             buffer.set(x: area.x, y: top, string: DisplayWidth.truncate(cleanTitle, to: area.width), style: titleStyle)
+            top += 1
+        }
+        // The y axis's title above it, when there is room for a plot under it.
+        let cleanYLabel = Sanitize.line(yLabel)
+        if !cleanYLabel.isEmpty, area.height >= 7 {
+            buffer.set(x: area.x, y: top, string: DisplayWidth.truncate(cleanYLabel, to: area.width), style: axisStyle)
             top += 1
         }
         let legendRow: Int?
@@ -188,9 +205,11 @@ public struct LineChart: Widget {
         let plotX = area.x + (axes ? gutter + 1 : 0)
         canvas.draw(into: &buffer, x: plotX, y: plotTop, styles: layers.map(\.style))
 
+        drawMarkers(layers: Array(layers.suffix(series.count)), x0: x0, x1: x1, row: row, plotX: plotX, plotTop: plotTop,
+                    plotWidth: plotWidth, plotRows: plotRows, dotsX: dotsX, dotsY: dotsY, buffer: &buffer)
         if axes {
             drawYAxis(ticks: ticks, labels: labels, row: row, dotsY: dotsY, x: area.x, gutter: gutter,
-                      top: plotTop, rows: plotRows, buffer: &buffer)
+                      top: plotTop, rows: plotRows, lowest: lo, buffer: &buffer)
             drawXAxis(x0: x0, x1: x1, area: area, plotX: plotX, plotWidth: plotWidth, dotsX: dotsX,
                       y: plotTop + plotRows, buffer: &buffer)
         }
@@ -250,8 +269,25 @@ public struct LineChart: Widget {
         }
     }
 
+    /// Each series' marker at its last point inside the x range (the smoothed line's, when smoothed).
+    private func drawMarkers(layers: [Layer], x0: Double, x1: Double, row: (Double) -> Double, plotX: Int, plotTop: Int,
+                             plotWidth: Int, plotRows: Int, dotsX: Int, dotsY: Int, buffer: inout Buffer) {
+        let log = yScale == .log
+        for (s, layer) in zip(series, layers) {
+            guard let marker = s.marker,
+                  let i = layer.xs.indices.last(where: { layer.xs[$0] >= x0 && layer.xs[$0] <= x1 && layer.ys[$0].isFinite && (!log || layer.ys[$0] > 0) })
+            else { continue }
+            let y = log ? log10(layer.ys[i]) : layer.ys[i]
+            let dotX = ((layer.xs[i] - x0) / (x1 - x0) * Double(plotWidth * dotsX - 1)).rounded()
+            let dotY = row(y).rounded()
+            guard dotX.isFinite, dotY.isFinite, dotY >= 0, dotY < Double(plotRows * dotsY) else { continue }
+            let column = min(plotWidth - 1, max(0, Int(dotX) / dotsX))
+            buffer.set(x: plotX + column, y: plotTop + Int(dotY) / dotsY, string: String(marker), style: s.style.patched(with: Style(modifiers: .bold)))
+        }
+    }
+
     private func drawYAxis(ticks: [Double], labels: [String], row: (Double) -> Double, dotsY: Int, x: Int, gutter: Int,
-                           top: Int, rows: Int, buffer: inout Buffer) {
+                           top: Int, rows: Int, lowest: Double, buffer: inout Buffer) {
         let axisX = x + gutter
         for r in 0..<rows { buffer.set(x: axisX, y: top + r, string: ascii ? "|" : "│", style: axisStyle) }
         var used = Set<Int>()
@@ -263,6 +299,13 @@ public struct LineChart: Widget {
             buffer.set(x: axisX, y: top + r, string: ascii ? "+" : "┤", style: axisStyle)
             let text = DisplayWidth.truncate(label, to: gutter)
             buffer.set(x: axisX - DisplayWidth.of(text), y: top + r, string: text, style: axisStyle)
+        }
+        // The lowest value shown is labelled too, so the bottom of the plot can be read.
+        if rows >= 3, !used.contains(rows - 1), lowest.isFinite {
+            let value = yScale == .log ? pow(10, lowest) : lowest
+            let text = DisplayWidth.truncate(ChartFormat.compact(value, significant: 3), to: gutter)
+            buffer.set(x: axisX, y: top + rows - 1, string: ascii ? "+" : "┤", style: axisStyle)
+            buffer.set(x: axisX - DisplayWidth.of(text), y: top + rows - 1, string: text, style: axisStyle)
         }
     }
 
@@ -316,7 +359,7 @@ public struct LineChart: Widget {
             let room = area.maxX - x - 1
             guard room >= 2 else { break }
             if i > 0 && DisplayWidth.of(text) > room { buffer.set(x: x, y: y, string: "…"); break }
-            buffer.set(x: x, y: y, string: ascii ? "-" : "━", style: s.style.patched(with: Style(modifiers: .bold)))
+            buffer.set(x: x, y: y, string: s.marker.map(String.init) ?? (ascii ? "-" : "━"), style: s.style.patched(with: Style(modifiers: .bold)))
             x += 1 + buffer.set(x: x + 1, y: y, string: DisplayWidth.truncate(text, to: room), maxWidth: room)
             x += 2
         }

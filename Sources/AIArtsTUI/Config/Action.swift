@@ -18,6 +18,16 @@ public enum Action: String, CaseIterable, Sendable {
     case smoothLess = "smoothing_less"
     case logScale = "log_scale"
     case outliers
+    /// Curves: narrow or widen the x range shown, move it left or right (the focused Curves pane, the task screen).
+    case zoomIn = "zoom_in"
+    case zoomOut = "zoom_out"
+    case panLeft = "pan_left"
+    case panRight = "pan_right"
+    /// Curves: hide or show the selected series. Predictions: nothing.
+    case hideSeries = "hide_series"
+    /// The focused pane's previous or next item: a series of the curves, an image of the predictions.
+    case previousItem = "previous_item"
+    case nextItem = "next_item"
     case gpuScreen = "gpu_screen"
     case modelsScreen = "models_screen"
     case commandLine = "command_line"
@@ -88,6 +98,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case confirm
     /// The full GPU screen: processes, sortable.
     case gpu
+    /// The Models screen: the registry's models and their versions.
+    case models
     /// A task's screen: its parameters, checkpoints, log and curves.
     case task
     /// A dataset's screen: labels, files, the image with its boxes.
@@ -100,10 +112,12 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .gpuScreen, .modelsScreen, .filter, .close, .newTask, .newProject, .commandLine, .help, .quit]
-        case .help: [.close, .quit]
+                     .open, .startTask, .stopTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .zoomIn, .zoomOut, .panLeft, .panRight,
+                     .hideSeries, .previousItem, .nextItem, .gpuScreen, .modelsScreen, .filter, .close, .newTask, .newProject, .commandLine, .help, .quit]
+        case .help: [.close, .moveUp, .moveDown, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
+        case .models: [.moveUp, .moveDown, .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .importData, .splitData, .exportData,
                         .review, .commandLine, .close, .help, .quit]
         case .review: [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel,
@@ -111,7 +125,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
                        .deleteBox, .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note,
                        .acceptSuggestion, .undo, .redo, .editAttributes, .commandLine, .close, .help, .quit]
         case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
-                     .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .commandLine, .close, .help, .quit]
+                     .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .zoomIn, .zoomOut, .panLeft, .panRight, .hideSeries,
+                     .previousItem, .nextItem, .commandLine, .close, .help, .quit]
         }
     }
 }
@@ -130,7 +145,7 @@ enum ActionHelp {
         /// Whether the two actions are opposite moves whose keys read best side by side ("↑ ↓  j k");
         /// otherwise the line says "A / B" and its keys are listed the same way ("v / M").
         var opposite: Bool {
-            [[.moveUp, .moveDown], [.pageUp, .pageDown], [.first, .last], [.nextPane, .previousPane],
+            [[.moveUp, .moveDown], [.pageUp, .pageDown], [.first, .last], [.nextPane, .previousPane], [.zoomIn, .zoomOut], [.panLeft, .panRight], [.previousItem, .nextItem],
              [.smoothMore, .smoothLess]].contains(actions)
         }
     }
@@ -160,6 +175,11 @@ enum ActionHelp {
                 Line(actions: [.xAxis, .logScale], text: "curves: x in steps, epochs or time / linear or log y"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.outliers], text: "curves: fit y without outliers (1st–99th percentile) / to everything"),
+                Line(actions: [.zoomIn, .zoomOut], text: "curves: zoom the x range in / out (Curves pane)", footer: pane == .curves ? "zoom" : nil),
+                Line(actions: [.panLeft, .panRight], text: "curves: move the x range left / right", footer: pane == .curves ? "pan" : nil),
+                Line(actions: [.previousItem, .nextItem], text: "previous / next: series of the curves, image of the predictions",
+                     footer: pane == .curves ? "series" : pane == .predictions ? "image" : nil),
+                Line(actions: [.hideSeries], text: "curves: hide / show the selected series", footer: pane == .curves ? "hide" : nil),
                 Line(actions: [.gpuScreen, .modelsScreen], text: "the GPU screen (processes, sortable) / the Models screen", footer: "GPUs"),
                 Line(actions: [.filter, .close], text: "filter the focused list (Enter keeps it) / clear a kept filter"),
                 Line(actions: [.commandLine], text: "command line: task start T0001, open D0001, gpu, smoothing 0.8 … (Tab completes)"),
@@ -168,7 +188,8 @@ enum ActionHelp {
             ]
             return lines
         case .help:
-            return [Line(actions: [.close], text: "close this help", footer: "close")]
+            return [Line(actions: [.close], text: "close this help", footer: "close"),
+                    Line(actions: [.moveUp, .moveDown], text: "scroll this help (when it is taller than the terminal)", footer: "scroll", footerShowsPairs: true)]
         case .confirm:
             return [Line(actions: [.confirm], text: "yes", footer: "yes"), Line(actions: [.cancel], text: "no", footer: "no")]
         case .dataset:
@@ -179,7 +200,7 @@ enum ActionHelp {
                 Line(actions: [.filterLabel], text: "dataset screen: only files with the next label (then all)", footer: "label"),
                 Line(actions: [.filterSplit], text: "dataset screen: only the next split (then all)", footer: "split"),
                 Line(actions: [.importData], text: "import more files into this dataset: path and format", footer: "import"),
-                Line(actions: [.splitData], text: "split it again at random: val and test fractions"),
+                Line(actions: [.splitData], text: "split it again at random: val and test fractions", footer: "split again"),
                 Line(actions: [.exportData], text: "export it: destination folder and format", footer: "export"),
                 Line(actions: [.review], text: "review these files one at a time (the label and split filter apply)", footer: "review"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
@@ -194,13 +215,17 @@ enum ActionHelp {
                 Line(actions: [.stopTask], text: "stop the task, after a yes", footer: "stop"),
                 Line(actions: [.editParams], text: "edit its parameters (before it is started)", footer: "params"),
                 Line(actions: [.evaluate], text: "evaluate its best checkpoint on val (confusion matrix, per-class AP)", footer: "eval"),
-                Line(actions: [.resumeTask], text: "resume it from its last checkpoint"),
-                Line(actions: [.predictTask], text: "predict the test split with its best checkpoint (Predictions pane)"),
-                Line(actions: [.exportTask], text: "export its best checkpoint to the model registry (checked by loading it back)"),
+                Line(actions: [.resumeTask], text: "resume it from its last checkpoint", footer: "resume"),
+                Line(actions: [.predictTask], text: "predict the test split with its best checkpoint (Predictions pane)", footer: "predict"),
+                Line(actions: [.exportTask], text: "export its best checkpoint to the model registry (checked by loading it back)", footer: "export"),
                 Line(actions: [.xAxis], text: "curves: x axis in steps, epochs or time"),
                 Line(actions: [.smoothMore, .smoothLess], text: "curves: more / less smoothing"),
                 Line(actions: [.logScale], text: "curves: linear / log y"),
                 Line(actions: [.outliers], text: "curves: fit y without outliers / to everything"),
+                Line(actions: [.zoomIn, .zoomOut], text: "curves: zoom the x range in / out"),
+                Line(actions: [.panLeft, .panRight], text: "curves: move the x range left / right"),
+                Line(actions: [.previousItem, .nextItem], text: "curves: previous / next series"),
+                Line(actions: [.hideSeries], text: "curves: hide / show the selected series"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
         case .review:
@@ -211,6 +236,11 @@ enum ActionHelp {
                 Line(actions: [.sort], text: "GPU screen: sort by memory, GPU, pid or task", footer: "sort"),
                 Line(actions: [.openTask], text: "GPU screen: go to the process's task", footer: "open task"),
                 Line(actions: [.close], text: "GPU screen: back", footer: "back"),
+            ]
+        case .models:
+            return [
+                Line(actions: [.moveUp, .moveDown], text: "Models screen: move", footer: "move", footerShowsPairs: true),
+                Line(actions: [.close], text: "Models screen: back", footer: "back"),
             ]
         }
     }

@@ -3,12 +3,12 @@ import AIArtsRender
 import Foundation
 
 /// The `:` command line: every action by name, with Tab completion of commands and ids
-/// (`:task start T0003`, `:open D0001`, `:gpu`, `:smoothing 0.8`).
+/// (`:task start T0003`, `:task create P0001 --trainer torch epochs=5`, `:open D0001`, `:gpu`, `:smoothing 0.8`).
 enum CommandLineInput {
     /// What the command line understands, word by word, for completion and for `:help`.
     static let commands: [String: [String]] = [
-        "task": ["start", "stop", "resume"],
-        "open": [], "gpu": [], "reload": [], "help": [], "quit": [],
+        "task": ["start", "stop", "resume", "predict", "export", "create"],
+        "open": [], "gpu": [], "models": [], "reload": [], "help": [], "quit": [],
         "axis": ["step", "epoch", "time"], "smoothing": [], "log": [],
         "dataset": ["create", "import", "split", "export"], "project": ["create", "set"], "review": [],
     ]
@@ -26,6 +26,9 @@ enum CommandLineInput {
             let labels = state.data?.datasets.first { $0.id == words[1] }?.labels.map { "label=" + $0.name } ?? []
             return Split.allCases.map { "split=" + $0.rawValue } + ReviewFilterStatus.allCases.map { "status=" + $0.rawValue }
                 + labels + taskIDs.map { "order=" + $0 }
+        case 3 where words[0] == "task" && words[1] == "create": return state.data?.projects.map(\.id) ?? []
+        case 4... where words[0] == "task" && words[1] == "create":
+            return ["--trainer", "--name"] + TaskTrainer.allCases.map(\.rawValue) + ["builtin"]
         case 3 where words[0] == "task": return taskIDs
         case 3 where words[0] == "dataset" && words[1] != "create": return datasetIDs
         case 3 where words[0] == "project" && words[1] == "set": return state.data?.projects.map(\.id) ?? []
@@ -41,21 +44,24 @@ enum CommandLineInput {
         }
     }
 
-    /// `text` with its last word completed as far as the candidates agree (a space added when one fits).
-    static func complete(_ text: String, state: HomeState) -> String {
+    /// `text` with its last word completed as far as the candidates agree (a space added when one
+    /// fits), and the candidates that match what was typed (shown when there are several).
+    static func complete(_ text: String, state: HomeState) -> (text: String, choices: [String]) {
         let prefix = String(text.split(separator: " ", omittingEmptySubsequences: false).last ?? "")
         let matches = candidates(text, state: state).filter { $0.hasPrefix(prefix) }
-        guard let first = matches.first else { return text }
+        guard let first = matches.first else { return (text, []) }
         var common = first
         for m in matches.dropFirst() { while !m.hasPrefix(common) { common.removeLast() } }
         let head = String(text.dropLast(prefix.count))
-        return head + common + (matches.count == 1 ? " " : "")
+        return (head + common + (matches.count == 1 ? " " : ""), matches)
     }
 
     /// What a command line asks for.
     enum Request: Equatable {
         case action(Action)
-        case startTask(String), stopTask(String), resumeTask(String)
+        case task(TaskVerb, String)
+        /// `task create P [--trainer T] [--name N] [key=value …]`.
+        case createTask(TaskDraft)
         /// `dataset …` and `project create …`: done by the engine in the background.
         case workspace([String])
         case open(String)
@@ -74,6 +80,7 @@ enum CommandLineInput {
         case ("help", 1): return .action(.help)
         case ("reload", 1): return .action(.reload)
         case ("gpu", 1): return .action(.gpuScreen)
+        case ("models", 1): return .action(.modelsScreen)
         case ("log", 1): return .action(.logScale)
         case ("open", 2): return .open(argument!)
         case ("review", 2...):
@@ -88,16 +95,38 @@ enum CommandLineInput {
         case ("dataset", 4...5) where ["create", "import", "split", "export"].contains(argument!),
              ("project", 4...5) where argument == "create", ("project", 4) where argument == "set":
             return .workspace(words)
+        case ("task", 3...) where argument == "create":
+            return parseCreate(Array(words.dropFirst(2)))
         case ("task", 3):
-            switch argument! {
-            case "start": return .startTask(words[2])
-            case "stop": return .stopTask(words[2])
-            case "resume": return .resumeTask(words[2])
-            default: return .error("task takes start, stop or resume")
-            }
+            guard let verb = TaskVerb(rawValue: argument!) else { return .error("task takes start, stop, resume, predict, export or create") }
+            return .task(verb, words[2])
         default:
             return .error("unknown command: \(Sanitize.line(text)) (Tab completes; try task start T0001, open D0001, review D0002, dataset import D0001 PATH FORMAT, quit)")
         }
+    }
+
+    /// `P0001 [--trainer T] [--name N] [key=value …]`: the project, then options and parameters.
+    static func parseCreate(_ words: [String]) -> Request {
+        let usage = "task create P0001 [--trainer builtin|torch|command] [--name N] [key=value …]"
+        guard let project = words.first, !project.hasPrefix("-"), !project.contains("=") else { return .error(usage) }
+        var draft = TaskDraft(project: project, trainer: .aiartsTrain, name: "", params: [:])
+        var rest = words.dropFirst()[...]
+        while let word = rest.popFirst() {
+            switch word {
+            case "--trainer":
+                guard let name = rest.popFirst(), let trainer = TaskTrainer(name: name) else {
+                    return .error("--trainer is builtin, torch or command")
+                }
+                draft.trainer = trainer
+            case "--name":
+                guard let name = rest.popFirst() else { return .error(usage) }
+                draft.name = name
+            default:
+                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else { return .error("\(Sanitize.line(word)): parameters are key=value (\(usage))") }
+                draft.params[String(word[..<eq])] = String(word[word.index(after: eq)...])
+            }
+        }
+        return .createTask(draft)
     }
 }
 
@@ -105,6 +134,18 @@ enum CommandLineInput {
 /// `dataset export ID DEST FORMAT`, `project create NAME TYPE [DATASET]`, `project set P DATASET`, carried out by the
 /// engine. An import starts on its own thread and is followed in the Datasets pane.
 enum WorkspaceCommandLine {
+    /// The new-dataset form: the dataset made, and its import started when the form named a
+    /// source (`createDatasetAndImport`). Returns the new id and what to tell the user.
+    static func createDataset(_ request: NewDataset, workspace: Workspace, directory: String) throws -> (id: String, notice: String) {
+        guard let source = request.source?.trimmingCharacters(in: .whitespaces), !source.isEmpty else {
+            let record = try workspace.createDataset(name: request.name, type: request.type)
+            return (record.id, "\(record.id) created")
+        }
+        let url = URL(fileURLWithPath: source.hasPrefix("/") ? source : directory + "/" + source).standardizedFileURL
+        let job = try workspace.createDatasetAndImport(name: request.name, type: request.type, from: url, format: request.format)
+        return (job.datasetID, "\(job.datasetID) created; importing \(Sanitize.line(source)): its progress shows in the Datasets pane")
+    }
+
     static func run(_ words: [String], workspace: Workspace, directory: String) throws -> String {
         func path(_ p: String) -> URL {
             URL(fileURLWithPath: p.hasPrefix("/") ? p : directory + "/" + p).standardizedFileURL
@@ -125,12 +166,9 @@ enum WorkspaceCommandLine {
         case ("dataset", "create", 4):
             return "\(try workspace.createDataset(name: words[2], type: try type(words[3])).id) created"
         case ("dataset", "import", 5):
+            // The engine marks the dataset as importing before it returns, so the pane follows it
+            // from its next reload; a refusal (no such folder, a wrong format) is there at once.
             let job = workspace.startImport(words[2], from: path(words[3]), format: try format(words[4]))
-            // Until the import has marked the dataset busy, the view would not know to follow it.
-            for _ in 0..<100 where job.result == nil {
-                if let status = try? workspace.summary(words[2]).status, ["checking", "copying"].contains(status) { break }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
             if case .failure(let error)? = job.result { throw error }
             return "importing into \(words[2]); its progress shows in the Datasets pane"
         case ("dataset", "split", 5):

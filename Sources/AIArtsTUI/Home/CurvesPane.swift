@@ -2,34 +2,6 @@ import AIArtsEngine
 import AIArtsRender
 import Foundation
 
-/// One metric series of a task, as the Curves pane draws it: parallel arrays, in the order written.
-public struct Curve: Equatable, Sendable {
-    public var name: String
-    public var steps: [Double]
-    /// NaN where the trainer gave no epoch.
-    public var epochs: [Double]
-    /// Unix seconds; NaN where unknown.
-    public var times: [Double]
-    public var values: [Double]
-
-    public init(name: String, steps: [Double], epochs: [Double], times: [Double], values: [Double]) {
-        self.name = Sanitize.line(name); self.steps = steps; self.epochs = epochs; self.times = times; self.values = values
-    }
-
-    /// Training losses go in the top chart; evaluation metrics (accuracy, mAP, mIoU) below.
-    var isLoss: Bool { name.lowercased().contains("loss") }
-    /// Learning rates are not drawn: their scale has nothing in common with the metrics'.
-    var isLearningRate: Bool { name == "lr" || name.hasSuffix("lr") }
-}
-
-/// The selected task's curves.
-public struct CurveData: Equatable, Sendable {
-    public var taskID: String
-    public var curves: [Curve]
-
-    public init(taskID: String, curves: [Curve]) { self.taskID = taskID; self.curves = curves }
-}
-
 /// What the x axis measures.
 public enum CurveAxis: String, CaseIterable, Sendable {
     case step, epoch, time
@@ -45,57 +17,111 @@ public struct CurveOptions: Equatable, Sendable {
     public var logScale = false
     /// Fit the y axis to the 1st–99th percentile, so one spike does not flatten the rest.
     public var ignoreOutliers = false
+    /// The part of the x range shown, as fractions of the whole (nil: all of it). Both charts share it.
+    public var window: ClosedRange<Double>?
+    /// Series hidden by name, and the series `[`/`]` select (for hiding).
+    public var hidden: Set<String> = []
+    public var selectedSeries: String?
 
     public init() {}
+
+    /// The x range shown of a whole range `full`.
+    func range(of full: ClosedRange<Double>) -> ClosedRange<Double> {
+        guard let window else { return full }
+        let width = full.upperBound - full.lowerBound
+        return (full.lowerBound + window.lowerBound * width)...(full.lowerBound + window.upperBound * width)
+    }
+
+    /// Zooms in (factor < 1) or out around the window's middle; a window at the right end stays
+    /// there, so a running task's newest points stay in view.
+    mutating func zoom(_ factor: Double) {
+        let w = window ?? 0...1
+        let width = min(1, max(1.0 / 1024, (w.upperBound - w.lowerBound) * factor))
+        let anchored = w.upperBound >= 1
+        let middle = (w.lowerBound + w.upperBound) / 2
+        var lo = anchored ? 1 - width : middle - width / 2
+        lo = min(max(0, lo), 1 - width)
+        window = width >= 1 ? nil : lo...(lo + width)
+    }
+
+    /// Moves the window by a quarter of its width (negative: left), kept inside the whole range.
+    mutating func pan(_ direction: Double) {
+        guard let w = window else { return }
+        let width = w.upperBound - w.lowerBound
+        let lo = min(max(0, w.lowerBound + direction * width / 4), 1 - width)
+        window = lo...(lo + width)
+    }
 }
 
-/// The selected task's loss and evaluation curves: losses in the top chart, everything else below.
+/// The selected task's curves: losses in the top chart, evaluation metrics below, the learning
+/// rate under them where there is room.
 struct CurvesPane: Widget {
     var state: HomeState
+    /// Whether the pane has focus (its keys then zoom, pan and hide series).
+    var focused = false
+
+    /// The curves' keys, wherever curves show: the x axis, smoothing, y scale and fit; with the
+    /// curves focused (or on the task screen) zoom, pan and hiding a series. True when `action` was one.
+    static func update(_ action: Action, options: inout CurveOptions, curves: CurveData?) -> Bool {
+        switch action {
+        case .xAxis:
+            options.axis = options.axis.next
+            options.window = nil  // a window of steps means nothing in time
+        case .smoothMore: options.smoothing = min(0.99, (options.smoothing * 100 + 10).rounded() / 100)
+        case .smoothLess: options.smoothing = max(0, (options.smoothing * 100 - 10).rounded() / 100)
+        case .logScale: options.logScale.toggle()
+        case .outliers: options.ignoreOutliers.toggle()
+        case .zoomIn: options.zoom(0.5)
+        case .zoomOut: options.zoom(2)
+        case .panLeft: options.pan(-1)
+        case .panRight: options.pan(1)
+        case .previousItem, .nextItem:
+            let names = curves?.curves.map(\.name) ?? []
+            guard !names.isEmpty else { return true }
+            let current = options.selectedSeries.flatMap { names.firstIndex(of: $0) }
+            let step = action == .nextItem ? 1 : -1
+            let next = current.map { ($0 + step + names.count) % names.count } ?? (step > 0 ? 0 : names.count - 1)
+            options.selectedSeries = names[next]
+        case .hideSeries:
+            guard let name = options.selectedSeries ?? curves?.curves.first?.name else { return true }
+            options.selectedSeries = name
+            if options.hidden.remove(name) == nil { options.hidden.insert(name) }
+        default: return false
+        }
+        return true
+    }
 
     /// The x values of a curve on the chosen axis; points with no x there are dropped (with their y).
     static func points(_ curve: Curve, axis: CurveAxis) -> (xs: [Double], ys: [Double]) {
-        let source: [Double]
-        switch axis {
-        case .step: source = curve.steps
-        case .epoch: source = curve.epochs
-        case .time:
-            let start = curve.times.first(where: \.isFinite) ?? 0
-            source = curve.times.map { $0 - start }
-        }
-        var xs: [Double] = [], ys: [Double] = []
-        xs.reserveCapacity(source.count); ys.reserveCapacity(source.count)
-        for (x, y) in zip(source, curve.values) where x.isFinite {
-            // A resumed run writes earlier x again: keep x sorted, as the chart needs, by dropping the
-            // stale tail from x on (the engine's restart rule; equal x in a row is fine, e.g. epochs).
-            if let last = xs.last, last > x {
-                while let l = xs.last, l >= x { xs.removeLast(); ys.removeLast() }
-            }
-            xs.append(x); ys.append(y)
-        }
-        return (xs, ys)
+        CurveLine.points(curve, axis: axis)
     }
 
     /// What the charts draw: with no task marked to compare, every series of the selected task,
     /// a colour each; with some, one loss and one evaluation metric (the selected task's first of
     /// each) for every task, a colour per task, named by task.
-    static func groups(_ data: CurveData, compared: [CurveData], theme: Theme, axis: CurveAxis) -> [[ChartSeries]] {
+    /// Each curve's smoothed line comes from what `CurveData` keeps for the axis and weight
+    /// (`CurveData.prepare`), else the chart smooths it. Hidden series are left out; each series
+    /// has a marker, so they can be told apart without colour.
+    static func groups(_ data: CurveData, compared: [CurveData], theme: Theme, axis: CurveAxis,
+                       smoothing: Double = CurveOptions().smoothing, hidden: Set<String> = [], ascii: Bool = false) -> [[ChartSeries]] {
         func style(_ i: Int) -> Style { theme.charts.isEmpty ? Style.plain : theme.charts[i % theme.charts.count] }
-        func series(_ curve: Curve, name: String, style: Style) -> ChartSeries {
-            let (xs, ys) = points(curve, axis: axis)
-            return ChartSeries(name: name, xs: xs, ys: ys, style: style)
+        func series(_ task: CurveData, _ index: Int, name: String, position i: Int) -> ChartSeries {
+            let (xs, ys, smoothed) = task.line(index, axis: axis, smoothing: smoothing)
+            return ChartSeries(name: name, xs: xs, ys: ys, style: style(i), marker: ChartSeries.marker(i, ascii: ascii), smoothed: smoothed)
         }
-        let losses = data.curves.filter(\.isLoss)
-        let others = data.curves.filter { !$0.isLoss && !$0.isLearningRate }
+        let shown = data.curves.indices.filter { !hidden.contains(data.curves[$0].name) }
+        let losses = shown.filter { data.curves[$0].isLoss }
+        let rates = shown.filter { data.curves[$0].isLearningRate && !data.curves[$0].isLoss }
+        let others = shown.filter { !data.curves[$0].isLoss && !data.curves[$0].isLearningRate }
         guard !compared.isEmpty else {
-            return [losses, others].filter { !$0.isEmpty }.map { group in
-                group.enumerated().map { i, curve in series(curve, name: curve.name, style: style(i)) }
+            return [losses, others, rates].filter { !$0.isEmpty }.map { group in
+                group.enumerated().map { i, index in series(data, index, name: data.curves[index].name, position: i) }
             }
         }
         let tasks = [data] + compared
-        return [losses.first, others.first].compactMap { $0?.name }.map { metric in
+        return [losses.first, others.first].compactMap { $0.map { data.curves[$0].name } }.map { metric in
             tasks.enumerated().compactMap { i, task in
-                task.curves.first { $0.name == metric }.map { series($0, name: "\(task.taskID) \(metric)", style: style(i)) }
+                task.curves.firstIndex { $0.name == metric }.map { series(task, $0, name: "\(task.taskID) \(metric)", position: i) }
             }
         }
     }
@@ -103,9 +129,9 @@ struct CurvesPane: Widget {
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         let task = state.selectedTask
-        let compared = state.compared.filter { $0 != task?.id }.compactMap { state.comparedCurves[$0] }
+        let compared = state.home.compared.filter { $0 != task?.id }.compactMap { state.comparedCurves[$0] }
         let title = task.map { "Curves \($0.id)" + (compared.isEmpty ? "" : " vs " + compared.map(\.taskID).joined(separator: " ")) } ?? "Curves"
-        let block = theme.block(title, focused: false, ascii: state.ascii)
+        let block = theme.block(title, focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
         let inner = block.inner(area)
         guard let task else {
@@ -118,78 +144,102 @@ struct CurvesPane: Widget {
             return
         }
         let options = state.curveOptions
-        let groups = Self.groups(data, compared: compared, theme: theme, axis: options.axis)
-        let rows = inner.height >= 12 && groups.count == 2 ? inner.split(.vertical, [.fill(1), .fill(1)]) : [inner]
-        for (series, rect) in zip(groups, rows) {
+        let groups = Self.groups(data, compared: compared, theme: theme, axis: options.axis, smoothing: options.smoothing,
+                                 hidden: options.hidden, ascii: state.ascii)
+        // Every chart spans the same x range: all the points of every chart, then the zoom window.
+        let full = groups.joined().compactMap { s -> ClosedRange<Double>? in
+            guard let lo = s.xs.first, let hi = s.xs.last, lo.isFinite, hi.isFinite else { return nil }
+            return lo...hi
+        }.reduce(nil as ClosedRange<Double>?) { acc, r in acc.map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r }
+        let fit = inner.height >= 18 ? 3 : inner.height >= 12 ? 2 : 1
+        let shown = Array(groups.prefix(fit))
+        let rows = shown.count > 1 ? inner.split(.vertical, Array(repeating: .fill(1), count: shown.count)) : [inner]
+        for (series, rect) in zip(shown, rows) {
             let chart = LineChart(
-                series: series, xLabel: options.axis.rawValue, yScale: options.logScale ? .log : .linear,
-                smoothing: options.smoothing, ignoreOutliers: options.ignoreOutliers, ascii: state.ascii, xFormat: options.axis == .time ? .duration : .number,
+                series: series, xLabel: options.axis.rawValue, yLabel: Self.yTitle(series, compared: !compared.isEmpty),
+                yScale: options.logScale ? .log : .linear, smoothing: options.smoothing, ignoreOutliers: options.ignoreOutliers,
+                ascii: state.ascii, xRange: full.map(options.range(of:)), xFormat: options.axis == .time ? .duration : .number,
                 axisStyle: theme.muted, emptyText: "no points on this axis")
             buffer.render(chart, in: rect)
         }
-        let footer = "x \(options.axis.rawValue) · smoothing \(String(format: "%.2f", options.smoothing))" + (options.logScale ? " · log" : "")
+        var footer = "x \(options.axis.rawValue)"
+        if let window = options.window { footer += String(format: " %.0f–%.0f%%", window.lowerBound * 100, window.upperBound * 100) }
+        footer += " · smoothing \(String(format: "%.2f", options.smoothing))" + (options.logScale ? " · log" : "")
             + (options.ignoreOutliers ? " · robust y" : "")
-        if area.width > DisplayWidth.of(footer) + 4 {
-            buffer.set(x: area.maxX - DisplayWidth.of(footer) - 2, y: area.maxY - 1, string: footer, style: theme.muted)
+        if groups.count > shown.count { footer += " · \(groups.count - shown.count) more chart\(groups.count - shown.count == 1 ? "" : "s") below" }
+        if !options.hidden.isEmpty { footer += " · \(options.hidden.count) hidden" }
+        if focused || state.top != nil, let selected = options.selectedSeries {
+            footer = (options.hidden.contains(selected) ? "(hidden) " : "▸ ") + selected + " · " + footer
         }
+        let text = DisplayWidth.truncate(footer, to: max(0, area.width - 4))
+        if !text.isEmpty { buffer.set(x: area.maxX - DisplayWidth.of(text) - 2, y: area.maxY - 1, string: text, style: theme.muted) }
+    }
+
+    /// What a chart's y axis measures: "loss", "learning rate", or the metrics' common name.
+    static func yTitle(_ series: [ChartSeries], compared: Bool) -> String {
+        let names = series.map { compared ? String($0.name.split(separator: " ").last ?? "") : $0.name }
+        let leaves = Set(names.map { String($0.split(separator: "/").last ?? "") })
+        if names.allSatisfy({ $0.lowercased().contains("loss") }) { return "loss" }
+        if names.allSatisfy({ Curve(name: $0, steps: [], epochs: [], times: [], values: []).isLearningRate }) { return "learning rate" }
+        return leaves.count == 1 ? leaves.first! : "metric"
     }
 }
 
-extension CurveData {
-    /// Every series of a metric table, named as `aiarts task metrics --json` names them.
-    /// Evaluation points that carry only an epoch get the step where that epoch ended, so they
-    /// share the step axis with the losses.
-    public init(taskID: String, table: MetricTable) {
-        let progress = table.progress.current
-        let stepsPerEpoch: Double? = {
-            guard let steps = progress.steps, let epochs = progress.epochs, epochs > 0 else { return nil }
-            return Double(steps) / Double(epochs)
-        }()
-        var curves: [Curve] = []
-        for column in table.columns where !column.raw && column.count > 0 {
-            let steps = zip(column.steps, column.epochs).map { step, epoch -> Double in
-                if step != Int.min { return Double(step) }
-                guard let stepsPerEpoch, epoch.isFinite else { return .nan }
-                return (epoch * stepsPerEpoch).rounded()
-            }
-            curves.append(Curve(name: column.name, steps: steps, epochs: column.epochs, times: column.times, values: column.values))
-        }
-        self.init(taskID: taskID, curves: curves)
-    }
+/// What a curves watch hands on: the curves at first (and when the feed could not start), then
+/// what changed (`CurveData.apply`).
+public enum CurvesUpdate: Sendable {
+    case loaded(CurveData)
+    case delta(taskID: String, MetricsDelta)
+}
 
-    /// Watches a task's folder with the engine's inotify feed and posts its curves: once at start,
-    /// then after each write, at most ten times a second. The feed starts off the loop thread (its
-    /// first pass reads every file). A task whose folder does not exist yet posts empty curves; the
-    /// view watches again when the task's state changes. Returns what stops the watch.
-    static func watch(taskID: String, workspace: Workspace,
-                      post: @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void {
+extension CurveData {
+    /// How long a delta waits for others before it is posted: what the curves lag behind the
+    /// file at most, and what bounds the redraws they cause (four a second).
+    static let postInterval = 0.25
+
+    /// Watches a task's folder with the engine's inotify feed and posts its curves: once at
+    /// start, then after each write, at most four times a second, as the deltas the feed hands
+    /// out (merged while a post waits), so nothing is read again nor copied whole. The feed
+    /// starts off the loop thread (its first pass reads every file). A task whose folder does not
+    /// exist yet posts empty curves; the view watches again when the task's state changes.
+    /// Returns what stops the watch.
+    static func watchDeltas(taskID: String, workspace: Workspace,
+                            post: @escaping @Sendable (CurvesUpdate) -> Void) -> @Sendable () -> Void {
         let watch = CurveWatch()
         DispatchQueue.global(qos: .userInitiated).async {
             let feed = MetricsFeed(folder: workspace.taskFolder(taskID).path)
             do { try feed.start() } catch {
-                post(.curvesLoaded(CurveData(taskID: taskID, curves: [])))
+                post(.loaded(CurveData(taskID: taskID, curves: [])))
                 return
             }
             guard watch.adopt(feed) else { return }
-            post(.curvesLoaded(CurveData(taskID: taskID, table: feed.snapshot())))
-            feed.subscribe { _ in
-                guard watch.claimPost() else { return }
-                DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + 0.1) {
-                    watch.postDone()
-                    post(.curvesLoaded(CurveData(taskID: taskID, table: feed.snapshot())))
+            @Sendable func schedule() {
+                DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + postInterval) {
+                    if let pending = watch.takePending() { post(.delta(taskID: taskID, pending)) }
                 }
             }
+            let first = feed.subscribe { delta in
+                if watch.add(delta) { schedule() }
+            }.first
+            var data = CurveData(taskID: taskID, curves: [])
+            data.apply(first)
+            post(.loaded(data))
+            // Deltas that came meanwhile wait for the curves they build on.
+            if watch.ready() { schedule() }
         }
         return { watch.cancel() }
     }
 }
 
-/// One curves watch: its feed once started, whether it was cancelled, whether a post is on its way.
+/// One curves watch: its feed once started, whether it was cancelled, and the deltas that came
+/// since the last post (merged into one).
 final class CurveWatch: @unchecked Sendable {
     private let lock = NSLock()
     private var feed: MetricsFeed?
     private var cancelled = false
-    private var posting = false
+    private var pending: MetricsDelta?
+    /// The first curves were posted: deltas may follow.
+    private var isReady = false
 
     /// Keeps the feed unless the watch was cancelled meanwhile (then stops it).
     func adopt(_ started: MetricsFeed) -> Bool {
@@ -201,9 +251,31 @@ final class CurveWatch: @unchecked Sendable {
         return keep
     }
 
-    /// True for the first update since the last post: it schedules the next one.
-    func claimPost() -> Bool { lock.withLock { defer { posting = true }; return !posting && !cancelled } }
-    func postDone() { lock.withLock { posting = false } }
+    /// Adds a delta to those waiting; true for the first since the last post once the first
+    /// curves went out (it schedules the next post).
+    func add(_ delta: MetricsDelta) -> Bool {
+        lock.withLock {
+            guard !cancelled else { return false }
+            defer { pending = pending.map { $0.followed(by: delta) } ?? delta }
+            return pending == nil && isReady
+        }
+    }
+
+    /// The first curves were posted; true when deltas already wait (schedule a post).
+    func ready() -> Bool {
+        lock.withLock {
+            isReady = true
+            return pending != nil && !cancelled
+        }
+    }
+
+    /// The deltas since the last post, as one; nil when cancelled.
+    func takePending() -> MetricsDelta? {
+        lock.withLock {
+            defer { pending = nil }
+            return cancelled ? nil : pending
+        }
+    }
 
     func cancel() {
         let running = lock.withLock { () -> MetricsFeed? in

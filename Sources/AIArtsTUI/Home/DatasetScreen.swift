@@ -209,11 +209,12 @@ struct DatasetScreen: Widget {
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         let parts = Self.layout(area)
-        guard let data = state.datasetScreen else {
+        let screen = state.datasetScreen ?? DatasetScreenState(datasetID: "")
+        guard let data = screen.data else {
             buffer.set(x: area.x + 1, y: area.y + 1, string: "loading…", style: theme.muted, maxWidth: area.width - 2)
             return
         }
-        let filter = state.datasetFilter
+        let filter = screen.filter
         // Labels with counts; the filter's label marked.
         let labelsBlock = theme.block("\(data.id) \(data.name) · \(data.type)", focused: false, ascii: state.ascii)
         buffer.render(labelsBlock, in: parts.labels)
@@ -232,7 +233,7 @@ struct DatasetScreen: Widget {
         }
 
         // Files, filtered.
-        let files = state.filteredSamples
+        let files = screen.filteredSamples
         let what = [filter.label.flatMap { data.labels.indices.contains($0) ? "label \(data.labels[$0])" : nil },
                     filter.split.map { "split \($0)" }].compactMap { $0 }
         let filesBlock = theme.block("Files \(files.count)/\(data.samples.count)" + (what.isEmpty ? "" : " · " + what.joined(separator: ", ")),
@@ -240,18 +241,18 @@ struct DatasetScreen: Widget {
         buffer.render(filesBlock, in: parts.files)
         buffer.render(Table(header: ["FILE", "SPLIT", "LABELS"],
                             rows: files.map { s in [s.path, s.split, s.labels.compactMap { data.labels.indices.contains($0) ? data.labels[$0] : nil }.joined(separator: ",")] },
-                            widths: [.fill(2), .fixed(5), .fill(1)], selected: files.isEmpty ? nil : state.datasetFiles.selected,
-                            offset: state.datasetFiles.offset, headerStyle: theme.columnHeader, selectedStyle: theme.selection,
+                            widths: [.fill(2), .fixed(5), .fill(1)], selected: files.isEmpty ? nil : screen.files.selected,
+                            offset: screen.files.offset, headerStyle: theme.columnHeader, selectedStyle: theme.selection,
                             emptyText: "no file matches"),
                       in: filesBlock.inner(parts.files))
 
         // The selected image with its boxes.
-        let selected = state.datasetFiles.selected < files.count ? files[state.datasetFiles.selected] : nil
+        let selected = screen.selectedSample
         let imageBlock = theme.block(selected.map { "\($0.path) \($0.width)×\($0.height)" } ?? "Image", focused: false, ascii: state.ascii)
         buffer.render(imageBlock, in: parts.image)
         let inner = imageBlock.inner(parts.image)
         guard let selected else { return }
-        guard let preview = state.preview, preview.path == selected.path else {
+        guard let preview = screen.preview, preview.path == selected.path else {
             buffer.set(x: inner.x, y: inner.y, string: "decoding…", style: theme.muted, maxWidth: inner.width)
             return
         }

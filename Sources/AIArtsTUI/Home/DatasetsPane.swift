@@ -16,13 +16,13 @@ struct DatasetsPane: Widget {
 
     /// " /text" after a list's title while it is filtered (with a cursor while typed).
     static func filterTitle(_ state: HomeState, _ pane: HomePane) -> String {
-        guard let f = state.filters[pane] else { return "" }
-        let typing = state.filterTyping && state.focus == pane
+        guard let f = state.home.filters[pane] else { return "" }
+        let typing = state.home.filterTyping && state.home.focus == pane
         return typing || !f.isEmpty ? " /" + f + (typing ? (state.ascii ? "_" : "▏") : "") : ""
     }
 
     func render(in area: Rect, buffer: inout Buffer) {
-        let focused = state.focus == .datasets
+        let focused = state.home.focus == .datasets
         let theme = state.theme
         let block = theme.block("Datasets" + Self.filterTitle(state, .datasets), focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
@@ -32,11 +32,11 @@ struct DatasetsPane: Widget {
             rows: rows.map { [$0.id, $0.name, Self.typeLabel($0.type), $0.status, String($0.images), String($0.labels.count)] },
             widths: [.fixed(5), .fill(1), .fixed(8), .fixed(8), .fixed(6), .fixed(6)],
             alignments: [.left, .left, .left, .left, .right, .right],
-            selected: rows.isEmpty ? nil : state.datasets.selected, offset: state.datasets.offset,
+            selected: rows.isEmpty ? nil : state.home.datasets.selected, offset: state.home.datasets.offset,
             headerStyle: theme.columnHeader,
             // An unfocused pane still marks its selection, more quietly.
             selectedStyle: focused ? theme.selection : theme.quietSelection,
-            emptyText: state.data == nil ? "loading…" : state.filters[.datasets]?.isEmpty == false ? "no dataset matches"
+            emptyText: state.data == nil ? "loading…" : state.home.filters[.datasets]?.isEmpty == false ? "no dataset matches"
                 : "no datasets yet: aiarts dataset create / aiarts demo")
         buffer.render(table, in: block.inner(area))
     }

@@ -29,7 +29,7 @@ struct DetailPane: Widget {
     }
 
     func render(in area: Rect, buffer: inout Buffer) {
-        let focused = state.focus == .detail
+        let focused = state.home.focus == .detail
         guard let row = state.selectedDataset else {
             buffer.render(state.theme.block("Detail", focused: focused, ascii: state.ascii), in: area)
             return
@@ -50,7 +50,7 @@ struct DetailPane: Widget {
             header: ["LABEL", "COUNT"],
             rows: row.labels.map { [$0.name, String($0.count)] },
             widths: [.fill(1), .fixed(7)], alignments: [.left, .right],
-            selected: focused && !row.labels.isEmpty ? state.labels.selected : nil, offset: state.labels.offset,
+            selected: focused && !row.labels.isEmpty ? state.home.labels.selected : nil, offset: state.home.labels.offset,
             headerStyle: state.theme.columnHeader, selectedStyle: state.theme.selection, emptyText: "no labels")
         buffer.render(labels, in: Self.labelsArea(in: inner, row: row))
     }

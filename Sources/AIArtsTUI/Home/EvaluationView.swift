@@ -66,27 +66,10 @@ struct EvaluationPanel: Widget {
         y += 2
         let labelWidth = min(12, max(9, evaluation.labels.map(DisplayWidth.of).max() ?? 9))
         if let confusion = evaluation.confusion, y < inner.maxY {
-            // Rows: true class; columns: predicted class, headed by the labels' first letters.
-            let cellWidth = 5
-            var x = inner.x + labelWidth + 1
-            buffer.set(x: inner.x, y: y, string: "true\\pred", style: theme.muted, maxWidth: labelWidth)
-            for label in evaluation.labels where x + cellWidth <= inner.maxX {
-                buffer.set(x: x, y: y, string: DisplayWidth.truncate(label, to: cellWidth - 1), style: theme.columnHeader)
-                x += cellWidth
-            }
-            y += 1
-            for (i, row) in confusion.enumerated() where y < inner.maxY {
-                let total = max(1, row.reduce(0, +))
-                buffer.set(x: inner.x, y: y, string: DisplayWidth.truncate(evaluation.labels.indices.contains(i) ? evaluation.labels[i] : "?", to: labelWidth),
-                           maxWidth: labelWidth)
-                x = inner.x + labelWidth + 1
-                for count in row where x + cellWidth <= inner.maxX {
-                    let text = String(count).leftPadded(to: cellWidth - 1) + " "
-                    buffer.set(x: x, y: y, string: text, style: Self.heat(Double(count) / Double(total), theme: theme))
-                    x += cellWidth
-                }
-                y += 1
-            }
+            // Rows: true class; columns: predicted class (the same widget `aiarts task eval` prints).
+            let matrix = ConfusionMatrix(labels: evaluation.labels, counts: confusion, headerStyle: theme.columnHeader,
+                                         cornerStyle: theme.muted, heat: { Self.heat($0, theme: theme) })
+            buffer.render(matrix, in: Rect(x: inner.x, y: y, width: inner.width, height: inner.maxY - y))
         } else if let ap = evaluation.classAP {
             for (label, value) in zip(evaluation.labels, ap) where y < inner.maxY {
                 buffer.set(x: inner.x, y: y, string: DisplayWidth.truncate(label, to: labelWidth), maxWidth: labelWidth)
@@ -99,12 +82,5 @@ struct EvaluationPanel: Widget {
                 y += 1
             }
         }
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        let w = DisplayWidth.of(self)
-        return w >= width ? self : String(repeating: " ", count: width - w) + self
     }
 }

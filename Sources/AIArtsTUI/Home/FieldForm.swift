@@ -125,7 +125,7 @@ public struct FieldForm: Equatable, Sendable {
     func commands(createdID: String? = nil) -> [[String]] {
         let name = fields[0].text.trimmingCharacters(in: .whitespaces), type = fields[1].value
         switch kind {
-        case .dataset: return [["dataset", "create", name, type]]
+        case .dataset: return []  // `newDataset`: created and imported by one engine call
         case .project:
             let dataset = fields[2].choice == 0 ? [] : [String(fields[2].value.prefix { $0 != " " })]
             return [["project", "create", name, type] + dataset]
@@ -148,10 +148,13 @@ public struct FieldForm: Equatable, Sendable {
         return required.first { fields[$0].options.isEmpty && fields[$0].text.trimmingCharacters(in: .whitespaces).isEmpty }.map { fields[$0].label }
     }
 
-    /// The path to import after creating the dataset, when one was given, and its format.
-    var importSource: (path: String, format: String)? {
-        guard kind == .dataset, !fields[2].text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-        return (fields[2].text.trimmingCharacters(in: .whitespaces), fields[3].value)
+    /// A dataset form as the engine takes it: name, type, and the path to import now (if given)
+    /// with its format.
+    var newDataset: NewDataset? {
+        guard kind == .dataset, let type = DatasetType(rawValue: fields[1].value) else { return nil }
+        let path = fields[2].text.trimmingCharacters(in: .whitespaces)
+        return NewDataset(name: fields[0].text.trimmingCharacters(in: .whitespaces), type: type, source: path.isEmpty ? nil : path,
+                          format: DatasetFormat(rawValue: fields[3].value) ?? .imagenet)
     }
 
     /// Takes a key; true when the form is to be submitted.

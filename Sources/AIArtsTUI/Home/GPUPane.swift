@@ -93,12 +93,14 @@ struct GPUPane: Widget {
     var state: HomeState
     /// Drawn in its own box (the Home pane), or straight into the area (the GPU screen's summary).
     var framed = true
+    /// Whether the pane has focus (Enter then opens the GPU screen).
+    var focused = false
 
     static func gib(_ bytes: UInt64) -> String { String(format: "%.1fG", Double(bytes) / 1_073_741_824) }
 
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
-        let block = theme.block("GPU", focused: false, ascii: state.ascii)
+        let block = theme.block("GPU", focused: focused, ascii: state.ascii)
         if framed { buffer.render(block, in: area) }
         let inner = framed ? block.inner(area) : area
         guard let data = state.gpus else {
@@ -124,16 +126,26 @@ struct GPUPane: Widget {
             }
             return
         }
+        // Column headers, where a row is to spare.
+        let nameWidth = framed ? 14 : max(14, min(40, inner.width / 4))
+        if inner.height > data.devices.count * (framed ? 2 : 1) {
+            buffer.set(x: inner.x, y: y, string: "# " + "NAME".padding(toLength: nameWidth + 1, withPad: " ", startingAt: 0) + "MEMORY USED/TOTAL  UTIL  TEMP POWER",
+                       style: theme.columnHeader, maxWidth: inner.width)
+            y += 1
+        }
         for device in data.devices where y < inner.maxY {
-            // "0 H100  ████░░ 12.3G/80.0G  87% ▂▅█  61°C 250/700W"
+            // "0 H100  12.3G/80.0G ████░░  87% ▂▅█  61°C 250/700W": memory first (what people look
+            // for), then utilisation; the bar, the history and the sensors where there is room.
             var x = inner.x
-            x += buffer.set(x: x, y: y, string: "\(device.index) \(DisplayWidth.truncate(device.name, to: 14)) ", maxWidth: inner.maxX - x)
-            let barWidth = min(12, max(0, inner.maxX - x - 30))
-            if let used = device.memoryUsed, let total = device.memoryTotal, total > 0, barWidth > 2 {
-                buffer.render(Gauge(ratio: Double(used) / Double(total), style: theme.gauge, ascii: state.ascii),
-                              in: Rect(x: x, y: y, width: barWidth, height: 1))
-                x += barWidth
-                x += buffer.set(x: x, y: y, string: " \(Self.gib(used))/\(Self.gib(total))", maxWidth: inner.maxX - x)
+            x += buffer.set(x: x, y: y, string: "\(device.index) \(DisplayWidth.truncate(device.name, to: nameWidth)) ", maxWidth: inner.maxX - x)
+            if let used = device.memoryUsed, let total = device.memoryTotal, total > 0 {
+                x += buffer.set(x: x, y: y, string: "\(Self.gib(used))/\(Self.gib(total)) ", maxWidth: inner.maxX - x)
+                let barWidth = min(12, max(0, inner.maxX - x - 24))
+                if barWidth > 2 {
+                    buffer.render(Gauge(ratio: Double(used) / Double(total), style: theme.gauge, ascii: state.ascii),
+                                  in: Rect(x: x, y: y, width: barWidth, height: 1))
+                    x += barWidth
+                }
             }
             x += buffer.set(x: x, y: y, string: device.utilization.map { String(format: " %3d%% ", $0) } ?? "  n/a ", maxWidth: inner.maxX - x)
             let sparkWidth = min(framed ? 10 : 60, max(0, inner.maxX - x - 14))
@@ -152,36 +164,5 @@ struct GPUPane: Widget {
                 y += 1
             }
         }
-    }
-}
-
-/// The full GPU screen: every GPU with a longer utilisation history, then every process of every GPU
-/// in a table sorted as the user chose, with the task that owns it; Enter goes to that task.
-struct GPUScreen: Widget {
-    var state: HomeState
-
-    func render(in area: Rect, buffer: inout Buffer) {
-        let theme = state.theme
-        let block = theme.block("GPUs · sorted by \(state.gpuSort.rawValue)", focused: true, ascii: state.ascii)
-        buffer.render(block, in: area)
-        let inner = block.inner(area)
-        guard let data = state.gpus, !data.devices.isEmpty else {
-            buffer.set(x: inner.x, y: inner.y, string: state.gpus?.reason ?? "reading…", style: theme.muted, maxWidth: inner.width)
-            return
-        }
-        // The summary lines of the pane, as wide as the screen (the sparkline gets the room).
-        var summary = state
-        summary.gpus?.devices = data.devices.map { var d = $0; d.processes = []; return d }
-        let rows = min(data.devices.count, max(1, inner.height / 2))
-        GPUPane(state: summary, framed: false).render(in: Rect(x: inner.x, y: inner.y, width: inner.width, height: rows), buffer: &buffer)
-        let processes = state.sortedGPUProcesses
-        let table = Table(
-            header: ["GPU", "PID", "TASK", "MEMORY", "USER / COMMAND"],
-            rows: processes.map { [String($0.gpu), String($0.pid), $0.task ?? "-", $0.memory.map(GPUPane.gib) ?? "n/a", $0.owner] },
-            widths: [.fixed(3), .fixed(8), .fixed(6), .fixed(7), .fill(1)],
-            alignments: [.right, .right, .left, .right, .left],
-            selected: processes.isEmpty ? nil : state.gpuProcesses.selected, offset: state.gpuProcesses.offset,
-            headerStyle: theme.columnHeader, selectedStyle: theme.selection, emptyText: "no processes on the GPUs")
-        buffer.render(table, in: Rect(x: inner.x, y: inner.y + rows + 1, width: inner.width, height: max(0, inner.height - rows - 1)))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import AIArtsEngine
 import AIArtsRender
 
@@ -66,17 +67,49 @@ public struct TaskRow: Equatable, Sendable {
     public var epochs: Int?
     /// 0...1 when the trainer says how far it is.
     public var progress: Double?
+    /// When it started and ended, and the seconds left while it runs.
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var eta: Double?
 
     public init(id: String, name: String, project: String, trainer: String, state: String, message: String = "",
-                epoch: Double? = nil, epochs: Int? = nil, progress: Double? = nil) {
+                epoch: Double? = nil, epochs: Int? = nil, progress: Double? = nil,
+                startedAt: Date? = nil, finishedAt: Date? = nil, eta: Double? = nil) {
         self.id = Sanitize.line(id); self.name = Sanitize.line(name); self.project = Sanitize.line(project)
         self.trainer = Sanitize.line(trainer); self.state = Sanitize.line(state); self.message = Sanitize.line(message)
         self.epoch = epoch; self.epochs = epochs; self.progress = progress
+        self.startedAt = startedAt; self.finishedAt = finishedAt; self.eta = eta
     }
 
     public init(_ s: TaskStatusReport) {
         self.init(id: s.id, name: s.name, project: s.project, trainer: s.trainer, state: s.state, message: s.message,
-                  epoch: s.epoch, epochs: s.epochs, progress: s.progress)
+                  epoch: s.epoch, epochs: s.epochs, progress: s.progress, startedAt: s.startedAt, finishedAt: s.finishedAt,
+                  eta: s.eta)
+    }
+
+    /// How long it ran (until `now` while it runs); nil before it started.
+    public func elapsed(now: Date) -> Double? {
+        guard let startedAt else { return nil }
+        let end = isActive ? now : finishedAt ?? now
+        return max(0, end.timeIntervalSince(startedAt))
+    }
+
+    /// "12m +4m" while running (elapsed, then time left), "1h02m" once ended, "" before it started.
+    public func timeText(now: Date) -> String {
+        guard let elapsed = elapsed(now: now), state != "waiting_gpu", state != "created" else { return "" }
+        let left = state == "running" ? eta.map { " +" + Self.duration($0) } ?? "" : ""
+        return Self.duration(elapsed) + left
+    }
+
+    /// A duration in at most five characters: 42s, 12m, 1h02m, 14h, 4d.
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 36_000 { return String(format: "%dh%02dm", s / 3600, s % 3600 / 60) }
+        if s < 360_000 { return "\(s / 3600)h" }
+        return "\(s / 86_400)d"
     }
 
     /// A process runs or is about to: the view refreshes while any task is like this.
@@ -91,17 +124,21 @@ public struct HomeData: Equatable, Sendable {
     public var datasets: [DatasetRow]
     public var projects: [ProjectRow]
     public var tasks: [TaskRow]
+    /// When it was read: running tasks' elapsed time is counted to here, so drawing stays a pure
+    /// function of state (the view reads again each second while a task runs).
+    public var readAt: Date
 
     public init(path: String, taskCount: Int? = nil, modelCount: Int = 0, datasets: [DatasetRow], projects: [ProjectRow],
-                tasks: [TaskRow] = []) {
+                tasks: [TaskRow] = [], readAt: Date = Date(timeIntervalSince1970: 0)) {
         self.path = Sanitize.line(path); self.taskCount = taskCount ?? tasks.count; self.modelCount = modelCount
-        self.datasets = datasets; self.projects = projects; self.tasks = tasks
+        self.datasets = datasets; self.projects = projects; self.tasks = tasks; self.readAt = readAt
     }
 
     public static func load(from workspace: Workspace) throws -> HomeData {
-        // Reconciles running tasks with the process table first: this is also how the UI adopts
-        // tasks that outlived an earlier aiarts, and records the end of those that finished.
-        try workspace.refreshTasks()
+        // Reconciles running tasks with the process table first (`taskStatuses` does): this is
+        // also how the UI adopts tasks that outlived an earlier aiarts, and records the end of
+        // those that finished.
+        let tasks = try workspace.taskStatuses().map(TaskRow.init)
         let info = try workspace.info()
         // A read-only workspace says so where its path is shown: starting or importing would fail.
         return HomeData(path: info.path + (workspace.isReadOnly ? "  (read-only)" : ""), taskCount: info.tasks, modelCount: info.models,
@@ -109,6 +146,8 @@ public struct HomeData: Equatable, Sendable {
                         projects: try workspace.projects().map {
                             ProjectRow(id: $0.id, name: $0.name, type: $0.type.rawValue, datasetId: $0.datasetId)
                         },
-                        tasks: try workspace.tasks().map { TaskRow(try workspace.taskStatus($0.id)) })
+                        // Ended tasks' progress comes from stored summaries; running ones' from
+                        // readers the workspace keeps, which read only what was appended.
+                        tasks: tasks, readAt: Date())
     }
 }

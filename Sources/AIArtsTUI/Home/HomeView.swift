@@ -22,6 +22,12 @@ struct HomeLayout {
             datasets = stack[0]; detail = stack[1]; tasks = stack[2]; curves = stack[3]; predictions = stack[4]; gpus = stack[5]
         }
     }
+
+    /// The Predictions pane's image area in pixels.
+    static func predictionPixels(_ state: HomeState) -> Size {
+        let area = HomeLayout(size: state.size).predictions.inset(by: 1)
+        return state.imagePixels(Rect(x: area.x, y: area.y, width: area.width, height: max(1, area.height - 2)))
+    }
 }
 
 /// Draws the Home view: a pure function of state and size.
@@ -36,31 +42,23 @@ enum HomeView {
         }
         let layout = HomeLayout(size: size)
         buffer.render(HeaderBar(state: state), in: layout.header)
-        if state.review != nil || state.showGPUs || state.showModels || state.openTaskID != nil || state.openDatasetID != nil {
-            let body = Rect(x: 0, y: layout.header.maxY, width: size.width, height: layout.footer.y - layout.header.maxY)
-            if state.review != nil {
-                buffer.render(ReviewScreen(state: state), in: body)
-            } else if state.showModels {
-                buffer.render(ModelsScreen(state: state), in: body)
-            } else if state.showGPUs {
-                buffer.render(GPUScreen(state: state), in: body)
-            } else if state.openTaskID != nil {
-                buffer.render(TaskScreen(state: state), in: body)
-            } else {
-                buffer.render(DatasetScreen(state: state), in: body)
-            }
-            buffer.render(FooterBar(state: state), in: layout.footer)
-            if state.showHelp { buffer.render(HelpOverlay(state: state), in: buffer.area) }
-            if let form = state.fieldForm { buffer.render(FieldFormBox(form: form, state: state), in: buffer.area) }
-            if let question = state.question { buffer.render(QuestionBox(text: question.text, state: state), in: buffer.area) }
-            return state.theme.underlay(buffer)
+        // The screen on top, or Home's panes.
+        let body = Rect(x: 0, y: layout.header.maxY, width: size.width, height: layout.footer.y - layout.header.maxY)
+        switch state.top {
+        case .review?: buffer.render(ReviewScreen(state: state), in: body)
+        case .models?: buffer.render(ModelsScreen(state: state), in: body)
+        case .gpu?: buffer.render(GPUScreen(state: state), in: body)
+        case .task?: buffer.render(TaskScreen(state: state), in: body)
+        case .dataset?: buffer.render(DatasetScreen(state: state), in: body)
+        case nil:
+            let focus = state.home.focus
+            buffer.render(DatasetsPane(state: state), in: layout.datasets)
+            buffer.render(DetailPane(state: state), in: layout.detail)
+            buffer.render(TasksPane(state: state), in: layout.tasks)
+            buffer.render(CurvesPane(state: state, focused: focus == .curves), in: layout.curves)
+            buffer.render(GPUPane(state: state, focused: focus == .gpu), in: layout.gpus)
+            buffer.render(PredictionsPane(state: state), in: layout.predictions)
         }
-        buffer.render(DatasetsPane(state: state), in: layout.datasets)
-        buffer.render(DetailPane(state: state), in: layout.detail)
-        buffer.render(TasksPane(state: state), in: layout.tasks)
-        buffer.render(CurvesPane(state: state), in: layout.curves)
-        buffer.render(GPUPane(state: state), in: layout.gpus)
-        buffer.render(PredictionsPane(state: state), in: layout.predictions)
         buffer.render(FooterBar(state: state), in: layout.footer)
         if state.showHelp {
             buffer.render(HelpOverlay(state: state), in: buffer.area)

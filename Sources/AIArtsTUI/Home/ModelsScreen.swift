@@ -44,26 +44,50 @@ public struct ModelsData: Equatable, Sendable {
     }
 }
 
+/// The Models screen's state: the registry as last read, and the selected model.
+struct ModelsScreenState: Equatable, Sendable {
+    var data: ModelsData?
+    var cursor = ListCursor()
+
+    /// What an action does on the Models screen; nil for those it leaves to the app.
+    mutating func update(_ action: Action, in home: HomeState) -> [HomeEffect]? {
+        let count = data?.models.count ?? 0, visible = ModelsScreen.visibleRows(home.size)
+        switch action {
+        case .moveUp: cursor.move(by: -1, count: count, visible: visible)
+        case .moveDown: cursor.move(by: 1, count: count, visible: visible)
+        default: return nil
+        }
+        return []
+    }
+}
+
 /// The Models screen: the registry's models, and the versions of the selected one.
 struct ModelsScreen: Widget {
     var state: HomeState
+
+    /// Rows of the models table at a terminal size, from the layout `render` uses.
+    static func visibleRows(_ size: Size) -> Int {
+        let body = Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2))
+        return max(1, body.split(.vertical, [.percentage(60), .fill(1)])[0].height - 3)
+    }
 
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         let parts = area.split(.vertical, [.percentage(60), .fill(1)])
         let block = theme.block("Models", focused: true, ascii: state.ascii)
         buffer.render(block, in: parts[0])
-        let models = state.models?.models ?? []
+        let screen = state.modelsScreen ?? ModelsScreenState()
+        let models = screen.data?.models ?? []
         buffer.render(Table(header: ["ID", "NAME", "KIND", "TYPE", "SOURCE", "VERSIONS", "SIZE"],
                             rows: models.map { [$0.id, $0.name, $0.kind, DatasetsPane.typeLabel($0.type), $0.source, String($0.versions.count),
                                                 ByteCountFormatter.string(fromByteCount: $0.size, countStyle: .file)] },
                             widths: [.fixed(5), .fill(2), .fixed(9), .fixed(8), .fill(1), .fixed(8), .fixed(9)],
                             alignments: [.left, .left, .left, .left, .left, .right, .right],
-                            selected: models.isEmpty ? nil : state.modelCursor.selected, offset: state.modelCursor.offset,
+                            selected: models.isEmpty ? nil : screen.cursor.selected, offset: screen.cursor.offset,
                             headerStyle: theme.columnHeader, selectedStyle: theme.selection,
-                            emptyText: state.models == nil ? "loading…" : "no models yet: aiarts task export T0001, or aiarts model upload PATH"),
+                            emptyText: screen.data == nil ? "loading…" : "no models yet: aiarts task export T0001, or aiarts model upload PATH"),
                       in: block.inner(parts[0]))
-        let selected = state.modelCursor.selected < models.count ? models[state.modelCursor.selected] : nil
+        let selected = screen.cursor.selected < models.count ? models[screen.cursor.selected] : nil
         let versions = theme.block(selected.map { "\($0.id) versions" } ?? "Versions", focused: false, ascii: state.ascii)
         buffer.render(versions, in: parts[1])
         let inner = versions.inner(parts[1])

@@ -8,6 +8,26 @@ public enum TaskCreation: Sendable, Equatable {
     case failed(Notice)
 }
 
+/// A dataset the new-dataset form asks for: its name and type, and optionally where to import from.
+public struct NewDataset: Sendable, Equatable {
+    public var name: String
+    public var type: DatasetType
+    /// A folder, archive or annotation file, as typed (relative to the folder aiarts runs in).
+    public var source: String?
+    public var format: DatasetFormat
+
+    public init(name: String, type: DatasetType, source: String? = nil, format: DatasetFormat = .imagenet) {
+        self.name = name; self.type = type; self.source = source; self.format = format
+    }
+}
+
+/// What creating a dataset from the form gave: its id (its import, when one was asked for, runs
+/// on and shows in the Datasets pane), or why not (nothing was created).
+public enum DatasetCreation: Sendable, Equatable {
+    case created(String, Notice)
+    case failed(Notice)
+}
+
 /// What the Home view asks the engine to do to tasks; each runs on the background queue.
 public struct TaskActions: Sendable {
     public var start: @Sendable (String) -> Notice
@@ -24,6 +44,9 @@ public struct TaskActions: Sendable {
     public var create: @Sendable (String, TaskTrainer, String, [String: String]) -> TaskCreation
     /// Changes parameters of a task not yet started, all or none.
     public var setParams: @Sendable (String, [String: String]) -> Notice = { _, _ in Notice(text: "no engine", isError: true) }
+    /// Creates a dataset and, when the form named a source, starts importing it (the engine's
+    /// `createDatasetAndImport`): the new id comes back at once.
+    public var createDataset: @Sendable (NewDataset) -> DatasetCreation = { _ in .failed(Notice(text: "no engine", isError: true)) }
 
     public init(start: @escaping @Sendable (String) -> Notice, stop: @escaping @Sendable (String) -> Notice,
                 resume: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
@@ -32,9 +55,10 @@ public struct TaskActions: Sendable {
                 predict: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 export: @escaping @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) },
                 evaluate: @escaping @Sendable (String) -> HomeMessage = { _ in .evaluated(nil, Notice(text: "no engine", isError: true)) },
-                setParams: @escaping @Sendable (String, [String: String]) -> Notice = { _, _ in Notice(text: "no engine", isError: true) }) {
+                setParams: @escaping @Sendable (String, [String: String]) -> Notice = { _, _ in Notice(text: "no engine", isError: true) },
+                createDataset: @escaping @Sendable (NewDataset) -> DatasetCreation = { _ in .failed(Notice(text: "no engine", isError: true)) }) {
         self.start = start; self.stop = stop; self.resume = resume; self.create = create; self.evaluate = evaluate; self.setParams = setParams
-        self.predict = predict; self.export = export; self.workspaceCommand = workspaceCommand
+        self.predict = predict; self.export = export; self.workspaceCommand = workspaceCommand; self.createDataset = createDataset
     }
 
     /// Says what the engine did, or why it could not.
@@ -45,24 +69,23 @@ public struct TaskActions: Sendable {
     }
 
     public static func engine(_ workspace: Workspace, executable: String) -> TaskActions {
-        TaskActions(
+        let worker = QueueWorker(executable: executable)
+        // Relative paths typed in forms (a startup file, an import source) are taken from where aiarts was started.
+        let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        return TaskActions(
             start: { id in notice {
-                let record = try workspace.startTask(id)
-                if record.status == TaskStatus.waitingGPU.rawValue {
-                    try workspace.ensureQueueWorker(executable: executable)
-                    return "\(id) waits: \(record.statusMessage)"
+                switch try workspace.startTask(id, worker: worker) {
+                case .waitingGPU(_, let reason): return "\(id) waits: \(reason)"
+                case .running: return "\(id) started"
+                case .other(let record): return "\(id) \(record.status): \(record.statusMessage)"
                 }
-                return "\(id) started"
             } },
             stop: { id in notice { "\(id) \(try workspace.stopTask(id).status)" } },
-            resume: { id in notice {
-                let record = try workspace.resumeTask(id)
-                if record.status == TaskStatus.waitingGPU.rawValue { try workspace.ensureQueueWorker(executable: executable) }
-                return "\(id) \(record.statusMessage)"
-            } },
+            resume: { id in notice { "\(id) \(try workspace.resumeTask(id, worker: worker).record.statusMessage)" } },
             create: { project, trainer, name, params in
                 do {
-                    let record = try workspace.createTask(projectID: project, name: name.isEmpty ? nil : name, trainer: trainer, params: params)
+                    let record = try workspace.createTask(TaskSpec(projectID: project, origin: .trainer(trainer), name: name.isEmpty ? nil : name,
+                                                                   params: params, baseDirectory: directory))
                     return .created(record.id, Notice(text: "\(record.id) created in \(project): s starts it", isError: false))
                 } catch {
                     return .failed(Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
@@ -88,9 +111,17 @@ public struct TaskActions: Sendable {
                 }
             },
             setParams: { id, values in notice {
-                try workspace.setTaskParams(id, values)
+                try workspace.setTaskParams(id, values, baseDirectory: directory)
                 return "\(id): " + values.keys.sorted().map { "\($0)=\(values[$0] ?? "")" }.joined(separator: " ")
-            } })
+            } },
+            createDataset: { request in
+                do {
+                    let (id, text) = try WorkspaceCommandLine.createDataset(request, workspace: workspace, directory: directory.path)
+                    return .created(id, Notice(text: text, isError: false))
+                } catch {
+                    return .failed(Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
+                }
+            })
     }
 
     /// For views without an engine (tests): every action says it can't.

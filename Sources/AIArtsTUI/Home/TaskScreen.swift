@@ -84,14 +84,18 @@ struct TaskScreen: Widget {
         let inner = info.inner(left[0])
         var y = inner.y
         let epoch = TasksPane.progressText(task)
-        buffer.set(x: inner.x, y: y, string: "\(task.state)" + (epoch.isEmpty ? "" : "  epoch \(epoch)") + "  \(task.trainer)  project \(task.project)",
+        let now = state.data?.readAt ?? Date()
+        let elapsed = task.elapsed(now: now).map { "  elapsed \(TaskRow.duration($0))" } ?? ""
+        let eta = task.state == "running" ? task.eta.map { "  ETA \(TaskRow.duration($0))" } ?? "" : ""
+        buffer.set(x: inner.x, y: y, string: "\(task.state)" + (epoch.isEmpty ? "" : "  epoch \(epoch)") + elapsed + eta + "  \(task.trainer)  project \(task.project)",
                    style: task.state == "failed" ? theme.error : theme.good, maxWidth: inner.width)
         y += 1
         if y < inner.maxY, !task.message.isEmpty, task.message != task.state {
             buffer.set(x: inner.x, y: y, string: task.message, style: theme.muted, maxWidth: inner.width)
             y += 1
         }
-        let data = state.taskScreen?.taskID == task.id ? state.taskScreen : nil
+        let screen = state.taskScreen ?? TaskScreenState(taskID: task.id)
+        let data = screen.data
         if y < inner.maxY, let data {
             let text = data.params.filter { !$0.value.isEmpty }.map { "\($0.key)=\($0.value)" }.joined(separator: "  ")
             for line in Paragraph.layout(text, width: max(1, inner.width)) where y < inner.maxY - 1 {
@@ -103,7 +107,7 @@ struct TaskScreen: Widget {
         }
 
         // The log.
-        let view = state.logView
+        let view = screen.log
         var title = "train.log"
         if view.fromEnd > 0 { title += " (\(view.fromEnd) lines up)" } else { title += " (following)" }
         let logBlock = theme.block(title, focused: true, ascii: state.ascii)
@@ -122,12 +126,12 @@ struct TaskScreen: Widget {
             buffer.set(x: logArea.x, y: logArea.y, string: data == nil ? "loading…" : "nothing logged yet", style: theme.muted, maxWidth: logArea.width)
         }
 
-        if let evaluation = state.evaluation, evaluation.taskID == task.id {
+        if let evaluation = screen.evaluation, evaluation.taskID == task.id {
             let right = columns[1].split(.vertical, [.percentage(55), .fill(1)])
-            buffer.render(CurvesPane(state: state), in: right[0])
+            buffer.render(CurvesPane(state: state, focused: true), in: right[0])
             buffer.render(EvaluationPanel(evaluation: evaluation, state: state), in: right[1])
         } else {
-            buffer.render(CurvesPane(state: state), in: columns[1])
+            buffer.render(CurvesPane(state: state, focused: true), in: columns[1])
         }
     }
 }

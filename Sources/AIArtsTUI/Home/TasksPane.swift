@@ -1,3 +1,4 @@
+import Foundation
 import AIArtsRender
 
 /// Training tasks of every project: state, progress, and why it failed or what it waits for.
@@ -10,22 +11,50 @@ struct TasksPane: Widget {
         return e + (row.epochs.map { "/\($0)" } ?? "")
     }
 
+    /// The task keys of the Tasks pane, on its selected task.
+    static func update(_ action: Action, task: TaskRow, panes: inout HomePanes) -> [HomeEffect] {
+        switch action {
+        case .startTask: return [.task(.start, task.id)]
+        case .stopTask:
+            guard task.isActive || task.state == "created" else { return [] }
+            return [.ask(Question(text: "Stop \(task.id) \(task.name)?", onYes: .stopTask(task.id)))]
+        case .compareTask:
+            if let i = panes.compared.firstIndex(of: task.id) {
+                panes.compared.remove(at: i)
+                return [.compare(task.id, watching: false)]
+            }
+            panes.compared.append(task.id)
+            return [.compare(task.id, watching: true)]
+        default: return []
+        }
+    }
+
     func render(in area: Rect, buffer: inout Buffer) {
-        let focused = state.focus == .tasks
+        let focused = state.home.focus == .tasks
         let theme = state.theme
         let block = theme.block("Tasks" + DatasetsPane.filterTitle(state, .tasks), focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
         let rows = state.visibleTasks
         // EPOCH grows to fit "1200/1500" (up to 11 columns) and keeps 7 for short ones.
         let epochWidth = min(11, max(7, rows.map { DisplayWidth.of(Self.progressText($0)) + 1 }.max() ?? 7))
+        let now = state.data?.readAt ?? Date()
+        // TIME (elapsed, +ETA) gets its own column where there is room; on a narrow pane a running
+        // task's time leads its message instead.
+        let inner = block.inner(area)
+        let wide = inner.width >= 60
+        let message = { (row: TaskRow) -> String in
+            guard !wide, row.isActive, !row.timeText(now: now).isEmpty else { return row.message }
+            return row.timeText(now: now) + (row.message.isEmpty || row.message == row.state ? "" : " · " + row.message)
+        }
         let table = Table(
-            header: ["ID", "NAME", "PROJ", "STATE", "EPOCH", "MESSAGE"],
-            rows: rows.map { [$0.id, (state.compared.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.project, $0.state, Self.progressText($0), $0.message] },
-            widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(epochWidth), .fill(2)],
-            selected: rows.isEmpty ? nil : state.tasks.selected, offset: state.tasks.offset,
+            header: ["ID", "NAME", "PROJ", "STATE", "EPOCH"] + (wide ? ["TIME"] : []) + ["MESSAGE"],
+            rows: rows.map { [$0.id, (state.home.compared.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.project, $0.state,
+                              Self.progressText($0)] + (wide ? [$0.timeText(now: now)] : []) + [message($0)] },
+            widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(epochWidth)] + (wide ? [.fixed(9)] : []) + [.fill(2)],
+            selected: rows.isEmpty ? nil : state.home.tasks.selected, offset: state.home.tasks.offset,
             headerStyle: theme.columnHeader,
             selectedStyle: focused ? theme.selection : theme.quietSelection,
-            emptyText: state.data == nil ? "" : state.filters[.tasks]?.isEmpty == false ? "no task matches" : "no tasks yet: aiarts task create P0001")
-        buffer.render(table, in: block.inner(area))
+            emptyText: state.data == nil ? "" : state.home.filters[.tasks]?.isEmpty == false ? "no task matches" : "no tasks yet: aiarts task create P0001")
+        buffer.render(table, in: inner)
     }
 }

@@ -66,7 +66,7 @@ public struct Theme: Equatable, Sendable {
     /// How a dataset's status reads: done, failed, or still working.
     func status(_ status: String) -> Style {
         switch status {
-        case "checked", "copied": good
+        case "checked", "copied", "registered": good
         case "check_failed", "cancelled": error
         case "checking", "copying": warning
         default: .plain

@@ -21,6 +21,10 @@ final class Mailbox<Message: Sendable>: @unchecked Sendable {
 
 /// The loop: wait in poll() on the terminal and the mailbox (no timeout, so an idle UI costs
 /// nothing), turn what arrived into messages, update, and draw only the cells that changed.
+///
+/// A key is drawn at once. What background work posts (new points, a GPU sample, the once-a-second
+/// reading of running tasks) is drawn at most once every `backgroundFrame` seconds: several posts
+/// in that time make one frame, which is what a live workspace costs the UI.
 public final class Runtime<P: Program> {
     public private(set) var program: P
     private let backend: TerminalBackend
@@ -30,12 +34,16 @@ public final class Runtime<P: Program> {
     private var running = true
     /// What stops each running watch, by key.
     private var watches: [String: @Sendable () -> Void] = [:]
+    /// The shortest time between two frames drawn for background messages alone.
+    private let backgroundFrame: Double
 
     public init(program: P, backend: TerminalBackend,
-                queue: DispatchQueue = DispatchQueue(label: "aiarts.tui.work", qos: .userInitiated)) {
+                queue: DispatchQueue = DispatchQueue(label: "aiarts.tui.work", qos: .userInitiated),
+                backgroundFrame: Double = 0.5) {
         self.program = program
         self.backend = backend
         self.queue = queue
+        self.backgroundFrame = backgroundFrame
     }
 
     /// Runs until a `.quit` command or an interrupt, then returns the final program.
@@ -44,15 +52,25 @@ public final class Runtime<P: Program> {
         var size = backend.size
         execute(program.update(P.resized(size)))
         execute(program.start())
-        var dirty = true
+        var dirty = true, urgent = true
+        var lastDraw = DispatchTime(uptimeNanoseconds: 0)
         while running {
+            var wait: Double?  // nil: until something arrives
             if dirty {
-                renderer.draw(program.render(size: size), on: backend)
-                dirty = false
+                let since = Double(DispatchTime.now().uptimeNanoseconds &- lastDraw.uptimeNanoseconds) / 1e9
+                if urgent || since >= backgroundFrame {
+                    renderer.draw(program.render(size: size), on: backend)
+                    lastDraw = .now()
+                    dirty = false
+                    urgent = false
+                } else {
+                    wait = backgroundFrame - since
+                }
             }
-            waitForInput()
+            waitForInput(timeout: wait)
             var messages: [P.Message] = []
             while running, let key = backend.pollKey() {
+                urgent = true
                 switch key {
                 case .interrupt:
                     running = false
@@ -93,10 +111,10 @@ public final class Runtime<P: Program> {
         }
     }
 
-    /// Blocks until the terminal or the mailbox has something. EINTR (a signal) also returns, since
-    /// the signal may be what there is to read.
-    private func waitForInput() {
+    /// Blocks until the terminal or the mailbox has something, or `timeout` seconds passed (a frame
+    /// is due). EINTR (a signal) also returns, since the signal may be what there is to read.
+    private func waitForInput(timeout: Double?) {
         var fds = (backend.inputFDs + [mailbox.pipe.readFD]).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        _ = poll(&fds, nfds_t(fds.count), -1)
+        _ = poll(&fds, nfds_t(fds.count), timeout.map { Int32(max(1, ($0 * 1000).rounded(.up))) } ?? -1)
     }
 }

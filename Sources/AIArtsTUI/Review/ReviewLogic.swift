@@ -9,6 +9,8 @@ enum ReviewEffect: Equatable {
     case loadItem(Int64)
     /// Decode the item's image at the image area's size.
     case loadImage(Int64, URL)
+    /// Read the sample's attributes under the batch's annotation task.
+    case loadAttributes(Int64)
     case undo(redo: Bool)
     case findUnreviewed
     /// Show the overlays again after `seconds`, unless the hide key comes again (generation).

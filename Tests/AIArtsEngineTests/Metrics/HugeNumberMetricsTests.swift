@@ -111,14 +111,12 @@ import Testing
         #expect(auto.skipped.total == 1)
     }
 
-    @Test func progressAndChartsSurviveExtremeSteps() {
+    @Test func progressSurvivesExtremeSteps() {
         var tracker = ProgressTracker()
         tracker.observe(MetricRecord(kind: .train, step: -StepMath.limit, steps: StepMath.limit, wallTime: 1, values: [("train/loss", 1)]))
         tracker.observe(MetricRecord(kind: .train, step: StepMath.limit, steps: StepMath.limit, wallTime: 2, values: [("train/loss", 1)]))
         #expect(tracker.current.stepsPerSecond != nil)
-        // A span of −1e308…1e308 made (x − lo) / width NaN, and Int(NaN) trapped.
-        let columns = ChartReduction.reduce(xs: [-1e308, 0, 1e308], ys: [1, 2, 3], columns: 4)
-        #expect(columns.compactMap { $0 }.map(\.count).reduce(0, +) == 3)
+        // The chart side of extreme steps: ChartTests.anExtremeXSpanDoesNotTrap.
     }
 
     /// Found by scripts/fuzz.sh (paddlex, paddleseg, paddleclas): a token ending in tens of

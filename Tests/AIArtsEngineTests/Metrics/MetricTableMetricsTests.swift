@@ -3,7 +3,7 @@ import Testing
 @testable import AIArtsEngine
 
 /// The columnar table: a record's step, epoch and time stored once and shared by its values,
-/// with the restart rule of `MetricStore` and merges that keep every point's keys.
+/// with `RestartRule` and merges that keep every point's keys, checked against `ReferenceStore`.
 @Suite struct MetricTableMetricsTests {
     /// A small deterministic generator, so a failure names the seed that found it.
     struct Dice: RandomNumberGenerator {
@@ -18,7 +18,7 @@ import Testing
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     }
 
-    private func expectSame(_ table: MetricTable, _ store: MetricStore, _ context: String) {
+    private func expectSame(_ table: MetricTable, _ store: ReferenceStore, _ context: String) {
         #expect(table.names == store.names, "\(context)")
         for name in store.names {
             let want = store[name]!.points, got = table[name]!.points
@@ -52,7 +52,7 @@ import Testing
 
     @Test func tagsWrittenInTurnKeepTheirOwnSteps() {
         // An event file's shape: one scalar per event, four tags in turn.
-        var table = MetricTable(), store = MetricStore()
+        var table = MetricTable(), store = ReferenceStore()
         let tags = ["a", "b", "c", "d"]
         for i in 0..<400 {
             let point = MetricPoint(series: tags[i % 4], value: Double(i), step: i / 4, wallTime: 1000 + Double(i))
@@ -64,7 +64,7 @@ import Testing
         #expect(table["c"]?.values.first == 2)
     }
 
-    @Test func restartsDropWhatMetricStoreDrops() {
+    @Test func restartsDropWhatTheReferenceDrops() {
         var table = MetricTable()
         for step in [1, 2, 3, 4, 5, 6, 3, 4, 1] {
             table.append(MetricRecord(kind: .train, step: step, values: [("train/loss", Double(step))]))
@@ -80,10 +80,10 @@ import Testing
         #expect(epochs["x"]?.values == [1, 2, 3, 0, 2])
     }
 
-    @Test func randomRecordsEqualMetricStore() {
+    @Test func randomRecordsEqualReferenceStore() {
         for seed in 1...40 {
             var dice = Dice(state: UInt64(seed))
-            var table = MetricTable(), store = MetricStore()
+            var table = MetricTable(), store = ReferenceStore()
             var step = 0
             for _ in 0..<(50 + dice.below(400)) {
                 switch dice.below(20) {
@@ -185,5 +185,27 @@ import Testing
         table.append(MetricRecord(kind: .train, step: 3, values: [("loss", 0)]))
         #expect(table["loss"]?.mark == 2)
         #expect(table["loss"]?.points(from: 2).map(\.step) == [3])
+    }
+}
+
+/// The restart rule written the plain way, a point struct per value in a dictionary of arrays:
+/// the specification the columnar table is checked against.
+struct ReferenceStore {
+    private(set) var series: [String: [MetricPoint]] = [:]
+    private(set) var names: [String] = []
+
+    subscript(name: String) -> (points: [MetricPoint], Void)? { series[name].map { ($0, ()) } }
+
+    mutating func append(_ point: MetricPoint) {
+        if series[point.series] == nil { series[point.series] = []; names.append(point.series) }
+        if let key = point.orderKey, let lastKey = series[point.series]!.last?.orderKey, lastKey > key {
+            // Only a strictly earlier key is a restart; the points at or after it go, from the end.
+            while let last = series[point.series]!.last?.orderKey, last >= key { series[point.series]!.removeLast() }
+        }
+        series[point.series]!.append(point)
+    }
+
+    mutating func append(_ record: MetricRecord) {
+        for point in record.points { append(point) }
     }
 }

@@ -38,7 +38,7 @@ extension Workspace {
 
     /// A dataset's claim and what it was before, as `claimImport` and recovery read it.
     static let claimStateSQL = """
-        SELECT status, statusMessage, progress, importPid, importStartTime, importStartedAt,
+        SELECT status, statusMessage, progress, inPlace, importPid, importStartTime, importStartedAt,
                importPreviousStatus, importPreviousMessage, importPreviousProgress,
                EXISTS(SELECT 1 FROM sample WHERE datasetId = dataset.id) AS hasSamples
         FROM dataset WHERE id = ?
@@ -201,15 +201,16 @@ extension Workspace {
     }
 
     /// The status to restore: the one kept by the claim; for an import status with no claim (a
-    /// workspace from before claims), `copied` when it holds samples, else `empty`.
+    /// workspace from before claims), `copied` (`registered` in place) when it holds samples, else `empty`.
     private static func statusBeforeImport(_ row: Row) -> (status: String, message: String, progress: Double) {
         if let status: String = row["importPreviousStatus"] {
             return (status, row["importPreviousMessage"] ?? "", row["importPreviousProgress"] ?? 0)
         }
         let status: String = row["status"]
         if importingStatuses.contains(status) {
-            let has: Bool = row["hasSamples"]
-            return has ? (DatasetStatus.copied.rawValue, "", 1) : (DatasetStatus.empty.rawValue, "", 0)
+            let has: Bool = row["hasSamples"], inPlace: Bool = row["inPlace"]
+            let imported: DatasetStatus = inPlace ? .registered : .copied
+            return has ? (imported.rawValue, "", 1) : (DatasetStatus.empty.rawValue, "", 0)
         }
         return (status, row["statusMessage"], row["progress"])
     }

@@ -11,28 +11,47 @@ extension Workspace {
                               verification: ImageVerification = .full, replace: Bool = false,
                               progress: (@Sendable (ImportProgress) -> Void)? = nil,
                               isCancelled: (@Sendable () -> Bool)? = nil) throws -> ImportResult {
+        let claimed = try claimImport(id, from: source, format: format, replace: replace)
+        return try runImport(claimed, format: format, mode: mode, verification: verification, progress: progress, isCancelled: isCancelled)
+    }
+
+    /// The checks an import makes before touching anything (the dataset, review work a new import
+    /// would drop, the format against the type, the source), then the claim: when this returns,
+    /// the dataset is marked as importing by this process.
+    func claimImport(_ id: String, from source: URL, format: DatasetFormat, replace: Bool) throws -> ClaimedImport {
         let dataset = try self.dataset(id)
         let before = try checkReimport(id, replace: replace)
-        guard format.types.contains(dataset.type) else {
-            let fits = DatasetFormat.allCases.filter { $0.types.contains(dataset.type) }.map(\.rawValue)
-            throw AIArtsError(.invalidArgument, "\(id) is a \(dataset.type.rawValue) dataset; --format \(format.rawValue) does not carry that type (use one of: \(fits.joined(separator: ", ")))")
-        }
-        let source = source.standardizedFileURL
-        guard FileManager.default.fileExists(atPath: source.path) else {
-            throw AIArtsError(.invalidArgument, "\(source.path) does not exist")
-        }
+        try Self.checkImportable(type: dataset.type, id: id, from: source, format: format)
         // One import per dataset: a second is refused here, naming the first (ImportClaim.swift).
         try claimImport(id)
+        return ClaimedImport(dataset: dataset, before: before, source: source.standardizedFileURL)
+    }
+
+    /// Refuses a format that does not carry the dataset's type, and a source that does not exist.
+    static func checkImportable(type: DatasetType, id: String, from source: URL, format: DatasetFormat) throws {
+        guard format.types.contains(type) else {
+            let fits = DatasetFormat.allCases.filter { $0.types.contains(type) }.map(\.rawValue)
+            throw AIArtsError(.invalidArgument, "\(id) is a \(type.rawValue) dataset; --format \(format.rawValue) does not carry that type (use one of: \(fits.joined(separator: ", ")))")
+        }
+        guard FileManager.default.fileExists(atPath: source.standardizedFileURL.path) else {
+            throw AIArtsError(.invalidArgument, "\(source.standardizedFileURL.path) does not exist")
+        }
+    }
+
+    /// Runs a claimed import to its end; the claim is released whatever happens.
+    func runImport(_ claimed: ClaimedImport, format: DatasetFormat, mode: ImportMode, verification: ImageVerification,
+                   progress: (@Sendable (ImportProgress) -> Void)?, isCancelled: (@Sendable () -> Bool)?) throws -> ImportResult {
+        let id = claimed.dataset.id, source = claimed.source
         // Named after this process, so a killed import's partial copy is recognised and removed.
         let staging = datasetsFolder.appendingPathComponent(".staging/\(Self.stagingName(id))")
         defer { try? FileManager.default.removeItem(at: staging) }
 
-        let run = ImportRun(workspace: self, dataset: dataset, verification: verification, progress: progress, isCancelled: isCancelled)
+        let run = ImportRun(workspace: self, dataset: claimed.dataset, verification: verification, progress: progress, isCancelled: isCancelled)
         do {
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
             try run.setStatus(.checking, "checking \(source.path)", done: 0, total: 0, clearCancel: true)
             var result = try run.perform(source: source, format: format, mode: mode, staging: staging)
-            restoreSplit(before, after: &result)
+            restoreSplit(claimed.before, after: &result)
             log.info("import \(id) finished: \(result.message)")
             return result
         } catch let error as CancellationError {
@@ -44,6 +63,13 @@ extension Workspace {
             throw error
         }
     }
+}
+
+/// An import that passed its checks and holds its dataset's claim.
+struct ClaimedImport: Sendable {
+    var dataset: DatasetRecord
+    var before: ReimportState
+    var source: URL
 }
 
 /// One import's state, so the steps can share it without long parameter lists.
@@ -253,6 +279,8 @@ final class ImportRun: @unchecked Sendable {
         let message = "imported \(checked.samples.count) images"
             + (unannotated > 0 ? " (\(unannotated) without annotations)" : "") + ", \(annotationCount) annotations"
             + (issues.isEmpty ? "" : "; \(issues.count) problems (see `aiarts dataset show \(id)`)")
+        // A registered dataset refers to files it never copied, and says so.
+        let imported: DatasetStatus = mode == .register ? .registered : .copied
         let trash = workspace.datasetsFolder.appendingPathComponent(".staging/\(Workspace.stagingName(id, kind: "old-"))")
         try workspace.store.pool.write { db in
             for table in ["annotation", "sample", "label", "failedFile"] {
@@ -266,7 +294,7 @@ final class ImportRun: @unchecked Sendable {
             try db.execute(sql: """
                 UPDATE dataset SET status = ?, statusMessage = ?, progress = 1, folder = ?, inPlace = ?, sourcePath = ?, format = ?,
                   splitSource = ?, splitSeed = NULL, valRatio = NULL, testRatio = NULL, cancelRequested = 0, \(Workspace.releaseClaimSQL) WHERE id = ?
-                """, arguments: [DatasetStatus.copied.rawValue, message, storedFolder, mode == .register, source.path, format.rawValue,
+                """, arguments: [imported.rawValue, message, storedFolder, mode == .register, source.path, format.rawValue,
                                  hasSplit ? "imported" : nil, id])
             // Files move last, inside the transaction: if the move fails, the records roll back with it.
             if let staged {
@@ -277,8 +305,8 @@ final class ImportRun: @unchecked Sendable {
         }
         // The old copy goes only after the new records are committed.
         try? FileManager.default.removeItem(at: trash)
-        progress?(ImportProgress(phase: .copied, done: checked.samples.count, total: checked.samples.count, message: message))
-        return ImportResult(datasetID: id, status: DatasetStatus.copied.rawValue, message: message,
+        progress?(ImportProgress(phase: imported, done: checked.samples.count, total: checked.samples.count, message: message))
+        return ImportResult(datasetID: id, status: imported.rawValue, message: message,
                             images: checked.samples.count, annotations: annotationCount, failed: issues.count)
     }
 

@@ -31,12 +31,22 @@ public enum ImportMode: String, Sendable, Codable {
     case register
 }
 
-/// An import running on a background thread, with progress and cancel (for the UI).
+/// What an import's followers are told: each step of its progress, then how it ended.
+public enum ImportUpdate: Sendable, Equatable {
+    case progress(ImportProgress)
+    case finished(ImportResult)
+    /// It failed, or was cancelled (`kind == .cancelled`), with the reason; the dataset keeps what it had.
+    case failed(AIArtsError)
+}
+
+/// An import running on a background thread: its dataset (known at once), progress, cancel, and
+/// its updates as a stream (no polling).
 public final class ImportJob: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var _progress: ImportProgress
     private var _result: Result<ImportResult, Error>?
+    private var followers: [AsyncStream<ImportUpdate>.Continuation] = []
     private let done = DispatchSemaphore(value: 0)
     public let datasetID: String
 
@@ -51,35 +61,93 @@ public final class ImportJob: @unchecked Sendable {
 
     public func cancel() { lock.withLock { cancelled = true } }
 
-    /// Blocks until the import ends (CLI only: the UI polls `result` instead).
+    /// Blocks until the import ends (CLI only: other front ends follow `updates()`).
     public func wait() throws -> ImportResult {
         done.wait()
         done.signal()
         return try lock.withLock { _result! }.get()
     }
 
-    func update(_ progress: ImportProgress) { lock.withLock { _progress = progress } }
+    /// The import's progress as it happens, then its end, after which the stream finishes. A
+    /// follower that comes late gets the progress as it is now first (or only the end, when it
+    /// has ended); one that reads slowly misses intermediate steps, never the end.
+    public func updates() -> AsyncStream<ImportUpdate> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ImportUpdate.self, bufferingPolicy: .bufferingNewest(16))
+        lock.withLock {
+            if let result = _result {
+                continuation.yield(Self.update(result))
+                continuation.finish()
+            } else {
+                continuation.yield(.progress(_progress))
+                followers.append(continuation)
+            }
+        }
+        return stream
+    }
+
+    func update(_ progress: ImportProgress) {
+        let followers = lock.withLock { _progress = progress; return self.followers }
+        for f in followers { f.yield(.progress(progress)) }
+    }
 
     func finish(_ result: Result<ImportResult, Error>) {
-        lock.withLock { _result = result }
+        let followers = lock.withLock {
+            _result = result
+            defer { self.followers = [] }
+            return self.followers
+        }
+        for f in followers {
+            f.yield(Self.update(result))
+            f.finish()
+        }
         done.signal()
+    }
+
+    static func update(_ result: Result<ImportResult, Error>) -> ImportUpdate {
+        switch result {
+        case .success(let r): return .finished(r)
+        case .failure(let error):
+            return .failed(AIArtsError.plain(error) as? AIArtsError ?? AIArtsError(.io, "\(error)"))
+        }
     }
 }
 
 extension Workspace {
-    /// Starts an import on a background thread. `onProgress` is called from that thread.
+    /// Starts an import on a background thread. Its checks and the claim on the dataset are made
+    /// before this returns: the dataset is marked as importing at once (front ends that list
+    /// datasets see it), or the job has already failed with the reason. `onProgress` is called
+    /// from the import's thread.
     public func startImport(_ id: String, from source: URL, format: DatasetFormat, mode: ImportMode = .copy,
                             verification: ImageVerification = .full, replace: Bool = false,
                             onProgress: (@Sendable (ImportProgress) -> Void)? = nil) -> ImportJob {
         let job = ImportJob(datasetID: id)
+        let claimed: ClaimedImport
+        do { claimed = try claimImport(id, from: source, format: format, replace: replace) } catch {
+            job.finish(.failure(error))
+            return job
+        }
         Thread.detachNewThread { [self] in
             let result = Result {
-                try importDataset(id, from: source, format: format, mode: mode, verification: verification, replace: replace,
-                                  progress: { p in job.update(p); onProgress?(p) },
-                                  isCancelled: { job.isCancelled })
+                try runImport(claimed, format: format, mode: mode, verification: verification,
+                              progress: { p in job.update(p); onProgress?(p) },
+                              isCancelled: { job.isCancelled })
             }
             job.finish(result)
         }
+        return job
+    }
+
+    /// Creates a dataset and starts importing `source` into it, as the UI's new-dataset form and
+    /// `dataset create --import` do: the new id is `job.datasetID` at once, the import follows on
+    /// its own thread (`job.updates()`). The format and the source are checked first, so a
+    /// refusal leaves no empty dataset behind.
+    public func createDatasetAndImport(name: String, type: DatasetType, description: String = "", from source: URL,
+                                       format: DatasetFormat, mode: ImportMode = .copy, verification: ImageVerification = .full,
+                                       onProgress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportJob {
+        try Self.checkImportable(type: type, id: "the new dataset", from: source, format: format)
+        let record = try createDataset(name: name, type: type, description: description)
+        let job = startImport(record.id, from: source, format: format, mode: mode, verification: verification, onProgress: onProgress)
+        if case .failure(let error)? = job.result { throw error }
         return job
     }
 

@@ -1,0 +1,69 @@
+import AIArtsRender
+
+/// A screen over Home. Screens stack: `:gpu` on a task screen opens the GPU screen over it, and Esc
+/// goes back to the task. Each screen's state holds only what that screen shows; what every screen
+/// shares (the workspace as read, the GPUs, the curves) stays in `HomeState`.
+enum Screen: Equatable, Sendable {
+    case task(TaskScreenState)
+    case dataset(DatasetScreenState)
+    case gpu(GPUScreenState)
+    case models(ModelsScreenState)
+    case review(ReviewState)
+
+    /// Where keys are looked up while this screen is on top.
+    var context: KeyContext {
+        switch self {
+        case .task: .task
+        case .dataset: .dataset
+        case .gpu: .gpu
+        case .models: .models
+        case .review: .review
+        }
+    }
+}
+
+/// Reading and writing the screen stack. The stack is the only record of what is showing; these
+/// are views of it. Setting a screen's state replaces it where it is in the stack (the top one of
+/// its kind), pushes it when none is open, and setting nil closes the top one of its kind.
+extension HomeState {
+    var top: Screen? { screens.last }
+
+    private mutating func replace(_ screen: Screen?, where matches: (Screen) -> Bool) {
+        let index = screens.lastIndex(where: matches)
+        switch (index, screen) {
+        case (let i?, let s?): screens[i] = s
+        case (let i?, nil): screens.remove(at: i)
+        case (nil, let s?): screens.append(s)
+        case (nil, nil): break
+        }
+    }
+
+    var taskScreen: TaskScreenState? {
+        get { screens.lazy.reversed().compactMap { if case .task(let s) = $0 { s } else { nil } }.first }
+        set { replace(newValue.map(Screen.task)) { if case .task = $0 { true } else { false } } }
+    }
+
+    var datasetScreen: DatasetScreenState? {
+        get { screens.lazy.reversed().compactMap { if case .dataset(let s) = $0 { s } else { nil } }.first }
+        set { replace(newValue.map(Screen.dataset)) { if case .dataset = $0 { true } else { false } } }
+    }
+
+    var gpuScreen: GPUScreenState? {
+        get { screens.lazy.reversed().compactMap { if case .gpu(let s) = $0 { s } else { nil } }.first }
+        set { replace(newValue.map(Screen.gpu)) { if case .gpu = $0 { true } else { false } } }
+    }
+
+    var modelsScreen: ModelsScreenState? {
+        get { screens.lazy.reversed().compactMap { if case .models(let s) = $0 { s } else { nil } }.first }
+        set { replace(newValue.map(Screen.models)) { if case .models = $0 { true } else { false } } }
+    }
+
+    var review: ReviewState? {
+        get { screens.lazy.reversed().compactMap { if case .review(let s) = $0 { s } else { nil } }.first }
+        set { replace(newValue.map(Screen.review)) { if case .review = $0 { true } else { false } } }
+    }
+
+    /// The task whose screen is on top (a screen under another one is not "open").
+    var openTaskID: String? { if case .task(let s)? = top { s.taskID } else { nil } }
+    var openDatasetID: String? { if case .dataset(let s)? = top { s.datasetID } else { nil } }
+}

@@ -139,7 +139,7 @@ train_from_the_ui() {
     tm send-keys -t "$S2" Tab Tab && wait_for2 "s start" &&
     tm send-keys -t "$S2" s && wait_for2 "T0001 started" && wait_for2 "running" &&
     # The loss curve is drawn (its legend and braille dots), then it grows: the epoch shown rises.
-    wait_for2 "━ train/loss" 150 &&
+    wait_for2 "● train/loss" 150 &&
     screen2 | python3 -c 'import sys; t = sys.stdin.buffer.read().decode(); sys.exit(0 if any(0x2801 <= ord(c) <= 0x28FF for c in t) else 1)' &&
     # The task row refreshes once a second, the curves as points arrive: wait for the row's epoch.
     local first=""

@@ -186,7 +186,8 @@ public struct LineChart: Widget {
         if axes {
             let maxTicks = min(5, max(2, plotRows * 2 / 3 + 1))
             (ticks, labels) = Self.yTicks(lo: lo, hi: hi, maxCount: maxTicks, log: log)
-            let widest = labels.map { DisplayWidth.of($0) }.max() ?? 0
+            // The lowest value is labelled too (drawYAxis), so its label counts for the width.
+            let widest = (labels + [Self.lowestLabel(lo, log: log)]).map { DisplayWidth.of($0) }.max() ?? 0
             let needed = min(max(Self.minimumGutter, widest), area.width / 3)
             if needed != gutter {
                 gutter = needed
@@ -214,6 +215,11 @@ public struct LineChart: Widget {
                       y: plotTop + plotRows, buffer: &buffer)
         }
         if let legendRow { drawLegend(area: area, y: legendRow, buffer: &buffer) }
+    }
+
+    /// The label of the lowest value shown (`lo` is log10 of it on a log axis).
+    static func lowestLabel(_ lo: Double, log: Bool) -> String {
+        ChartFormat.compact(log ? pow(10, lo) : lo, significant: 3)
     }
 
     /// Ticks in value space (log10 of the value on a log axis) and their labels.
@@ -302,8 +308,7 @@ public struct LineChart: Widget {
         }
         // The lowest value shown is labelled too, so the bottom of the plot can be read.
         if rows >= 3, !used.contains(rows - 1), lowest.isFinite {
-            let value = yScale == .log ? pow(10, lowest) : lowest
-            let text = DisplayWidth.truncate(ChartFormat.compact(value, significant: 3), to: gutter)
+            let text = DisplayWidth.truncate(Self.lowestLabel(lowest, log: yScale == .log), to: gutter)
             buffer.set(x: axisX, y: top + rows - 1, string: ascii ? "+" : "┤", style: axisStyle)
             buffer.set(x: axisX - DisplayWidth.of(text), y: top + rows - 1, string: text, style: axisStyle)
         }

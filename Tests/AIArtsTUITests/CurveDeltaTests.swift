@@ -2,6 +2,7 @@ import AIArtsEngine
 import AIArtsRender
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsTUI
 
 /// The curves pane's one metrics path: the feed's deltas applied to `CurveData`, with the
@@ -26,13 +27,6 @@ import Testing
         func take() -> [MetricsDelta] { lock.withLock { defer { deltas = [] }; return deltas } }
     }
 
-    private func append(_ url: URL, _ text: String) throws {
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.close()
-    }
 
     /// Equal curves, NaN (no epoch, no time) equal to NaN.
     private func same(_ a: CurveData, _ b: CurveData) -> Bool {

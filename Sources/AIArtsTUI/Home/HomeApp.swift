@@ -308,35 +308,13 @@ public struct HomeApp: Program {
             return []
         }
         let snapshot = state
-        switch state.top {
-        case .review(var review)?:
-            if let effects = review.perform(action) {
-                state.review = review
-                return effects.map(HomeEffect.review)
-            }
-            if action == .editAttributes { return editAttributes() }
-        case .task(var screen)?:
-            if let effects = screen.update(action, in: snapshot) {
-                state.taskScreen = screen
-                return effects
-            }
-        case .dataset(var screen)?:
-            if let effects = screen.update(action, in: snapshot) {
-                state.datasetScreen = screen
-                return effects
-            }
-        case .gpu(var screen)?:
-            if let effects = screen.update(action, in: snapshot) {
-                state.gpuScreen = screen
-                return effects
-            }
-        case .models(var screen)?:
-            if let effects = screen.update(action, in: snapshot) {
-                state.modelsScreen = screen
-                return effects
-            }
-        case nil:
-            if let effects = state.home.update(action, in: snapshot) { return effects }
+        if var top = state.screens.popLast() {
+            let effects = top.update(action, in: snapshot)
+            state.screens.append(top)
+            if let effects { return effects }
+            if case .review = top, action == .editAttributes { return editAttributes() }
+        } else if let effects = state.home.update(action, in: snapshot) {
+            return effects
         }
         return performCommon(action)
     }

@@ -10,6 +10,19 @@ enum Screen: Equatable, Sendable {
     case models(ModelsScreenState)
     case review(ReviewState)
 
+    /// What an action does on this screen, its state changed in place; nil for the actions it leaves
+    /// to the app (help, quit, the curves' keys, other screens). The review screen's own effects come
+    /// back wrapped.
+    mutating func update(_ action: Action, in home: HomeState) -> [HomeEffect]? {
+        switch self {
+        case .task(var s): defer { self = .task(s) }; return s.update(action, in: home)
+        case .dataset(var s): defer { self = .dataset(s) }; return s.update(action, in: home)
+        case .gpu(var s): defer { self = .gpu(s) }; return s.update(action, in: home)
+        case .models(var s): defer { self = .models(s) }; return s.update(action, in: home)
+        case .review(var s): defer { self = .review(s) }; return s.perform(action)?.map(HomeEffect.review)
+        }
+    }
+
     /// Where keys are looked up while this screen is on top.
     var context: KeyContext {
         switch self {
@@ -39,29 +52,32 @@ extension HomeState {
     }
 
     var taskScreen: TaskScreenState? {
-        get { screens.lazy.reversed().compactMap { if case .task(let s) = $0 { s } else { nil } }.first }
+        get { last { if case .task(let s) = $0 { s } else { nil } } }
         set { replace(newValue.map(Screen.task)) { if case .task = $0 { true } else { false } } }
     }
 
     var datasetScreen: DatasetScreenState? {
-        get { screens.lazy.reversed().compactMap { if case .dataset(let s) = $0 { s } else { nil } }.first }
+        get { last { if case .dataset(let s) = $0 { s } else { nil } } }
         set { replace(newValue.map(Screen.dataset)) { if case .dataset = $0 { true } else { false } } }
     }
 
     var gpuScreen: GPUScreenState? {
-        get { screens.lazy.reversed().compactMap { if case .gpu(let s) = $0 { s } else { nil } }.first }
+        get { last { if case .gpu(let s) = $0 { s } else { nil } } }
         set { replace(newValue.map(Screen.gpu)) { if case .gpu = $0 { true } else { false } } }
     }
 
     var modelsScreen: ModelsScreenState? {
-        get { screens.lazy.reversed().compactMap { if case .models(let s) = $0 { s } else { nil } }.first }
+        get { last { if case .models(let s) = $0 { s } else { nil } } }
         set { replace(newValue.map(Screen.models)) { if case .models = $0 { true } else { false } } }
     }
 
     var review: ReviewState? {
-        get { screens.lazy.reversed().compactMap { if case .review(let s) = $0 { s } else { nil } }.first }
+        get { last { if case .review(let s) = $0 { s } else { nil } } }
         set { replace(newValue.map(Screen.review)) { if case .review = $0 { true } else { false } } }
     }
+
+    /// The state of the top screen of one kind.
+    private func last<T>(_ state: (Screen) -> T?) -> T? { screens.lazy.reversed().compactMap(state).first }
 
     /// The task whose screen is on top (a screen under another one is not "open").
     var openTaskID: String? { if case .task(let s)? = top { s.taskID } else { nil } }

@@ -1,14 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AIArtsEngine
 
 @Suite struct IncrementalReaderMetricsTests {
-    private func append(_ url: URL, _ text: String) throws {
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.close()
-    }
 
     @Test func missingFileIsNotAnError() throws {
         let folder = TempFolder()

@@ -44,13 +44,6 @@ import TestSupport
         }
     }
 
-    private func append(_ url: URL, _ text: String) throws {
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.close()
-    }
 
     @Test func appendedLinesReachTheSubscriber() throws {
         let folder = TempFolder()

@@ -180,4 +180,22 @@ import Testing
         let groups = CurvesPane.groups(a.state.curves!, compared: [], theme: .monochrome, axis: .step, smoothing: a.state.curveOptions.smoothing)
         #expect(groups.first?.first?.smoothed?.count == 4)
     }
+
+    /// Only the rows on screen are drawn (and made into text); scrolling keeps the selection on it.
+    @Test func aLongTaskListScrollsToTheSelection() {
+        var a = Self.app()
+        a.state.data?.tasks = (1...500).map { TaskRow(id: String(format: "T%04d", $0), name: "run \($0)", project: "P0001", trainer: "command", state: "finished") }
+        a.state.home.focus = .tasks
+        _ = a.update(.key(.char("G")))
+        #expect(a.state.selectedTask?.id == "T0500")
+        let lines = a.render(size: Size(width: 100, height: 30)).lines()
+        #expect(lines.contains { $0.contains("T0500") } && !lines.contains { $0.contains("T0001 ") })
+        for _ in 0..<3 { _ = a.update(.key(.char("k"))) }
+        let after = a.render(size: Size(width: 100, height: 30))
+        let row = after.lines().firstIndex { $0.hasPrefix("┃T0497") }!
+        #expect(after.lines().contains { $0.contains("T0500") })  // still on screen: it moved as little as it could
+        let x = 1
+        #expect(after[x, row].style == a.state.theme.selection && after[x, row + 1].style != after[x, row].style)  // the selection, highlighted
+        #expect(TaskRow.duration(35_999) == "9h59m" && TaskRow.duration(3_660) == "1h01m")
+    }
 }

@@ -87,14 +87,16 @@ extension Workspace {
     }
 
     private func statusReport(_ t: TaskRecord, progress: TrainingProgress?) -> TaskStatusReport {
-        let params = TaskParams.decode(t.params)
+        // The parameters are JSON; most tasks never got GPUs assigned, and a task list reads every
+        // task's: decoded only when the key is there at all.
+        let gpus = t.params.contains("assigned_gpus") ? TaskParams.decode(t.params)["assigned_gpus"] : nil
         let failed = t.status == TaskStatus.failed.rawValue
         return TaskStatusReport(
             id: t.id, name: t.name, project: t.projectId, trainer: t.trainer, parent: t.parentId, state: t.status,
             message: t.statusMessage, epoch: progress?.epoch, epochs: progress?.epochs, step: progress?.step,
             steps: progress?.steps, progress: progress?.fraction, eta: progress?.eta,
             pid: t.taskStatus?.hasProcess == true ? t.pid : nil, exitCode: t.exitCode, signal: t.exitSignal,
-            gpus: params["assigned_gpus"], startedAt: t.startedAt, launchedAt: t.launchedAt, finishedAt: t.finishedAt,
+            gpus: gpus, startedAt: t.startedAt, launchedAt: t.launchedAt, finishedAt: t.finishedAt,
             logTail: failed ? FileTail.lines(taskFolder(t.id).appendingPathComponent("train.log"), count: 20) : nil)
     }
 

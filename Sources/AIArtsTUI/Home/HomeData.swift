@@ -107,7 +107,7 @@ public struct TaskRow: Equatable, Sendable {
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s)s" }
         if s < 3600 { return "\(s / 60)m" }
-        if s < 36_000 { return String(format: "%dh%02dm", s / 3600, s % 3600 / 60) }
+        if s < 36_000 { return "\(s / 3600)h" + (s % 3600 < 600 ? "0" : "") + "\(s % 3600 / 60)m" }
         if s < 360_000 { return "\(s / 3600)h" }
         return "\(s / 86_400)d"
     }

@@ -34,13 +34,19 @@ struct TasksPane: Widget {
         let theme = state.theme
         let block = theme.block("Tasks" + DatasetsPane.filterTitle(state, .tasks), focused: focused, ascii: state.ascii)
         buffer.render(block, in: area)
-        let rows = state.visibleTasks
+        let inner = block.inner(area)
+        // Only the rows on screen are made into text: a workspace of thousands of tasks costs a frame
+        // what a screenful does.
+        let all = state.visibleTasks
+        let height = max(0, inner.height - 1)
+        let first = Table.scrollOffset(selected: all.isEmpty ? nil : state.home.tasks.selected, offset: state.home.tasks.offset,
+                                       visible: height, count: all.count)
+        let rows = all[first..<min(all.count, first + height)]
         // EPOCH grows to fit "1200/1500" (up to 11 columns) and keeps 7 for short ones.
         let epochWidth = min(11, max(7, rows.map { DisplayWidth.of(Self.progressText($0)) + 1 }.max() ?? 7))
         let now = state.data?.readAt ?? Date()
         // TIME (elapsed, +ETA) gets its own column where there is room; on a narrow pane a running
         // task's time leads its message instead.
-        let inner = block.inner(area)
         let wide = inner.width >= 60
         let message = { (row: TaskRow) -> String in
             guard !wide, row.isActive, !row.timeText(now: now).isEmpty else { return row.message }
@@ -51,7 +57,7 @@ struct TasksPane: Widget {
             rows: rows.map { [$0.id, (state.home.compared.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.project, $0.state,
                               Self.progressText($0)] + (wide ? [$0.timeText(now: now)] : []) + [message($0)] },
             widths: [.fixed(5), .fill(1), .fixed(5), .fixed(11), .fixed(epochWidth)] + (wide ? [.fixed(9)] : []) + [.fill(2)],
-            selected: rows.isEmpty ? nil : state.home.tasks.selected, offset: state.home.tasks.offset,
+            selected: all.isEmpty ? nil : state.home.tasks.selected - first, offset: 0,
             headerStyle: theme.columnHeader,
             selectedStyle: focused ? theme.selection : theme.quietSelection,
             emptyText: state.data == nil ? "" : state.home.filters[.tasks]?.isEmpty == false ? "no task matches" : "no tasks yet: aiarts task create P0001")

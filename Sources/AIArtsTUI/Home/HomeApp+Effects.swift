@@ -20,9 +20,6 @@ extension HomeApp {
                 if case .review? = state.top { commands.append(.unwatch(key: "review-hide")) }
                 _ = state.screens.popLast()
                 clampCursors()
-            case .home:
-                if state.review != nil { commands.append(.unwatch(key: "review-hide")) }
-                state.screens = []
             case .form(let form): state.fieldForm = form
             case .taskForm(let form): state.taskForm = form
             case .selectTask(let id):

@@ -192,23 +192,13 @@ public struct HomeApp: Program {
             state.taskForm?.refusal = notice.text
             if let field = state.taskForm?.field(refusedBy: notice.text) { state.taskForm?.field = field }
         case .taskCreated(.created(let id, let notice)):
-            state.taskForm = nil
-            state.notice = notice
             // Focus on the new task, so `s` starts it as the notice says.
-            state.home.focus = .tasks
-            state.home.filters[.tasks] = nil
-            state.selectAfterLoad = id
-            return [.reload]
+            return created(id, in: .tasks, notice: notice)
         case .datasetCreated(.failed(let notice)):
             state.notice = notice
         case .datasetCreated(.created(let id, let notice)):
-            // The form closes; the new dataset is selected, its import followed in the Datasets pane.
-            state.fieldForm = nil
-            state.notice = notice
-            state.home.focus = .datasets
-            state.home.filters[.datasets] = nil
-            state.selectDatasetAfterLoad = id
-            return [.reload]
+            // The new dataset is selected, its import followed in the Datasets pane.
+            return created(id, in: .datasets, notice: notice)
         case .done(let notice):
             state.notice = notice
             watched = nil  // what was done (a prediction, a resume) may change the task's curves and predictions
@@ -221,6 +211,18 @@ public struct HomeApp: Program {
             return press(key)
         }
         return []
+    }
+
+    /// A form's task or dataset exists: the form closes, and it is selected in its pane (with the
+    /// focus, and no filter hiding it) once the reload lists it.
+    private mutating func created(_ id: String, in pane: HomePane, notice: Notice) -> [HomeEffect] {
+        state.taskForm = nil
+        state.fieldForm = nil
+        state.notice = notice
+        state.home.focus = pane
+        state.home.filters[pane] = nil
+        state.selectAfterLoad = PendingSelection(pane: pane, id: id)
+        return [.reload]
     }
 
     /// A new reading of the workspace: selections kept by id, the end of a task told, open screens
@@ -237,14 +239,14 @@ public struct HomeApp: Program {
         state.data = data
         state.loading = false
         state.error = nil
-        if let wanted = state.selectDatasetAfterLoad ?? selectedID, let i = state.visibleDatasets.firstIndex(where: { $0.id == wanted }) {
+        let wanted = state.selectAfterLoad
+        state.selectAfterLoad = nil
+        if let id = wanted?.pane == .datasets ? wanted?.id : selectedID, let i = state.visibleDatasets.firstIndex(where: { $0.id == id }) {
             state.home.datasets.selected = i
         }
-        state.selectDatasetAfterLoad = nil
-        if let wanted = state.selectAfterLoad ?? selectedTask, let i = state.visibleTasks.firstIndex(where: { $0.id == wanted }) {
+        if let id = wanted?.pane == .tasks ? wanted?.id : selectedTask, let i = state.visibleTasks.firstIndex(where: { $0.id == id }) {
             state.home.tasks.selected = i
         }
-        state.selectAfterLoad = nil
         clampCursors()
         var effects: [HomeEffect] = [.scheduleTick]
         if openWasBusy && !openIsBusy, let id = openDataset { effects.append(.loadDatasetScreen(id)) }

@@ -12,8 +12,6 @@ enum HomeEffect: Equatable {
     /// Open a screen over the one showing, or go back to the one under it.
     case push(Screen)
     case pop
-    /// Close every screen and show Home.
-    case home
     /// Open a dataset, project, parameters or attributes form, or the new-task form.
     case form(FieldForm)
     case taskForm(TaskForm)

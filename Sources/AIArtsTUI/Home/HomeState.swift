@@ -44,9 +44,9 @@ public struct HomeState: Equatable, Sendable {
     /// The last thing that happened that the user should know of (a task ended, a start failed),
     /// shown in the footer until the next key.
     public var notice: Notice?
-    /// A task, and a dataset, to select once the next load lists it (one just created from a form).
-    public var selectAfterLoad: String?
-    public var selectDatasetAfterLoad: String?
+    /// A task or dataset to select once the next load lists it (one just created from a form), and
+    /// the pane it is in.
+    public var selectAfterLoad: PendingSelection?
     public var size = Size(width: 80, height: 24)
     /// Draw with ASCII only (the locale is not UTF-8).
     public var ascii = false
@@ -115,6 +115,12 @@ public struct HomeState: Equatable, Sendable {
         guard home.datasets.selected < rows.count else { return nil }
         return rows[home.datasets.selected]
     }
+}
+
+/// A row to select in a pane once a load lists it.
+public struct PendingSelection: Equatable, Sendable {
+    public var pane: HomePane
+    public var id: String
 }
 
 /// A question the UI asks before doing something that can't be undone.

@@ -49,8 +49,9 @@ struct TasksPane: Widget {
         // task's time leads its message instead.
         let wide = inner.width >= 60
         let message = { (row: TaskRow) -> String in
-            guard !wide, row.isActive, !row.timeText(now: now).isEmpty else { return row.message }
-            return row.timeText(now: now) + (row.message.isEmpty || row.message == row.state ? "" : " · " + row.message)
+            let time = wide || !row.isActive ? "" : row.timeText(now: now)
+            guard !time.isEmpty else { return row.message }
+            return time + (row.message.isEmpty || row.message == row.state ? "" : " · " + row.message)
         }
         let table = Table(
             header: ["ID", "NAME", "PROJ", "STATE", "EPOCH"] + (wide ? ["TIME"] : []) + ["MESSAGE"],

@@ -12,6 +12,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // aiarts serve (docs/api.md): HTTP on swift-nio, TLS by swift-nio-ssl, multipart parsed as it streams.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Token digests and password hashes (PBKDF2) for the workspace's users (Users/).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // System libraries (Debian: libjpeg-dev, libpng-dev, libwebp-dev, zlib1g-dev, libncursesw5-dev).
@@ -38,6 +45,8 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             // The torch trainers' script, compiled in, so that a binary copied anywhere can still
             // write it into a task folder (trainers/torch/aiarts_torch.py links to it).
@@ -50,10 +59,25 @@ let package = Package(
             // The shipped themes/ and keymaps/, compiled in (Config/Builtin/ links to them; Config/BuiltinFiles.swift).
             resources: [.embedInCode("Config/Builtin")]
         ),
+        // aiarts serve: the platforms' HTTP dialects over the engine (docs/api.md).
+        .target(
+            name: "AIArtsServer",
+            dependencies: [
+                "AIArtsEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "aiarts",
             dependencies: [
-                "AIArtsEngine", "AIArtsTUI", "AIArtsRender",
+                "AIArtsEngine", "AIArtsTUI", "AIArtsRender", "AIArtsServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,6 +105,14 @@ let package = Package(
         .testTarget(name: "AIArtsEngineTests", dependencies: ["AIArtsEngine", "AIArtsImaging", "TestSupport"], exclude: ["GPU/Fixtures"]),
         .testTarget(name: "AIArtsRenderTests", dependencies: ["AIArtsRender", "AIArtsText"]),
         .testTarget(name: "AIArtsTUITests", dependencies: ["AIArtsTUI", "AIArtsRender", "AIArtsEngine", "AIArtsImaging", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "AIArtsServerTests",
+            dependencies: [
+                "AIArtsServer", "AIArtsEngine", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(name: "AIArtsTrainTests", dependencies: ["AIArtsTrain", "AIArtsEngine", "AIArtsImaging"]),
     ]
 )

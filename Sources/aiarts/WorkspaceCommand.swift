@@ -70,7 +70,11 @@ struct SystemCommand: ParsableCommand {
 
     func run() throws {
         let info = SystemInfo.current(gpus: GPUCommand.monitor(global).snapshot(includeHost: false))
-        if json { return try Output.json(info) }
+        let root = try global.root()
+        // `system` makes no workspace: a server is shown only where one exists.
+        var server: ServerState?
+        if case .workspace = WorkspaceFolder.inspect(root) { server = try? GlobalOptions.open(root).serverState() }
+        if json { return try Output.json(SystemReport(system: info, server: server)) }
         print("os:     \(info.os)")
         print("cpus:   \(info.cpus)")
         print("memory: \(ByteCountFormatter.string(fromByteCount: Int64(info.memoryBytes), countStyle: .memory))")
@@ -79,5 +83,23 @@ struct SystemCommand: ParsableCommand {
         } else {
             print("gpus:   \(info.gpus.map { "\($0.index): \(Sanitize.line($0.name))" }.joined(separator: ", "))  (\(info.gpuSource.rawValue))")
         }
+        if let server {
+            print("server: \(Sanitize.line(server.url)), pid \(server.pid), \(server.requests) requests since \(TokenCommand.date(Date(timeIntervalSince1970: server.startedAt)))")
+        } else {
+            print("server: not running (aiarts serve)")
+        }
+    }
+}
+
+/// `aiarts system --json`: the machine's fields, and `server` (null when none runs).
+struct SystemReport: Encodable {
+    var system: SystemInfo
+    var server: ServerState?
+
+    func encode(to encoder: any Encoder) throws {
+        try system.encode(to: encoder)
+        enum Keys: String, CodingKey { case server }
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(server, forKey: .server)
     }
 }

@@ -302,6 +302,24 @@ public final class Store: Sendable {
                 t.column("storedAt", .datetime).notNull()
             }
         }
+        // The people `aiarts serve` answers (Users/Users.swift): roles, password hashes, token digests.
+        migrator.registerMigration("v12-users") { db in
+            try db.create(table: "user") { t in
+                t.primaryKey("name", .text)
+                t.column("role", .text).notNull()
+                t.column("passwordHash", .text)  // "pbkdf2-sha256$rounds$salt$hash", nil: no password login
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "apiToken") { t in
+                t.primaryKey("id", .text)  // a short public id, for `token list` and `token revoke`
+                t.column("userName", .text).notNull().indexed().references("user", onDelete: .cascade)
+                t.column("digest", .text).notNull().unique()  // SHA-256 of the secret, hex
+                t.column("label", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime)
+                t.column("lastUsedAt", .datetime)
+            }
+        }
         return migrator
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A swift-log handler that appends to a file: the engine never writes to the terminal, which
 /// the UI owns.
 public struct FileLogHandler: LogHandler {
+    private static let bootstrapped = Mutex(false)
     final class Sink: @unchecked Sendable {
         let lock = NSLock()
         let handle: FileHandle?
@@ -24,8 +26,11 @@ public struct FileLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
 
-    /// Routes every logger of this process to `path`.
+    /// Routes every logger of this process to `path`. Only the first call of a process counts
+    /// (swift-log takes one bootstrap; a command that opens its workspace twice calls it twice).
     public static func bootstrap(path: String, level: Logger.Level = .info) {
+        let first = bootstrapped.withLock { done in defer { done = true }; return !done }
+        guard first else { return }
         let sink = Sink(path: path)
         LoggingSystem.bootstrap { label in
             var handler = FileLogHandler(label: label, sink: sink)
@@ -45,5 +50,13 @@ public struct FileLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let meta = merged.isEmpty ? "" : " " + merged.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
         sink.write("\(stamp) \(event.level) \(label):\(meta) \(event.message)\n")
+    }
+}
+
+extension FileLogHandler {
+    /// A handler of its own for one logger (the server's log), beside the process's.
+    public init(label: String, path: String, level: Logger.Level = .info) {
+        self.init(label: label, sink: Sink(path: path))
+        logLevel = level
     }
 }

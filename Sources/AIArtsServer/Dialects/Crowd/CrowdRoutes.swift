@@ -1,0 +1,6 @@
+import Hummingbird
+
+enum CrowdRoutes {
+    static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
+    }
+}

@@ -1,0 +1,6 @@
+import Hummingbird
+
+enum DjangoRoutes {
+    static func register(on router: Router<ServerContext>, environment: ServerEnvironment) {
+    }
+}

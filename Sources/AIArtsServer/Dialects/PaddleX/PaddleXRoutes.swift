@@ -1,0 +1,6 @@
+import Hummingbird
+
+enum PaddleXRoutes {
+    static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
+    }
+}

@@ -1,0 +1,6 @@
+import Hummingbird
+
+enum RegistryRoutes {
+    static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
+    }
+}

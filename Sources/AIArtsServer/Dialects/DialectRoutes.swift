@@ -7,6 +7,8 @@ enum DialectRoutes {
         PaddleXRoutes.register(on: router.group(RouterPath(Dialect.paddlex.mount)), environment: environment)
         RegistryRoutes.register(on: router.group(RouterPath(Dialect.registry.mount)), environment: environment)
         CrowdRoutes.register(on: router.group(RouterPath(Dialect.crowd.mount)), environment: environment)
+        // The AIArts dialect's `annotations` module is the crowd annotation API, mounted a second time.
+        CrowdRoutes.register(on: router.group(RouterPath(Dialect.aiarts.mount + "/annotations")), environment: environment)
         DjangoRoutes.register(on: router, environment: environment)
     }
 }

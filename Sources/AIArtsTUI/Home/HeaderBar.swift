@@ -1,6 +1,7 @@
 import AIArtsRender
 
-/// Top line: the workspace path on the left, record counts on the right.
+/// Top line: the workspace path on the left, record counts on the right, and the workspace's
+/// server (`aiarts serve`) with its requests so far, when one runs.
 struct HeaderBar: Widget {
     var state: HomeState
 
@@ -11,7 +12,11 @@ struct HeaderBar: Widget {
             return
         }
         let dot = state.ascii ? "," : " ·"
-        let counts = "\(data.datasets.count) datasets\(dot) \(data.projects.count) projects\(dot) \(data.taskCount) tasks\(dot) \(data.modelCount) models "
+        var counts = "\(data.datasets.count) datasets\(dot) \(data.projects.count) projects\(dot) \(data.taskCount) tasks\(dot) \(data.modelCount) models "
+        if let server = data.server {
+            let address = server.url.split(separator: "/").last.map(String.init) ?? server.url
+            counts += "\(state.ascii ? "|" : "│") serving \(Sanitize.line(address)), \(server.requests) req "
+        }
         let countsWidth = DisplayWidth.of(counts)
         let used = buffer.set(x: area.x, y: area.y, string: " aiarts ", style: state.theme.headerBar.with(.bold))
         // The path gives way to the counts when space is short; it is cut with … rather than wrapped.

@@ -127,11 +127,13 @@ public struct HomeData: Equatable, Sendable {
     /// When it was read: running tasks' elapsed time is counted to here, so drawing stays a pure
     /// function of state (the view reads again each second while a task runs).
     public var readAt: Date
+    /// The workspace's `aiarts serve`, when one runs: its address and requests served so far.
+    public var server: ServerState?
 
     public init(path: String, taskCount: Int? = nil, modelCount: Int = 0, datasets: [DatasetRow], projects: [ProjectRow],
-                tasks: [TaskRow] = [], readAt: Date = Date(timeIntervalSince1970: 0)) {
+                tasks: [TaskRow] = [], readAt: Date = Date(timeIntervalSince1970: 0), server: ServerState? = nil) {
         self.path = Sanitize.line(path); self.taskCount = taskCount ?? tasks.count; self.modelCount = modelCount
-        self.datasets = datasets; self.projects = projects; self.tasks = tasks; self.readAt = readAt
+        self.datasets = datasets; self.projects = projects; self.tasks = tasks; self.readAt = readAt; self.server = server
     }
 
     public static func load(from workspace: Workspace) throws -> HomeData {
@@ -148,6 +150,6 @@ public struct HomeData: Equatable, Sendable {
                         },
                         // Ended tasks' progress comes from stored summaries; running ones' from
                         // readers the workspace keeps, which read only what was appended.
-                        tasks: tasks, readAt: Date())
+                        tasks: tasks, readAt: Date(), server: workspace.serverState())
     }
 }

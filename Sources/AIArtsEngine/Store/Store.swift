@@ -320,6 +320,33 @@ public final class Store: Sendable {
                 t.column("lastUsedAt", .datetime)
             }
         }
+        // The crowd annotation dialect (Review/CrowdTasks.swift): its integer task ids, task type
+        // (0 annotation, 1 collection) and creator, over an annotation task; and the model registry
+        // dialect's project/model/version names (Models/RegistryVersions.swift) over aiarts model versions.
+        migrator.registerMigration("v13-crowd-registry") { db in
+            try db.create(table: "crowdTask") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("taskId", .text).notNull().unique().references("annotationTask", onDelete: .cascade)
+                t.column("type", .integer).notNull()
+                t.column("creator", .text).notNull()
+            }
+            // What a crowd commit sent for each picture of its batch (annotation_json, stored as sent).
+            try db.create(table: "crowdResult") { t in
+                t.column("batchId", .integer).notNull().references("annotationBatch", onDelete: .cascade)
+                t.column("sampleId", .integer).notNull().references("sample", onDelete: .cascade)
+                t.column("annotation", .text).notNull()
+                t.primaryKey(["batchId", "sampleId"])
+            }
+            try db.create(table: "registryVersion") { t in
+                t.column("project", .text).notNull()
+                t.column("model", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("modelId", .text).notNull().references("model", onDelete: .cascade)
+                t.column("modelVersion", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["project", "model", "version"])
+            }
+        }
         return migrator
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Workspace {
+    /// Writes a dataset's folder (the copied files, or a registered dataset's own folder) as a
+    /// .tar.gz holding one folder, `<id>/`, at `destination`, which must not exist. Symbolic links
+    /// inside the folder are refused, never followed out. The archive appears only once complete
+    /// (written under a hidden name beside it and renamed). Returns the archive's size in bytes.
+    @discardableResult
+    public func archiveDataset(_ id: String, to destination: URL) throws -> Int64 {
+        let record = try dataset(id)
+        guard let stored = record.folder else {
+            throw AIArtsError(.conflict, "\(id) has no files yet (status \(record.status)); import into it first")
+        }
+        if [DatasetStatus.checking.rawValue, DatasetStatus.copying.rawValue].contains(record.status) {
+            throw AIArtsError(.conflict, "\(id) is being imported; download it once the import has finished")
+        }
+        let folder = resolveFolder(stored)
+        guard FileManager.default.isDirectory(folder) else {
+            throw AIArtsError(.io, "the files of \(id) are missing (\(folder.path))")
+        }
+        let tree = try FileTree.scan(folder, symlinks: .refuse, shown: "\(id) (\(folder.path))",
+                                     linkAdvice: "links are not archived, since they may point anywhere; nothing was written")
+        let dest = destination.standardizedFileURL
+        if lstatInfo(dest.path) != nil { throw AIArtsError(.conflict, "\(dest.path) already exists") }
+        let temporary = dest.deletingLastPathComponent().appendingPathComponent(".\(dest.lastPathComponent).aiarts-\(UUID().uuidString)")
+        do {
+            let writer = try TarGzWriter(path: temporary.path)
+            do {
+                try writer.addDirectory(id, modified: record.createdAt)
+                for entry in tree.entries {
+                    let name = id + "/" + entry.relative
+                    if entry.isDirectory {
+                        try writer.addDirectory(name, modified: entry.modified)
+                    } else {
+                        try writer.addFile(name, from: entry.source.path, size: entry.size, modified: entry.modified)
+                    }
+                }
+                try writer.finish()
+            } catch {
+                writer.discard()
+                throw error
+            }
+        } catch let error as TarGzWriter.Failure {
+            throw AIArtsError(.io, "cannot write \(dest.path): \(error.description)")
+        }
+        guard rename(temporary.path, dest.path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw AIArtsError(.io, "cannot create \(dest.path): \(why)")
+        }
+        return Int64(statInfo(dest.path)?.st_size ?? 0)
+    }
+}

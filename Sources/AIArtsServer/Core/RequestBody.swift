@@ -90,7 +90,7 @@ extension Dictionary where Key == String, Value == Any {
     public func string(_ key: String) throws -> String {
         guard let value = self[key] else { throw APIError.badRequest("\(key) is missing") }
         if let text = value as? String { return text }
-        if let number = value as? NSNumber, !(value is Bool) { return number.stringValue }
+        if let number = value as? NSNumber, !Self.isJSONBool(value) { return number.stringValue }
         throw APIError.badRequest("\(key) must be a string")
     }
 
@@ -101,7 +101,7 @@ extension Dictionary where Key == String, Value == Any {
 
     public func int(_ key: String) throws -> Int {
         guard let value = self[key] else { throw APIError.badRequest("\(key) is missing") }
-        if let number = value as? NSNumber, !(value is Bool) {
+        if let number = value as? NSNumber, !Self.isJSONBool(value) {
             let double = number.doubleValue
             guard double.rounded() == double, abs(double) < 9e15 else { throw APIError.badRequest("\(key) must be an integer") }
             return number.intValue
@@ -117,9 +117,16 @@ extension Dictionary where Key == String, Value == Any {
 
     public func double(_ key: String) throws -> Double {
         guard let value = self[key] else { throw APIError.badRequest("\(key) is missing") }
-        if let number = value as? NSNumber, !(value is Bool), number.doubleValue.isFinite { return number.doubleValue }
+        if let number = value as? NSNumber, !Self.isJSONBool(value), number.doubleValue.isFinite { return number.doubleValue }
         if let text = value as? String, let number = Double(text), number.isFinite { return number }
         throw APIError.badRequest("\(key) must be a number")
+    }
+
+    /// A JSON true or false. On Linux `1 is Bool` holds for any NSNumber 0 or 1, so the number's
+    /// own type decides: JSONSerialization makes booleans as char-typed numbers ("c").
+    public static func isJSONBool(_ value: Any) -> Bool {
+        if let number = value as? NSNumber { return String(cString: number.objCType) == "c" }
+        return value is Bool
     }
 
     public func optionalBool(_ key: String) throws -> Bool? {

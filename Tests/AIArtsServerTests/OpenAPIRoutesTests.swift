@@ -21,8 +21,9 @@ import Yams
     }
 
     /// `{id}` and `:id` alike, so that the spec's and the router's spellings compare.
+    /// A trailing slash (the Django dialect's paths) is dropped: the router describes paths without one.
     static func normalize(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+        (path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path).split(separator: "/", omittingEmptySubsequences: false).map { part in
             (part.hasPrefix("{") && part.hasSuffix("}")) || part.hasPrefix(":") ? "{}" : String(part)
         }.joined(separator: "/")
     }

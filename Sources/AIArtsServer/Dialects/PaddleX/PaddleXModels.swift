@@ -49,7 +49,7 @@ enum PaddleXModelRoutes {
             if let results = parameters["eval_results"], !(results is NSNull) {
                 guard let object = results as? [String: Any] else { throw APIError.badRequest("eval_results must be an object of metric: number") }
                 evaluation = try object.mapValues { value in
-                    guard let number = value as? NSNumber, !(value is Bool) else { throw APIError.badRequest("eval_results values must be numbers") }
+                    guard let number = value as? NSNumber, ![String: Any].isJSONBool(value) else { throw APIError.badRequest("eval_results values must be numbers") }
                     return number.doubleValue
                 }
             }

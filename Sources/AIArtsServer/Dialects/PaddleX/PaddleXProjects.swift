@@ -192,8 +192,9 @@ enum PaddleXProjectRoutes {
         switch item {
         case is NSNull: return nil
         case let text as String: return text
-        case let flag as Bool: return flag ? "true" : "false"
-        case let number as NSNumber: return number.stringValue
+        case let number as NSNumber:
+            if [String: Any].isJSONBool(number) { return number.boolValue ? "true" : "false" }
+            return number.stringValue
         case let list as [Any]: return try list.compactMap { try scalar($0, key: key) }.joined(separator: ",")
         default: throw APIError.badRequest("\(key) must be a string, a number or a list of them")
         }

@@ -8,17 +8,29 @@ public struct AnnotationFormatter: Codable, Equatable, Sendable {
         public var name: String
         /// The allowed values; empty means free text.
         public var values: [String]
+        /// How to fill it in (the crowd annotation API's formatters carry one); "" for none, and then not written.
+        public var description: String
 
-        public init(name: String, values: [String] = []) {
-            self.name = name; self.values = values
+        public init(name: String, values: [String] = [], description: String = "") {
+            self.name = name; self.values = values; self.description = description
         }
 
         public var isFreeText: Bool { values.isEmpty }
+
+        enum CodingKeys: String, CodingKey { case name, values, description }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decode(String.self, forKey: .name)
             values = try c.decodeIfPresent([String].self, forKey: .values) ?? []
+            description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(values, forKey: .values)
+            if !description.isEmpty { try c.encode(description, forKey: .description) }
         }
     }
 
@@ -98,8 +110,9 @@ public struct AnnotationFormatter: Codable, Equatable, Sendable {
                 for (j, a) in items.enumerated() {
                     let aPlace = "attribute \(j + 1) of tag '\(name)'"
                     guard case .object(let aMembers) = a else { throw AIArtsError(.badInput, "formatter \(aPlace) is not an object with name and values") }
-                    try checkKeys(aMembers, allowed: ["name", "values"], place: aPlace)
+                    try checkKeys(aMembers, allowed: ["name", "values", "description"], place: aPlace)
                     let aName = try string(a["name"], "name", place: aPlace, required: true)
+                    let aDescription = try string(a["description"], "description", place: aPlace, required: false)
                     var values: [String] = []
                     switch a["values"] {
                     case nil, .null?: break
@@ -113,7 +126,7 @@ public struct AnnotationFormatter: Codable, Equatable, Sendable {
                     default:
                         throw AIArtsError(.badInput, "formatter: 'values' of attribute '\(aName)' of tag '\(name)' must be an array of strings (empty for free text)")
                     }
-                    attributes.append(Attribute(name: aName, values: values))
+                    attributes.append(Attribute(name: aName, values: values, description: aDescription))
                 }
             default:
                 throw AIArtsError(.badInput, "formatter: 'attributes' of tag '\(name)' must be an array")
@@ -156,6 +169,7 @@ public struct AnnotationFormatter: Codable, Equatable, Sendable {
             var attributeNames = Set<String>()
             for (j, attribute) in tag.attributes.enumerated() {
                 try Self.checkName(attribute.name, what: "the name of attribute \(j + 1) of tag '\(tag.name)'")
+                try Self.checkText(attribute.description, what: "the description of attribute '\(attribute.name)' of tag '\(tag.name)'", allowNewlines: true)
                 guard attributeNames.insert(attribute.name).inserted else {
                     throw AIArtsError(.badInput, "tag '\(tag.name)' names attribute '\(attribute.name)' twice")
                 }

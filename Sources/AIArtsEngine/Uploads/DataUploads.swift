@@ -103,7 +103,9 @@ extension Workspace {
             _ = try importDataset(dataset.id, from: archive, format: format)
         } catch {
             try? deleteDataset(dataset.id, force: true)
-            throw error
+            // An archive or parse failure is the upload's fault, said as such.
+            if let error = AIArtsError.plain(error) as? AIArtsError { throw error }
+            throw AIArtsError(.badInput, "\(safeName) could not be imported as a \(type.rawValue) dataset in \(format.rawValue) layout: \(error)")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? NSNumber)?.int64Value ?? 0
         let entry = DataEntry(id: 0, createdAt: Date(), fileClass: fileClass ?? .picture, fileName: safeName, owner: owner,

@@ -64,7 +64,7 @@ import Testing
         let before = try workspace.datasets().count
         let broken = folder.url.appendingPathComponent("broken.zip")
         try Data([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]).write(to: broken)
-        #expect(throws: (any Error).self) { try workspace.importDataArchive(broken, name: "broken.zip", owner: "ann") }
+        #expect(throws: AIArtsError.self) { try workspace.importDataArchive(broken, name: "broken.zip", owner: "ann") }
         #expect(try workspace.datasets().count == before)
         #expect(try workspace.dataEntries().count == 1)
 

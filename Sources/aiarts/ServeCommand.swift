@@ -25,6 +25,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-body"), help: ArgumentHelp("Largest JSON body, in MiB.", valueName: "MIB")) var maxBody = 8
     @Option(name: .customLong("max-upload"), help: ArgumentHelp("Largest upload, in MiB (streamed to disk).", valueName: "MIB")) var maxUpload = 20 * 1024
     @Option(name: .customLong("max-connections"), help: "Connections open at once.") var maxConnections = 512
+    @Option(name: .customLong("header-timeout"), help: ArgumentHelp("Seconds a new connection has to send its request head.", valueName: "S")) var headerTimeout = 10.0
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds an idle connection stays open.", valueName: "S")) var idleTimeout = 60.0
     @Flag(name: .customLong("log-requests"), help: "Log one line per request to logs/serve.log.") var logRequests = false
 
     func run() throws {
@@ -35,7 +37,10 @@ struct ServeCommand: ParsableCommand {
         options.certificate = tlsCert.map { Self.absolute($0) }
         options.key = tlsKey.map { Self.absolute($0) }
         options.insecure = insecure
-        guard maxBody > 0, maxUpload > 0, maxConnections > 0 else { throw ValidationError("limits must be positive") }
+        guard maxBody > 0, maxUpload > 0, maxConnections > 0, headerTimeout > 0, idleTimeout > 0,
+              headerTimeout.isFinite, idleTimeout.isFinite else { throw ValidationError("limits must be positive") }
+        options.limits.headerTimeout = headerTimeout
+        options.limits.idleTimeout = idleTimeout
         options.limits.maxBodyBytes = maxBody << 20
         options.limits.maxUploadBytes = Int64(maxUpload) << 20
         options.limits.maxConnections = maxConnections
@@ -106,8 +111,9 @@ struct ServeCommand: ParsableCommand {
         }
         kill(state.pid, SIGTERM)
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, workspace.serverState() != nil { Thread.sleep(forTimeInterval: 0.05) }
-        if workspace.serverState() != nil { throw AIArtsError(.io, "the server (pid \(state.pid)) has not stopped after 30 s") }
+        // Gone when its process has exited (it removes server.json just before).
+        while Date() < deadline, kill(state.pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        if kill(state.pid, 0) == 0 { throw AIArtsError(.io, "the server (pid \(state.pid)) has not stopped after 30 s") }
         print("stopped the server at \(state.url)")
     }
 

@@ -36,7 +36,9 @@ def ok(ret, step):
 def poll(step, request, done, failed=lambda body: False, seconds=90):
     deadline = time.time() + seconds
     while time.time() < deadline:
-        body = ok(request(), step) if False else request().json()
+        ret = request()
+        assert ret.status_code == 200, f"{step}: HTTP {ret.status_code} {ret.text}"
+        body = ret.json()
         assert body['status'] == 1, f"{step}: {body}"
         if failed(body):
             raise AssertionError(f"{step} failed: {body}")

@@ -202,6 +202,9 @@ enum PaddleXProjectRoutes {
 
     static func gpuList(_ value: Any?) throws -> String? {
         guard let value, !(value is NSNull) else { return nil }
+        if let text = value as? String, text.split(separator: ",").allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)) != nil }) {
+            return text.replacingOccurrences(of: " ", with: "")
+        }
         guard let list = value as? [Any], let text = try scalar(list, key: "gpu_list") else {
             throw APIError.badRequest("gpu_list must be a list of GPU ids, such as [0]")
         }

@@ -17,6 +17,8 @@ enum PaddleXWorkspaceRoutes {
             let names: [String]
             if let list = parameters["attr_list"] as? [String] {
                 names = list
+            } else if let text = parameters["attr_list"] as? String {
+                names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             } else if parameters["attr_list"] == nil || parameters["attr_list"] is NSNull {
                 names = []
             } else {
@@ -68,12 +70,12 @@ enum PaddleXWorkspaceRoutes {
             let parameters = try await PaddleXRoutes.parameters(request, environment)
             let path = try parameters.string("path")
             let did = try PaddleXRoutes.optionalID(parameters, "did", kind: .dataset)
-            let url = try await environment.engine { workspace in try confinedFile(path, did: did, workspace: workspace) }
-            let ext = url.pathExtension.lowercased()
+            let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
             let isImage = ["jpg", "jpeg", "png", "bmp", "webp"].contains(ext)
             guard isImage || ext == "xml" else {
-                throw APIError.badRequest("/file serves images (jpg, jpeg, png, bmp, webp) and .xml files, not .\(ext)")
+                throw APIError.badRequest("/file serves images (jpg, jpeg, png, bmp, webp) and .xml files, not \(ext.isEmpty ? "a file without an extension" : "." + ext)")
             }
+            let url = try await environment.engine { workspace in try confinedFile(path, did: did, workspace: workspace) }
             let limit = max(environment.limits.maxBodyBytes, 64 << 20)
             let data = try await environment.engine { _ -> Data in
                 let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil

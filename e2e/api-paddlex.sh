@@ -22,6 +22,7 @@ VTOKEN=$(aiarts token create vic 2>/dev/null)
 # layout (labels.txt, train_list.txt …) by another workspace, at a path on the server.
 "$BIN" --workspace "$T/scratch" demo --no-tui >/dev/null 2>&1 &&
     "$BIN" --workspace "$T/scratch" dataset export D0001 --format paddlex "$T/shapes" >/dev/null || { echo "FAIL could not make the dataset"; exit 1; }
+"$BIN" --workspace "$T/scratch" dataset export D0002 --format voc "$T/shapes-voc" >/dev/null || { echo "FAIL could not make the VOC dataset"; exit 1; }
 IMAGE=$(find "$T/shapes/circle" -name '*.jpg' | head -1)
 
 OUT=$T/serve.out
@@ -37,6 +38,29 @@ HOSTPORT=${URL#http://}
 BASE="http://me:$TOKEN@$HOSTPORT/paddlex"
 
 check "PaddleX's quick start, as its requests client runs it" python3 e2e/api_paddlex_quickstart.py "$BASE" "$T/shapes" "$IMAGE"
+
+t_detection_import_reads_pascal_voc() {
+    python3 - "$BASE" "$T/shapes-voc" <<'PY'
+import sys, time, requests
+url, path = sys.argv[1], sys.argv[2]
+did = requests.post(url + '/dataset', json={'name': 'boxes', 'desc': '', 'dataset_type': 'detection'}).json()['did']
+ret = requests.put(url + '/dataset', json={'did': did, 'path': path}).json()
+assert ret['status'] == 1 and ret['format'] == 'voc', ret
+for _ in range(200):
+    body = requests.get(url + '/dataset', json={'did': did}).json()
+    if body['dataset_status'] not in (0, 1, 3):
+        break
+    time.sleep(0.1)
+assert body['dataset_status'] == 4, body
+details = requests.get(url + '/dataset/details', json={'did': did}).json()['details']
+assert details['labels'] == ['circle', 'square', 'triangle'] and len(details['file_info']) == 200, details['labels']
+xml = requests.get(url + '/file', json={'path': path + '/Annotations/shapes_0000.xml'})
+assert xml.status_code == 400 and xml.json()['status'] == -1, xml.text  # the source folder is not the workspace's
+img = requests.get(url + '/file', json={'path': details['train_files'][0], 'did': did}).json()
+assert img['status'] == 1 and img['img_data'], img
+PY
+}
+check "a detection dataset in Pascal VOC is imported from a server path as VOC" t_detection_import_reads_pascal_voc
 
 t_viewer_reads_and_may_not_write() {
     local code

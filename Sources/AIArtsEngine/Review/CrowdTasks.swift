@@ -350,6 +350,30 @@ extension Workspace {
         }
     }
 
+    /// Committed batches of crowd tasks, newest first, of one user and/or one crowd task when given:
+    /// `limit` of them after `offset`, with the total over all pages and each commit's crowd task id.
+    public func crowdCommits(user: String? = nil, task: Int64? = nil, offset: Int = 0, limit: Int = 10) throws
+        -> (total: Int, items: [(commit: AnnotationCommit, task: Int64)]) {
+        guard offset >= 0, limit >= 1, limit <= 1000 else {
+            throw AIArtsError(.invalidArgument, "the page must start at 0 or later and hold 1 to 1000 commits")
+        }
+        return try store.pool.read { db in
+            var conditions = ["b.taskId IN (SELECT taskId FROM crowdTask)"]
+            var arguments: [any DatabaseValueConvertible] = []
+            if let user { conditions.append("b.user = ?"); arguments.append(user) }
+            if let task {
+                conditions.append("b.taskId = ?")
+                arguments.append(try Self.crowdTaskRow(task, db).taskId)
+            }
+            let filter = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM annotationBatch b WHERE b.status = 'committed' AND \(filter)",
+                                         arguments: StatementArguments(arguments)) ?? 0
+            let items = offset >= total ? [] : try Self.commits(where: filter, arguments, limit: limit, offset: offset, db)
+            let ids = Dictionary(try CrowdTaskRow.fetchAll(db).map { ($0.taskId, $0.id ?? 0) }, uniquingKeysWith: { a, _ in a })
+            return (total, items.map { ($0, ids[$0.taskId] ?? 0) })
+        }
+    }
+
     /// What a crowd commit sent for each of its pictures: sample id → annotation text.
     public func crowdResults(batch batchId: Int64) throws -> [Int64: String] {
         try store.pool.read { db in

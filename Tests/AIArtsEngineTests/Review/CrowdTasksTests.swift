@@ -71,6 +71,13 @@ import Testing
         let commit = try ws.commitCrowdAnnotations(batch: batch.id, user: "bob", results: [batch.sampleIds[0]: #"{"tags": []}"#])
         #expect(commit.samples == 1 && commit.returned == 2)
         #expect(try ws.crowdResults(batch: batch.id) == [batch.sampleIds[0]: #"{"tags": []}"#])
+        // A task made without the crowd API has no crowd id, and its commits are not crowd commits.
+        let plain = try ws.createAnnotationTask(datasetId: dataset, name: "cli", formatter: AnnotationFixtures.formatter, size: 1)
+        _ = try ws.applyAnnotationBatch(taskId: plain.id, user: "bob")
+        _ = try ws.commitAnnotationBatch(taskId: plain.id, user: "bob", force: true)
+        let listed = try ws.crowdCommits(user: "bob")
+        #expect(listed.total == 1 && listed.items.map(\.task) == [task.id] && listed.items.first?.commit.batchId == batch.id)
+        #expect(try ws.crowdCommits(task: task.id, offset: 1).items.isEmpty)
         let next = try ws.applyAnnotationBatch(taskId: task.task.id, user: "carol")
         #expect(Array(next.sampleIds.prefix(2)) == Array(batch.sampleIds[1...2]))  // returned to the pool first
         let updated = try ws.updateCrowdTask(task.id, CrowdTaskUpdate(name: "pets 2", size: 4))

@@ -88,15 +88,12 @@ enum CrowdCommitRoutes {
             }
             let user = query["user"].flatMap { $0.isEmpty ? nil : $0 }
             let filter = taskFilter
-            let (page, ids) = try await environment.engine { workspace in
-                let annotationTask = try filter.map { try workspace.crowdTask($0).task.id }
-                return (try workspace.annotationCommits(user: user, taskId: annotationTask, pageNum: pageNum + 1, pageSize: pageSize),
-                        try workspace.crowdTaskIDs())
-            }
-            let commits: [[String: Any]] = page.items.compactMap { commit in
-                guard let id = ids[commit.taskId] else { return nil }
-                return ["user_id": commit.user, "task_id": id, "commit_id": commit.batchId, "size": commit.samples,
-                        "committed_at": CrowdTime.string(commit.committedAt)]
+            let (offset, overflow) = pageNum.multipliedReportingOverflow(by: pageSize)
+            guard !overflow else { throw CrowdError.json("pageNum is too large") }
+            let page = try await environment.engine { try $0.crowdCommits(user: user, task: filter, offset: offset, limit: pageSize) }
+            let commits: [[String: Any]] = page.items.map { item in
+                ["user_id": item.commit.user, "task_id": item.task, "commit_id": item.commit.batchId, "size": item.commit.samples,
+                 "committed_at": CrowdTime.string(item.commit.committedAt)]
             }
             return JSONOut.response(["data": ["commits": commits, "total": page.total, "pageNum": pageNum, "pageSize": pageSize] as [String: Any]])
         }

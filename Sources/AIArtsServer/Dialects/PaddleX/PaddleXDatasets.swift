@@ -9,6 +9,8 @@ enum PaddleXDatasetRoutes {
             _ = try context.require(.read)
             let did = try PaddleXRoutes.optionalID(try await PaddleXRoutes.parameters(request, environment), "did", kind: .dataset)
             return try await PaddleXRoutes.respond(environment) { workspace in
+                // An import whose process died is restored first, as every front end's list does.
+                _ = try workspace.recoverInterruptedImports()
                 let projects = try workspace.projects()
                 if let did {
                     let record = try workspace.dataset(did)
@@ -17,7 +19,6 @@ enum PaddleXDatasetRoutes {
                     return ["id": did, "dataset_status": status(record).rawValue, "message": record.statusMessage,
                             "progress": record.progress, "attr": attr]
                 }
-                _ = try workspace.summaries()  // restores imports whose process died, as every list does
                 return ["datasets": try workspace.datasets().map { record -> [String: Any] in
                     var attr = try attributes(record, workspace)
                     attr["dataset_status"] = status(record).rawValue

@@ -127,7 +127,8 @@ enum PaddleXJobRoutes {
                 let predictions = try workspace.predictTask(tid, epoch: epoch, images: [run.appendingPathComponent("image.\(ext)")])
                 guard let first = predictions.images.first else { throw APIError(.unprocessableContent, "the trainer returned no prediction") }
                 if let error = first.error { throw APIError(.unprocessableContent, error) }
-                if let drawn = first.drawn { try FileManager.default.copyItem(at: URL(fileURLWithPath: drawn), to: result) }
+                guard let drawn = first.drawn else { throw APIError(.unprocessableContent, "the prediction could not be drawn onto the image") }
+                try FileManager.default.copyItem(at: URL(fileURLWithPath: drawn), to: result)
                 let answer: [String: Any] = [
                     "path": result.path, "epoch": predictions.epoch as Any? ?? NSNull(),
                     "labels": first.labels.map { ["label": $0.label, "score": $0.score] as [String: Any] },

@@ -16,7 +16,6 @@ final class PaddleXJobs: Sendable {
         var message: String
         /// What the route answers once done (JSON-ready values, wrapped as Sendable text).
         var result: JSONText?
-        var started: Date
     }
 
     /// A JSON value carried between threads as its encoded text.
@@ -48,7 +47,7 @@ final class PaddleXJobs: Sendable {
             if table[key]?.state == .running {
                 throw APIError(.conflict, "a \(kind.rawValue) of \(task) is running already; poll GET /paddlex/project/task/\(kind.rawValue) until it ends")
             }
-            table[key] = Job(state: .running, message: message, result: nil, started: Date())
+            table[key] = Job(state: .running, message: message, result: nil)
         }
         Task {
             let outcome: Job
@@ -57,10 +56,10 @@ final class PaddleXJobs: Sendable {
                     let answer = try body(workspace)
                     return (answer.message, JSONText(answer.result))
                 }
-                outcome = Job(state: .done, message: message, result: result, started: Date())
+                outcome = Job(state: .done, message: message, result: result)
             } catch {
                 let refusal = APIError.from(error)
-                outcome = Job(state: .failed, message: refusal.message, result: nil, started: Date())
+                outcome = Job(state: .failed, message: refusal.message, result: nil)
             }
             jobs.withLock { $0[key] = outcome }
         }

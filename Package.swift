@@ -87,7 +87,14 @@ let package = Package(
         .executableTarget(name: "aiarts-bench", dependencies: ["AIArtsEngine", "AIArtsImaging", "AIArtsRender", "AIArtsTUI"]),
 
         // Mutation fuzzer for the parsers of untrusted input (scripts/fuzz.sh, docs/fuzzing.md); not installed.
-        .executableTarget(name: "aiarts-fuzz", dependencies: ["AIArtsEngine", "AIArtsImaging", "AIArtsRender", "AIArtsText"]),
+        .executableTarget(
+            name: "aiarts-fuzz",
+            dependencies: [
+                "AIArtsEngine", "AIArtsImaging", "AIArtsRender", "AIArtsText", "AIArtsServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
 
         // The built-in trainer (pure Swift, CPU): model, data loading and training loop, and its command.
         .target(name: "AIArtsTrain", dependencies: ["AIArtsEngine", "AIArtsImaging"]),

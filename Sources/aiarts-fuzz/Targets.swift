@@ -101,6 +101,7 @@ enum Targets {
             }
         },
         FuzzTarget(name: "xml") { input, _ in _ = try? XML.parse(Data(input)) },
+        FuzzTarget(name: "http") { input, _ in ServerFuzz.run(input) },
         FuzzTarget(name: "escapes") { input, _ in
             // The one reading of escape sequences, under each of its callers: nothing a terminal obeys may
             // come out (TerminalText keeps tabs; the others turn them into spaces).

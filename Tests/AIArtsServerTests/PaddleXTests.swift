@@ -248,6 +248,29 @@ import Testing
         }
     }
 
+    @Test func trainingStartsAndStopsAndTheStatesFollow() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            let pid = try #require(try await Self.call(client, fixture, .post, "/project", ["name": "p", "project_type": "detection"]).1["pid"] as? String)
+            let tid = try #require(try await Self.call(client, fixture, .post, "/project/task",
+                                                       ["pid": pid, "train": ["trainer": "command", "command": "sleep 30"]]).1["tid"] as? String)
+            #expect(try await Self.call(client, fixture, .post, "/project/task/train", ["tid": tid], as: .viewer).0 == .forbidden)
+            let (started, answer) = try await Self.call(client, fixture, .post, "/project/task/train", ["tid": tid])
+            #expect(started == .ok && answer["task_status"] as? Int == PaddleX.TaskStatus.xTraining.rawValue)
+            #expect(try await Self.call(client, fixture, .get, "/project/task", ["tid": tid]).1["task_status"] as? Int == 3)
+            // A running task is neither deleted nor evaluated.
+            #expect(try await Self.call(client, fixture, .delete, "/project/task", ["tid": tid]).0 == .conflict)
+            #expect(try await Self.call(client, fixture, .post, "/project/task/evaluate", ["tid": tid]).0 == .conflict)
+            let (stopped, after) = try await Self.call(client, fixture, .put, "/project/task/train", ["tid": tid, "act": "stop"])
+            #expect(stopped == .ok && after["task_status"] as? Int == PaddleX.TaskStatus.xTrainExit.rawValue)
+            let log = try await Self.call(client, fixture, .get, "/project/task/metrics", ["tid": tid, "type": "train"]).1["train_log"] as? [String: Any]
+            #expect(log?["task_status"] as? Int == 8 && log?["series"] is [Any])
+            #expect(try await Self.call(client, fixture, .get, "/project/task/metrics", ["tid": tid, "type": "eval"]).0 == .notFound)
+            #expect(try await Self.call(client, fixture, .delete, "/project/task", ["tid": tid]).0 == .ok)
+        }
+    }
+
     @Test func demoSystemAndModels() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

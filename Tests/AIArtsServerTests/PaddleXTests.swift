@@ -254,7 +254,7 @@ import Testing
         try await fixture.test { client in
             let pid = try #require(try await Self.call(client, fixture, .post, "/project", ["name": "p", "project_type": "detection"]).1["pid"] as? String)
             let tid = try #require(try await Self.call(client, fixture, .post, "/project/task",
-                                                       ["pid": pid, "train": ["trainer": "command", "command": "sleep 30"]]).1["tid"] as? String)
+                                                       ["pid": pid, "train": ["trainer": "command", "command": "while true; do sleep 0.1; done"]]).1["tid"] as? String)
             #expect(try await Self.call(client, fixture, .post, "/project/task/train", ["tid": tid], as: .viewer).0 == .forbidden)
             let (started, answer) = try await Self.call(client, fixture, .post, "/project/task/train", ["tid": tid])
             #expect(started == .ok && answer["task_status"] as? Int == PaddleX.TaskStatus.xTraining.rawValue)

@@ -131,6 +131,34 @@ import Testing
         }
     }
 
+    @Test func aNonASCIIPartHeaderNameIsA400NotACrash() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            var headers = fixture.headers(.trainer)
+            headers[.contentType] = "multipart/form-data; boundary=B"
+            for prefix in ["", "preamble\r\n"] {
+                var body = Data("\(prefix)--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n".utf8)
+                body.append(contentsOf: [0xc3, 0xa9] + Array("x: y\r\n\r\nabc\r\n--B--\r\n".utf8))
+                let response = try await client.execute(uri: "/data/", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+                #expect(response.status == .badRequest)
+                #expect(response.json["detail"] is String)
+            }
+            // A second part's header name, after a first part whose body has bytes above 127.
+            var body = Data("--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n".utf8)
+            body.append(contentsOf: [0xff, 0x0d, 0x0a, 0xfe] + Array("\r\n--B\r\n".utf8) + [0xff] + Array(": v\r\n\r\nx\r\n--B--\r\n".utf8))
+            let second = try await client.execute(uri: "/data/", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            #expect(second.status == .badRequest)
+            // UTF-8 in a header value (a file name) is fine.
+            var fine = Data("--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"".utf8)
+            fine.append(Data("数据.txt\"\r\n\r\n\u{ff}body\r\n--B--\r\n".utf8))
+            let ok = try await client.execute(uri: "/data/", method: .post, headers: headers, body: ByteBuffer(bytes: fine))
+            #expect(ok.status == .ok, "\(String(buffer: ok.body))")
+            let entry = try fixture.workspace.dataEntry(try #require(ok.json["data_id"] as? Int))
+            #expect(entry.fileName == "数据.txt")
+        }
+    }
+
     /// A local HTTP server for the URL fetches: a zip, a file over the limit, one that never
     /// finishes, and a redirect to a file: URL.
     static func withRemote(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {

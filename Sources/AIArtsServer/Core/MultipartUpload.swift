@@ -41,6 +41,7 @@ extension Request {
         parser.onHeader = { name, value in receiver.header(name, value) }
         parser.onBody = { buffer in receiver.body(&buffer) }
         parser.onPartComplete = { receiver.partComplete() }
+        var guardState = MultipartGuard(boundary: boundary)
         var total: Int64 = 0
         let limit = environment.limits.maxUploadBytes
         do {
@@ -49,6 +50,7 @@ extension Request {
                 if total > limit {
                     throw APIError(.contentTooLarge, "the upload is larger than \(limit) bytes, the server's limit (aiarts serve --max-upload)")
                 }
+                try guardState.check(chunk)
                 do { try parser.execute(chunk) } catch {
                     throw APIError.badRequest("the multipart body is malformed: \(error)")
                 }

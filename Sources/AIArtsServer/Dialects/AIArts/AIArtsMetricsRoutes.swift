@@ -26,7 +26,7 @@ enum AIArtsMetricsRoutes {
             if !follow {
                 let (status, table) = try await environment.engine(notFound: code) { workspace in
                     let status = try workspace.taskStatus(id)
-                    let table = try FeedHub.shared.snapshot(folder) ?? workspace.taskMetricTable(id).table
+                    let table = FileManager.default.fileExists(atPath: folder) ? try FeedHub.shared.table(folder) : MetricTable()
                     return (status, table)
                 }
                 var out = Array(#"{"code":0,"msg":"success","data":{"id":"#.utf8)
@@ -157,41 +157,85 @@ enum AIArtsMetricsRoutes {
     }
 }
 
-/// One running `MetricsFeed` per task folder, shared by every client following it, stopped when
-/// the last one leaves.
+/// One running `MetricsFeed` per task folder, shared by every client that follows it and by the
+/// plain reads: a feed reads its files once and then only what is appended, so a task's 100,000
+/// points are answered from memory. A feed nobody follows is kept for `idleLifetime` after its
+/// last read, at most `maxIdle` of them (the least recently read go first).
 final class FeedHub: Sendable {
     static let shared = FeedHub()
-    private let feeds = Mutex<[String: (feed: MetricsFeed, users: Int)]>([:])
+    static let idleLifetime: TimeInterval = 300
+    static let maxIdle = 16
 
+    struct Entry {
+        var feed: MetricsFeed
+        var users: Int
+        var lastUsed: Date
+    }
+    private let feeds = Mutex<[String: Entry]>([:])
+
+    /// A started feed for `folder`, counted as followed until `release`.
     func acquire(_ folder: String) throws -> MetricsFeed {
-        try feeds.withLock { table in
-            if var entry = table[folder] {
-                entry.users += 1
-                table[folder] = entry
-                return entry.feed
-            }
-            let feed = MetricsFeed(folder: folder)
-            do { try feed.start() } catch {
-                throw APIError(.unprocessableContent, "cannot follow the metrics of \(URL(fileURLWithPath: folder).lastPathComponent): \(error)")
-            }
-            table[folder] = (feed, 1)
-            return feed
-        }
+        try use(folder, follow: true)
     }
 
     func release(_ folder: String) {
-        let stopping: MetricsFeed? = feeds.withLock { table in
-            guard var entry = table[folder] else { return nil }
+        feeds.withLock { table in
+            guard var entry = table[folder] else { return }
             entry.users -= 1
-            if entry.users > 0 { table[folder] = entry; return nil }
-            table[folder] = nil
-            return entry.feed
+            entry.lastUsed = Date()
+            table[folder] = entry
         }
-        stopping?.stop()
+        sweep()
     }
 
-    /// The followed task's series as of now, when a client follows it (no file read at all).
-    func snapshot(_ folder: String) -> MetricTable? {
-        feeds.withLock { $0[folder]?.feed }?.snapshot()
+    /// The task's series as of now, from its feed (started, reading the files once, when there is none).
+    func table(_ folder: String) throws -> MetricTable {
+        let feed = try use(folder, follow: false)
+        sweep()
+        return feed.snapshot()
     }
+
+    private func use(_ folder: String, follow: Bool) throws -> MetricsFeed {
+        if let found = feeds.withLock({ table -> MetricsFeed? in
+            guard var entry = table[folder] else { return nil }
+            if follow { entry.users += 1 }
+            entry.lastUsed = Date()
+            table[folder] = entry
+            return entry.feed
+        }) { return found }
+        // Started outside the lock: the first read of a large file takes a while.
+        let feed = MetricsFeed(folder: folder)
+        do { try feed.start() } catch {
+            throw APIError(.unprocessableContent, "cannot read the metrics of \(URL(fileURLWithPath: folder).lastPathComponent): \(error)")
+        }
+        let (kept, extra): (MetricsFeed, MetricsFeed?) = feeds.withLock { table in
+            if var entry = table[folder] {
+                if follow { entry.users += 1 }
+                entry.lastUsed = Date()
+                table[folder] = entry
+                return (entry.feed, feed)
+            }
+            table[folder] = Entry(feed: feed, users: follow ? 1 : 0, lastUsed: Date())
+            return (feed, nil)
+        }
+        extra?.stop()
+        return kept
+    }
+
+    /// Stops the feeds nobody follows that were not read lately, and the oldest beyond `maxIdle`.
+    private func sweep(now: Date = Date()) {
+        let stopping: [MetricsFeed] = feeds.withLock { table in
+            let idle = table.filter { $0.value.users <= 0 }.sorted { $0.value.lastUsed > $1.value.lastUsed }
+            var out: [MetricsFeed] = []
+            for (index, item) in idle.enumerated() where index >= Self.maxIdle || now.timeIntervalSince(item.value.lastUsed) > Self.idleLifetime {
+                table[item.key] = nil
+                out.append(item.value.feed)
+            }
+            return out
+        }
+        for feed in stopping { feed.stop() }
+    }
+
+    /// Folders with a feed now (tests).
+    var folders: [String] { feeds.withLock { Array($0.keys) } }
 }

@@ -169,6 +169,7 @@ import Testing
             #expect(patched.status == .ok && data["name"] as? String == "还是中文122" && data["size"] as? Int == 3)
             let missing = try await client.execute(uri: "/api/tasks/77/", method: .get, headers: fixture.headers(.viewer))
             #expect(missing.status == .notFound && (missing.json["errors"] as? [String: Any])?["status"] as? Int == 404)
+            #expect((missing.json["errors"] as? [String: Any])?["title"] as? String == "No such task")
             for body in ["{", "[1]", #"{"data": 5}"#] {
                 let bad = try await client.execute(uri: "/api/tasks/apply/", method: .post, headers: fixture.headers(.reviewer, json: true),
                                                    body: ByteBuffer(string: body))

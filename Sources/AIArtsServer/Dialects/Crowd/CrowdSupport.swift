@@ -130,7 +130,8 @@ enum CrowdInput {
     static func user(_ object: [String: Any], _ key: String) throws -> String? {
         guard let value = object[key], !(value is NSNull) else { return nil }
         if let text = value as? String { return text }
-        if let number = value as? NSNumber, !(value is Bool) { return number.stringValue }
+        // (On Linux every NSNumber reads as a Bool too, so a number is taken as it is written.)
+        if let number = value as? NSNumber { return number.stringValue }
         throw CrowdError.json("\(key) must be a user name")
     }
 
@@ -142,6 +143,15 @@ enum CrowdInput {
         }
         _ = try await environment.engine { try $0.user(named) }
         return named
+    }
+
+    /// Runs engine work on a task, a missing task being the document's 404 "No such task".
+    static func task<T: Sendable>(_ environment: ServerEnvironment, _ body: @escaping @Sendable (Workspace) throws -> T) async throws -> T {
+        do {
+            return try await environment.engine(body)
+        } catch let error as AIArtsError where error.kind == .notFound && error.message.hasPrefix("No such task") {
+            throw CrowdError(status: .notFound, title: "No such task", detail: error.message)
+        }
     }
 
     /// A task id from the path: a positive integer.

@@ -40,7 +40,7 @@ enum CrowdTaskRoutes {
         group.get("tasks/{id}") { request, context in
             _ = try context.require(.read)
             let id = try CrowdInput.taskId(context)
-            let (task, pictures) = try await environment.engine { try ($0.crowdTask(id), $0.crowdTaskPictures(id)) }
+            let (task, pictures) = try await CrowdInput.task(environment) { try ($0.crowdTask(id), $0.crowdTaskPictures(id)) }
             return JSONOut.response(["data": profile(task, pictures: pictures, request, environment)])
         }
 
@@ -50,7 +50,7 @@ enum CrowdTaskRoutes {
             let data = try await CrowdInput.data(request, environment)
             guard let bodyId = try CrowdInput.int(data, "id") else { throw CrowdError.json("can not find 'id'") }
             guard Int64(bodyId) == id else { throw CrowdError.json("id not match") }
-            let current = try await environment.engine { try $0.crowdTask(id) }
+            let current = try await CrowdInput.task(environment) { try $0.crowdTask(id) }
             // Fields that are not the task's to change are refused unless they say what is already so.
             if let type = try CrowdInput.int(data, "type"), type != current.type.rawValue { throw CrowdError.json("type can not be changed") }
             if let user = try CrowdInput.user(data, "user_id"), user != current.creator { throw CrowdError.json("user_id can not be changed") }
@@ -70,7 +70,7 @@ enum CrowdTaskRoutes {
             guard let taskNumber = try CrowdInput.int(data, "task_id") else { throw CrowdError.json("task_id can not be null") }
             let id = Int64(taskNumber)
             let user = try await CrowdInput.actingUser(try CrowdInput.user(data, "user_id"), principal: principal, environment: environment)
-            let task = try await environment.engine { try $0.crowdTask(id) }
+            let task = try await CrowdInput.task(environment) { try $0.crowdTask(id) }
             // The document's refusal for an open batch, with what is left of it.
             if let open = try await environment.engine({ try $0.openAnnotationBatch(taskId: task.task.id, user: user) }) {
                 let rest = task.type == .collection ? task.task.size : open.samples.count

@@ -49,6 +49,13 @@ import Testing
         #expect([PaddleXJobs.State.running, .done, .failed].map { PaddleX.predictStatus($0).rawValue } == [0, 1, 2])
     }
 
+    @Test func numbersJSONCannotCarryBecomeText() throws {
+        let value = PaddleXRoutes.finite(["loss": Double.nan, "list": [1.5, Double.infinity], "n": 3, "s": "x"] as [String: Any])
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+        #expect(String(decoding: data, as: UTF8.self) == #"{"list":[1.5,"inf"],"loss":"nan","n":3,"s":"x"}"#)
+        #expect(PaddleXProjectRoutes.typed(["a": "1e400", "b": "0.5", "c": "7", "d": "adam"]) as NSDictionary == ["a": "1e400", "b": 0.5, "c": 7, "d": "adam"] as NSDictionary)
+    }
+
     // MARK: engine functions the dialect added
 
     @Test func importLayoutFollowsTheFolderAndTheType() throws {

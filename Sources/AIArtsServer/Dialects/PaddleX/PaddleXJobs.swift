@@ -22,7 +22,7 @@ final class PaddleXJobs: Sendable {
     struct JSONText: Sendable {
         var data: Data
         init?(_ value: Any) {
-            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) else { return nil }
+            guard let data = try? JSONSerialization.data(withJSONObject: PaddleXRoutes.finite(value), options: [.fragmentsAllowed]) else { return nil }
             self.data = data
         }
         var value: Any? { try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) }

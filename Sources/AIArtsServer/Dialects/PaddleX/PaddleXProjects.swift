@@ -215,7 +215,7 @@ enum PaddleXProjectRoutes {
     static func typed(_ params: [String: String]) -> [String: Any] {
         params.mapValues { text -> Any in
             if let number = Int(text) { return number }
-            if let number = Double(text), text.contains(".") || text.contains("e") { return number }
+            if let number = Double(text), number.isFinite, text.contains(".") || text.contains("e") { return number }
             return text
         }
     }

@@ -25,7 +25,7 @@ enum PaddleXRoutes {
         let data = try await environment.engine { workspace -> Data in
             var object = try body(workspace)
             object["status"] = 1
-            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            return try JSONSerialization.data(withJSONObject: finite(object), options: [.sortedKeys, .withoutEscapingSlashes])
         }
         return JSONOut.response(data: data)
     }
@@ -44,12 +44,23 @@ enum PaddleXRoutes {
         return try id(parameters, key, kind: kind)
     }
 
+    /// `value` with every NaN or infinite number as text ("nan", "inf"), which JSON cannot carry.
+    static func finite(_ value: Any) -> Any {
+        switch value {
+        case let object as [String: Any]: return object.mapValues(finite)
+        case let list as [Any]: return list.map(finite)
+        case let number as Double where !number.isFinite: return String(number)
+        default: return value
+        }
+    }
+
     /// A JSON value as Foundation values.
     static func foundation(_ value: JSONValue) -> Any {
         switch value {
         case .null: NSNull()
         case .bool(let flag): flag
-        case .number(let number): number.rounded() == number && abs(number) < 9e15 ? Int(number) as Any : number as Any
+        case .number(let number):
+            !number.isFinite ? String(number) as Any : number.rounded() == number && abs(number) < 9e15 ? Int(number) as Any : number as Any
         case .string(let text): text
         case .array(let items): items.map(foundation)
         case .object(let members): Dictionary(members.map { ($0.key, foundation($0.value)) }, uniquingKeysWith: { _, last in last })
@@ -60,6 +71,8 @@ enum PaddleXRoutes {
     static func foundation<T: Encodable>(encoding value: T) throws -> Any {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
+        // A diverged run's loss is NaN: said as text rather than failing the whole answer.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try JSONSerialization.jsonObject(with: encoder.encode(value), options: [.fragmentsAllowed])
     }
 }

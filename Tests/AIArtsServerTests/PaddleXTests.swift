@@ -140,6 +140,8 @@ import Testing
                 (.get, "/dataset", ["did": "P0001"], .badRequest),
                 (.put, "/dataset", ["did": "D0001", "path": "relative/path"], .badRequest),
                 (.put, "/dataset", ["did": "D0009", "path": "/nonexistent"], .notFound),
+                (.put, "/dataset", ["did": "D0001", "path": "/"], .badRequest),
+                (.put, "/dataset", ["did": "D0001", "path": fixture.root.path + "/."], .badRequest),
                 (.put, "/dataset/split", ["did": "D0001", "val_split": "lots", "test_split": 0.1], .badRequest),
                 (.get, "/workspace", ["struct": "task", "id": "P0001"], .badRequest),
                 (.put, "/workspace", ["struct": "project", "id": "P0001", "attr_dict": ["type": "detection"]], .badRequest),

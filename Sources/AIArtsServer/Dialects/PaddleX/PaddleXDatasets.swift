@@ -59,6 +59,11 @@ enum PaddleXDatasetRoutes {
             }
             return try await PaddleXRoutes.respond(environment) { workspace in
                 let source = URL(fileURLWithPath: path).standardizedFileURL
+                // The workspace, or a folder holding it, would be read into itself.
+                let root = workspace.root.standardizedFileURL.path
+                if source.path == "/" || root == source.path || root.hasPrefix(source.path.hasSuffix("/") ? source.path : source.path + "/") {
+                    throw APIError.badRequest("\(path) holds the workspace itself; name the folder of the dataset to import")
+                }
                 let type = try workspace.dataset(did).type
                 let format = chosen ?? DatasetFormat.layout(of: type, at: source)
                 let job = workspace.startImport(did, from: source, format: format)

@@ -10,5 +10,11 @@ AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/cli.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/contracts.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/tui.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/review.sh
+# aiarts serve: the server itself, then each dialect against the real binary (docs/api.md).
+for suite in serve paddlex aiarts crowd registry django; do
+    AIARTS_BIN="$PWD/.build/debug/aiarts" bash "e2e/api-$suite.sh"
+done
+# schemathesis against docs/openapi.yaml, a short pass (scripts/schemathesis.sh 25 for real runs).
+AIARTS_BIN="$PWD/.build/debug/aiarts" scripts/schemathesis.sh 3 240
 # Fuzz smoke: every parser of untrusted input for 4 s (about 100 s in all); scripts/fuzz.sh 90 for real runs.
 scripts/fuzz.sh 4

@@ -183,8 +183,16 @@ extension Workspace {
         }
         let folder = dataFolder.appendingPathComponent("\(id)")
         let trash = dataFolder.appendingPathComponent(".staging/deleted-\(id)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: trash.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.moveItem(at: folder, to: trash)
+        do {
+            try FileManager.default.createDirectory(at: trash.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: folder, to: trash)
+        } catch {
+            // Another delete of the same entry got there first.
+            guard FileManager.default.fileExists(atPath: folder.path) else {
+                throw AIArtsError(.notFound, "no data \(id) (GET /data/list/ lists your uploads)")
+            }
+            throw AIArtsError(.io, "cannot remove \(folder.path): \(error.localizedDescription)")
+        }
         try? FileManager.default.removeItem(at: trash)
     }
 
@@ -234,7 +242,8 @@ extension Workspace {
             return entry
         } catch {
             try? FileManager.default.removeItem(at: staging)
-            throw error
+            if let error = AIArtsError.plain(error) as? AIArtsError { throw error }
+            throw AIArtsError(.io, "cannot keep the upload under \(dataFolder.path): \(error.localizedDescription)")
         }
     }
 

@@ -14,6 +14,8 @@ public final class ServerEnvironment: Sendable {
     let state = Mutex<ServerState?>(nil)
     let flushPending = Atomic<Bool>(false)
     let tokens = TokenCache()
+    /// List answers kept for a moment; every request that may write starts a new generation.
+    public let cache = ResponseCache()
     let logins = LoginThrottle()
     /// Where uploads are streamed before a route takes them (inside the workspace, so a rename moves them).
     public let uploadFolder: URL

@@ -271,6 +271,9 @@ extension Workspace {
             guard !dataset.inPlace else {
                 throw AIArtsError(.conflict, "\(dataset.id) is registered in place; pictures cannot be added to it")
             }
+            guard !Self.importingStatuses.contains(dataset.status) else {
+                throw AIArtsError(.conflict, "an import into \(dataset.id) is running; commit the pictures once it is done (its files are being replaced)")
+            }
             let storedFolder = dataset.folder ?? "datasets/\(dataset.id)"
             let root = resolveFolder(storedFolder)
             let relativeFolder = "collected/b\(batchId)"

@@ -54,6 +54,11 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("datasets/\(dataset)/collected").path))
         // Another user's batch is not theirs to fill; too many pictures are refused.
         #expect(throws: AIArtsError.self) { try ws.commitCollectedPictures(batch: batch.id!, user: "eve", files: try files(folder.url, [("a.jpg", Fixtures.jpeg())])) }
+        // Not while an import replaces the dataset's files.
+        try ws.store.pool.write { try $0.execute(sql: "UPDATE dataset SET status = 'copying' WHERE id = ?", arguments: [dataset]) }
+        let during = AnnotationFixtures.message { _ = try ws.commitCollectedPictures(batch: batch.id!, user: "bob", files: try files(folder.url, [("a.jpg", Fixtures.jpeg())])) }
+        #expect(during?.contains("import") == true)
+        try ws.store.pool.write { try $0.execute(sql: "UPDATE dataset SET status = 'empty' WHERE id = ?", arguments: [dataset]) }
         let many = try files(folder.url, (0..<6).map { ("p\($0).jpg", Fixtures.jpeg()) })
         #expect(throws: AIArtsError.self) { try ws.commitCollectedPictures(batch: batch.id!, user: "bob", files: many) }
     }

@@ -61,9 +61,18 @@ extension Workspace {
         }
         start = min(offset ?? 0, size)
         try handle.seek(toOffset: UInt64(start))
-        var bytes = [UInt8]((try handle.read(upToCount: Int(min(Int64(limit), size - start)))) ?? Data())
+        // At least one whole character, however small the limit, so that a reader always moves on.
+        let want = min(Int64(max(limit, 4)), size - start)
+        var bytes = [UInt8]((try handle.read(upToCount: Int(want))) ?? Data())
+        let whole = bytes
+        if bytes.count > limit { bytes.removeLast(bytes.count - limit) }
         // A page that stops inside a character ends before it; the next starts with it.
         if start + Int64(bytes.count) < size { bytes.removeLast(Self.incompleteUTF8Tail(bytes)) }
+        if bytes.isEmpty, !whole.isEmpty {
+            let first = whole[0]
+            let length = first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1
+            bytes = Array(whole.prefix(length))
+        }
         let next = start + Int64(bytes.count)
         return TaskLogPage(offset: start, nextOffset: next, size: size, text: String(decoding: bytes, as: UTF8.self), eof: next >= size)
     }

@@ -63,6 +63,21 @@ import Testing
         }
     }
 
+    @Test func failuresAreCountedPerAddressTooSoManyNamesFromOneAddressAreLockedOut() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            for name in ["a1", "a2", "a3", "a4", "a5"] {
+                let response = try await client.execute(uri: "/rest-auth/login/", method: .post, headers: [.contentType: "application/json"],
+                                                        body: .json(["username": name, "password": "guess-guess"]))
+                #expect(response.status == .badRequest)
+            }
+            let locked = try await client.execute(uri: "/rest-auth/login/", method: .post, headers: [.contentType: "application/json"],
+                                                  body: .json(["username": "admin", "password": "password-admin"]))
+            #expect(locked.status == .tooManyRequests)
+        }
+    }
+
     @Test func logoutRevokesTheTokenAtOnce() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

@@ -24,17 +24,17 @@ enum AIArtsMetricsRoutes {
             let tags = try params.optionalString("tags").map { Set($0.split(separator: ",").map(String.init)) }
             let folder = environment.workspace.taskFolder(id).path
             if !follow {
-                let (status, table) = try await environment.engine(notFound: code) { workspace in
+                let (status, body) = try await environment.engine(notFound: code) { workspace -> (TaskStatusReport, [UInt8]) in
                     let status = try workspace.taskStatus(id)
-                    let table = FileManager.default.fileExists(atPath: folder) ? try FeedHub.shared.table(folder) : MetricTable()
-                    return (status, table)
+                    let body = FileManager.default.fileExists(atPath: folder)
+                        ? try FeedHub.shared.seriesJSON(folder, names: tags, since: since)
+                        : Self.seriesJSON(MetricTable(), names: nil, since: nil)
+                    return (status, body)
                 }
                 var out = Array(#"{"code":0,"msg":"success","data":{"id":"#.utf8)
                 out += Array(try json(id))
                 out += Array(#","state":"#.utf8) + Array(try json(status.state))
-                out += Array(#","progress":"#.utf8) + Array(try encoder.encode(table.progress.current))
-                out += Array(#","series":"#.utf8)
-                MetricSeriesJSON.write(MetricSeriesJSON.series(of: table, names: tags, since: since), into: &out)
+                out += body
                 out += Array("}}".utf8)
                 return JSONOut.response(data: Data(out))
             }
@@ -60,6 +60,14 @@ enum AIArtsMetricsRoutes {
     }()
 
     static func json(_ text: String) throws -> Data { try encoder.encode(text) }
+
+    /// `,"progress":{…},"series":[…]` of a table: the part of a metrics answer that its points make.
+    static func seriesJSON(_ table: MetricTable, names: Set<String>?, since: Double?) -> [UInt8] {
+        var out = Array(#","progress":"#.utf8) + Array((try? encoder.encode(table.progress.current)) ?? Data("{}".utf8))
+        out += Array(#","series":"#.utf8)
+        MetricSeriesJSON.write(MetricSeriesJSON.series(of: table, names: names, since: since), into: &out)
+        return out
+    }
 
     enum Event: Sendable {
         case delta(MetricsDelta)
@@ -170,6 +178,10 @@ final class FeedHub: Sendable {
         var feed: MetricsFeed
         var users: Int
         var lastUsed: Date
+        /// Counts the deltas the feed delivered: what was encoded at an older count is stale.
+        var generation = 0
+        /// The unfiltered `seriesJSON` of the feed's table at `generation`, for the next plain read.
+        var cached: (generation: Int, bytes: [UInt8])?
     }
     private let feeds = Mutex<[String: Entry]>([:])
 
@@ -195,6 +207,25 @@ final class FeedHub: Sendable {
         return feed.snapshot()
     }
 
+    /// `AIArtsMetricsRoutes.seriesJSON` of the task's table; the unfiltered one is encoded once per
+    /// change of the feed (a finished task's 100,000 points are encoded once, then copied).
+    func seriesJSON(_ folder: String, names: Set<String>?, since: Double?) throws -> [UInt8] {
+        let feed = try use(folder, follow: false)
+        sweep()
+        guard names == nil, since == nil else { return AIArtsMetricsRoutes.seriesJSON(feed.snapshot(), names: names, since: since) }
+        let generation = feeds.withLock { $0[folder]?.generation ?? -1 }
+        if let hit = feeds.withLock({ table -> [UInt8]? in
+            guard let cached = table[folder]?.cached, cached.generation == generation else { return nil }
+            return cached.bytes
+        }) { return hit }
+        let bytes = AIArtsMetricsRoutes.seriesJSON(feed.snapshot(), names: nil, since: nil)
+        feeds.withLock { table in
+            // Kept only when no delta came meanwhile (the bytes might predate it).
+            if table[folder]?.generation == generation, generation >= 0 { table[folder]?.cached = (generation, bytes) }
+        }
+        return bytes
+    }
+
     private func use(_ folder: String, follow: Bool) throws -> MetricsFeed {
         if let found = feeds.withLock({ table -> MetricsFeed? in
             guard var entry = table[folder] else { return nil }
@@ -205,6 +236,15 @@ final class FeedHub: Sendable {
         }) { return found }
         // Started outside the lock: the first read of a large file takes a while.
         let feed = MetricsFeed(folder: folder)
+        // Every delta makes what was encoded before stale.
+        feed.subscribe { [weak self, weak feed] _ in
+            guard let self, let feed else { return }
+            self.feeds.withLock { table in
+                guard table[folder]?.feed === feed else { return }
+                table[folder]?.generation += 1
+                table[folder]?.cached = nil
+            }
+        }
         do { try feed.start() } catch {
             throw APIError(.unprocessableContent, "cannot read the metrics of \(URL(fileURLWithPath: folder).lastPathComponent): \(error)")
         }

@@ -1,4 +1,4 @@
-import AIArtsEngine
+@testable import AIArtsEngine
 @testable import AIArtsServer
 import Foundation
 import HTTPTypes
@@ -245,6 +245,34 @@ import Testing
             #expect(try fixture.workspace.datasets().isEmpty)
             let left = try FileManager.default.contentsOfDirectory(atPath: fixture.environment.uploadFolder.path)
             #expect(left.isEmpty)
+        }
+    }
+
+    @Test func followingAnEndedTrainingGivesStateSnapshotAndEnd() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let dataset = try fixture.workspace.createDataset(name: "d", type: .classification)
+        let project = try fixture.workspace.createProject(name: "p", type: .classification, datasetID: dataset.id)
+        let task = try fixture.workspace.createTask(projectID: project.id)
+        let folder = fixture.workspace.taskFolder(task.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(#"{"type":"train","step":1,"loss":0.5,"time":1700000001}"#.utf8 + [10]).write(to: folder.appendingPathComponent("metrics.jsonl"))
+        try await fixture.workspace.store.pool.write { db in
+            try db.execute(sql: "UPDATE task SET status = 'finished' WHERE id = ?", arguments: [task.id])
+        }
+        try await fixture.test { client in
+            let response = try await client.execute(uri: "/ai_arts/api/trainings/\(task.id)/metrics?follow=1", method: .get, headers: fixture.headers(.viewer))
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+            let text = String(buffer: response.body)
+            let events = text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            #expect(events.map { $0.components(separatedBy: "\n").first ?? "" } == ["event: state", "event: snapshot", "event: end"])
+            let snapshot = try #require(events.dropFirst().first?.components(separatedBy: "\n").last?.dropFirst("data: ".count))
+            let data = try #require(try JSONSerialization.jsonObject(with: Data(snapshot.utf8)) as? [String: Any])
+            #expect(data["replace"] as? Bool == true)
+            #expect(((data["series"] as? [[String: Any]])?.first?["values"] as? [Double]) == [0.5])
+            let missing = try await client.execute(uri: "/ai_arts/api/trainings/T0999/metrics?follow=1", method: .get, headers: fixture.headers(.viewer))
+            #expect(missing.status == .notFound && missing.json["code"] as? Int == 40402)
         }
     }
 }

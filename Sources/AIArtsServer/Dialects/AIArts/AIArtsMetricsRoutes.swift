@@ -73,6 +73,8 @@ enum AIArtsMetricsRoutes {
         case delta(MetricsDelta)
         case state(TaskStatusReport)
         case tick(Int)
+        /// The task was deleted while followed.
+        case gone
     }
 
     /// Writes `state` and `snapshot` (everything so far), then `metrics` events with new points and
@@ -105,9 +107,14 @@ enum AIArtsMetricsRoutes {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 ticks += 1
-                if let status = try? await environment.engine({ try $0.taskStatus(id) }), status.state != last {
-                    last = status.state
-                    continuation.yield(.state(status))
+                do {
+                    let status = try await environment.engine { try $0.taskStatus(id) }
+                    if status.state != last {
+                        last = status.state
+                        continuation.yield(.state(status))
+                    }
+                } catch {
+                    if APIError.from(error).status == .notFound { continuation.yield(.gone) }
                 }
                 continuation.yield(.tick(ticks))
             }
@@ -138,6 +145,9 @@ enum AIArtsMetricsRoutes {
                     try await writer.write(event("end", try encoder.encode(status)))
                     return
                 }
+            case .gone:
+                try await writer.write(event("end", Data(#"{"id":"\#(id)","state":"deleted"}"#.utf8)))
+                return
             case .tick(let n):
                 if let appeared = try attach() {
                     try await writer.write(event("snapshot", metricsData(id, appeared, names: names, since: since)))

@@ -89,4 +89,23 @@ import Testing
         #expect(updated.task.name == "pets 2" && updated.task.size == 4 && updated.task.description == "")
         #expect(try ws.crowdTasks().map(\.id) == [task.id])
     }
+
+    @Test func aPictureIsServedOnlyFromInsideItsDatasetFolder() throws {
+        let (ws, folder) = try Fixtures.workspace()
+        let dataset = try AnnotationFixtures.dataset(ws, count: 3)
+        let task = try ws.createCrowdTask(type: .annotation, creator: "alice", datasetId: dataset, name: "pets",
+                                          formatter: AnnotationFixtures.formatter, size: 3)
+        let root = ws.root.appendingPathComponent("datasets/\(dataset)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try Fixtures.jpeg().write(to: root.appendingPathComponent("s000.jpg"))
+        let outside = folder.url.appendingPathComponent("secret.jpg")
+        try Fixtures.jpeg().write(to: outside)
+        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("s001.jpg"), withDestinationURL: outside)
+        let ids = try ws.crowdTaskPictures(task.id).map(\.id)
+        #expect(ids.count == 3)
+        #expect(try ws.crowdPictureFile(task: task.id, sampleId: ids[0]).lastPathComponent == "s000.jpg")
+        #expect(throws: AIArtsError.self) { try ws.crowdPictureFile(task: task.id, sampleId: ids[1]) }  // a link out
+        #expect(throws: AIArtsError.self) { try ws.crowdPictureFile(task: task.id, sampleId: ids[2]) }  // missing
+        #expect(throws: AIArtsError.self) { try ws.crowdPictureFile(task: task.id + 1, sampleId: ids[0]) }  // no such task
+    }
 }

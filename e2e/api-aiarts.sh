@@ -9,7 +9,18 @@ BIN=${AIARTS_BIN:-$PWD/.build/debug/aiarts}
 T=$(mktemp -d)
 source e2e/lib.sh
 SERVER=
-trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
+# Trainings run detached from the server: the ones still running are stopped before the workspace goes.
+cleanup() {
+    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+    local id
+    for id in $("$BIN" --workspace "$W" task list --json 2>/dev/null |
+                python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(sys.stdin) if t["state"] in ("running", "starting", "waiting_gpu", "stopping")))' 2>/dev/null); do
+        "$BIN" --workspace "$W" task stop "$id" >/dev/null 2>&1
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 W=$T/ws
 aiarts() { "$BIN" --workspace "$W" "$@"; }
@@ -21,7 +32,7 @@ export ADMIN_TOKEN=$(aiarts token create ada 2>/dev/null)
 export TRAINER_TOKEN=$(aiarts token create tom 2>/dev/null)
 export VIEWER_TOKEN=$(aiarts token create vic 2>/dev/null)
 
-aiarts serve --listen 127.0.0.1:0 >"$T/serve.out" 2>&1 &
+"$BIN" --workspace "$W" serve --listen 127.0.0.1:0 >"$T/serve.out" 2>&1 &
 SERVER=$!
 URL=
 for _ in $(seq 1 100); do

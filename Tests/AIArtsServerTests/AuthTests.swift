@@ -46,6 +46,20 @@ import Testing
         }
     }
 
+    @Test func aQueryTokenWorksOnGetOnly() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let token = fixture.tokens[.viewer]!
+        try await fixture.test { client in
+            let get = try await client.execute(uri: "/paddlex/no-such-route?access_token=\(token)", method: .get)
+            #expect(get.status == .notFound)
+            let post = try await client.execute(uri: "/paddlex/no-such-route?access_token=\(token)", method: .post)
+            #expect(post.status == .unauthorized)
+            let wrong = try await client.execute(uri: "/paddlex/no-such-route?access_token=aiarts_0_0", method: .get)
+            #expect(wrong.status == .unauthorized)
+        }
+    }
+
     @Test func revokedAndExpiredTokensStopWorking() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

@@ -5,7 +5,8 @@ import Hummingbird
 
 /// Every request carries a token, loopback included (docs/api.md, "Tokens"): `Authorization: Bearer
 /// TOKEN`, Basic credentials with the token as password (any user name: clients that only take a base
-/// URL such as `http://me:TOKEN@host/paddlex`), or Django REST framework's `Token TOKEN`. A request
+/// URL such as `http://me:TOKEN@host/paddlex`), Django REST framework's `Token TOKEN`, or on a GET,
+/// `?access_token=TOKEN` (a picture's URL handed to an image loader). A request
 /// without a valid one gets a 401 in its dialect's shape and learns nothing else: the route is not
 /// looked up. Only `PublicRoutes` (a dialect's login) pass without one.
 struct TokenAuthMiddleware: RouterMiddleware {
@@ -14,7 +15,7 @@ struct TokenAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let token = Self.token(in: request.headers[.authorization]) {
+        if let token = Self.token(in: request.headers[.authorization]) ?? Self.queryToken(request) {
             context.principal = try await principal(for: token)
         }
         if context.principal == nil && !PublicRoutes.allows(request.method, request.uri.path) {
@@ -31,6 +32,15 @@ struct TokenAuthMiddleware: RouterMiddleware {
             _ = try? await environment.engine { try $0.markTokenUsed(id) }
         }
         return found
+    }
+
+    /// `?access_token=TOKEN` on a GET or HEAD without an Authorization header (RFC 6750's query
+    /// form): an image loader given only a picture's URL cannot set headers. The query never reaches
+    /// the log (RequestLogMiddleware logs the path alone).
+    static func queryToken(_ request: Request) -> String? {
+        guard request.method == .get || request.method == .head, request.headers[.authorization] == nil else { return nil }
+        guard let value = request.uri.queryParameters["access_token"], !value.isEmpty else { return nil }
+        return String(value)
     }
 
     /// The token in an Authorization header, in any of the three forms.

@@ -10,8 +10,10 @@ enum AIArtsDatasetRoutes {
     static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
         group.get { _, context in
             _ = try context.require(.read)
-            let items = try await environment.engine { try $0.summaries() }
-            return try AIArtsOut.ok(encoding: DatasetList(items: items, total: items.count))
+            return try await AIArtsOut.cachedList(environment, key: "datasets") {
+                let items = try await environment.engine { try $0.summaries() }
+                return DatasetList(items: items, total: items.count)
+            }
         }
 
         group.get("{id}") { request, context in
@@ -96,7 +98,7 @@ enum AIArtsDatasetRoutes {
         }
     }
 
-    struct DatasetList: Encodable {
+    struct DatasetList: Encodable, Sendable {
         var items: [DatasetSummary]
         var total: Int
     }

@@ -10,8 +10,10 @@ enum AIArtsModelRoutes {
     static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
         group.get { _, context in
             _ = try context.require(.read)
-            let models = try await environment.engine { try $0.models() }
-            return AIArtsOut.ok(["items": try AIArtsOut.object(models), "total": models.count])
+            return try await AIArtsOut.cachedList(environment, key: "models") {
+                let items = try await environment.engine { try $0.models() }
+                return ModelList(items: items, total: items.count)
+            }
         }
 
         group.get("{id}") { request, context in
@@ -123,6 +125,11 @@ enum AIArtsModelRoutes {
             try await environment.engine(notFound: code) { try $0.deleteModel(id) }
             return AIArtsOut.ok(["id": id, "deleted": true])
         }
+    }
+
+    struct ModelList: Encodable, Sendable {
+        var items: [ModelSummary]
+        var total: Int
     }
 
     static func datasetType(_ text: String?) throws -> DatasetType? {

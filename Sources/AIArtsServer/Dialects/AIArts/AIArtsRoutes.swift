@@ -33,6 +33,24 @@ enum AIArtsOut {
         return JSONOut.response(data: data, status: status)
     }
 
+    /// `ok(encoding:)` of a list, kept a moment in the server's `ResponseCache` (a burst of list
+    /// requests computes it once; any request that may write makes it stale).
+    static func cachedList<T: Encodable & Sendable>(_ environment: ServerEnvironment, key: String,
+                                                    _ compute: @escaping @Sendable () async throws -> T) async throws -> Response {
+        let body = try await environment.cache.body("aiarts\u{0}" + key) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            var data = Data(#"{"code":0,"msg":"success","data":"#.utf8)
+            data.append(try encoder.encode(try await compute()))
+            data.append(UInt8(ascii: "}"))
+            return ByteBuffer(bytes: data)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+
     /// An Encodable value as a Foundation object, to combine with other fields.
     static func object<T: Encodable>(_ value: T) throws -> Any {
         let encoder = JSONEncoder()

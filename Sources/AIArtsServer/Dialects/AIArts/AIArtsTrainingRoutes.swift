@@ -17,9 +17,11 @@ enum AIArtsTrainingRoutes {
             if let states, let bad = states.first(where: { TaskStatus(rawValue: $0) == nil }) {
                 throw APIError.badRequest("state \(bad.prefix(40)) is not one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            var items = try await environment.engine { try $0.taskStatuses(projectID: project) }
-            if let states { items = items.filter { states.contains($0.state) } }
-            return try AIArtsOut.ok(encoding: TrainingList(items: items, total: items.count))
+            return try await AIArtsOut.cachedList(environment, key: "trainings\u{0}\(project ?? "")\u{0}\(query["state"] ?? "")") {
+                var items = try await environment.engine { try $0.taskStatuses(projectID: project) }
+                if let states { items = items.filter { states.contains($0.state) } }
+                return TrainingList(items: items, total: items.count)
+            }
         }
 
         group.get("{id}") { request, context in
@@ -109,7 +111,7 @@ enum AIArtsTrainingRoutes {
         AIArtsMetricsRoutes.register(on: group, environment: environment)
     }
 
-    struct TrainingList: Encodable {
+    struct TrainingList: Encodable, Sendable {
         var items: [TaskStatusReport]
         var total: Int
     }

@@ -59,7 +59,7 @@ enum AIArtsDatasetRoutes {
                 _ = try? job.wait()
                 try? FileManager.default.removeItem(at: folder)
             }
-            return try await answer(job, wait: options.wait, environment)
+            return try await answer(job, wait: options.wait, created: options.datasetID == nil, environment)
         }
 
         // JSON: {"path": "/abs/folder", "format", "name", "type", "description"?, "verify"?, "wait"?}: the files stay
@@ -71,7 +71,7 @@ enum AIArtsDatasetRoutes {
             let options = try ImportOptions(body)
             let source = try await environment.engine { try $0.serverPath(path) }
             let job = try await startImport(options, source: source, mode: .register, environment: environment)
-            return try await answer(job, wait: options.wait, environment)
+            return try await answer(job, wait: options.wait, created: options.datasetID == nil, environment)
         }
 
         group.get("{id}/download") { request, context in
@@ -147,9 +147,15 @@ enum AIArtsDatasetRoutes {
     }
 
     /// The dataset as it is now (202, importing), or once the import has ended with `wait`.
-    static func answer(_ job: ImportJob, wait: Bool, _ environment: ServerEnvironment) async throws -> Response {
+    /// With `wait`, a new dataset whose import failed is removed again (the answer carries the reason);
+    /// without it the dataset stays, `failed`, with the reason in its `status_message`.
+    static func answer(_ job: ImportJob, wait: Bool, created: Bool, _ environment: ServerEnvironment) async throws -> Response {
         if wait {
             do { _ = try await environment.engine { _ in try job.wait() } } catch {
+                if created {
+                    let id = job.datasetID
+                    _ = try? await environment.engine { try $0.deleteDataset(id, force: true) }
+                }
                 let failure = APIError.from(error)
                 throw APIError(failure.status == .internalServerError ? .unprocessableContent : failure.status,
                                "the import of \(job.datasetID) failed, and the dataset keeps what it had: \(failure.message)")

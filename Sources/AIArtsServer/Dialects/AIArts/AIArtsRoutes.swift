@@ -61,7 +61,7 @@ enum AIArtsOut {
 
 /// The detail codes of the AIArts dialect (docs/api.md, "AIArts error codes").
 enum AIArtsDetail {
-    static let unknownDataset = 40401, unknownTraining = 40402, unknownModel = 40403
+    static let unknownDataset = 40401, unknownTraining = 40402, unknownModel = 40403, unknownProject = 40404
     static let badPath = 40001, badArchive = 40002, missingFile = 40003
 }
 

@@ -12,7 +12,7 @@ enum AIArtsTrainingRoutes {
         group.get { request, context in
             _ = try context.require(.read)
             let query = request.queryParameters
-            let project = try query["project"].flatMap { $0.isEmpty ? nil : $0 }.map { try $0.aiartsID("P", code: 40404, what: "project") }
+            let project = try query["project"].flatMap { $0.isEmpty ? nil : $0 }.map { try $0.aiartsID("P", code: AIArtsDetail.unknownProject, what: "project") }
             let states = query["state"].map { Set($0.split(separator: ",").map(String.init)) }
             if let states, let bad = states.first(where: { TaskStatus(rawValue: $0) == nil }) {
                 throw APIError.badRequest("state \(bad.prefix(40)) is not one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -51,7 +51,7 @@ enum AIArtsTrainingRoutes {
         group.post { request, context in
             let user = try context.require(.train)
             let body = try await request.jsonObject(limit: environment.limits.maxBodyBytes)
-            let project = try body.string("project_id").aiartsID("P", code: 40404, what: "project")
+            let project = try body.string("project_id").aiartsID("P", code: AIArtsDetail.unknownProject, what: "project")
             let trainerName = try body.optionalString("trainer") ?? "aiarts-train"
             guard let trainer = trainerName == "builtin" ? .aiartsTrain : TaskTrainer(rawValue: trainerName) else {
                 throw APIError.badRequest("trainer must be one of builtin, \(TaskTrainer.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -134,6 +134,24 @@ t_sigterm_lets_a_request_in_flight_finish() {
     ! kill -0 "$SERVER" 2>/dev/null && [ ! -e "$W/server.json" ] && aiarts system | grep -q "^server: not running"
 }
 
+t_sigterm_ends_a_metrics_stream() {
+    # A client following a running training's metrics does not hold a stopping server.
+    aiarts project create follow --type classification >/dev/null 2>&1
+    local task
+    task=$(aiarts task create P0001 --trainer command --param "command=sleep 60" --name follow 2>/dev/null)
+    aiarts task start "$task" >/dev/null 2>&1 || return 1
+    start_server --listen 127.0.0.1:0 || return 1
+    curl -s -N -H "Authorization: Bearer $TOKEN" "$URL/ai_arts/api/trainings/$task/metrics?follow=1" >"$T/follow.out" &
+    local follower=$!
+    sleep 1.5
+    local stopped_at=$SECONDS
+    kill -TERM "$SERVER"
+    wait "$SERVER" 2>/dev/null
+    wait "$follower"
+    aiarts task stop "$task" >/dev/null 2>&1
+    [ $((SECONDS - stopped_at)) -le 3 ] && grep -q '"server_stopping"' "$T/follow.out" || { cat "$T/follow.out"; return 1; }
+}
+
 t_detach_system_stop() {
     aiarts serve --listen 127.0.0.1:0 --detach >"$T/detach.out" 2>&1 || { cat "$T/detach.out"; return 1; }
     local url pid
@@ -172,6 +190,7 @@ check "a second server on the workspace is refused" t_a_second_server_on_the_wor
 check "a trickled request head is cut off at the header timeout" t_trickled_header_is_cut_off
 check "connections over the limit wait for a free slot" t_connections_over_the_limit_wait_for_a_free_slot
 check "SIGTERM: an upload in flight gets its answer, then the server stops" t_sigterm_lets_a_request_in_flight_finish
+check "SIGTERM ends a metrics stream rather than waiting for it" t_sigterm_ends_a_metrics_stream
 check "serve --detach, system, serve --stop" t_detach_system_stop
 check "a non-loopback address needs TLS or --insecure" t_other_addresses_need_tls_or_insecure
 check "TLS: https with the given certificate" t_tls_serves_https

@@ -2,6 +2,7 @@ import AIArtsEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import NIOCore
 import Synchronization
 
@@ -75,6 +76,8 @@ enum AIArtsMetricsRoutes {
         case tick(Int)
         /// The task was deleted while followed.
         case gone
+        /// The server is stopping (SIGTERM): the stream ends so that shutdown is not held by it.
+        case shutdown
     }
 
     /// Writes `state` and `snapshot` (everything so far), then `metrics` events with new points and
@@ -128,6 +131,17 @@ enum AIArtsMetricsRoutes {
             try await writer.write(event("end", try encoder.encode(first)))
             return
         }
+        // A stopping server ends every stream at once (`end` with state "server_stopping"): requests
+        // in flight are let finish, and a follow would otherwise never finish.
+        try await withGracefulShutdownHandler {
+            try await follow(events, id: id, names: names, since: since, attach: attach, writer: &writer)
+        } onGracefulShutdown: {
+            continuation.yield(.shutdown)
+        }
+    }
+
+    private static func follow(_ events: AsyncStream<Event>, id: String, names: Set<String>?, since: Double?,
+                               attach: () throws -> MetricsDelta?, writer: inout any ResponseBodyWriter) async throws {
         for await item in events {
             switch item {
             case .delta(let delta):
@@ -147,6 +161,9 @@ enum AIArtsMetricsRoutes {
                 }
             case .gone:
                 try await writer.write(event("end", Data(#"{"id":"\#(id)","state":"deleted"}"#.utf8)))
+                return
+            case .shutdown:
+                try await writer.write(event("end", Data(#"{"id":"\#(id)","state":"server_stopping"}"#.utf8)))
                 return
             case .tick(let n):
                 if let appeared = try attach() {

@@ -12,11 +12,7 @@ SERVER=
 # Trainings run detached from the server: the ones still running are stopped before the workspace goes.
 cleanup() {
     [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
-    local id
-    for id in $("$BIN" --workspace "$W" task list --json 2>/dev/null |
-                python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(sys.stdin) if t["state"] in ("running", "starting", "waiting_gpu", "stopping")))' 2>/dev/null); do
-        "$BIN" --workspace "$W" task stop "$id" >/dev/null 2>&1
-    done
+    stop_running_tasks "$BIN" "$W"
     rm -rf "$T"
 }
 trap cleanup EXIT

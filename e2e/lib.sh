@@ -42,3 +42,13 @@ wait_gone() {
     echo "screen still shows: $1"; screen
     return 1
 }
+
+# Stops the tasks of workspace $2 that still run (binary $1): trainers run detached and would
+# outlive the test's temporary workspace otherwise.
+stop_running_tasks() {
+    local id
+    for id in $("$1" --workspace "$2" task list --json 2>/dev/null |
+                python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(sys.stdin) if t["state"] in ("running", "starting", "waiting_gpu", "stopping")))' 2>/dev/null); do
+        "$1" --workspace "$2" task stop "$id" >/dev/null 2>&1
+    done
+}

@@ -22,9 +22,11 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
 fi
 
 T=$(mktemp -d)
-SERVER=
-trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
 W=$T/ws
+SERVER=
+source e2e/lib.sh
+# Trainings the run started keep running detached: stopped before the workspace goes.
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; stop_running_tasks "$BIN" "$W"; rm -rf "$T"' EXIT
 "$BIN" --workspace "$W" demo --no-tui >/dev/null 2>&1
 "$BIN" --workspace "$W" user add fuzz --role admin >/dev/null 2>&1
 TOKEN=$("$BIN" --workspace "$W" token create fuzz 2>/dev/null)

@@ -28,16 +28,7 @@ export ADMIN_TOKEN=$(aiarts token create ada 2>/dev/null)
 export TRAINER_TOKEN=$(aiarts token create tom 2>/dev/null)
 export VIEWER_TOKEN=$(aiarts token create vic 2>/dev/null)
 
-"$BIN" --workspace "$W" serve --listen 127.0.0.1:0 >"$T/serve.out" 2>&1 &
-SERVER=$!
-URL=
-for _ in $(seq 1 100); do
-    URL=$(sed -n 's/^serving .* at \(http:\/\/[^ ]*\)$/\1/p' "$T/serve.out" | head -1)
-    [ -n "$URL" ] && break
-    kill -0 "$SERVER" 2>/dev/null || break
-    sleep 0.1
-done
-[ -n "$URL" ] || { echo "the server did not start:"; cat "$T/serve.out"; exit 1; }
+start_server "$BIN" "$W" --listen 127.0.0.1:0 || exit 1
 
 py() { python3 e2e/api_aiarts.py "$URL" "$W" "$1"; }
 # Shows what a check measured (the last line it printed) under its ok/FAIL line.

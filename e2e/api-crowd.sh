@@ -23,16 +23,7 @@ export VIEWER_TOKEN=$(aiarts token create vic 2>/dev/null)
 export DATASET=$(aiarts dataset create photos --type classification --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 [ -n "$DATASET" ] || { echo "cannot create a dataset"; exit 1; }
 
-aiarts serve --listen 127.0.0.1:0 >"$T/serve.out" 2>&1 &
-SERVER=$!
-URL=
-for _ in $(seq 1 100); do
-    URL=$(sed -n 's/^serving .* at \(http:\/\/[^ ]*\)$/\1/p' "$T/serve.out" | head -1)
-    [ -n "$URL" ] && break
-    kill -0 "$SERVER" 2>/dev/null || break
-    sleep 0.1
-done
-[ -n "$URL" ] || { echo "the server did not start:"; cat "$T/serve.out"; exit 1; }
+start_server "$BIN" "$W" --listen 127.0.0.1:0 || exit 1
 
 py() { python3 e2e/api_crowd.py "$URL" "$1"; }
 shown() { check "$@"; tail -1 "$T/check.out" | sed 's/^/     /'; }

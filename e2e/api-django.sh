@@ -36,15 +36,8 @@ PIDS+=($!)
 export FILES_URL=http://127.0.0.1:$FILES_PORT
 
 # The server, with a 1 MiB upload limit so that a 2 MiB file at a URL is refused.
-"$BIN" --workspace "$W" serve --listen 127.0.0.1:0 --max-upload 1 >"$T/serve.out" 2>&1 &
-PIDS+=($!)
-URL=
-for _ in $(seq 1 100); do
-    URL=$(sed -n 's/^serving .* at \(http:\/\/[^ ]*\)$/\1/p' "$T/serve.out" | head -1)
-    [ -n "$URL" ] && break
-    sleep 0.1
-done
-[ -n "$URL" ] || { echo "the server did not start:"; cat "$T/serve.out"; exit 1; }
+start_server "$BIN" "$W" --listen 127.0.0.1:0 --max-upload 1 || exit 1
+PIDS+=("$SERVER")
 for _ in $(seq 1 50); do curl -s -o /dev/null "$FILES_URL/" && break; sleep 0.1; done
 
 py() { python3 e2e/api_django.py "$URL" "$@"; }

@@ -25,15 +25,7 @@ VTOKEN=$(aiarts token create vic 2>/dev/null)
 "$BIN" --workspace "$T/scratch" dataset export D0002 --format voc "$T/shapes-voc" >/dev/null || { echo "FAIL could not make the VOC dataset"; exit 1; }
 IMAGE=$(find "$T/shapes/circle" -name '*.jpg' | head -1)
 
-OUT=$T/serve.out
-"$BIN" --workspace "$W" serve --listen 127.0.0.1:0 >"$OUT" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 100); do
-    URL=$(sed -n 's/^serving .* at \(http:\/\/[^ ]*\)$/\1/p' "$OUT" | head -1)
-    [ -n "$URL" ] && break
-    sleep 0.1
-done
-[ -n "$URL" ] || { echo "FAIL the server did not start"; cat "$OUT"; exit 1; }
+start_server "$BIN" "$W" --listen 127.0.0.1:0 || { echo "FAIL the server did not start"; exit 1; }
 HOSTPORT=${URL#http://}
 BASE="http://me:$TOKEN@$HOSTPORT/paddlex"
 

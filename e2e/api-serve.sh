@@ -17,23 +17,10 @@ aiarts user add vic --role viewer >/dev/null 2>&1
 TOKEN=$(aiarts token create ada 2>/dev/null)
 VTOKEN=$(aiarts token create vic --expires 1d 2>/dev/null)
 
-# Starts `aiarts serve ARGS…` in the background; sets URL (from its first line) and SERVER.
-start_server() {
-    local out=$T/serve.$RANDOM.out
-    "$BIN" --workspace "$W" serve "$@" >"$out" 2>&1 &
-    SERVER=$!
-    PIDS+=("$SERVER")
-    local i
-    for i in $(seq 1 100); do
-        URL=$(sed -n 's/^serving .* at \(http[s]*:\/\/[^ ]*\)$/\1/p' "$out" | head -1)
-        [ -n "$URL" ] && return 0
-        kill -0 "$SERVER" 2>/dev/null || { cat "$out"; return 1; }
-        sleep 0.1
-    done
-    cat "$out"; return 1
-}
+# The server's pid goes on PIDS, which the trap kills.
+serve_bg() { start_server "$BIN" "$W" "$@" && PIDS+=("$SERVER"); }
 
-start_server --listen 127.0.0.1:0 --header-timeout 1 --max-connections 3
+serve_bg --listen 127.0.0.1:0 --header-timeout 1 --max-connections 3
 
 t_token_prints_only_the_token() {
     [[ "$TOKEN" =~ ^aiarts_[0-9a-f]{8}_[0-9a-f]{64}$ ]] || { echo "token: $TOKEN"; return 1; }
@@ -140,7 +127,7 @@ t_sigterm_ends_a_metrics_stream() {
     local task
     task=$(aiarts task create P0001 --trainer command --param "command=sleep 60" --name follow 2>/dev/null)
     aiarts task start "$task" >/dev/null 2>&1 || return 1
-    start_server --listen 127.0.0.1:0 || return 1
+    serve_bg --listen 127.0.0.1:0 || return 1
     curl -s -N -H "Authorization: Bearer $TOKEN" "$URL/ai_arts/api/trainings/$task/metrics?follow=1" >"$T/follow.out" &
     local follower=$!
     sleep 1.5
@@ -170,7 +157,7 @@ t_other_addresses_need_tls_or_insecure() {
 t_tls_serves_https() {
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1" \
         -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 || return 1
-    start_server --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" || return 1
+    serve_bg --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" || return 1
     [[ "$URL" == https://* ]] || return 1
     [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/cert.pem" -H "Authorization: Bearer $TOKEN" "$URL/x")" = 404 ] || return 1
     ! curl -s -o /dev/null "${URL/https/http}/x"  # plain HTTP to the TLS port gets nothing

@@ -52,3 +52,22 @@ stop_running_tasks() {
         "$1" --workspace "$2" task stop "$id" >/dev/null 2>&1
     done
 }
+
+# Starts `BIN --workspace W serve ARGS…` in the background (start_server BIN W ARGS…) and waits until
+# it listens: sets SERVER (its pid) and URL (from its first line, "serving W at URL"); its output is in
+# $T/serve.<pid>.out. Fails, showing that output, when it exits or does not listen within 10 s.
+start_server() {
+    local bin=$1 ws=$2 out=$T/serve.$RANDOM.out i
+    shift 2
+    "$bin" --workspace "$ws" serve "$@" >"$out" 2>&1 &
+    SERVER=$!
+    URL=
+    for i in $(seq 1 100); do
+        URL=$(sed -n 's/^serving .* at \(http[s]*:\/\/[^ ]*\)$/\1/p' "$out" | head -1)
+        [ -n "$URL" ] && return 0
+        kill -0 "$SERVER" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "the server did not start:"; cat "$out"
+    return 1
+}

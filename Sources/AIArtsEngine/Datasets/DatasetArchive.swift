@@ -1,11 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension Workspace {
     /// Writes a dataset's folder (the copied files, or a registered dataset's own folder) as a
     /// .tar.gz holding one folder, `<id>/`, at `destination`, which must not exist. Symbolic links
@@ -27,33 +21,8 @@ extension Workspace {
         let tree = try FileTree.scan(folder, symlinks: .refuse, shown: "\(id) (\(folder.path))",
                                      linkAdvice: "links are not archived, since they may point anywhere; nothing was written")
         let dest = destination.standardizedFileURL
-        if lstatInfo(dest.path) != nil { throw AIArtsError(.conflict, "\(dest.path) already exists") }
-        let temporary = dest.deletingLastPathComponent().appendingPathComponent(".\(dest.lastPathComponent).aiarts-\(UUID().uuidString)")
-        do {
-            let writer = try TarGzWriter(path: temporary.path)
-            do {
-                try writer.addDirectory(id, modified: record.createdAt)
-                for entry in tree.entries {
-                    let name = id + "/" + entry.relative
-                    if entry.isDirectory {
-                        try writer.addDirectory(name, modified: entry.modified)
-                    } else {
-                        try writer.addFile(name, from: entry.source.path, size: entry.size, modified: entry.modified)
-                    }
-                }
-                try writer.finish()
-            } catch {
-                writer.discard()
-                throw error
-            }
-        } catch let error as TarGzWriter.Failure {
-            throw AIArtsError(.io, "cannot write \(dest.path): \(error.description)")
-        }
-        guard rename(temporary.path, dest.path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw AIArtsError(.io, "cannot create \(dest.path): \(why)")
-        }
+        if FileManager.default.isDirectory(dest) { throw AIArtsError(.conflict, "\(dest.path) already exists") }
+        _ = try writeArchive(tree, top: id, topModified: record.createdAt, to: dest)
         return Int64(statInfo(dest.path)?.st_size ?? 0)
     }
 }

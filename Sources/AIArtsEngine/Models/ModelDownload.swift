@@ -62,7 +62,10 @@ extension Workspace {
         return dest
     }
 
-    private func writeArchive(_ tree: FileTree, top: String, to dest: URL) throws -> URL {
+    /// Writes `tree` as a .tar.gz holding one folder `top` (dated `topModified`) at `dest` (or inside it,
+    /// when it is a folder), which must not exist: written under a hidden name beside it and linked into
+    /// place once complete. Model downloads and dataset archives (DatasetArchive.swift) share it.
+    func writeArchive(_ tree: FileTree, top: String, topModified: Date = Date(), to dest: URL) throws -> URL {
         let fm = FileManager.default
         let target = fm.isDirectory(dest) ? dest.appendingPathComponent("\(top).tar.gz") : dest
         if lstatInfo(target.path) != nil {
@@ -74,7 +77,7 @@ extension Workspace {
         do {
             let writer = try TarGzWriter(path: temporary.path)
             do {
-                try writer.addDirectory(top, modified: Date())
+                try writer.addDirectory(top, modified: topModified)
                 for entry in tree.entries {
                     let name = top + "/" + entry.relative
                     if entry.isDirectory {

@@ -86,6 +86,7 @@ json_style() {
     "$BIN" --workspace "$W" task create P0002 --trainer command --param command='echo ok' >/dev/null &&
     "$BIN" --workspace "$W" task start T0002 >/dev/null && "$BIN" --workspace "$W" task wait T0002 >/dev/null &&
     "$BIN" --workspace "$W" annotate task create D0002 --name pass --size 2 --formatter '[{"name": "square"}]' >/dev/null &&
+    "$BIN" --workspace "$W" user add ada --role admin >/dev/null && "$BIN" --workspace "$W" token create ada --expires 1d >/dev/null 2>&1 &&
     local c i=0 sample
     sample=$("$BIN" --workspace "$W" review queue D0002 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["sample_id"])') &&
     while IFS= read -r c; do
@@ -115,6 +116,8 @@ review queue D0002
 review decide D0002 $sample accept
 annotate commits --task A0001
 model list
+user list
+token list
 system
 CMDS
     python3 - "$T" "$i" <<'PY'

@@ -36,7 +36,7 @@ struct UserCommand: ParsableCommand {
             if json {
                 return try Output.json(users.map { user in
                     UserInfo(name: user.name, role: user.role.rawValue, password: user.hasPassword,
-                             tokens: tokens.filter { $0.userName == user.name }.count, createdAt: user.createdAt.timeIntervalSince1970)
+                             tokens: tokens.filter { $0.userName == user.name }.count, createdAt: user.createdAt)
                 })
             }
             if users.isEmpty { return print("no users; add one with `aiarts user add NAME --role admin`") }
@@ -84,7 +84,7 @@ struct UserInfo: Encodable {
     var role: String
     var password: Bool
     var tokens: Int
-    var createdAt: Double
+    var createdAt: Date
 
     enum CodingKeys: String, CodingKey {
         case name, role, password, tokens
@@ -123,8 +123,8 @@ struct TokenCommand: ParsableCommand {
             let tokens = try global.open().tokens(of: user)
             if json {
                 return try Output.json(tokens.map {
-                    TokenInfo(id: $0.id, user: $0.userName, label: $0.label, createdAt: $0.createdAt.timeIntervalSince1970,
-                              expiresAt: $0.expiresAt?.timeIntervalSince1970, lastUsedAt: $0.lastUsedAt?.timeIntervalSince1970)
+                    TokenInfo(id: $0.id, user: $0.userName, label: $0.label, createdAt: $0.createdAt,
+                              expiresAt: $0.expiresAt, lastUsedAt: $0.lastUsedAt)
                 })
             }
             if tokens.isEmpty { return print("no tokens; make one with `aiarts token create USER`") }
@@ -174,9 +174,9 @@ struct TokenInfo: Encodable {
     var id: String
     var user: String
     var label: String
-    var createdAt: Double
-    var expiresAt: Double?
-    var lastUsedAt: Double?
+    var createdAt: Date
+    var expiresAt: Date?
+    var lastUsedAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, user, label

@@ -84,7 +84,7 @@ struct SystemCommand: ParsableCommand {
             print("gpus:   \(info.gpus.map { "\($0.index): \(Sanitize.line($0.name))" }.joined(separator: ", "))  (\(info.gpuSource.rawValue))")
         }
         if let server {
-            print("server: \(Sanitize.line(server.url)), pid \(server.pid), \(server.requests) requests since \(TokenCommand.date(Date(timeIntervalSince1970: server.startedAt)))")
+            print("server: \(Sanitize.line(server.url)), pid \(server.pid), \(server.requests) requests since \(TokenCommand.date(server.startedAt))")
         } else {
             print("server: not running (aiarts serve)")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import AIArtsEngine
 import AIArtsRender
 import Testing
@@ -26,8 +27,8 @@ func sampleState() -> HomeState {
 @Suite struct HomeViewTests {
     @Test func headerShowsTheWorkspacesServerAndItsRequests() {
         var state = sampleState()
-        state.data?.server = ServerState(pid: 1, url: "http://127.0.0.1:8765", tls: false, startedAt: 0, requests: 1234,
-                                         updatedAt: 0, log: "/data/ws/logs/serve.log")
+        state.data?.server = ServerState(pid: 1, url: "http://127.0.0.1:8765", tls: false, startedAt: Date(timeIntervalSince1970: 0), requests: 1234,
+                                         updatedAt: Date(timeIntervalSince1970: 0), log: "/data/ws/logs/serve.log")
         let line = HomeView.render(state, size: Size(width: 120, height: 24)).lines()[0]
         #expect(line.hasSuffix("1 models │ serving 127.0.0.1:8765, 1234 req "))
         #expect(line.hasPrefix(" aiarts /data/ws"))

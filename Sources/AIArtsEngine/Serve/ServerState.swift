@@ -8,14 +8,13 @@ public struct ServerState: Codable, Sendable, Equatable {
     /// `http://127.0.0.1:8765` or `https://…`: where clients reach it.
     public var url: String
     public var tls: Bool
-    /// Seconds since 1970, as every time in aiarts' JSON.
-    public var startedAt: Double
+    public var startedAt: Date
     public var requests: Int
-    public var updatedAt: Double
+    public var updatedAt: Date
     /// Where it logs (requests, failures; never tokens).
     public var log: String
 
-    public init(pid: Int32, url: String, tls: Bool, startedAt: Double, requests: Int, updatedAt: Double, log: String) {
+    public init(pid: Int32, url: String, tls: Bool, startedAt: Date, requests: Int, updatedAt: Date, log: String) {
         self.pid = pid; self.url = url; self.tls = tls; self.startedAt = startedAt
         self.requests = requests; self.updatedAt = updatedAt; self.log = log
     }
@@ -33,13 +32,16 @@ extension Workspace {
     /// names a process that is gone, or one that is not an aiarts serve).
     public func serverState() -> ServerState? {
         guard let data = try? Data(contentsOf: serverStateFile) else { return nil }
-        guard let state = try? JSONDecoder().decode(ServerState.self, from: data), Self.isServer(pid: state.pid) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let state = try? decoder.decode(ServerState.self, from: data), Self.isServer(pid: state.pid) else { return nil }
         return state
     }
 
     /// Writes the state file whole (a reader never sees half of it).
     public func writeServerState(_ state: ServerState) throws {
         let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(state).write(to: serverStateFile, options: .atomic)
     }

@@ -7,7 +7,7 @@ import Synchronization
 extension ServerEnvironment {
     /// Called once the server listens.
     func started(url: String, tls: Bool) {
-        let now = Date().timeIntervalSince1970
+        let now = Date()
         state.withLock {
             $0 = ServerState(pid: getpid(), url: url, tls: tls, startedAt: now, requests: 0, updatedAt: now,
                              log: workspace.root.appendingPathComponent("logs/serve.log").path)
@@ -34,7 +34,7 @@ extension ServerEnvironment {
         let count = requests.load(ordering: .relaxed)
         let current: ServerState? = state.withLock { state in
             state?.requests = count
-            state?.updatedAt = Date().timeIntervalSince1970
+            state?.updatedAt = Date()
             return state
         }
         if let current { try? workspace.writeServerState(current) }

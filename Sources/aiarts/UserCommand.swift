@@ -7,7 +7,7 @@ import Foundation
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Users of `aiarts serve` and their roles.",
-        subcommands: [Add.self, List.self, Remove.self, Password.self])
+        subcommands: [Add.self, List.self, Role.self, Remove.self, Password.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user with a role: admin, trainer, reviewer or viewer.")
@@ -44,6 +44,19 @@ struct UserCommand: ParsableCommand {
                 [Sanitize.line(user.name), user.role.rawValue, user.hasPassword ? "set" : "-",
                  String(tokens.filter { $0.userName == user.name }.count), TokenCommand.date(user.createdAt)]
             })
+        }
+    }
+
+    struct Role: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a user another role (a running server applies it within 2 s).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Argument(help: "admin | trainer | reviewer | viewer") var role: String
+
+        func run() throws {
+            let role = try UserRole(parsing: role)
+            try global.open().setRole(of: name, to: role)
+            print("\(Sanitize.line(name)) is now a \(role.rawValue)")
         }
     }
 

@@ -95,6 +95,14 @@ import Testing
         #expect(throws: AIArtsError.self) { try fixture.workspace.addUser("x", role: .viewer, password: "short") }
     }
 
+    @Test func aNewRoleAppliesToTheUsersTokens() throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.setRole(of: "viewer", to: .trainer)
+        #expect(try fixture.workspace.principal(forToken: fixture.tokens[.viewer]!)?.role == .trainer)
+        #expect(throws: AIArtsError.self) { try fixture.workspace.setRole(of: "nobody", to: .admin) }
+    }
+
     @Test func rolesAllowWhatTheyShould() {
         #expect(UserRole.viewer.allows(.read) && !UserRole.viewer.allows(.review))
         #expect(UserRole.reviewer.allows(.review) && !UserRole.reviewer.allows(.train))

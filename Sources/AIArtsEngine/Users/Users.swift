@@ -119,6 +119,18 @@ extension Workspace {
         if !removed { throw AIArtsError(.notFound, "no user \(name) (see `aiarts user list`)") }
     }
 
+    /// Gives a user another role; their tokens carry it from the next request the server checks.
+    public func setRole(of name: String, to role: UserRole) throws {
+        try requireWritable("changing \(name)'s role")
+        let changed = try store.pool.write { db -> Bool in
+            guard var user = try UserRecord.fetchOne(db, key: name) else { return false }
+            user.role = role
+            try user.update(db)
+            return true
+        }
+        if !changed { throw AIArtsError(.notFound, "no user \(name) (see `aiarts user list`)") }
+    }
+
     /// Sets (or, with nil, clears) a user's password.
     public func setPassword(of name: String, to password: String?) throws {
         try requireWritable("changing \(name)'s password")

@@ -18,7 +18,7 @@ public struct ServerContext: RequestContext {
     public func require(_ permission: Permission) throws -> Principal {
         guard let principal else { throw APIError(.unauthorized, "a token is needed: send Authorization: Bearer TOKEN (see `aiarts token create`)") }
         guard principal.allows(permission) else {
-            throw APIError(.forbidden, "user \(principal.user) is a \(principal.role.rawValue) and may not do this (it needs \(permission.rawValue) rights; an admin can change the role with `aiarts user add`)")
+            throw APIError(.forbidden, "user \(principal.user) is a \(principal.role.rawValue) and may not do this (it needs \(permission.rawValue) rights; an admin can change it with `aiarts user role`)")
         }
         return principal
     }

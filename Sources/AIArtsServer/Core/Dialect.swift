@@ -64,13 +64,6 @@ public enum JSONOut {
         return response(data: data, status: status)
     }
 
-    /// An Encodable value, encoded as the engine's --json output is (snake_case keys are the types' own).
-    public static func response<T: Encodable>(encoding value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return response(data: try encoder.encode(value), status: status)
-    }
-
     public static func response(data: Data, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"

@@ -28,19 +28,6 @@ extension Request {
         return object
     }
 
-    /// The body decoded as `T`; a wrong type or missing field is a 400 that names it.
-    public func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
-        let buffer = try await bodyBytes(limit: limit)
-        let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer: buffer)
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw APIError.badRequest(Self.describe(error))
-        } catch {
-            throw APIError.badRequest("the body is not valid JSON; send a JSON object with Content-Type: application/json")
-        }
-    }
-
     /// The query string's parameters (the last of repeated names wins).
     public var queryParameters: [String: String] {
         var result: [String: String] = [:]
@@ -54,34 +41,6 @@ extension Request {
         var merged: [String: Any] = queryParameters
         for (key, value) in try await jsonObject(limit: limit) { merged[key] = value }
         return merged
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return names.isEmpty ? "the body" : names.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return "\(parent == "the body" ? "" : parent + ".")\(key.stringValue) is missing"
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return "\(path(context)) must be \(describeType(type))"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context)) is not valid: \(context.debugDescription)"
-        @unknown default:
-            return "the body does not have the expected fields"
-        }
-    }
-
-    private static func describeType(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is Int64.Type: "an integer"
-        case is Double.Type, is Float.Type: "a number"
-        case is Bool.Type: "true or false"
-        default: "a \(type)"
-        }
     }
 }
 

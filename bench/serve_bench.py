@@ -22,7 +22,7 @@ Prints a Markdown table for docs/benchmarks.md.
 import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workspace_scale import build, first_frame, timed, write_metrics  # noqa: E402
+from workspace_scale import build, first_frame, metrics_for, timed  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -78,10 +78,7 @@ def main():
     rows = []
     try:
         for n in args.sizes:
-            lines = args.lines if n <= 200 else args.lines_above_200
-            metrics = os.path.join(tmp, f"metrics-{lines}.jsonl")
-            if not os.path.exists(metrics):
-                write_metrics(metrics, lines)
+            lines, metrics = metrics_for(tmp, n, args.lines, args.lines_above_200)
             ws = os.path.join(tmp, f"ws-{n}")
             build(binary, ws, n, metrics)
             run = lambda *a: subprocess.run([binary, "--workspace", ws, *a], check=True, capture_output=True, text=True).stdout.strip()

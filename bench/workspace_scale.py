@@ -59,6 +59,15 @@ def write_metrics(path, lines):
     return n
 
 
+def metrics_for(tmp, n, lines, lines_above_200):
+    """The metrics.jsonl shared by every task of a workspace of n tasks (written once per line count)."""
+    count = lines if n <= 200 else lines_above_200
+    path = os.path.join(tmp, f"metrics-{count}.jsonl")
+    if not os.path.exists(path):
+        write_metrics(path, count)
+    return count, path
+
+
 def build(binary, ws, n, metrics_file, project=None):
     """Adds n finished tasks (to `project`, else to a new project) whose metrics.jsonl are hard
     links to `metrics_file`; returns their ids."""
@@ -173,10 +182,7 @@ def main():
     rows = []
     try:
         for n in args.sizes:
-            lines = args.lines if n <= 200 else args.lines_above_200
-            metrics = os.path.join(tmp, f"metrics-{lines}.jsonl")
-            if not os.path.exists(metrics):
-                write_metrics(metrics, lines)
+            lines, metrics = metrics_for(tmp, n, args.lines, args.lines_above_200)
             size_mb = os.path.getsize(metrics) / 1e6
             for label, binary in binaries:
                 if label == "old" and n > args.peer_max:

@@ -141,7 +141,7 @@ extension Workspace {
     /// unless `force`, which returns them to the pool for others.
     public func commitAnnotationBatch(taskId: String, user: String, force: Bool = false, now: Date = Date()) throws -> AnnotationCommit {
         try immediateWrite { db in
-            let task = try Self.annotationTaskRecord(taskId, db)
+            _ = try Self.annotationTaskRecord(taskId, db)  // a missing task says so, not "no open batch"
             guard var batch = try Self.openBatchRecord(taskId: taskId, user: user, db), let batchId = batch.id else {
                 throw AIArtsError(.conflict, "\(user) has no open batch of \(taskId); apply for one with `aiarts annotate apply \(taskId)`")
             }
@@ -159,18 +159,26 @@ extension Workspace {
                 guard force else {
                     throw AIArtsError(.conflict, "batch \(batchId) of \(taskId) has \(undecided.count) undecided sample\(undecided.count == 1 ? "" : "s") of \(total); review \(undecided.count == 1 ? "it" : "them") first, or pass --force to commit the decided ones and return the rest to the pool")
                 }
-                let statement = try db.makeStatement(sql: "DELETE FROM annotationBatchSample WHERE batchId = ? AND sampleId = ?")
-                for sampleId in undecided { try statement.execute(arguments: [batchId, sampleId]) }
             }
-            batch.status = .committed
-            batch.committedAt = now
-            try batch.update(db)
-            guard var commit = try Self.commits(where: "b.id = ?", [batchId], limit: 1, offset: 0, db).first else {
-                throw AIArtsError(.io, "batch \(batchId) of \(task.id) vanished while committing it")
-            }
-            commit.returned = undecided.count
-            return commit
+            return try Self.commitBatch(&batch, returning: undecided, at: now, db)
         }
+    }
+
+    /// Commits an open batch: `returned` samples go back to the pool, the rest stay in it as its
+    /// commit. Runs inside the caller's write transaction (the CLI's and the crowd dialect's commits).
+    static func commitBatch(_ batch: inout AnnotationBatchRecord, returning returned: some Collection<Int64>, at now: Date,
+                      _ db: Database) throws -> AnnotationCommit {
+        guard let batchId = batch.id else { throw AIArtsError(.io, "a batch without an id cannot be committed") }
+        let remove = try db.makeStatement(sql: "DELETE FROM annotationBatchSample WHERE batchId = ? AND sampleId = ?")
+        for sampleId in returned { try remove.execute(arguments: [batchId, sampleId]) }
+        batch.status = .committed
+        batch.committedAt = now
+        try batch.update(db)
+        guard var commit = try commits(where: "b.id = ?", [batchId], limit: 1, offset: 0, db).first else {
+            throw AIArtsError(.io, "batch \(batchId) of \(batch.taskId) vanished while committing it")
+        }
+        commit.returned = returned.count
+        return commit
     }
 
     /// Committed batches, newest first, of one user and/or one task when given.

@@ -339,17 +339,7 @@ extension Workspace {
             }
             let insert = try db.makeStatement(sql: "INSERT OR REPLACE INTO crowdResult(batchId, sampleId, annotation) VALUES (?, ?, ?)")
             for (sampleId, text) in results { try insert.execute(arguments: [batchId, sampleId, text]) }
-            let returned = inBatch.subtracting(results.keys)
-            let remove = try db.makeStatement(sql: "DELETE FROM annotationBatchSample WHERE batchId = ? AND sampleId = ?")
-            for sampleId in returned { try remove.execute(arguments: [batchId, sampleId]) }
-            batch.status = .committed
-            batch.committedAt = now
-            try batch.update(db)
-            guard var commit = try Self.commits(where: "b.id = ?", [batchId], limit: 1, offset: 0, db).first else {
-                throw AIArtsError(.io, "commit \(batchId) vanished while committing it")
-            }
-            commit.returned = returned.count
-            return commit
+            return try Self.commitBatch(&batch, returning: inBatch.subtracting(results.keys), at: now, db)
         }
     }
 

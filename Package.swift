@@ -49,9 +49,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            // The torch trainers' script, compiled in, so that a binary copied anywhere can still
-            // write it into a task folder (trainers/torch/aiarts_torch.py links to it).
-            resources: [.embedInCode("Tasks/Torch/aiarts_torch.py")]
+            // The torch trainers' script and the other Python scripts aiarts runs, compiled in, so that a
+            // binary copied anywhere can still write them into a task folder (trainers/torch/aiarts_torch.py
+            // links to the first; Python/README.md lists the rest).
+            resources: [.embedInCode("Tasks/Torch/aiarts_torch.py"), .embedInCode("Python")]
         ),
         .target(name: "AIArtsRender", dependencies: ["AIArtsText"]),
         .target(

@@ -4,8 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
-# The torch trainer's Python tests; those that need torch skip themselves where it is missing.
-python3 -m unittest discover -s trainers/torch -p 'test_*.py'
+# The Python tests (torch trainer, inference worker, model jobs, pruning) with the cached torch venv
+# (scripts/python-env.sh); where it cannot be installed they run with python3 and the torch ones skip.
+# Only the suites that use torch are given it (AIARTS_PYTHON): the others test aiarts without it.
+if ! PY=$(scripts/python-env.sh); then PY=python3; echo "torch tests skip: no torch venv (the reason is above)"; fi
+AIARTS_PYTHON=$PY "$PY" -m unittest discover -s trainers/torch -p 'test_*.py'
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/cli.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/contracts.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/tui.sh

@@ -535,6 +535,7 @@ def load_pretrained(model, path, torch):
     if not os.path.isfile(path):
         raise UserError("No such file or directory: '%s' (--pretrained)" % path)
     state = torch_load(path, torch)
+    pruned = isinstance(state, dict) and state.get("pruned") is True
     if isinstance(state, dict) and isinstance(state.get("model"), dict):
         state = state["model"]
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
@@ -542,6 +543,8 @@ def load_pretrained(model, path, torch):
     if not isinstance(state, dict):
         raise UserError("%s holds no state_dict" % path)
     state = {k[7:] if k.startswith("module.") else k: v for k, v in state.items()}
+    if pruned:
+        fit_structure(model, state, torch)
     own = model.state_dict()
     mismatched = [k for k, v in state.items() if k in own and hasattr(v, "shape") and tuple(v.shape) != tuple(own[k].shape)]
     for k in mismatched:
@@ -551,6 +554,32 @@ def load_pretrained(model, path, torch):
     log("pretrained %s: %d tensors loaded, %d missing, %d unexpected, %d with another shape%s" % (
         clean_text(path), loaded, len(result.missing_keys), len(result.unexpected_keys), len(mismatched),
         (" (e.g. " + ", ".join((list(result.missing_keys) + mismatched)[:4]) + ")") if (result.missing_keys or mismatched) else ""))
+
+
+def fit_structure(model, state, torch):
+    """Rebuilds each Conv2d, BatchNorm2d and Linear layer whose tensors in `state` have other channel
+    counts (a structurally pruned model: aiarts_prune.py, docs/pruning.md), so that `state` loads."""
+    nn = torch.nn
+    for name, module in list(model.named_modules()):
+        w = state.get(name + ".weight") if name else None
+        if not hasattr(w, "shape") or not hasattr(module, "weight") or module.weight is None:
+            continue
+        if tuple(w.shape) == tuple(module.weight.shape):
+            continue
+        if isinstance(module, nn.Conv2d) and w.dim() == 4:
+            depthwise = module.groups > 1 and module.groups == module.in_channels
+            out_c = int(w.shape[0])
+            in_c = out_c * module.in_channels // module.out_channels if depthwise else int(w.shape[1]) * module.groups
+            new = nn.Conv2d(in_c, out_c, module.kernel_size, module.stride, module.padding, module.dilation,
+                            in_c if depthwise else module.groups, module.bias is not None, module.padding_mode)
+        elif isinstance(module, nn.BatchNorm2d) and w.dim() == 1:
+            new = nn.BatchNorm2d(int(w.shape[0]), module.eps, module.momentum, module.affine, module.track_running_stats)
+        elif isinstance(module, nn.Linear) and w.dim() == 2:
+            new = nn.Linear(int(w.shape[1]), int(w.shape[0]), module.bias is not None)
+        else:
+            continue
+        parent, _, child = name.rpartition(".")
+        setattr(model.get_submodule(parent) if parent else model, child, new)
 
 
 def open_rgb(path):
@@ -862,6 +891,7 @@ def train(args):
         if resume.get("labels") != labels:
             raise UserError("the checkpoint was trained on other labels (%s) than this dataset's (%s)" % (
                 ", ".join(resume.get("labels") or []), ", ".join(labels)))
+        fit_structure(model, resume["model"], torch)
         model.load_state_dict(resume["model"])
         global_step = int(resume.get("step", 0))
         best = resume.get("best_metric")
@@ -1123,6 +1153,7 @@ def evaluate_split(model, kind, dataset, labels, batch_size, device, autocast, t
 def model_from_checkpoint(path, torch, device):
     state = load_checkpoint(path, torch)
     model = build_model(state["model_name"], len(state["labels"]), int(state.get("image_size", 224)))
+    fit_structure(model, state["model"], torch)
     model.load_state_dict(state["model"])
     model.to(device).eval()
     return model, state

@@ -347,6 +347,36 @@ public final class Store: Sendable {
                 t.primaryKey(["project", "model", "version"])
             }
         }
+        // Model jobs (ModelJobs/): extraction and conversion runs, with their events (docs/model-jobs.md).
+        migrator.registerMigration("v15-model-jobs") { db in
+            try db.create(table: "modelJob") { t in
+                t.primaryKey("id", .text)  // J0001
+                t.column("kind", .text).notNull()  // extraction, conversion
+                t.column("state", .text).notNull()  // created, running, succeeded, failed
+                t.column("message", .text).notNull()
+                t.column("sourceModelId", .text)
+                t.column("sourceVersion", .integer)
+                t.column("sourcePath", .text)
+                t.column("target", .text).notNull()  // extraction: "", conversion: onnx, opset=N, int8
+                t.column("options", .text).notNull()  // JSON object of strings
+                t.column("result", .text)  // JSON: the extraction, or the conversion's report
+                t.column("resultModelId", .text)
+                t.column("resultVersion", .integer)
+                t.column("pid", .integer)
+                t.column("startTime", .integer)
+                t.column("createdAt", .datetime).notNull()
+                t.column("startedAt", .datetime)
+                t.column("finishedAt", .datetime)
+            }
+            try db.create(table: "modelJobEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("jobId", .text).notNull().indexed().references("modelJob", onDelete: .cascade)
+                t.column("time", .datetime).notNull()
+                t.column("type", .text).notNull()  // Normal, Warning
+                t.column("reason", .text).notNull()
+                t.column("message", .text).notNull()
+            }
+        }
         return migrator
     }
 }

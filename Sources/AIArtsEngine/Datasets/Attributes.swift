@@ -19,6 +19,7 @@ extension Workspace {
         case .task: TaskRecord.databaseTableName
         case .model: ModelRecord.databaseTableName
         case .annotationTask: "annotationTask"
+        case .inferenceService: "inferenceService"
         }
     }
 

@@ -347,6 +347,29 @@ public final class Store: Sendable {
                 t.primaryKey(["project", "model", "version"])
             }
         }
+        // Inference services (Inference/InferenceServices.swift): a served model version, its
+        // process (pid and start time, like a task's) and its state.
+        migrator.registerMigration("v14-inference-services") { db in
+            try db.create(table: "inferenceService") { t in
+                t.primaryKey("id", .text)  // S0001
+                t.column("modelId", .text).notNull()
+                t.column("modelVersion", .integer).notNull()
+                t.column("backend", .text).notNull()  // builtin, onnx, torchscript
+                t.column("host", .text).notNull()
+                t.column("port", .integer).notNull()  // the asked port (0: any); the bound one once ready
+                t.column("gpus", .text).notNull()  // "0,1"; empty: CPU
+                t.column("maxBatch", .integer).notNull()
+                t.column("maxDelayMs", .integer).notNull()
+                t.column("state", .text).notNull()  // starting, ready, failed, stopped
+                t.column("message", .text).notNull()
+                t.column("pid", .integer)
+                t.column("startTime", .integer)
+                t.column("stopRequested", .boolean).notNull().defaults(to: false)
+                t.column("createdAt", .datetime).notNull()
+                t.column("startedAt", .datetime)
+                t.column("finishedAt", .datetime)
+            }
+        }
         // Model jobs (ModelJobs/): extraction and conversion runs, with their events (docs/model-jobs.md).
         migrator.registerMigration("v15-model-jobs") { db in
             try db.create(table: "modelJob") { t in
@@ -381,9 +404,9 @@ public final class Store: Sendable {
     }
 }
 
-/// Record kinds with PaddleX-style ids: D0001, P0001, T0001, M0001, A0001 (annotation tasks).
+/// Record kinds with PaddleX-style ids: D0001, P0001, T0001, M0001, A0001 (annotation tasks), S0001 (inference services).
 public enum RecordKind: String, CaseIterable, Sendable {
-    case dataset = "D", project = "P", task = "T", model = "M", annotationTask = "A"
+    case dataset = "D", project = "P", task = "T", model = "M", annotationTask = "A", inferenceService = "S"
 
     public static func of(id: String) -> RecordKind? {
         guard let first = id.first, id.count >= 2, id.dropFirst().allSatisfy(\.isNumber) else { return nil }

@@ -13,11 +13,11 @@ public struct TaskEvaluation: Codable, Sendable, Equatable {
 extension Workspace {
     /// The torch script and manifest, written when a task folder lacks them (a task evaluated,
     /// predicted or exported by an aiarts newer than the one that started it).
-    func ensureTorchFolder(_ folder: URL, datasetID: String?) throws {
+    func ensureTorchFolder(_ folder: URL, datasetID: String?, python: String) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: folder.appendingPathComponent(TorchTrainer.scriptFileName).path),
            fm.fileExists(atPath: folder.appendingPathComponent(TorchTrainer.manifestFileName).path) { return }
-        try prepareTorchFolder(folder, datasetID: datasetID)
+        try prepareTorchFolder(folder, datasetID: datasetID, python: python)
     }
 
     /// Scores a task on a split of its project's dataset. The trainer writes predictions for the
@@ -45,8 +45,9 @@ extension Workspace {
             let plan = try TaskPredictionPlan.make(trainer: TaskTrainer(rawValue: record.trainer), taskID: id, workspace: root,
                                                    dataset: dataset, checkpoint: checkpoint.url,
                                                    split: split, topk: options.topk, evalFolder: evalFolder, stem: stem,
-                                                   folder: folder, params: TaskParams.decode(record.params))
-            if record.trainer == TaskTrainer.torch.rawValue { try ensureTorchFolder(folder, datasetID: dataset) }
+                                                   folder: folder, params: TaskParams.decode(record.params),
+                                                   python: python(params: TaskParams.decode(record.params)).path)
+            if record.trainer == TaskTrainer.torch.rawValue { try ensureTorchFolder(folder, datasetID: dataset, python: plan.executable) }
             try ChildRun.run(plan.executable, plan.arguments, workingDirectory: folder, what: "the trainer's eval of \(id)")
             predictionsURL = plan.predictions
         }
@@ -72,7 +73,8 @@ struct TaskPredictionPlan {
     var predictions: URL
 
     static func make(trainer: TaskTrainer?, taskID: String, workspace: URL, dataset: String, checkpoint: URL, split: Split,
-                     topk: Int, evalFolder: URL, stem: String, folder: URL, params: [String: String]) throws -> TaskPredictionPlan {
+                     topk: Int, evalFolder: URL, stem: String, folder: URL, params: [String: String],
+                     python: String = PythonChoice.defaultPath) throws -> TaskPredictionPlan {
         switch trainer {
         case .aiartsTrain:
             guard let trainer = TaskLaunchPlan.locateBuiltInTrainer() else {
@@ -89,7 +91,7 @@ struct TaskPredictionPlan {
         case .torch:
             let out = evalFolder.appendingPathComponent("\(stem).predictions.jsonl")
             return TaskPredictionPlan(
-                executable: "python3",
+                executable: python,
                 arguments: [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "eval",
                             "--manifest", folder.appendingPathComponent(TorchTrainer.manifestFileName).path,
                             "--checkpoint", checkpoint.path, "--split", split.rawValue, "--out", out.path, "--top-k", String(max(1, topk))],

@@ -19,6 +19,8 @@ struct TaskLaunchPlan: Equatable {
         var gpus: [Int]
         /// The checkpoint a resumed run continues from.
         var resumeFrom: String?
+        /// The Python that runs the torch trainer or a .py startup file (`Workspace.python(params:)`).
+        var python: String = PythonChoice.defaultPath
     }
 
     static func make(task: TaskRecord, context c: Context, locateTrainer: () -> String?) throws -> TaskLaunchPlan {
@@ -67,7 +69,7 @@ struct TaskLaunchPlan: Equatable {
             let (argv, added) = try TorchTrainer.command(
                 params: c.params.filter { !TaskParams.engineKeys.contains($0.key) && !TaskParams.commonKeys.contains($0.key) },
                 manifest: c.folder.appendingPathComponent(TorchTrainer.manifestFileName), taskFolder: c.folder,
-                gpus: c.gpus, resumeFrom: c.resumeFrom)
+                gpus: c.gpus, python: c.python, resumeFrom: c.resumeFrom)
             // It prunes its own run's checkpoints as it goes; the engine prunes the rest at the end.
             let keep = c.params["keep_checkpoints"].map { ["--keep-checkpoints", $0] } ?? []
             return TaskLaunchPlan(executable: argv[0], arguments: Array(argv.dropFirst()) + keep, addedEnvironment: env.merging(added) { $1 })
@@ -99,7 +101,7 @@ struct TaskLaunchPlan: Equatable {
         }
         let interpreter: String
         switch URL(fileURLWithPath: path).pathExtension {
-        case "py": interpreter = "python3"
+        case "py": interpreter = c.python
         case "sh": interpreter = "/bin/sh"
         default: throw AIArtsError(.invalidArgument, "startup_file must be a .py or .sh file (got \(path))")
         }

@@ -86,13 +86,14 @@ extension Workspace {
             if trainer == .torch {
                 sizing = Self.resolveBatchSize(&params, memory: memory, gpus: plan.gpus, capacities: capacities, reserved: reserved,
                                                type: dataset?.type ?? .classification)
-                try prepareTorchFolder(folder, datasetID: dataset?.id)
+                try prepareTorchFolder(folder, datasetID: dataset?.id, python: python(params: params).path)
             }
             params["assigned_gpus"] = plan.gpus.map(String.init).joined(separator: ",")
             record.params = try TaskParams.encode(params)
             let context = TaskLaunchPlan.Context(
                 params: params, datasetID: dataset?.id, datasetFolder: dataset?.folder.map(resolveFolder),
-                workspace: root, folder: folder, gpus: plan.gpus, resumeFrom: params["resume_from"])
+                workspace: root, folder: folder, gpus: plan.gpus, resumeFrom: params["resume_from"],
+                python: python(params: params).path)
             var launch = try TaskLaunchPlan.make(task: record, context: context, locateTrainer: { TaskLaunchPlan.locateBuiltInTrainer() })
             // Every process of the task inherits these: `task stop` and reconciliation find them by it.
             launch.addedEnvironment["AIARTS_TASK_ID"] = id
@@ -188,13 +189,13 @@ extension Workspace {
     }
 
     /// The torch trainer's script and the dataset manifest it reads, written into the task folder.
-    func prepareTorchFolder(_ folder: URL, datasetID: String?) throws {
+    func prepareTorchFolder(_ folder: URL, datasetID: String?, python: String) throws {
         guard let datasetID else {
             throw AIArtsError(.invalidArgument, "the project has no dataset; the torch trainer needs one (create the project with --dataset D0001)")
         }
-        let availability = TorchTrainer.available()
+        let availability = TorchTrainer.available(python: python)
         guard availability.isAvailable else {
-            throw AIArtsError(.invalidArgument, availability.reason ?? "PyTorch and torchvision are not installed for python3")
+            throw AIArtsError(.invalidArgument, availability.reason ?? "PyTorch and torchvision are not installed for \(python)")
         }
         try TorchTrainer.writeScript(into: folder)
         try writeTrainingManifest(dataset: datasetID, to: folder.appendingPathComponent(TorchTrainer.manifestFileName))

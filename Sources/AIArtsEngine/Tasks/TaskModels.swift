@@ -66,8 +66,10 @@ extension Workspace {
         case .aiartsTrain:
             predictions = try builtInPredictions(checkpoint: checkpoint.url, images: files, topk: topk, folder: taskFolder(id))
         case .torch:
-            try ensureTorchFolder(taskFolder(id), datasetID: try taskDatasetID(record))
-            predictions = try torchPredictions(checkpoint: checkpoint.url, images: files, topk: topk, out: out, folder: taskFolder(id))
+            let python = python(params: TaskParams.decode(record.params)).path
+            try ensureTorchFolder(taskFolder(id), datasetID: try taskDatasetID(record), python: python)
+            predictions = try torchPredictions(checkpoint: checkpoint.url, images: files, topk: topk, out: out, folder: taskFolder(id),
+                                               python: python)
         case .command, nil:
             throw AIArtsError(.invalidArgument, "\(id) is a command task: aiarts cannot run its model; its script predicts on its own")
         }
@@ -104,8 +106,9 @@ extension Workspace {
     }
 
     /// The torch script's predict: a JSON file and a drawn JPEG per image in `out`.
-    private func torchPredictions(checkpoint: URL, images: [URL], topk: Int, out: URL, folder: URL) throws -> [ImagePrediction] {
-        try ChildRun.run("python3", [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "predict",
+    private func torchPredictions(checkpoint: URL, images: [URL], topk: Int, out: URL, folder: URL,
+                                  python: String) throws -> [ImagePrediction] {
+        try ChildRun.run(python, [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "predict",
                                      "--checkpoint", checkpoint.path, "--out", out.path, "--top-k", String(max(1, topk)), "--"]
                          + images.map(\.path), workingDirectory: folder, what: "the torch trainer's predict")
         struct Output: Decodable {
@@ -155,12 +158,13 @@ extension Workspace {
             check = try checkBuiltInExport(files[0], task: record)
         case .torch:
             let folder = taskFolder(id)
-            try ensureTorchFolder(folder, datasetID: try taskDatasetID(record))
+            let python = python(params: TaskParams.decode(record.params)).path
+            try ensureTorchFolder(folder, datasetID: try taskDatasetID(record), python: python)
             var arguments = [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "export",
                              "--checkpoint", checkpoint.url.path, "--out", out.path, "--format", "both"]
             if let image = try sampleImage(for: record) { arguments += ["--image", image.path] }
             try? FileManager.default.removeItem(at: out)
-            try ChildRun.run("python3", arguments, workingDirectory: folder, what: "the torch trainer's export")
+            try ChildRun.run(python, arguments, workingDirectory: folder, what: "the torch trainer's export")
             struct Report: Decodable { var files: [String: String]; var ok: Bool }
             guard let data = try? Data(contentsOf: out.appendingPathComponent("export.json")),
                   let report = try? JSONDecoder().decode(Report.self, from: data), report.ok, !report.files.isEmpty else {

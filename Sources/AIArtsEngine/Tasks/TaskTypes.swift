@@ -54,7 +54,7 @@ public enum TaskParams {
     static let commonKeys: Set<String> = ["gpus", "gpu_memory", "keep_checkpoints"]
 
     /// A command task's own keys, not passed on to a startup file as `--key value`.
-    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory", "keep_checkpoints"]
+    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory", "keep_checkpoints", "python"]
 
     /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
     /// `dataset_id` is the dataset the task trains on: the project's when the task was created
@@ -103,6 +103,8 @@ public enum TaskParams {
                 guard value.hasPrefix("/") else { throw bad("give an absolute path") }
                 guard value.hasSuffix(".py") || value.hasSuffix(".sh") else { throw bad("a startup file is a .py or .sh file") }
             }
+            // The interpreter of a .py startup file (`Workspace.python(params:)`).
+            if key == "python", !value.isEmpty { try Workspace.checkPython(value) }
         case .torch:
             if key == "batch_size" && value == "auto" { return }
             try TorchTrainer.validate(key, value, type: type)

@@ -68,6 +68,9 @@ public enum TorchTrainer {
         switch key {
         case "gpus":
             return
+        case "python":
+            // The interpreter for this task (`Workspace.python(params:)`); empty: the workspace's choice.
+            if !value.isEmpty { try Workspace.checkPython(value) }
         case "epochs", "batch_size", "image_size", "save_interval":
             guard let n = Int(value), n >= 1 else { throw bad("must be a whole number of at least 1") }
             if key == "image_size", n < 32 { throw bad("must be at least 32") }
@@ -94,7 +97,7 @@ public enum TorchTrainer {
                 throw bad("\(value) trains \(modelType.rawValue) datasets, not \(type.rawValue); choose one of \(models(for: type).joined(separator: ", "))")
             }
         default:
-            throw AIArtsError(.invalidArgument, "the torch trainer has no parameter '\(key)'; it takes \((keys.sorted() + ["gpus"]).joined(separator: ", "))")
+            throw AIArtsError(.invalidArgument, "the torch trainer has no parameter '\(key)'; it takes \((keys.sorted() + ["gpus", "python"]).joined(separator: ", "))")
         }
     }
 

@@ -65,7 +65,8 @@ let package = Package(
         .target(
             name: "AIArtsServer",
             dependencies: [
-                "AIArtsEngine",
+                // AIArtsTrain: inference services run the built-in trainer's models natively (Inference/).
+                "AIArtsEngine", "AIArtsTrain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -44,7 +44,7 @@ struct AIArts: ParsableCommand {
         version: AIArtsVersion.string,
         subcommands: [DatasetCommand.self, ProjectCommand.self, TaskCommand.self, ModelCommand.self, EvalCommand.self,
                       LogCommand.self, WorkspaceCommand.self, AnnotateCommand.self, SystemCommand.self, GPUCommand.self, DemoCommand.self, OpenCommand.self,
-                      ReviewCommand.self, ServeCommand.self, UserCommand.self, TokenCommand.self],
+                      ReviewCommand.self, ServeCommand.self, UserCommand.self, TokenCommand.self, InferCommand.self],
         defaultSubcommand: OpenCommand.self
     )
 }

@@ -57,4 +57,19 @@ extension Workspace {
         let url = inferenceServiceFolder(id).appendingPathComponent(Self.serviceStatsName)
         try data.write(to: url, options: .atomic)
     }
+
+    /// Writes aiarts_infer_worker.py (compiled into aiarts) into the service's folder; returns its path.
+    public func writeInferenceWorkerScript(_ id: String) throws -> URL {
+        let url = inferenceServiceFolder(id).appendingPathComponent("aiarts_infer_worker.py")
+        try Data(PackageResources.aiarts_infer_worker_py).write(to: url, options: .atomic)
+        return url
+    }
+
+    /// The Python that runs a service's worker: the one given at `infer create --python`, else
+    /// `$AIARTS_PYTHON`, else `python3`.
+    public func inferenceServicePython(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let chosen = environment[Self.servicePythonVariable], !chosen.isEmpty { return chosen }
+        if let chosen = environment["AIARTS_PYTHON"], !chosen.isEmpty { return chosen }
+        return "python3"
+    }
 }

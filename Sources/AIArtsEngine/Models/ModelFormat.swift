@@ -9,6 +9,12 @@ enum ModelFormat {
     static let onnx = "onnx"
     static let safetensors = "safetensors"
     static let paddle = "paddle"
+    static let paddleInference = "paddle inference"
+    static let savedModel = "tensorflow savedmodel"
+    static let graphDef = "tensorflow graphdef"
+    static let kerasH5 = "keras hdf5"
+    static let keras = "keras"
+    static let aiartsExport = "aiarts export"
     static let unknown = "files"
 
     /// Formats found among `files` (URLs of regular files), most specific first, joined by ", ".
@@ -29,9 +35,19 @@ enum ModelFormat {
                 found.insert(safetensors)
             } else if ["pdparams", "pdmodel", "pdiparams"].contains(ext) {
                 found.insert(paddle)
+            } else if name == "saved_model.pb" {
+                found.insert(savedModel)
+            } else if ext == "pb" {
+                found.insert(graphDef)
+            } else if ["h5", "hdf5"].contains(ext), KerasReader.hdf5SignatureOffset(url) != nil {
+                found.insert(kerasH5)
+            } else if ext == "keras", zipEntries(url).contains("config.json") {
+                found.insert(keras)
+            } else if name == "inference.json", FileManager.default.fileExists(atPath: url.deletingLastPathComponent().appendingPathComponent("inference.pdiparams").path) {
+                found.insert(paddle)
             }
         }
-        let order = [aiartsTrain, torchScript, onnx, stateDict, safetensors, paddle]
+        let order = [aiartsTrain, torchScript, onnx, stateDict, safetensors, paddle, savedModel, graphDef, kerasH5, keras]
         let named = order.filter(found.contains)
         return named.isEmpty ? unknown : named.joined(separator: ", ")
     }

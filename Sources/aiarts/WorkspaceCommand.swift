@@ -7,7 +7,7 @@ struct WorkspaceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspace",
         abstract: "The workspace: where it is, what it holds, and the fields of its records.",
-        subcommands: [Path.self, Info.self, Get.self, Set.self]
+        subcommands: [Path.self, Info.self, Get.self, Set.self, Python.self]
     )
 
     struct Path: ParsableCommand {
@@ -63,6 +63,42 @@ struct WorkspaceCommand: ParsableCommand {
     }
 }
 
+extension WorkspaceCommand {
+    struct Python: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set the Python aiarts runs (torch trainer, evaluation, predict, export).",
+            discussion: """
+                Order: a task's python=PATH parameter, then $AIARTS_PYTHON, then this workspace's setting, \
+                then python3 on PATH. With PATH (absolute, executable) it sets the workspace's setting; \
+                --unset clears it.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The interpreter's absolute path, e.g. /opt/venv/bin/python.") var path: String?
+        @Flag(help: "Clear the workspace's setting.") var unset = false
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let workspace = try global.open()
+            if unset && path != nil { throw ValidationError("give a PATH or --unset, not both") }
+            if unset { try workspace.setPython(nil) } else if let path { try workspace.setPython(path) }
+            let choice = workspace.python()
+            if json { return try Output.json(choice) }
+            print("\(Sanitize.line(choice.path))  (\(WorkspaceCommand.describe(choice.source)))")
+            if let note = choice.note { print("note: \(Sanitize.line(note))") }
+        }
+    }
+
+    /// Where a Python choice came from, in words.
+    static func describe(_ source: PythonChoice.Source) -> String {
+        switch source {
+        case .task: return "the task's python parameter"
+        case .environment: return "$AIARTS_PYTHON"
+        case .workspace: return "the workspace setting"
+        case .default: return "default: python3 on PATH"
+        }
+    }
+}
+
 struct SystemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "system", abstract: "CPU count, memory, OS and GPUs of this machine.")
     @OptionGroup var global: GlobalOptions
@@ -73,8 +109,12 @@ struct SystemCommand: ParsableCommand {
         let root = try global.root()
         // `system` makes no workspace: a server is shown only where one exists.
         var server: ServerState?
-        if case .workspace = WorkspaceFolder.inspect(root) { server = try? GlobalOptions.open(root).serverState() }
-        if json { return try Output.json(SystemReport(system: info, server: server)) }
+        var python = PythonChoice.choose(workspace: nil)
+        if case .workspace = WorkspaceFolder.inspect(root), let workspace = try? GlobalOptions.open(root) {
+            server = try? workspace.serverState()
+            python = workspace.python()
+        }
+        if json { return try Output.json(SystemReport(system: info, server: server, python: python)) }
         print("os:     \(info.os)")
         print("cpus:   \(info.cpus)")
         print("memory: \(ByteCountFormatter.string(fromByteCount: Int64(info.memoryBytes), countStyle: .memory))")
@@ -83,6 +123,7 @@ struct SystemCommand: ParsableCommand {
         } else {
             print("gpus:   \(info.gpus.map { "\($0.index): \(Sanitize.line($0.name))" }.joined(separator: ", "))  (\(info.gpuSource.rawValue))")
         }
+        print("python: \(Sanitize.line(python.path))  (\(WorkspaceCommand.describe(python.source)))\(python.note.map { "; \(Sanitize.line($0))" } ?? "")")
         if let server {
             print("server: \(Sanitize.line(server.url)), pid \(server.pid), \(server.requests) requests since \(TokenCommand.date(server.startedAt))")
         } else {
@@ -91,15 +132,18 @@ struct SystemCommand: ParsableCommand {
     }
 }
 
-/// `aiarts system --json`: the machine's fields, and `server` (null when none runs).
+/// `aiarts system --json`: the machine's fields, `server` (null when none runs) and `python`
+/// (path, source: task, environment, workspace or default; note when a setting was passed over).
 struct SystemReport: Encodable {
     var system: SystemInfo
     var server: ServerState?
+    var python: PythonChoice
 
     func encode(to encoder: any Encoder) throws {
         try system.encode(to: encoder)
-        enum Keys: String, CodingKey { case server }
+        enum Keys: String, CodingKey { case server, python }
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(server, forKey: .server)
+        try container.encode(python, forKey: .python)
     }
 }

@@ -167,8 +167,10 @@ extension Workspace {
     }
 
     /// `batch_size=auto`, as PaddleX does: the largest power of two whose step fits the free memory
-    /// of the task's GPUs (per GPU), with the learning rate scaled linearly from the default
-    /// batch's. On the CPU, or for a model without an estimate, the default batch and rate.
+    /// of the task's GPUs (per GPU), with the learning rate scaled from the default batch's:
+    /// linearly for SGD, by the square root for AdamW (whose steps are already normalised; a
+    /// linear rule would take 1e-3 to 8e-3 at batch 256, which diverges). On the CPU, or for a
+    /// model without an estimate, the default batch and rate.
     /// Returns what the status message says about it.
     static func resolveBatchSize(_ params: inout [String: String], memory: TrainingMemory?, gpus: [Int],
                                  capacities: [GPUCapacity], reserved: [Int: Int], type: DatasetType) -> String {
@@ -183,7 +185,9 @@ extension Workspace {
         params["batch_size"] = String(batch)
         let total = batch * max(1, gpus.count)
         if let lr = Double(params["learning_rate"] ?? defaults["learning_rate"] ?? "") {
-            params["learning_rate"] = String(TrainingMemory.scaledLearningRate(lr, batch: total, referenceBatch: reference))
+            let linear = TrainingMemory.scaledLearningRate(lr, batch: total, referenceBatch: reference)
+            params["learning_rate"] = String((params["optimizer"] ?? defaults["optimizer"]) == "adamw"
+                                             ? lr * (linear / lr).squareRoot() : linear)
         }
         return ", batch \(batch) per GPU from \(free) MiB free, learning rate \(params["learning_rate"] ?? "?")"
     }

@@ -13,7 +13,7 @@ struct TaskCommand: ParsableCommand {
         commandName: "task",
         abstract: "Create, start, stop, resume and inspect training tasks (docs/tasks.md).",
         subcommands: [Create.self, List.self, Show.self, Status.self, Params.self, Start.self, Stop.self, Resume.self,
-                      Remove.self, Wait.self, Logs.self, Metrics.self, Eval.self, Predict.self, Export.self, Queue.self]
+                      Remove.self, Wait.self, Logs.self, Metrics.self, Eval.self, Predict.self, Export.self, Queue.self, Prune.self]
     )
 
     struct Create: ParsableCommand {
@@ -36,6 +36,10 @@ struct TaskCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Derive it from this task: its trainer and parameters, starting from its weights.", valueName: "TASK"))
         var from: String?
         @Option(name: .customLong("from-epoch"), help: "The parent's epoch whose weights to start from (default: its best).") var fromEpoch: Int?
+        @Option(help: ArgumentHelp("With --from: remove this share of every layer's channels, then fine-tune (docs/pruning.md).", valueName: "RATIO"))
+        var prune: String?
+        @Option(name: .customLong("prune-from-analysis"), help: ArgumentHelp("With --from: per-layer ratios from the parent's analysis, each layer's drop at most this.", valueName: "MAX_DROP"))
+        var pruneFromAnalysis: String?
         @Flag(help: "Print the task as JSON.") var json = false
 
         func run() throws {
@@ -46,8 +50,12 @@ struct TaskCommand: ParsableCommand {
             }
             let workspace = try global.open()
             let origin: TaskSpec.Origin = from.map { .derived(from: $0, epoch: fromEpoch) } ?? .trainer(trainer)
-            let record = try workspace.createTask(TaskSpec(projectID: project, origin: origin, name: name, description: description,
-                                                           params: values, baseDirectory: TaskCommand.workingDirectory))
+            let spec = TaskSpec(projectID: project, origin: origin, name: name, description: description,
+                                params: values, baseDirectory: TaskCommand.workingDirectory)
+            if prune != nil || pruneFromAnalysis != nil {
+                return try TaskPruneCreate.run(workspace, spec: spec, ratio: prune, maxDrop: pruneFromAnalysis, json: json)
+            }
+            let record = try workspace.createTask(spec)
             if json { try Output.json(try workspace.taskDetail(record.id)) } else { print(record.id) }
         }
     }
@@ -99,6 +107,7 @@ struct TaskCommand: ParsableCommand {
             print("folder:  \(detail.folder)")
             print("params:")
             for (key, value) in detail.params.sorted(by: { $0.key < $1.key }) { print("  \(key) = \(Sanitize.line(value))") }
+            if let report = try workspace.prunedTaskReport(id) { PruneText.reportLines(report).forEach { print($0) } }
         }
     }
 

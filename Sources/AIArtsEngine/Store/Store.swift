@@ -400,6 +400,25 @@ public final class Store: Sendable {
                 t.column("message", .text).notNull()
             }
         }
+        // Measured latency of model versions (Models/ModelComparisonLatency.swift): kept here, not in
+        // the version folder, whose files downloads check against the manifest.
+        migrator.registerMigration("v16-model-latency") { db in
+            try db.create(table: "modelLatency") { t in
+                t.column("modelId", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("msPerImage", .double)
+                t.column("p90Ms", .double)
+                t.column("runs", .integer).notNull()
+                t.column("threads", .integer).notNull()
+                t.column("runtime", .text).notNull()
+                t.column("input", .text).notNull()
+                t.column("parameters", .integer)
+                t.column("note", .text)
+                t.column("measuredAt", .datetime).notNull()
+                t.primaryKey(["modelId", "version"])
+                t.foreignKey(["modelId", "version"], references: "modelVersion", onDelete: .cascade)
+            }
+        }
         return migrator
     }
 }

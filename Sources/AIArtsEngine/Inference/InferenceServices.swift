@@ -170,8 +170,14 @@ extension Workspace {
                 continue
             }
             if identity.isAlive { continue }
+            // Its supervisor is gone: whatever of it still runs (a service whose supervisor was
+            // SIGKILLed where setpriv is missing, its worker) is ended by the aiarts that records the end.
+            let leftovers = ProcessScan.members(marker: "\(Self.serviceMarkerName)=\(serviceMarkerValue(service.id))")
             let status = ExitWatcher.status(afterExitOf: identity, exitStatusFile: inferenceServiceFolder(service.id).appendingPathComponent("exit_status"))
-            if try recordServiceEnd(service.id, status: status, expected: service) { changed.append(service.id) }
+            if try recordServiceEnd(service.id, status: status, expected: service) {
+                changed.append(service.id)
+                if !leftovers.isEmpty { DetachedProcess.terminate(leftovers.map(\.identity), grace: .zero) }
+            }
         }
         return changed
     }

@@ -65,7 +65,7 @@ import Testing
                                                    body: .json(["name": "x", "type": "poetry"]))
             #expect(badType.status == .badRequest)
             // Absent modules are absent, not stubbed.
-            for path in ["/ai_arts/api/codes", "/ai_arts/api/inferences"] {
+            for path in ["/ai_arts/api/codes"] {
                 let absent = try await client.execute(uri: path, method: .get, headers: fixture.headers(.admin))
                 #expect(absent.status == .notFound && absent.json["code"] as? Int == 40400)
             }

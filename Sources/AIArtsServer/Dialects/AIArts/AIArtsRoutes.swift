@@ -6,13 +6,14 @@ import NIOCore
 import NIOPosix
 
 /// The AIArts platform's API under /ai_arts/api (docs/api.md, "AIArts"): models, trainings (with
-/// their live metrics), datasets. `annotations` is the crowd annotation API, mounted by DialectRoutes;
-/// `codes` and `inferences` arrive with later issues and are absent until then.
+/// their live metrics), datasets, inferences (the inference services). `annotations` is the crowd
+/// annotation API, mounted by DialectRoutes; `codes` arrives with a later issue and is absent until then.
 enum AIArtsRoutes {
     static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
         AIArtsModelRoutes.register(on: group.group("models"), environment: environment)
         AIArtsTrainingRoutes.register(on: group.group("trainings"), environment: environment)
         AIArtsDatasetRoutes.register(on: group.group("datasets"), environment: environment)
+        AIArtsInferenceRoutes.register(on: group.group("inferences"), environment: environment)
     }
 }
 
@@ -62,6 +63,7 @@ enum AIArtsOut {
 /// The detail codes of the AIArts dialect (docs/api.md, "AIArts error codes").
 enum AIArtsDetail {
     static let unknownDataset = 40401, unknownTraining = 40402, unknownModel = 40403, unknownProject = 40404
+    static let unknownInference = 40405, unknownImage = 40406
     static let badPath = 40001, badArchive = 40002, missingFile = 40003
 }
 

@@ -9,6 +9,7 @@ import Hummingbird
 enum RegistryRoutes {
     static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
         let version = "projects/{projectName}/models/{modelName}/versions/{versionName}"
+        ServingRoutes.register(on: group, environment: environment)
 
         group.post("\(version)/upload") { request, context in
             let principal = try context.require(.train)

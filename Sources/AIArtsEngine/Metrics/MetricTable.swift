@@ -14,6 +14,9 @@ public struct MetricTable: Sendable {
     /// When set, every record shown to `progress`, in order: a table read on another thread
     /// keeps them for `append(continuation:)` to show again after the earlier table's.
     var progressLog: [MetricRecord]?
+    /// The lowest epoch of the `resume` records this table read (`ResumeRule`), so that
+    /// `append(continuation:)` drops the earlier table's points after it too.
+    private(set) var resumeCut: Double?
 
     public init() {}
 
@@ -40,6 +43,11 @@ public struct MetricTable: Sendable {
     }
 
     public mutating func append(_ record: MetricRecord) {
+        if ResumeRule.isResume(record) {
+            if let epoch = record.epoch { cutForResume(epoch: epoch) }
+            observe(record)
+            return
+        }
         if !record.values.isEmpty {
             let r = addKey(MetricKey(step: record.step, epoch: record.epoch, time: record.wallTime))
             for (name, value) in record.values { append(value, column: columnIndex(name), record: r) }
@@ -127,6 +135,7 @@ public struct MetricTable: Sendable {
     /// apply the restart rule to this table's points, and the progress `other` observed
     /// (`progressLog`) is observed again here.
     mutating func append(continuation other: MetricTable) {
+        if let cut = other.resumeCut { cutForResume(epoch: cut) }
         let offset = keys.count
         keys.append(contentsOf: other.keys)
         for column in other.series {
@@ -140,6 +149,18 @@ public struct MetricTable: Sendable {
         }
         checkpoints.append(contentsOf: other.checkpoints)
         for record in other.progressLog ?? [] { observe(record) }
+    }
+
+    /// A `resume` record at `epoch` (`ResumeRule`): the points and checkpoints of the run it
+    /// discards, those after `epoch`, go; the resumed run's take their place.
+    mutating func cutForResume(epoch: Double) {
+        resumeCut = min(resumeCut ?? epoch, epoch)
+        for i in series.indices {
+            var keep = series[i].count
+            while keep > 0, ResumeRule.discards(epoch: keys[series[i].record(at: keep - 1)].epoch, resumedAt: epoch) { keep -= 1 }
+            series[i].removeLast(series[i].count - keep)
+        }
+        checkpoints.removeAll { ResumeRule.discards(epoch: $0.epoch ?? .nan, resumedAt: epoch) }
     }
 
     /// Drops the last points of series `i` whose order key is `key` or more (a restart to `key`).

@@ -43,26 +43,41 @@ extension TaskCommand {
         @Option(help: "The epoch whose checkpoint to use (default: the best).") var epoch: Int?
         @Option(help: "Predict every image of this split (train, val, test) of the project's dataset.") var split: String?
         @Option(help: "Classes to keep per image.") var topk: Int = 3
+        @Option(help: ArgumentHelp("Detections scoring below this (0 to 1) are left out; lower it (e.g. 0.1) for a model trained briefly.",
+                                   valueName: "X")) var scoreThreshold: Double = Workspace.defaultScoreThreshold
         @Flag(help: "Print the predictions as JSON.") var json = false
 
         func run() throws {
             guard topk >= 1 else { throw ValidationError("--topk must be at least 1") }
+            guard scoreThreshold.isFinite, (0...1).contains(scoreThreshold) else {
+                throw ValidationError("--score-threshold must be a number from 0 to 1, e.g. 0.2")
+            }
             let chosen = try split.map { name -> Split in
                 guard let s = Split(rawValue: name) else { throw ValidationError("--split must be train, val or test") }
                 return s
             }
             let result = try global.open().predictTask(
                 id, epoch: epoch, images: images.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) },
-                split: chosen, topk: topk)
+                split: chosen, topk: topk, scoreThreshold: scoreThreshold)
             if json { return try Output.json(result) }
             for p in result.images {
-                let what = p.error.map { "error: \($0)" }
-                    ?? (p.labels.map { "\($0.label) \(String(format: "%.3f", $0.score))" }
-                        + p.boxes.map { "\($0.label) \(String(format: "%.2f", $0.score)) at \($0.bbox.map { String(Int($0)) }.joined(separator: ","))" })
-                        .joined(separator: ", ")
-                print("\(Sanitize.line(p.file)): \(Sanitize.line(what))")
+                print("\(Sanitize.line(p.file)): \(Sanitize.line(Self.summary(p)))")
             }
             print("kept in \(result.folder)")
+        }
+
+        /// One image's line: its labels, its boxes, or a segmentation's classes by pixel share.
+        static func summary(_ p: ImagePrediction) -> String {
+            if let error = p.error { return "error: \(error)" }
+            var parts: [String] = p.labels.map { "\($0.label) \(String(format: "%.3f", $0.score))" }
+            for box in p.boxes {
+                let at = box.bbox.map { String(Int($0)) }.joined(separator: ",")
+                parts.append("\(box.label) \(String(format: "%.2f", box.score)) at \(at)")
+            }
+            for share in p.classes ?? [] {
+                parts.append("\(share.label) \(String(format: "%.1f", share.share * 100))%")
+            }
+            return parts.isEmpty ? "nothing at or above the score threshold" : parts.joined(separator: ", ")
         }
     }
 

@@ -13,9 +13,16 @@ public struct ImagePrediction: Codable, Sendable, Equatable {
         /// x, y, width, height in the image's pixels.
         public var bbox: [Double]
     }
+    /// A segmentation's class and the share of the image's pixels predicted as it (0...1).
+    public struct ClassShare: Codable, Sendable, Equatable {
+        public var label: String
+        public var share: Double
+    }
     public var file: String
     public var labels: [Label]
     public var boxes: [Box]
+    /// Segmentation: the classes predicted, largest share first; nil for other tasks.
+    public var classes: [ClassShare]? = nil
     /// The JPEG with the prediction drawn on it, when one was written.
     public var drawn: String?
     public var error: String?
@@ -41,11 +48,18 @@ public struct TaskExport: Encodable, Sendable {
 }
 
 extension Workspace {
+    /// The score a detection needs to be kept by `task predict` when none is given.
+    public static let defaultScoreThreshold = 0.5
+
     /// Predicts with a saved checkpoint (`epoch`, default the best) on image files, or on every
     /// image of a split of the project's dataset. Results go to tasks/Txxxx/predict/<run>/:
-    /// predictions.json and, per image, a JPEG with the prediction drawn.
+    /// predictions.json and, per image, a JPEG with the prediction drawn. Detections scoring
+    /// below `scoreThreshold` (0...1) are left out; classification keeps its top `topk`.
     public func predictTask(_ id: String, epoch: Int? = nil, images: [URL] = [], split: Split? = nil,
-                            topk: Int = 3) throws -> TaskPredictions {
+                            topk: Int = 3, scoreThreshold: Double = Workspace.defaultScoreThreshold) throws -> TaskPredictions {
+        guard scoreThreshold.isFinite, (0...1).contains(scoreThreshold) else {
+            throw AIArtsError(.invalidArgument, "the score threshold must be a number from 0 to 1 (got \(scoreThreshold)); e.g. 0.2 shows a weak model's boxes")
+        }
         let record = try task(id)
         try requireWritable("prediction writes into \(id)'s folder")
         var files = images
@@ -68,8 +82,8 @@ extension Workspace {
         case .torch:
             let python = python(params: TaskParams.decode(record.params)).path
             try ensureTorchFolder(taskFolder(id), datasetID: try taskDatasetID(record), python: python)
-            predictions = try torchPredictions(checkpoint: checkpoint.url, images: files, topk: topk, out: out, folder: taskFolder(id),
-                                               python: python)
+            predictions = try torchPredictions(checkpoint: checkpoint.url, images: files, topk: topk, scoreThreshold: scoreThreshold,
+                                               out: out, folder: taskFolder(id), python: python)
         case .command, nil:
             throw AIArtsError(.invalidArgument, "\(id) is a command task: aiarts cannot run its model; its script predicts on its own")
         }
@@ -106,16 +120,19 @@ extension Workspace {
     }
 
     /// The torch script's predict: a JSON file and a drawn JPEG per image in `out`.
-    private func torchPredictions(checkpoint: URL, images: [URL], topk: Int, out: URL, folder: URL,
+    private func torchPredictions(checkpoint: URL, images: [URL], topk: Int, scoreThreshold: Double, out: URL, folder: URL,
                                   python: String) throws -> [ImagePrediction] {
         try ChildRun.run(python, [folder.appendingPathComponent(TorchTrainer.scriptFileName).path, "predict",
-                                     "--checkpoint", checkpoint.path, "--out", out.path, "--top-k", String(max(1, topk)), "--"]
+                                     "--checkpoint", checkpoint.path, "--out", out.path, "--top-k", String(max(1, topk)),
+                                     "--score-threshold", String(scoreThreshold), "--"]
                          + images.map(\.path), workingDirectory: folder, what: "the torch trainer's predict")
         struct Output: Decodable {
             var image: String
             var labels: [ImagePrediction.Label]?
             var boxes: [ImagePrediction.Box]?
             var drawn: String?
+            /// Segmentation: label -> share of the pixels.
+            var classes: [String: Double]?
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: out.path))?.filter { $0.hasSuffix(".json") }.sorted() ?? []
         var byImage: [String: ImagePrediction] = [:]
@@ -123,12 +140,20 @@ extension Workspace {
             guard let data = try? Data(contentsOf: out.appendingPathComponent(name)),
                   let o = try? JSONDecoder().decode(Output.self, from: data) else { continue }
             byImage[o.image] = ImagePrediction(file: o.image, labels: o.labels ?? [], boxes: o.boxes ?? [],
+                                               classes: o.classes.map(Self.classShares),
                                                drawn: o.drawn.map { out.appendingPathComponent($0).path }, error: nil)
         }
         return images.map { url in
             byImage[url.standardizedFileURL.path] ?? ImagePrediction(file: url.path, labels: [], boxes: [], drawn: nil,
                                                                       error: "no prediction (see the trainer's messages)")
         }
+    }
+
+    /// A segmentation's classes, largest share first (then by name), shares clamped to 0...1.
+    static func classShares(_ shares: [String: Double]) -> [ImagePrediction.ClassShare] {
+        shares.filter { $0.value.isFinite && $0.value > 0 }
+            .map { ImagePrediction.ClassShare(label: $0.key, share: min(1, $0.value)) }
+            .sorted { $0.share != $1.share ? $0.share > $1.share : $0.label < $1.label }
     }
 
     /// Exports the model of a checkpoint (`epoch`, default the best) for inference, loads the

@@ -9,7 +9,7 @@ struct AIArtsTrainCommand: ParsableCommand {
         commandName: "aiarts-train",
         abstract: "The built-in aiarts trainer: image classification on the CPU, pure Swift.",
         discussion: "Progress goes to stdout (the runner sends it to train.log); the metrics protocol goes to $AIARTS_METRICS, else TASKDIR/metrics.jsonl. See docs/trainer.md.",
-        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self]
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, BenchCommand.self]
     )
 }
 

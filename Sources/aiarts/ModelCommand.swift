@@ -9,7 +9,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "The model registry: register checkpoints, upload, download, delete (docs/models.md).",
-        subcommands: [List.self, Show.self, Register.self, Upload.self, Download.self, Remove.self, ModelJobCommand.self]
+        subcommands: [List.self, Show.self, Register.self, Upload.self, Download.self, Remove.self, Compare.self, ModelJobCommand.self]
     )
 
     static func size(_ bytes: Int64) -> String {

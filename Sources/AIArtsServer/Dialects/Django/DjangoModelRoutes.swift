@@ -85,8 +85,10 @@ enum DjangoModelRoutes {
         return JSONOut.response(["message": "success"])
     }
 
-    /// Two or more models side by side: `?ids=1,2` (or `id` repeated, or names). Each as in the
-    /// detail; `metrics` lists every metric name any of them has, so a table can align them.
+    /// Two or more models side by side: `?ids=1,2` (or `id` repeated, or names), each its newest
+    /// version, compared by the engine (`Workspace.compareModels`). Each model as in the detail plus
+    /// the comparison's figures; `metrics` lists every metric name any of them has, so a table can
+    /// align them; `comparable`, `warnings` and `rows` are the engine's verdict and table.
     static func compare(_ request: Request, _ context: ServerContext, _ environment: ServerEnvironment) async throws -> Response {
         _ = try context.require(.read)
         var collected: [String] = []
@@ -97,19 +99,34 @@ enum DjangoModelRoutes {
         guard names.count >= 2 else {
             throw APIError.badRequest("name two or more models to compare: /models/compare/?ids=1,2")
         }
-        guard names.count <= 20 else { throw APIError.badRequest("compare at most 20 models at once") }
+        guard names.count <= modelComparisonLimit else { throw APIError.badRequest("compare at most \(modelComparisonLimit) models at once") }
         let result = try await environment.engine { workspace -> SendableJSON in
+            let refs = try names.map { ModelVersionRef(model: try resolve($0, in: workspace)) }
+            let comparison = try workspace.compareModels(refs)
+            var metricNames = Set(comparison.metrics)
             var models: [[String: Any]] = []
-            var metricNames = Set<String>()
-            for name in names {
-                let object = try modelObject(try resolve(name, in: workspace), in: workspace)
+            for entry in comparison.entries {
+                var object = try modelObject(entry.model, in: workspace)
                 metricNames.formUnion((object["metrics"] as? [String: Any] ?? [:]).keys)
-                metricNames.formUnion((object["evaluation"] as? [String: Double] ?? [:]).keys)
+                object["version"] = entry.version
+                object["format"] = entry.format
+                object["version_size"] = entry.size
+                object["evaluation"] = entry.evaluation
+                object["evaluated_on"] = try jsonObject(entry.basis)
+                object["parameters"] = entry.parameters as Any? ?? NSNull()
+                object["latency_ms"] = entry.latency?.msPerImage as Any? ?? NSNull()
+                object["parent_task"] = entry.parentTask as Any? ?? NSNull()
                 models.append(object)
             }
-            return SendableJSON(["models": models, "metrics": metricNames.sorted()])
+            return SendableJSON(["models": models, "metrics": metricNames.sorted(), "comparable": comparison.comparable,
+                                 "warnings": comparison.warnings, "rows": try jsonObject(comparison.rows)])
         }
         return JSONOut.response(result.value)
+    }
+
+    /// An engine value as JSONSerialization's objects, so it sits inside a hand-built answer.
+    static func jsonObject<T: Encodable>(_ value: T) throws -> Any {
+        try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value), options: [.fragmentsAllowed])
     }
 }
 

@@ -10,6 +10,7 @@ enum RegistryRoutes {
     static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
         let version = "projects/{projectName}/models/{modelName}/versions/{versionName}"
         ServingRoutes.register(on: group, environment: environment)
+        ModelJobRoutes.register(on: group, environment: environment)
 
         group.post("\(version)/upload") { request, context in
             let principal = try context.require(.train)

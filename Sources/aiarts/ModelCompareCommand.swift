@@ -23,7 +23,7 @@ extension ModelCommand {
         @Flag(help: "Print as JSON.") var json = false
 
         func run() throws {
-            guard let split = Split(rawValue: split) else { throw ValidationError("--split must be train, val or test, not '\(split)'") }
+            guard let split = Split(rawValue: split) else { throw AIArtsError(.invalidArgument, "--split must be train, val or test, not '\(split.prefix(50))'") }
             let refs = try models.map(ModelVersionRef.init(parsing:))
             let comparison = try global.open().compareModels(refs, split: split, measure: measure, runs: runs)
             if json { return try Output.json(comparison) }

@@ -66,10 +66,9 @@ extension Workspace {
     }
 
     /// The Python that runs a service's worker: the one given at `infer create --python`, else
-    /// `$AIARTS_PYTHON`, else `python3`.
-    public func inferenceServicePython(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let chosen = environment[Self.servicePythonVariable], !chosen.isEmpty { return chosen }
-        if let chosen = environment["AIARTS_PYTHON"], !chosen.isEmpty { return chosen }
-        return "python3"
+    /// `Workspace.python()`'s choice ($AIARTS_PYTHON, the workspace setting, python3).
+    public func inferenceServicePython(environment: [String: String] = ProcessInfo.processInfo.environment) -> PythonChoice {
+        let own = environment[Self.servicePythonVariable].flatMap { $0.isEmpty ? nil : ["python": $0] }
+        return python(params: own, environment: environment)
     }
 }

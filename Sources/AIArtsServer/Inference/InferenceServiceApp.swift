@@ -73,7 +73,7 @@ public enum InferenceServiceRunner {
             return try BuiltinBackend(model: model, maxBatch: service.maxBatch)
         case .onnx, .torchscript:
             let script = try workspace.writeInferenceWorkerScript(service.id)
-            return try PythonWorkerBackend(model: model, python: workspace.inferenceServicePython(), script: script,
+            return try PythonWorkerBackend(model: model, python: workspace.inferenceServicePython().path, script: script,
                                            device: service.gpuList.isEmpty ? "cpu" : "cuda", maxBatch: service.maxBatch)
         }
     }

@@ -84,9 +84,14 @@ extension Workspace {
             }
             var sizing = ""
             if trainer == .torch {
+                if params["batch_size"] == "auto" {
+                    params["asked_batch_size"] = "auto"
+                    params["asked_learning_rate"] = params["learning_rate"] ?? ""
+                }
                 sizing = Self.resolveBatchSize(&params, memory: memory, gpus: plan.gpus, capacities: capacities, reserved: reserved,
                                                type: dataset?.type ?? .classification)
                 try prepareTorchFolder(folder, datasetID: dataset?.id, python: python(params: params).path)
+                try Self.checkPretrained(params["pretrained"], taskID: id, folder: folder)
             }
             params["assigned_gpus"] = plan.gpus.map(String.init).joined(separator: ",")
             record.params = try TaskParams.encode(params)
@@ -190,6 +195,17 @@ extension Workspace {
                                              ? lr * (linear / lr).squareRoot() : linear)
         }
         return ", batch \(batch) per GPU from \(free) MiB free, learning rate \(params["learning_rate"] ?? "?")"
+    }
+
+    /// A torch task's `pretrained` weights must exist when it starts (a relative path is taken
+    /// from the task folder, where the trainer runs); refused in one line that says what to do.
+    static func checkPretrained(_ path: String?, taskID: String, folder: URL) throws {
+        guard let path, !path.isEmpty else { return }
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw AIArtsError(.notFound, "\(taskID)'s pretrained-weights file \(url.path) does not exist: put the file there, or `aiarts task params \(taskID) pretrained=OTHER` (empty trains from scratch)")
+        }
     }
 
     /// The torch trainer's script and the dataset manifest it reads, written into the task folder.

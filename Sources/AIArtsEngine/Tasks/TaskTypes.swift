@@ -59,7 +59,10 @@ public enum TaskParams {
     /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
     /// `dataset_id` is the dataset the task trains on: the project's when the task was created
     /// (a project's dataset may change later; a task that has run keeps its own).
-    public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch", "dataset_id"]
+    /// `asked_batch_size` and `asked_learning_rate` keep what a torch task asked for when its
+    /// `batch_size=auto` was resolved at start (a derived task asks for the same, not the result).
+    public static let engineKeys: Set<String> = ["assigned_gpus", "resume_from", "resume_epoch", "dataset_id",
+                                                 "asked_batch_size", "asked_learning_rate"]
 
     /// A trainer's defaults; the torch trainer's depend on the project's dataset type, and it
     /// sizes its batch from free GPU memory (`batch_size=auto`, see `TrainingMemory`) and asks

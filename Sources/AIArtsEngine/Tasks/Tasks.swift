@@ -67,9 +67,17 @@ extension Workspace {
         let checkpoint = try taskCheckpoint(parentID, epoch: epoch)
         var weights = checkpoint.url
         if trainer == .torch, FileManager.default.isDirectory(weights) { weights = weights.appendingPathComponent("model.pt") }
-        var params = TaskParams.decode(parent.params)
+        let parentParams = TaskParams.decode(parent.params)
+        var params = parentParams
         for key in TaskParams.engineKeys { params[key] = nil }
-        if params["batch_size"] != nil, trainer == .torch, overrides["batch_size"] == nil { params["batch_size"] = "auto" }
+        // A parent whose batch_size=auto was resolved at start asks again for auto (and its
+        // unscaled learning rate); an explicit batch_size is kept.
+        if trainer == .torch, parentParams["asked_batch_size"] == "auto" {
+            if overrides["batch_size"] == nil { params["batch_size"] = "auto" }
+            if overrides["learning_rate"] == nil, let asked = parentParams["asked_learning_rate"] {
+                params["learning_rate"] = asked.isEmpty ? nil : asked
+            }
+        }
         params["pretrained"] = weights.path
         params.merge(overrides) { $1 }
         let label = checkpoint.epoch.map { " from \(parentID) epoch \($0)" } ?? " from \(parentID)"

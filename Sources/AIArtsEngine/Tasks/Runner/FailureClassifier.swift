@@ -53,6 +53,16 @@ public enum FailureClassifier {
                 "Python module '\(module)' is not installed: pip install \(pipName(top))")
         }
         if let path = firstCapture(#/No such file or directory: ['"]([^'"]+)['"]/#, in: focus) {
+            // The torch trainer names what the file was for (aiarts_torch.py's UserError messages).
+            let line = focus.first { $0.contains(path) } ?? ""
+            if line.contains("(--pretrained)") {
+                return FailureReason(kind: .missingFile, message:
+                    "the pretrained-weights file \(path) does not exist: put the file there, or set pretrained= to another one (empty trains from scratch)")
+            }
+            if line.contains("(the checkpoint)") {
+                return FailureReason(kind: .missingFile, message:
+                    "the checkpoint \(path) to resume from does not exist: resume from another epoch (`aiarts task checkpoints`) or start again")
+            }
             return FailureReason(kind: .missingFile, message:
                 "file not found: \(path): check the dataset path and that the file exists")
         }

@@ -148,7 +148,7 @@ import Testing
                 (.post, "/project/task", ["pid": "P0001", "train": "{not json"], .badRequest),
                 (.get, "/project/task/params", [:], .badRequest),
                 (.put, "/project/task/train", ["tid": "T0001", "act": "pause"], .badRequest),
-                (.get, "/project/task/metrics", ["tid": "T0001", "type": "prune"], .badRequest),
+                (.get, "/project/task/metrics", ["tid": "T0001", "type": "vdl"], .badRequest),
                 (.post, "/project/task/export", ["tid": "T0001", "type": "lite"], .badRequest),
                 (.post, "/project/task/predict", ["tid": "T0001", "image_data": "bm90IGFuIGltYWdl"], .badRequest),
                 (.get, "/system", ["type": "disk"], .badRequest),

@@ -11,6 +11,7 @@ enum PaddleXRoutes {
         PaddleXProjectRoutes.register(on: group, environment: environment)
         PaddleXTrainingRoutes.register(on: group, environment: environment)
         PaddleXJobRoutes.register(on: group, environment: environment)
+        PaddleXPruneRoutes.register(on: group, environment: environment)
         PaddleXSystemRoutes.register(on: group, environment: environment)
     }
 

@@ -12,7 +12,7 @@ enum PaddleXTrainingRoutes {
             let parameters = try await PaddleXRoutes.parameters(request, environment)
             let tid = try PaddleXRoutes.id(parameters, "tid", kind: .task)
             if parameters["eval_metric_loss"] != nil, !(parameters["eval_metric_loss"] is NSNull) {
-                throw APIError.badRequest("eval_metric_loss belongs to pruning tasks, which aiarts does not serve here; leave it out")
+                throw APIError.badRequest("eval_metric_loss: aiarts makes a pruned task with `aiarts task create P --from T --prune-from-analysis MAX_DROP`, not by training; leave it out")
             }
             return try await PaddleXRoutes.respond(environment) { workspace in
                 let start = try workspace.startTask(tid, worker: .thisExecutable)
@@ -55,10 +55,22 @@ enum PaddleXTrainingRoutes {
                     }
                     return ["eval_metrics": try PaddleXRoutes.foundation(encoding: evaluation)]
                 }
-            case "sensitivities", "prune":
-                throw APIError.badRequest("type \(type) belongs to pruning, which aiarts does not serve here; type is train or eval")
+            case "sensitivities":
+                return try await PaddleXRoutes.respond(environment) { workspace in
+                    guard let analysis = try workspace.pruneAnalysis(tid) else {
+                        throw APIError.notFound("\(tid) has no sensitivity analysis; start one with POST /paddlex/project/task/prune")
+                    }
+                    return ["sensitivities_loss_img": try PaddleXRoutes.foundation(encoding: analysis)]
+                }
+            case "prune":
+                return try await PaddleXRoutes.respond(environment) { workspace in
+                    guard let report = try workspace.prunedTaskReport(tid) else {
+                        throw APIError.notFound("\(tid) is not a pruned task (`aiarts task create P --from T --prune RATIO` makes one)")
+                    }
+                    return ["prune_log": try PaddleXRoutes.foundation(encoding: report)]
+                }
             default:
-                throw APIError.badRequest("type must be train or eval, not '\(type)'")
+                throw APIError.badRequest("type must be train, eval, sensitivities or prune, not '\(type)'")
             }
         }
 

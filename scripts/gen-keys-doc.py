@@ -20,8 +20,8 @@ SECTIONS = [
 DOES = {
     "move_up": "move up", "move_down": "move down", "page_up": "page up", "page_down": "page down",
     "first": "first row (task screen: top of the log)", "last": "last row (task screen: follow the log)",
-    "next_pane": "next pane", "previous_pane": "previous pane", "reload": "reload the workspace",
-    "open": "open the selected dataset's or task's screen (the GPU pane: the GPU screen)", "start_task": "start the task",
+    "next_pane": "next pane (Models screen: models / services)", "previous_pane": "previous pane", "reload": "reload the workspace",
+    "open": "open the selected dataset's or task's screen (the GPU pane: the GPU screen; Models screen: predictions go to the selected service)", "start_task": "start the task",
     "stop_task": "stop the task (asks first)", "x_axis": "curves: x in steps / epochs / time",
     "smoothing_more": "curves: more smoothing", "smoothing_less": "curves: less smoothing",
     "log_scale": "curves: linear / log y", "outliers": "curves: fit y without outliers / to everything",
@@ -63,6 +63,10 @@ DOES = {
     "previous_item": "previous series (Curves) / predicted image (Predictions)",
     "next_item": "next series (Curves) / predicted image (Predictions)",
     "edit_attributes": "the sample's attributes under the batch's annotation task (a form)",
+    "predict_image": "predict the image through the chosen (or the only ready) inference service, drawn over it",
+    "serve_model": "serve the selected model (a new inference service)",
+    "stop_service": "stop the selected service (asks first)",
+    "remove_service": "remove the selected service and its folder (asks first)",
 }
 INTRO = """# Keys
 

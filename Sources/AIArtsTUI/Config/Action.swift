@@ -56,6 +56,12 @@ public enum Action: String, CaseIterable, Sendable {
     case cancel
     /// Opens the review screen over the dataset screen's label and split filter.
     case review
+    /// Predicts the dataset screen's image through a ready inference service (docs/ui.md, "Services").
+    case predictImage = "predict_image"
+    // The Models screen's Services list (docs/inference.md).
+    case serveModel = "serve_model"
+    case stopService = "stop_service"
+    case removeService = "remove_service"
     // The review screen (docs/review.md, "Review screen").
     case class1 = "class_1", class2 = "class_2", class3 = "class_3", class4 = "class_4", class5 = "class_5"
     case class6 = "class_6", class7 = "class_7", class8 = "class_8", class9 = "class_9", class10 = "class_10"
@@ -117,9 +123,10 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .help: [.close, .moveUp, .moveDown, .quit]
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
-        case .models: [.moveUp, .moveDown, .commandLine, .close, .help, .quit]
+        case .models: [.moveUp, .moveDown, .nextPane, .previousPane, .open, .serveModel, .stopService, .removeService,
+                       .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .importData, .splitData, .exportData,
-                        .review, .commandLine, .close, .help, .quit]
+                        .review, .predictImage, .commandLine, .close, .help, .quit]
         case .review: [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel,
                        .accept, .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox,
                        .deleteBox, .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note,
@@ -203,6 +210,8 @@ enum ActionHelp {
                 Line(actions: [.splitData], text: "split it again at random: val and test fractions", footer: "split again"),
                 Line(actions: [.exportData], text: "export it: destination folder and format", footer: "export"),
                 Line(actions: [.review], text: "review these files one at a time (the label and split filter apply)", footer: "review"),
+                Line(actions: [.predictImage], text: "predict the image through the chosen (or the only ready) inference service; the result is drawn over it",
+                     footer: "predict"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
         case .task:
@@ -240,6 +249,11 @@ enum ActionHelp {
         case .models:
             return [
                 Line(actions: [.moveUp, .moveDown], text: "Models screen: move", footer: "move", footerShowsPairs: true),
+                Line(actions: [.nextPane, .previousPane], text: "Models screen: move between the models and the services", footer: "services"),
+                Line(actions: [.serveModel], text: "serve the selected model: a new inference service (its newest version)", footer: "serve"),
+                Line(actions: [.open], text: "Services: predictions from the dataset screen go to the selected service"),
+                Line(actions: [.stopService, .removeService], text: "Services: stop the selected service / remove it and its folder (after a yes)",
+                     footer: "stop"),
                 Line(actions: [.close], text: "Models screen: back", footer: "back"),
             ]
         }

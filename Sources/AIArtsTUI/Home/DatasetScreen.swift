@@ -261,11 +261,18 @@ struct DatasetScreen: Widget {
             return
         }
         let colors: [Color] = [.yellow, .cyan, .magenta, .green, .red, .blue]
-        let boxes = preview.boxes.map { b in
+        // A service's prediction of this image replaces the annotations drawn over it (P; ServiceActions.swift).
+        let predicted = screen.prediction.flatMap { $0.path == selected.path && $0.error == nil ? $0 : nil }
+        let shown = predicted?.image ?? image
+        let boxes = predicted.map { $0.imageBoxes(shownWidth: shown.width, shownHeight: shown.height) } ?? preview.boxes.map { b in
             ImageBox(x: b.x, y: b.y, width: b.width, height: b.height,
                      label: data.labels.indices.contains(b.label) ? data.labels[b.label] : "?", color: colors[abs(b.label) % colors.count])
         }
-        buffer.render(ImageView(image: image, boxes: boxes, mode: state.imageMode), in: inner)
+        buffer.render(ImageView(image: shown, boxes: boxes, mode: state.imageMode), in: inner)
+        if let predicted, inner.height > 1 {
+            buffer.set(x: inner.x, y: inner.maxY - 1, string: predicted.summary, style: theme.columnHeader, maxWidth: inner.width)
+            return
+        }
         // Shown with the image: what went wrong with its mask.
         if let error = preview.error, inner.height > 1 {
             buffer.set(x: inner.x, y: inner.maxY - 1, string: error, style: theme.error, maxWidth: inner.width)

@@ -8,6 +8,8 @@ struct DatasetScreenState: Equatable, Sendable {
     var filter = DatasetFilter()
     var files = ListCursor()
     var preview: Preview?
+    /// The selected image as an inference service predicted it (ServiceActions.swift), drawn over it.
+    var prediction: ImagePrediction?
 
     init(datasetID: String) { self.datasetID = datasetID }
 
@@ -48,6 +50,8 @@ struct DatasetScreenState: Equatable, Sendable {
             let labels = data?.labels ?? []
             let label = filter.label.flatMap { labels.indices.contains($0) ? labels[$0] : nil }
             return [.openReview(ReviewRequest(datasetID: datasetID, label: label, split: filter.split.flatMap(Split.init(rawValue:))))]
+        case .predictImage:
+            return predictEffects(in: home)
         default: return nil
         }
     }

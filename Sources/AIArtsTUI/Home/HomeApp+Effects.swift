@@ -91,7 +91,30 @@ extension HomeApp {
             case .saveAttributes(let task, let sample, let fields):
                 let set = reviewActions.setAttributes
                 commands.append(.perform { .review(set(task, sample, fields)) })
+            case .watchServices:
+                servicesWatched = true
+                commands.append(.watch(key: "services", start: watchServices))
+            case .service(let verb, let id):
+                let actions = serviceActions
+                let work: @Sendable (String) -> Notice = switch verb {
+                case .create: actions.create
+                case .stop: actions.stop
+                case .remove: actions.remove
+                }
+                let load = loadServices
+                commands.append(.perform { .servicesChanged(work(id), load()) })
+            case .chooseService(let id):
+                state.chosenService = id
+                state.notice = Notice(text: "predictions from the dataset screen (P) go to \(id)", isError: false)
+            case .predictImage(let path, let fullPath, let pixels):
+                let predict = serviceActions.predict, chosen = state.chosenService
+                commands.append(.perform { .imagePredicted(predict(path, fullPath, chosen, pixels)) })
             }
+        }
+        // The services are read only while a Models screen is open.
+        if servicesWatched && state.modelsScreen == nil {
+            servicesWatched = false
+            commands.append(.unwatch(key: "services"))
         }
         return commands
     }

@@ -27,6 +27,11 @@ public enum HomeMessage: Sendable {
     case datasetCreated(DatasetCreation)
     /// The review screen's background work (Review/).
     case review(ReviewMessage)
+    /// The inference services as read (the Models screen's Services list), and after a service action.
+    case servicesLoaded(ServicesData)
+    case servicesChanged(Notice, ServicesData)
+    /// A dataset image predicted through a service.
+    case imagePredicted(ImagePrediction)
 }
 
 /// The Home screen as a Program: datasets and the selected dataset's detail, and tasks.
@@ -56,6 +61,16 @@ public struct HomeApp: Program {
     var watched: (id: String, state: String)?
     /// The engine calls behind the review screen.
     var reviewActions: ReviewActions = .none
+    /// The inference services: read now and every second (posting `.servicesLoaded`), read once,
+    /// and what the Models and dataset screens do to them (ServicesPane.swift, ServiceActions.swift).
+    var watchServices: @Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void = { post in
+        post(.servicesLoaded(ServicesData(services: [])))
+        return {}
+    }
+    var loadServices: @Sendable () -> ServicesData = { ServicesData(services: []) }
+    var serviceActions: ServiceActions = .none
+    /// Whether the services are being watched (only while a Models screen is open).
+    var servicesWatched = false
 
     public init(state: HomeState = HomeState(), actions: TaskActions = .none, refreshInterval: Double = 1,
                 watchCurves: @escaping @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void = { id, post in
@@ -105,6 +120,9 @@ public struct HomeApp: Program {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
         reviewActions = .engine(workspace)
+        loadServices = { ServicesData.load(from: workspace) }
+        watchServices = { post in ServicesData.watch(load: { ServicesData.load(from: workspace) }, post: post) }
+        serviceActions = .engine(workspace)
     }
 
     public static func key(_ key: Key) -> HomeMessage { .key(key) }
@@ -207,6 +225,15 @@ public struct HomeApp: Program {
                 + (state.datasetScreen.map { [.loadDatasetScreen($0.datasetID)] } ?? [])
         case .review(let message):
             return receiveReview(message)
+        case .servicesLoaded(let data):
+            receiveServices(data)
+        case .servicesChanged(let notice, let data):
+            state.notice = notice
+            receiveServices(data)
+        case .imagePredicted(let prediction):
+            // Kept only while its image is still the one selected.
+            if prediction.path == state.datasetScreen?.selectedSample?.path { state.datasetScreen?.prediction = prediction }
+            if let error = prediction.error { state.notice = Notice(text: error, isError: true) }
         case .key(let key):
             return press(key)
         }
@@ -346,7 +373,7 @@ public struct HomeApp: Program {
             return [.push(.gpu(GPUScreenState()))]
         case .modelsScreen:
             if case .models? = state.top { return [] }
-            return [.push(.models(ModelsScreenState())), .loadModels]
+            return [.push(.models(ModelsScreenState())), .loadModels, .watchServices]
         case .close where state.top != nil:
             return [.pop]
         default: break
@@ -366,6 +393,13 @@ public struct HomeApp: Program {
         case .stopTask(let id):
             state.notice = Notice(text: "stopping \(id)…", isError: false)
             return [.task(.stop, id)]
+        case .stopService(let id):
+            state.notice = Notice(text: "stopping \(id)…", isError: false)
+            return [.service(.stop, id)]
+        case .removeService(let id):
+            state.notice = Notice(text: "removing \(id)…", isError: false)
+            if state.chosenService == id { state.chosenService = nil }
+            return [.service(.remove, id)]
         }
     }
 

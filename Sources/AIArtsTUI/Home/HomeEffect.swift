@@ -47,6 +47,14 @@ enum HomeEffect: Equatable {
     case openReview(ReviewRequest)
     case review(ReviewEffect)
     case saveAttributes(taskID: String, sampleID: Int64, [AttributeField])
+    /// Read the inference services now and every second while the Models screen is open.
+    case watchServices
+    /// Serve a model (its id goes with `.create`), stop or remove a service.
+    case service(ServiceVerb, String)
+    /// The service the dataset screen's predictions go to.
+    case chooseService(String)
+    /// Predict a dataset image through a service, drawn at the preview's pixel size.
+    case predictImage(path: String, fullPath: String, pixels: Size)
 }
 
 /// What can be done to a task from a key or the command line.

@@ -33,6 +33,10 @@ public struct HomeState: Equatable, Sendable {
     public var predictions: PredictionsData?
     /// The GPUs (nil until first read).
     public var gpus: GPUPaneData?
+    /// The inference services, read while the Models screen is open (nil until first read), and the
+    /// one chosen there for the dataset screen's predictions.
+    public var services: ServicesData?
+    public var chosenService: String?
     /// The new-task form, while open.
     public var taskForm: TaskForm?
     /// The new-dataset or new-project form, while open.
@@ -125,7 +129,7 @@ public struct PendingSelection: Equatable, Sendable {
 
 /// A question the UI asks before doing something that can't be undone.
 public struct Question: Equatable, Sendable {
-    public enum Answer: Equatable, Sendable { case stopTask(String), discardForm, quit }
+    public enum Answer: Equatable, Sendable { case stopTask(String), discardForm, quit, stopService(String), removeService(String) }
     public var text: String
     public var onYes: Answer
 }

@@ -44,13 +44,17 @@ public struct ModelsData: Equatable, Sendable {
     }
 }
 
-/// The Models screen's state: the registry as last read, and the selected model.
+/// The Models screen's state: the registry as last read, and the selected model; the selected
+/// service of the Services list, and whether that list has the focus (ServicesPane.swift).
 struct ModelsScreenState: Equatable, Sendable {
     var data: ModelsData?
     var cursor = ListCursor()
+    var services = ListCursor()
+    var servicesFocused = false
 
     /// What an action does on the Models screen; nil for those it leaves to the app.
     mutating func update(_ action: Action, in home: HomeState) -> [HomeEffect]? {
+        if let effects = updateServices(action, in: home) { return effects }
         let count = data?.models.count ?? 0, visible = ModelsScreen.visibleRows(home.size)
         switch action {
         case .moveUp: cursor.move(by: -1, count: count, visible: visible)
@@ -61,20 +65,31 @@ struct ModelsScreenState: Equatable, Sendable {
     }
 }
 
-/// The Models screen: the registry's models, and the versions of the selected one.
+/// The Models screen: the registry's models, the inference services (ServicesPane.swift), and the
+/// versions of the selected model.
 struct ModelsScreen: Widget {
     var state: HomeState
 
+    /// The models, the services and the versions, top to bottom.
+    static func layout(_ area: Rect) -> [Rect] {
+        area.split(.vertical, [.percentage(45), .percentage(30), .fill(1)])
+    }
+
     /// Rows of the models table at a terminal size, from the layout `render` uses.
     static func visibleRows(_ size: Size) -> Int {
-        let body = Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2))
-        return max(1, body.split(.vertical, [.percentage(60), .fill(1)])[0].height - 3)
+        max(1, layout(Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2)))[0].height - 3)
+    }
+
+    /// Rows of the services table at a terminal size.
+    static func serviceRows(_ size: Size) -> Int {
+        max(1, layout(Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2)))[1].height - 3)
     }
 
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
-        let parts = area.split(.vertical, [.percentage(60), .fill(1)])
-        let block = theme.block("Models", focused: true, ascii: state.ascii)
+        let parts = Self.layout(area)
+        let servicesFocused = state.modelsScreen?.servicesFocused ?? false
+        let block = theme.block("Models", focused: !servicesFocused, ascii: state.ascii)
         buffer.render(block, in: parts[0])
         let screen = state.modelsScreen ?? ModelsScreenState()
         let models = screen.data?.models ?? []
@@ -87,10 +102,11 @@ struct ModelsScreen: Widget {
                             headerStyle: theme.columnHeader, selectedStyle: theme.selection,
                             emptyText: screen.data == nil ? "loading…" : "no models yet: aiarts task export T0001, or aiarts model upload PATH"),
                       in: block.inner(parts[0]))
+        buffer.render(ServicesTable(state: state, focused: servicesFocused), in: parts[1])
         let selected = screen.cursor.selected < models.count ? models[screen.cursor.selected] : nil
         let versions = theme.block(selected.map { "\($0.id) versions" } ?? "Versions", focused: false, ascii: state.ascii)
-        buffer.render(versions, in: parts[1])
-        let inner = versions.inner(parts[1])
+        buffer.render(versions, in: parts[2])
+        let inner = versions.inner(parts[2])
         for (i, line) in (selected?.versions ?? []).suffix(inner.height).enumerated() {
             buffer.set(x: inner.x, y: inner.y + i, string: line, maxWidth: inner.width)
         }

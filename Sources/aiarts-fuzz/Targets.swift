@@ -101,6 +101,7 @@ enum Targets {
             }
         },
         FuzzTarget(name: "xml") { input, _ in _ = try? XML.parse(Data(input)) },
+        FuzzTarget(name: "onnx") { input, scratch in modelProtobuf(input, scratch) },
         FuzzTarget(name: "http") { input, _ in ServerFuzz.run(input) },
         FuzzTarget(name: "escapes") { input, _ in
             // The one reading of escape sequences, under each of its callers: nothing a terminal obeys may
@@ -328,5 +329,23 @@ enum Targets {
                 fatalError("archive wrote outside its destination: \(left.sorted())")
             }
         }
+    }
+}
+
+extension Targets {
+    /// The model job's protobuf readers (ONNX, TensorFlow SavedModel and GraphDef, Paddle programs) on
+    /// the bytes, then extraction of them as a .onnx file and in a SavedModel folder.
+    static func modelProtobuf(_ input: [UInt8], _ scratch: Scratch) {
+        #if DEBUG
+        _ = try? ONNXReader.read(input)
+        input.withUnsafeBytes { buffer in
+            var artifact = ModelArtifact(path: "", format: "", size: Int64(input.count))
+            try? TensorFlowReader.savedModel(buffer, into: &artifact)
+            try? TensorFlowReader.graphDef(buffer, into: &artifact)
+            try? PaddleReader.program(buffer, into: &artifact)
+        }
+        #endif
+        _ = try? ModelInspector.inspect(scratch.file("model.onnx", input))
+        _ = try? ModelInspector.inspect(scratch.folder("savedmodel", ["saved_model.pb": input, "variables/variables.index": []]))
     }
 }

@@ -1,0 +1,10 @@
+²
+"serve*2.15.0'
+%
+kVarHandleOp*
+shape
+:*v
+serving_defaultc
+E
+input_1:
+serving_default_input_1:0ÿÿÿÿÿÿÿÿÿààtensorflow/serving/predict

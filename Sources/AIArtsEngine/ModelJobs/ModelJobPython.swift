@@ -6,12 +6,8 @@ import Foundation
 extension Workspace {
     static let modelJobScriptName = "aiarts_modeljob.py"
 
-    /// The Python a model job runs: `$AIARTS_PYTHON`, else `python3` on PATH.
-    // The one place to swap for `python().path` once the workspace's Python choice lands.
-    func modelJobPython() -> String {
-        let env = ProcessInfo.processInfo.environment["AIARTS_PYTHON"] ?? ""
-        return env.isEmpty ? "python3" : env
-    }
+    /// The Python a model job runs: `Workspace.python()` (`$AIARTS_PYTHON`, the workspace setting, `python3`).
+    func modelJobPython() -> String { python().path }
 
     func runModelJobPython(_ id: String, command: String, request: [String: Any]) throws -> [String: Any] {
         let folder = modelJobFolder(id)
@@ -46,7 +42,7 @@ extension Workspace {
         if let handle { process.standardOutput = handle; process.standardError = handle }
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw AIArtsError(.io, "cannot run \(python): \(error.localizedDescription); set AIARTS_PYTHON to a Python with torch, onnx and onnxruntime")
+            throw AIArtsError(.io, "cannot run \(python): \(error.localizedDescription); set AIARTS_PYTHON (or `aiarts workspace python PATH`) to a Python with torch, onnx and onnxruntime")
         }
         process.waitUntilExit()
         try? handle?.close()

@@ -61,7 +61,7 @@ extension Workspace {
             throw AIArtsError(.conflict, "\(id)'s analysis is running (\(current.message)); wait for it or stop it with `aiarts task prune \(id) --stop`")
         }
         let checkpoint = try pruneCheckpoint(id, epoch: epoch)
-        let python = PruneFiles.python(params: params)
+        let python = self.python(params: params).path
         let availability = TorchTrainer.available(python: python)
         guard availability.isAvailable else {
             throw AIArtsError(.invalidArgument, availability.reason ?? "PyTorch and torchvision are not installed for \(python)")

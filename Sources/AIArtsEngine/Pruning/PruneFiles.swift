@@ -37,14 +37,6 @@ public enum PruneFiles {
         }
     }
 
-    /// The Python pruning runs with: the task's `python` parameter, then `$AIARTS_PYTHON`, then python3.
-    /// The one place it is chosen here; the workspace-wide choice replaces it once it is in the engine.
-    static func python(params: [String: String]) -> String {
-        if let value = params["python"], !value.isEmpty { return value }
-        if let value = ProcessInfo.processInfo.environment["AIARTS_PYTHON"], !value.isEmpty { return value }
-        return "python3"
-    }
-
     /// The last `error: ...` line of a log, without the prefix (the script's one-line reasons).
     static func errorLine(in log: URL) -> String? {
         for line in FileTail.lines(log, count: 40).reversed() {

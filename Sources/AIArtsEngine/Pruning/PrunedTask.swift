@@ -43,7 +43,7 @@ extension Workspace {
             maxDrop = bound
         }
         let checkpoint = try pruneCheckpoint(parentID, epoch: epoch)
-        let python = PruneFiles.python(params: params.merging(spec.params) { $1 })
+        let python = self.python(params: params.merging(spec.params) { $1 }).path
         let availability = TorchTrainer.available(python: python)
         guard availability.isAvailable else {
             throw AIArtsError(.invalidArgument, availability.reason ?? "PyTorch and torchvision are not installed for \(python)")

@@ -361,6 +361,71 @@ class TorchTests(unittest.TestCase):
         self.assertEqual([l["type"] for l in lines].count("eval"), 2)
         self.assertEqual([l["path"] for l in lines if l["type"] == "checkpoint"], ["checkpoints/epoch_1", "checkpoints/epoch_2"])
 
+    def detection_export(self, name, seed=0):
+        """An untrained detection model whose head is randomised (an untrained head scores every box the
+        same), exported to ONNX and checked at two image sizes."""
+        import torch
+        from PIL import Image
+        torch.manual_seed(seed)
+        model = at.build_model(name, 2, 64).eval()
+        with torch.no_grad():
+            for p in model.head.parameters() if hasattr(model, "head") else model.roi_heads.parameters():
+                p.normal_(0, 0.05)
+        image = Image.fromarray((torch.rand(48, 56, 3) * 255).to(torch.uint8).numpy())
+        examples = [at.to_tensor(image, torch), at.to_tensor(image.resize(at.check_size(56, 48)), torch)]
+        with torch.no_grad():
+            references = [model([e])[0] for e in examples]
+        path = os.path.join(self.tmp, name + ".onnx")
+        os.makedirs(self.tmp, exist_ok=True)
+        check = at.export_onnx(model, "detection", examples, references, path, torch)
+        return check, at.onnx_signature(path), examples, references, path
+
+    def test_detection_onnx_outputs_are_named_as_torchvision_returns_them(self):
+        for name, order in (("ssdlite320_mobilenet_v3_large", ["boxes", "scores", "labels"]),
+                            ("fasterrcnn_mobilenet_v3_large_fpn", ["boxes", "labels", "scores"])):
+            check, signature, examples, references, path = self.detection_export(name)
+            self.assertTrue(check["ok"], check)
+            self.assertEqual([o["name"] for o in signature["outputs"]], order, signature)
+            self.assertEqual(signature["outputs"][order.index("labels")]["type"], "int64")
+            # The check compares by name: the same arrays under swapped names fail it.
+            import onnxruntime
+            session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+            got = dict(zip([o.name for o in session.get_outputs()], session.run(None, {"images": examples[0].numpy()})))
+            self.assertTrue(at.compare_detections(references[0], got)[0])
+            swapped = {"boxes": got["boxes"], "labels": got["scores"], "scores": got["labels"]}
+            swapped = {k: swapped[k] for k in order}
+            ok, detail = at.compare_detections(references[0], swapped)
+            self.assertFalse(ok, detail)
+            # Any height and width: checked at two sizes, and the file says so and runs at others.
+            self.assertEqual(check["sizes"], [[56, 48], [70, 36]])
+            self.assertTrue(signature["any_size"], signature)
+            self.assertEqual(signature["inputs"][0]["shape"], [3, "height", "width"])
+            import torch
+            for h, w in ((40, 90), (100, 33)):
+                boxes = session.run(None, {"images": torch.rand(3, h, w).numpy()})[order.index("boxes")]
+                self.assertEqual(boxes.shape[1:], (4,))
+
+    def test_export_json_says_what_the_onnx_file_takes(self):
+        manifest = make_dataset(self.data, "detection")
+        self.run_script("train", "--manifest", manifest, "--out", self.task, "--model", "fasterrcnn_mobilenet_v3_large_fpn",
+                        "--batch-size", 2, "--image-size", 64, "--workers", 0, "--epochs", 1)
+        export = os.path.join(self.tmp, "export")
+        self.run_script("export", "--checkpoint", os.path.join(self.task, "checkpoints/epoch_1"), "--out", export,
+                        "--format", "onnx", "--image", os.path.join(self.data, "images/val_1.jpg"))
+        report = read_json(os.path.join(export, "export.json"))
+        self.assertTrue(report["ok"], report)
+        self.assertTrue(report["onnx"]["any_size"])
+        self.assertEqual([o["name"] for o in report["onnx"]["outputs"]], ["boxes", "labels", "scores"])
+        self.assertEqual(len(report["checks"]["onnx"]["sizes"]), 2)
+        self.assertIn("labels", report["tolerance"])
+
+    def test_batchnorm_momentum_is_usable_for_short_runs(self):
+        import torch
+        for name in ("mobilenet_v3_small", "deeplabv3_mobilenet_v3_large", "fasterrcnn_mobilenet_v3_large_fpn"):
+            norms = [m for m in at.build_model(name, 2, 64).modules() if isinstance(m, torch.nn.BatchNorm2d)]
+            self.assertTrue(norms, name)
+            self.assertTrue(all(m.momentum == at.BATCHNORM_MOMENTUM for m in norms), name)
+
     def test_missing_image_is_one_line(self):
         manifest = make_dataset(self.data, "classification")
         os.unlink(os.path.join(self.data, "images/train_1.jpg"))

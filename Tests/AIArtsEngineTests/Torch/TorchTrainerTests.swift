@@ -69,8 +69,8 @@ import Testing
                                                    manifest: manifest, taskFolder: folder, gpus: [2])
         #expect(argv == [
             "python3", "/ws/tasks/T0003/aiarts_torch.py", "train", "--manifest", "/ws/tasks/T0003/dataset.json",
-            "--out", "/ws/tasks/T0003", "--model", "resnet50", "--epochs", "5", "--batch-size", "32", "--lr", "0.05",
-            "--optimizer", "sgd", "--weight-decay", "0.0001", "--lr-schedule", "cosine", "--warmup-epochs", "1",
+            "--out", "/ws/tasks/T0003", "--model", "resnet50", "--epochs", "5", "--batch-size", "32", "--lr", "0.001",
+            "--optimizer", "adamw", "--weight-decay", "0.01", "--lr-schedule", "cosine", "--warmup-epochs", "1",
             "--image-size", "224", "--workers", "4", "--save-interval", "1", "--seed", "1",
         ])
         #expect(env == ["CUDA_VISIBLE_DEVICES": "2", "PYTHONUNBUFFERED": "1"])

@@ -47,7 +47,10 @@ public enum TorchTrainer {
         ]
         switch type {
         case .classification:
-            p.merge(["model": "resnet18", "epochs": "30", "batch_size": "32", "learning_rate": "0.05", "image_size": "224"]) { $1 }
+            // AdamW at 1e-3 learns from scratch on a few hundred images in a few epochs; SGD at 0.05
+            // diverged there (val_loss 2066 after an epoch of the demo data: docs/torch-trainers.md).
+            p.merge(["model": "resnet18", "epochs": "30", "batch_size": "32", "optimizer": "adamw", "learning_rate": "0.001",
+                     "weight_decay": "0.01", "image_size": "224"]) { $1 }
         case .detection:
             p.merge(["model": "fasterrcnn_mobilenet_v3_large_fpn", "batch_size": "4", "learning_rate": "0.01", "image_size": "512"]) { $1 }
         case .segmentation:

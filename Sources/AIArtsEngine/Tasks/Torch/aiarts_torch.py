@@ -515,12 +515,30 @@ def build_model(name, num_labels, image_size):
     import torchvision.models.segmentation as tvs
     kind = MODELS[name]
     if kind == "classification":
-        return getattr(tvm, name)(weights=None, num_classes=num_labels)
-    if kind == "segmentation":
-        return getattr(tvs, name)(weights=None, weights_backbone=None, num_classes=num_labels, aux_loss=False)
-    # Detection: class 0 is the background; dataset label i is class i + 1.
-    extra = {} if name.startswith("ssdlite") else {"min_size": image_size, "max_size": image_size}
-    return getattr(tvd, name)(weights=None, weights_backbone=None, num_classes=num_labels + 1, **extra)
+        model = getattr(tvm, name)(weights=None, num_classes=num_labels)
+    elif kind == "segmentation":
+        model = getattr(tvs, name)(weights=None, weights_backbone=None, num_classes=num_labels, aux_loss=False)
+    else:
+        # Detection: class 0 is the background; dataset label i is class i + 1.
+        extra = {} if name.startswith("ssdlite") else {"min_size": image_size, "max_size": image_size}
+        model = getattr(tvd, name)(weights=None, weights_backbone=None, num_classes=num_labels + 1, **extra)
+    return usable_batchnorm(model)
+
+
+# BatchNorm's running statistics move this far towards each batch's. torchvision builds MobileNetV3
+# (and the detection and segmentation models on it) with 0.01, tuned for ImageNet's 5,000 steps an
+# epoch: after a short run on a small dataset the running statistics are still mostly their initial
+# values, so the model looks untrained in eval mode. 0.1 (PyTorch's default) follows them in tens of steps.
+BATCHNORM_MOMENTUM = 0.1
+
+
+def usable_batchnorm(model):
+    import torch
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and module.momentum is not None \
+                and module.momentum < BATCHNORM_MOMENTUM:
+            module.momentum = BATCHNORM_MOMENTUM
+    return model
 
 
 def torch_load(path, torch):
@@ -1333,17 +1351,20 @@ def export_command(args):
         g = torch.Generator().manual_seed(0)
         image = Image.fromarray((torch.rand(size, size, 3, generator=g) * 255).to(torch.uint8).numpy(), mode="RGB")
     if kind in ("classification", "segmentation"):
-        example = normalize(to_tensor(image.resize((size, size), Image.BILINEAR), torch))[None]
+        examples = [normalize(to_tensor(image.resize((size, size), Image.BILINEAR), torch))[None]]
         preprocess = {"resize": [size, size], "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD),
                       "input": "float32 NCHW, RGB scaled to 0..1 then normalised"}
     else:
-        example = to_tensor(image, torch)
-        preprocess = {"input": "a list of float32 CHW RGB tensors scaled to 0..1, any size; the model resizes",
-                      "image_size": size}
+        # Two sizes, so the checks show that the export takes any size and not only the first one's.
+        width, height = image.size
+        other = image.resize(check_size(width, height), Image.BILINEAR)
+        examples = [to_tensor(image, torch), to_tensor(other, torch)]
+        preprocess = {"input": "one float32 CHW RGB tensor scaled to 0..1, any height and width; the model resizes "
+                               "(TorchScript takes a list of them)", "image_size": size}
     report = {"model": state["model_name"], "task": kind, "labels": labels, "epoch": state.get("epoch"),
               "image_size": size, "preprocess": preprocess, "files": {}, "checks": {}}
     with torch.no_grad():
-        reference = model([example]) if is_detection(kind) else model(example)
+        references = [model([e])[0] if is_detection(kind) else model(e) for e in examples]
     failed = False
 
     if args.format in ("torchscript", "both"):
@@ -1355,24 +1376,31 @@ def export_command(args):
                 if is_detection(kind):
                     raise
                 log("torch.jit.script failed (%s); tracing instead" % str(e).splitlines()[0])
-                scripted = torch.jit.trace(model, example, strict=False)
+                scripted = torch.jit.trace(model, examples[0], strict=False)
             scripted.save(path + ".tmp")
             os.replace(path + ".tmp", path)
             loaded = torch.jit.load(path)
+            results = []
             with torch.no_grad():
-                out = loaded([example]) if is_detection(kind) else loaded(example)
+                for example, reference in zip(examples, references):
+                    out = loaded([example]) if is_detection(kind) else loaded(example)
+                    results.append(check_outputs(kind, reference, torchscript_outputs(kind, out), torch))
             report["files"]["torchscript"] = os.path.basename(path)
-            report["checks"]["torchscript"] = check_outputs(kind, reference, out, torch)
+            report["checks"]["torchscript"] = merge_checks(results, examples, kind)
         except Exception as e:  # noqa: BLE001: reported in export.json
             failed = True
             report["checks"]["torchscript"] = {"ok": False, "error": clean_text(str(e).splitlines()[0] if str(e) else type(e).__name__)}
     if args.format in ("onnx", "both"):
-        report["checks"]["onnx"] = export_onnx(model, kind, example, reference, os.path.join(args.out, "model.onnx"), torch)
+        report["checks"]["onnx"] = export_onnx(model, kind, examples, references, os.path.join(args.out, "model.onnx"), torch)
+        if os.path.isfile(os.path.join(args.out, "model.onnx")):
+            report["onnx"] = onnx_signature(os.path.join(args.out, "model.onnx"))
         if report["checks"]["onnx"].get("ok"):
             report["files"]["onnx"] = "model.onnx"
         elif args.format == "onnx" or "skipped" not in report["checks"]["onnx"]:
             failed = True
     failed = failed or any(not c.get("ok") and ("skipped" not in c or args.format == "onnx") for c in report["checks"].values())
+    report["tolerance"] = {name: "max |export - model| <= %g x max(1, largest |model output|)" % tol if tol else "equal"
+                           for name, tol in sorted(TOLERANCE.items())}
     report["ok"] = not failed
     atomic_write(os.path.join(args.out, "export.json"), (json.dumps(report, indent=1) + "\n").encode())
     for name, check in report["checks"].items():
@@ -1383,25 +1411,146 @@ def export_command(args):
     return 1 if failed else 0
 
 
-def check_outputs(kind, reference, out, torch):
-    """Compares an export's output with the model's on the same input."""
+# How close an export's outputs must be to the model's on the same image, per output name (relative to the
+# largest value of the model's output, at least 1); 0: equal. Used by both reload checks.
+TOLERANCE = {"output": 1e-3, "boxes": 1e-3, "scores": 1e-3, "labels": 0, "masks": 1e-2}
+
+
+def check_size(width, height):
+    """A second check image's size: other than (width, height) in both directions."""
+    w, h = max(32, int(round(width * 1.25))), max(32, int(round(height * 0.75)))
+    return (w if w != width else width + 16), (h if h != height else height + 16)
+
+
+def torchscript_outputs(kind, out):
+    """A loaded TorchScript model's output, as the model's: one detection dict or the tensor/dict."""
     if is_detection(kind):
         if isinstance(out, tuple):  # scripted detection models return (losses, detections)
             out = out[1]
-        ref, got = reference[0], out[0]
-        same = ref["boxes"].shape == got["boxes"].shape and (
-            ref["boxes"].numel() == 0 or torch.allclose(ref["boxes"], got["boxes"], atol=1e-2))
-        return {"ok": bool(same), "detail": "%d boxes" % got["boxes"].shape[0]}
+        return out[0]
+    return out
+
+
+def compare_named(reference, got):
+    """Compares outputs by name: {name: tensor-like} each. Returns (ok, detail)."""
+    import numpy as np
+    problems, details = [], []
+    if list(reference.keys()) != list(got.keys()):
+        return False, "output names %s, the model's %s" % (list(got.keys()), list(reference.keys()))
+    for name, ref in reference.items():
+        a = np.asarray(ref.detach().cpu().numpy() if hasattr(ref, "detach") else ref)
+        b = np.asarray(got[name].detach().cpu().numpy() if hasattr(got[name], "detach") else got[name])
+        if a.shape != b.shape:
+            problems.append("%s has shape %s, the model's %s" % (name, list(b.shape), list(a.shape)))
+            continue
+        tol = TOLERANCE.get(name, TOLERANCE["output"])
+        if a.size == 0:
+            details.append("%s: empty" % name)
+            continue
+        if tol == 0:
+            if not np.array_equal(a, b):
+                problems.append("%s differ in %d of %d values" % (name, int((a != b).sum()), a.size))
+            else:
+                details.append("%s: equal" % name)
+            continue
+        diff = float(np.abs(a.astype(np.float64) - b.astype(np.float64)).max())
+        scale = max(1.0, float(np.abs(a).max()))
+        if diff > tol * scale:
+            problems.append("%s differ by up to %.2e (allowed %.2e)" % (name, diff, tol * scale))
+        else:
+            details.append("%s: max difference %.2e" % (name, diff))
+    if problems:
+        return False, "; ".join(problems)
+    return True, ", ".join(details)
+
+
+def as_numpy(value):
+    import numpy as np
+    return np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
+
+
+def compare_detections(reference, got):
+    """Compares one image's detections by output name (names, order and element types must be the
+    model's). Detections are compared in the order of the model's scores; where several share a score
+    (within the scores' tolerance: an untrained head scores many boxes alike) which of them survive
+    non-maximum suppression depends on the order ties are broken in, which torch and onnxruntime do
+    differently, so the detections from the first tie on are counted and reported, not compared."""
+    import numpy as np
+    if list(reference.keys()) != list(got.keys()):
+        return False, "output names %s, the model's %s" % (list(got.keys()), list(reference.keys()))
+    ref = {k: as_numpy(v) for k, v in reference.items()}
+    out = {k: as_numpy(v) for k, v in got.items()}
+    for name in ref:
+        if ref[name].dtype.kind != out[name].dtype.kind:
+            return False, "%s are %s, the model's %s (outputs named in the wrong order?)" % (name, out[name].dtype, ref[name].dtype)
+    ok, detail = compare_named(reference, got)
+    if ok:
+        return ok, detail
+    scores = ref["scores"].astype(np.float64)
+    tol = TOLERANCE["scores"]
+    order_ref = np.argsort(-scores, kind="stable")
+    ranked = scores[order_ref]
+    untied = 0
+    while untied < len(ranked) and (untied + 1 == len(ranked) or ranked[untied] - ranked[untied + 1] > tol):
+        untied += 1
+    order_got = np.argsort(-out["scores"].astype(np.float64), kind="stable")
+    if len(order_got) < untied:
+        return False, "%d detections, the model's %d: %s" % (len(order_got), len(order_ref), detail)
+    head_ok, head = compare_named({k: v[order_ref[:untied]] for k, v in ref.items()},
+                                  {k: v[order_got[:untied]] for k, v in out.items()})
+    if not head_ok:
+        return False, "the %d detections before the first tied score differ: %s" % (untied, head)
+    return True, "%d detections before the first tied score match (%s); from there %d in the model and %d in the export " \
+                 "tie (score %.4f), not compared" % (untied, head, len(order_ref) - untied, len(order_got) - untied,
+                                                     ranked[untied] if untied < len(ranked) else float("nan"))
+
+
+def check_outputs(kind, reference, out, torch):
+    """Compares an export's output with the model's on the same input, output by output."""
+    if is_detection(kind):
+        ok, detail = compare_detections(reference, out)
+        return {"ok": ok, "detail": "%d boxes; %s" % (int(reference["boxes"].shape[0]), detail)}
     if isinstance(out, dict):
-        out, reference = out["out"], reference["out"]
+        out = out["out"]
     if isinstance(reference, dict):
         reference = reference["out"]
-    diff = float((out - reference).abs().max())
-    scale = max(1.0, float(reference.abs().max()))
-    return {"ok": diff <= 1e-3 * scale, "detail": "max difference %.2e (largest output %.2e)" % (diff, scale)}
+    ok, detail = compare_named({"output": reference}, {"output": out})
+    return {"ok": ok, "detail": detail}
 
 
-def export_onnx(model, kind, example, reference, path, torch):
+def merge_checks(results, examples, kind):
+    """One check from the checks of each example image (their sizes named for detection)."""
+    if len(results) == 1:
+        return results[0]
+    parts = []
+    for result, example in zip(results, examples):
+        h, w = int(example.shape[-2]), int(example.shape[-1])
+        parts.append("%dx%d: %s" % (w, h, result.get("detail") or result.get("error")))
+    return {"ok": all(r.get("ok") for r in results), "detail": " | ".join(parts),
+            "sizes": [[int(e.shape[-1]), int(e.shape[-2])] for e in examples]}
+
+
+def onnx_signature(path):
+    """The saved ONNX file's inputs and outputs, as the file says: name, element type and shape (a name for a
+    dynamic dimension, a number for a fixed one)."""
+    try:
+        import onnx
+        graph = onnx.load(path).graph
+    except Exception as e:  # noqa: BLE001: the checks say more
+        return {"error": clean_text(str(e).splitlines()[0] if str(e) else type(e).__name__)}
+
+    def describe(value):
+        t = value.type.tensor_type
+        dims = [d.dim_param or (int(d.dim_value) if d.HasField("dim_value") else "?") for d in t.shape.dim]
+        return {"name": value.name, "type": onnx.TensorProto.DataType.Name(t.elem_type).lower(), "shape": dims}
+    initializers = {i.name for i in graph.initializer}
+    inputs = [describe(v) for v in graph.input if v.name not in initializers]
+    fixed = [i for i in inputs for d in i["shape"][-2:] if not isinstance(d, str)]
+    return {"inputs": inputs, "outputs": [describe(v) for v in graph.output],
+            "any_size": not fixed}
+
+
+def export_onnx(model, kind, examples, references, path, torch):
     try:
         import onnx  # noqa: F401
     except ImportError:
@@ -1420,10 +1569,16 @@ def export_onnx(model, kind, example, reference, path, torch):
                 def forward(self, x):
                     y = self.inner(x)
                     return y["out"] if isinstance(y, dict) else y
-            torch.onnx.export(Plain(model), (example,), path + ".tmp", output_names=["output"],
+            names = ["output"]
+            torch.onnx.export(Plain(model), (examples[0],), path + ".tmp", output_names=names,
                               dynamic_axes={"images": {0: "batch"}, "output": {0: "batch"}}, **kwargs)
         else:
-            torch.onnx.export(model, ([example],), path + ".tmp", output_names=["boxes", "labels", "scores"], **kwargs)
+            # The outputs in the order torchvision returns them (SSDlite, RetinaNet: boxes, scores, labels;
+            # Faster R-CNN: boxes, labels, scores; Mask R-CNN adds masks), and any height and width.
+            names = list(references[0].keys())
+            axes = {"images": {1: "height", 2: "width"}}
+            axes.update({n: {0: "detections"} for n in names})
+            torch.onnx.export(model, ([examples[0]],), path + ".tmp", output_names=names, dynamic_axes=axes, **kwargs)
         os.replace(path + ".tmp", path)
         import onnx
         onnx.checker.check_model(onnx.load(path))
@@ -1432,14 +1587,14 @@ def export_onnx(model, kind, example, reference, path, torch):
         except ImportError:
             return {"ok": True, "detail": "onnx.checker passed; onnxruntime is not installed, so it was not run"}
         session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-        feed = {session.get_inputs()[0].name: example.numpy()}
-        outputs = session.run(None, feed)
-        if kind in ("classification", "segmentation"):
-            ref = reference["out"] if isinstance(reference, dict) else reference
-            diff = float(abs(outputs[0] - ref.numpy()).max())
-            scale = max(1.0, float(abs(ref.numpy()).max()))
-            return {"ok": diff <= 1e-2 * scale, "detail": "onnxruntime max difference %.2e (largest output %.2e)" % (diff, scale)}
-        return {"ok": True, "detail": "onnxruntime ran: %d boxes" % len(outputs[0])}
+        got_names = [o.name for o in session.get_outputs()]
+        results = []
+        for example, reference in zip(examples, references):
+            outputs = dict(zip(got_names, session.run(None, {session.get_inputs()[0].name: example.numpy()})))
+            results.append(check_outputs(kind, reference, outputs if is_detection(kind) else outputs[got_names[0]], torch))
+        check = merge_checks(results, examples, kind)
+        check["detail"] = "onnxruntime: " + check["detail"]
+        return check
     except Exception as e:  # noqa: BLE001: reported in export.json
         return {"ok": False, "error": "ONNX export failed: " + clean_text(str(e).splitlines()[0] if str(e) else type(e).__name__)}
 

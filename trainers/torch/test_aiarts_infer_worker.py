@@ -2,7 +2,8 @@
 
 `WorkerFrameTests` need nothing but the standard library. `WorkerOnnxTests` build small ONNX models with
 the onnx package and run the worker on them through its stdin/stdout, as a service does; they skip when
-numpy, onnx or onnxruntime is missing. `WorkerTorchScriptTests` need torch. A few seconds in all.
+numpy, onnx or onnxruntime is missing. `WorkerTorchScriptTests` need torch; `WorkerDetectionTests` also
+torchvision (about 25 s).
 """
 
 import importlib.util
@@ -185,6 +186,39 @@ class WorkerTorchScriptTests(unittest.TestCase):
         header, arrays = worker.run([1, 3, 1, 1], [1.0, 2.0, 3.0])
         self.assertEqual(arrays["output"], ([1, 3, 1, 1], [2.0, 4.0, 6.0]))
         self.assertEqual(worker.close()[0], 0)
+
+
+@unittest.skipUnless(has("numpy", "torch", "torchvision", "onnx", "onnxruntime"), "torch, torchvision, onnx or onnxruntime is not installed")
+class WorkerDetectionTests(unittest.TestCase):
+    """An untrained SSDlite (torchvision) scripted and exported as aiarts exports detection models: a list of
+    CHW images in, boxes, labels and scores out, one image per call, any size. About 25 s."""
+
+    def test_scripted_and_onnx_detection_models_answer_per_image_with_a_batch_axis(self):
+        import inspect
+        import torch
+        import torchvision
+        torch.manual_seed(0)
+        model = torchvision.models.detection.ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=3).eval()
+        folder = tempfile.mkdtemp(prefix="aiarts-infer-worker-")
+        scripted = os.path.join(folder, "model.torchscript.pt")
+        torch.jit.script(model).save(scripted)
+        exported = os.path.join(folder, "model.onnx")
+        kwargs = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+        torch.onnx.export(model, ([torch.rand(3, 64, 80)],), exported, input_names=["images"], opset_version=17,
+                          output_names=["boxes", "scores", "labels"], dynamic_axes={"images": {1: "h", 2: "w"}}, **kwargs)
+        for backend, path in (("torchscript", scripted), ("onnx", exported)):
+            worker = Worker("--backend", backend, "--model", path, "--task", "detection")
+            hello, _ = worker.read()
+            self.assertTrue(hello["ok"], hello)
+            self.assertEqual(hello["batch"], "list")
+            for h, w in ((64, 80), (48, 72)):
+                header, arrays = worker.run([1, 3, h, w], [((i * 37) % 101) / 100 for i in range(3 * h * w)])
+                self.assertTrue(header["ok"], header)
+                k = arrays["scores"][0][1]
+                self.assertEqual(arrays["boxes"][0], [1, k, 4])
+                self.assertEqual(arrays["labels"][0], [1, k])
+                self.assertTrue(all(0 <= v <= 2 for v in arrays["labels"][1]))
+            self.assertEqual(worker.close()[0], 0)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,10 @@ class TorchScriptModel:
         if device == "cuda" and not torch.cuda.is_available():
             raise RuntimeError("a GPU was asked for, but torch sees no CUDA device (CUDA_VISIBLE_DEVICES=%s)"
                                % os.environ.get("CUDA_VISIBLE_DEVICES", ""))
+        try:
+            import torchvision  # noqa: F401: registers the ops scripted torchvision models call (nms, roi_align)
+        except ImportError:
+            pass
         self.torch = torch
         self.device = torch.device("cuda" if device == "cuda" else "cpu")
         self.model = torch.jit.load(path, map_location=self.device)

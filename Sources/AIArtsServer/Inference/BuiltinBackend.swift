@@ -27,7 +27,12 @@ public final class BuiltinBackend: ServingBackend, @unchecked Sendable {
 
     public func run(_ batch: [PreparedImage]) async throws -> [[WorkerProtocol.Tensor]] {
         let classes = predictor.checkpoint.network.spec.classes
-        let probabilities = predictor.probabilities(batch.flatMap(\.tensor), count: batch.count, engine: engine)
+        // The forward pass blocks its threads (concurrentPerform): off the cooperative pool.
+        let probabilities = await withCheckedContinuation { (c: CheckedContinuation<[Float], Never>) in
+            DispatchQueue.global().async { [self] in
+                c.resume(returning: predictor.probabilities(batch.flatMap(\.tensor), count: batch.count, engine: engine))
+            }
+        }
         return (0..<batch.count).map { i in
             [WorkerProtocol.Tensor(name: "probabilities", shape: [classes], values: Array(probabilities[(i * classes)..<((i + 1) * classes)]))]
         }

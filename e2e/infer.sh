@@ -106,6 +106,17 @@ killed() {
 }
 check "a service killed with SIGKILL is recorded as failed by the next aiarts" killed
 
+in_flight() {
+    local id
+    # A request waiting in the batcher (1.5 s delay) when the stop comes is still answered.
+    a infer create M0001 --max-delay-ms 1500 --wait --json >"$T/s3.json" && id=$(field "$T/s3.json" id) &&
+    { a infer predict "$id" $(images 1) --json >"$T/inflight.json" 2>&1 & } &&
+    sleep 0.4 && a infer stop "$id" >/dev/null && wait &&
+    json_ok "$T/inflight.json" 'len(d) == 1 and d[0]["prediction"]["classes"]' &&
+    a infer show "$id" --json >"$T/s3b.json" && json_ok "$T/s3b.json" 'd["state"] == "stopped"'
+}
+check "a stop (SIGTERM) still answers the request in flight" in_flight
+
 refusals() {
     ! a infer create M0009 2>"$T/e1" && grep -q "M0009 does not exist" "$T/e1" &&
     ! a infer create "no such model" 2>"$T/e5" && grep -q "no model is named or numbered" "$T/e5" &&

@@ -52,7 +52,7 @@ enum ServingRoutes {
         }
 
         // Stops the service (SIGTERM, then SIGKILL after a grace) and removes it with its folder;
-        // answers with the serving as it was last seen.
+        // answers with the serving as it was last seen (a running one as Stopped, a failed one as Failed).
         group.delete(RouterPath("\(servings)/{servingID}")) { request, context in
             let principal = try context.require(.train)
             try RegistryRoutes.checkHeaders(request, principal)
@@ -64,7 +64,7 @@ enum ServingRoutes {
                 return item
             }
             var gone = item
-            gone.service.state = .stopped
+            if gone.service.state.hasProcess { gone.service.state = .stopped }
             return JSONOut.response(try Self.serving(gone, namespace: namespace))
         }
     }

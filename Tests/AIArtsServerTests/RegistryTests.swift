@@ -64,7 +64,7 @@ import Testing
             // Dialect of a registry path, and crowd routes do not shadow it.
             #expect(Dialect.of(path: "/api/v1alpha1/projects/a/models/b/versions/c/upload") == .registry)
             #expect(Dialect.of(path: "/api/tasks") == .crowd)
-            let unknown = try await client.execute(uri: "/api/v1alpha1/namespaces/ns/modeljobs", method: .get, headers: fixture.headers(.viewer))
+            let unknown = try await client.execute(uri: "/api/v1alpha1/namespaces/ns/pods/p/logs", method: .get, headers: fixture.headers(.viewer))
             #expect(unknown.status == .notFound && unknown.json["code"] as? Int == 404)
         }
     }

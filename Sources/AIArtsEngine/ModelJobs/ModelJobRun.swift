@@ -60,7 +60,9 @@ extension Workspace {
         }
         let readable = extraction.artifacts.filter { $0.error == nil }
         let json = String(decoding: try JSONEncoder.sortedKeys.encode(extraction), as: UTF8.self)
-        guard let main = readable.first(where: { !$0.inputs.isEmpty }) ?? readable.first else {
+        // The summary names a model file where there is one (an export's export.json only describes it).
+        let models = readable.filter { $0.format != ModelFormat.aiartsExport }
+        guard let main = models.first(where: { !$0.inputs.isEmpty }) ?? models.first ?? readable.first else {
             return try finishModelJob(job.id, state: .failed, message: extraction.artifacts.first?.error ?? "nothing readable", result: json)
         }
         let summary = Self.summary(of: main)

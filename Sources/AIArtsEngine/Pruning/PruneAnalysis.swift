@@ -75,6 +75,8 @@ extension Workspace {
         let manifest = folder.appendingPathComponent(TorchTrainer.manifestFileName)
         try writeTrainingManifest(dataset: datasetID, to: manifest)
         let log = folder.appendingPathComponent(PruneFiles.logName), exit = folder.appendingPathComponent(PruneFiles.exitName)
+        // The last run's files go first, so no reader takes them for the new run's.
+        try? fm.removeItem(at: folder.appendingPathComponent(PruneFiles.stateName))
         try? fm.removeItem(at: exit)
         try? fm.removeItem(at: log)
         let text = ratios.map { String($0) }.joined(separator: ",")

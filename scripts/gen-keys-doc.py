@@ -35,7 +35,7 @@ DOES = {
     "export_task": "export to the model registry", "sort": "sort the processes",
     "open_task": "go to the process's task", "confirm": "yes", "cancel": "no",
     "review": "review these files one at a time (the label and split filter apply)",
-    "compare_task": "mark / unmark the task to compare: its curves are drawn with the selected one's",
+    "compare_task": "mark / unmark the task to compare: its curves are drawn with the selected one's (Models screen: the model, for `compare_models`)",
     "edit_params": "edit the task's parameters (before it is started)",
     "import_data": "import more files into the dataset (path, format)",
     "split_data": "split it again at random (val, test fractions)",
@@ -67,6 +67,8 @@ DOES = {
     "serve_model": "serve the selected model (a new inference service)",
     "stop_service": "stop the selected service (asks first)",
     "remove_service": "remove the selected service and its folder (asks first)",
+    "compare_models": "compare the marked models side by side (none marked: the selected model's versions)",
+    "measure_models": "compare view: time each model on the CPU, then compare again",
 }
 INTRO = """# Keys
 

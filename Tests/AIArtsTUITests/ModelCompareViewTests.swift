@@ -73,4 +73,42 @@ import Testing
         #expect(view.error == nil)
         #expect(Self.draw(view, height: 4)[1].contains("M0001 v1"))
     }
+
+    /// Runs the background work the commands ask for until none is left (watches are not started).
+    static func run(_ a: inout HomeApp, _ commands: [Command<HomeMessage>]) {
+        for command in commands {
+            if case .perform(let work) = command { run(&a, a.update(work())) }
+        }
+    }
+
+    @Test func modelsMarkedOnTheModelsScreenOpenTheCompareViewAndMeasureInTheBackground() throws {
+        let (ws, root) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var state = sampleState()
+        state.size = Size(width: 120, height: 30)
+        var a = HomeApp(state: state, loadModels: { ModelsData.load(from: ws) }) { .loaded(sampleState().data!) }
+        a.compareModels = { refs, measure in .modelsCompared(ModelCompareView.load(refs, measure: measure, from: ws), measured: measure) }
+        Self.run(&a, a.update(.key(.char("M"))))
+        Self.run(&a, a.update(.key(.char("c"))))
+        Self.run(&a, a.update(.key(.char("j"))))
+        Self.run(&a, a.update(.key(.char("c"))))
+        #expect(a.state.modelsScreen?.marked == ["M0001", "M0002"])
+        #expect(HomeView.render(a.state, size: a.state.size).plainLines().contains { $0.contains("◆ small") })
+        Self.run(&a, a.update(.key(.char("C"))))
+        guard case .modelCompare(let view)? = a.state.top else { Issue.record("the compare view did not open"); return }
+        #expect(view.refs == ["M0001", "M0002"] && view.comparison?.entries.count == 2)
+        let screen = HomeView.render(a.state, size: a.state.size).plainLines()
+        #expect(screen.contains { $0.contains("Compare M0001 M0002") })
+        #expect(screen.contains { $0.contains("100 bytes ◆") })
+        // m: timed in the background; these uploads cannot be run, so each latency cell says why.
+        let effects = a.update(.key(.char("m")))
+        #expect(a.state.modelCompare?.measuring == true)
+        Self.run(&a, effects)
+        #expect(a.state.modelCompare?.measuring == false)
+        #expect(a.state.modelCompare?.comparison?.entries.allSatisfy { $0.latencyNote?.contains("nothing in this version can be run") == true } == true)
+        // Esc goes back to the Models screen, marks kept.
+        Self.run(&a, a.update(.key(.esc)))
+        guard case .models(let models)? = a.state.top else { Issue.record("not back on the Models screen"); return }
+        #expect(models.marked == ["M0001", "M0002"])
+    }
 }

@@ -62,6 +62,9 @@ public enum Action: String, CaseIterable, Sendable {
     case serveModel = "serve_model"
     case stopService = "stop_service"
     case removeService = "remove_service"
+    // The Models screen's compare view (docs/ui.md, "Comparing models").
+    case compareModels = "compare_models"
+    case measureModels = "measure_models"
     // The review screen (docs/review.md, "Review screen").
     case class1 = "class_1", class2 = "class_2", class3 = "class_3", class4 = "class_4", class5 = "class_5"
     case class6 = "class_6", class7 = "class_7", class8 = "class_8", class9 = "class_9", class10 = "class_10"
@@ -124,6 +127,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .confirm: [.confirm, .cancel]
         case .gpu: [.moveUp, .moveDown, .sort, .openTask, .commandLine, .close, .help, .quit]
         case .models: [.moveUp, .moveDown, .nextPane, .previousPane, .open, .serveModel, .stopService, .removeService,
+                       .compareTask, .compareModels, .measureModels,
                        .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .importData, .splitData, .exportData,
                         .review, .predictImage, .commandLine, .close, .help, .quit]
@@ -254,6 +258,10 @@ enum ActionHelp {
                 Line(actions: [.open], text: "Services: predictions from the dataset screen go to the selected service"),
                 Line(actions: [.stopService, .removeService], text: "Services: stop the selected service / remove it and its folder (after a yes)",
                      footer: "stop"),
+                Line(actions: [.compareTask], text: "Models screen: mark / unmark the selected model to compare", footer: "mark"),
+                Line(actions: [.compareModels], text: "compare the marked models side by side (none marked: the selected model's versions)",
+                     footer: "compare"),
+                Line(actions: [.measureModels], text: "compare view: time each model on the CPU (in the background) and compare again"),
                 Line(actions: [.close], text: "Models screen: back", footer: "back"),
             ]
         }

@@ -43,6 +43,9 @@ extension HomeApp {
                 commands.append(.perform { load(sample.path, full, sample, pixels.width, pixels.height) })
             case .loadModels:
                 commands.append(.perform(loadModels))
+            case .compareModels(let refs, let measure):
+                let compare = compareModels
+                commands.append(.perform { compare(refs, measure) })
             case .watchCurves(let id, let pixels):
                 let watch = watchCurves, load = loadPredictions
                 commands.append(.watch(key: "curves") { post in

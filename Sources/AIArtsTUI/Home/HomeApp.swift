@@ -18,6 +18,8 @@ public enum HomeMessage: Sendable {
     case evaluated(EvaluationView?, Notice)
     case predictionsLoaded(PredictionsData)
     case modelsLoaded(ModelsData)
+    /// The compare view's comparison (with `measured`: after timing each model).
+    case modelsCompared(ModelCompareView, measured: Bool)
     case previewLoaded(Preview)
     /// A task action finished in the background: what to tell the user.
     case done(Notice)
@@ -61,6 +63,10 @@ public struct HomeApp: Program {
     var watched: (id: String, state: String)?
     /// The engine calls behind the review screen.
     var reviewActions: ReviewActions = .none
+    /// Compares models, timing them first when asked (background queue): the compare view's engine call.
+    var compareModels: @Sendable ([String], Bool) -> HomeMessage = { refs, measure in
+        .modelsCompared(ModelCompareView(refs: refs, error: "no engine"), measured: measure)
+    }
     /// The inference services: read now and every second (posting `.servicesLoaded`), read once,
     /// and what the Models and dataset screens do to them (ServicesPane.swift, ServiceActions.swift).
     var watchServices: @Sendable (@escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void = { post in
@@ -120,6 +126,7 @@ public struct HomeApp: Program {
             do { return .loaded(try HomeData.load(from: workspace)) } catch { return .loadFailed("\(error)") }
         }
         reviewActions = .engine(workspace)
+        compareModels = { refs, measure in .modelsCompared(ModelCompareView.load(refs, measure: measure, from: workspace), measured: measure) }
         loadServices = { ServicesData.load(from: workspace) }
         watchServices = { post in ServicesData.watch(load: { ServicesData.load(from: workspace) }, post: post) }
         serviceActions = .engine(workspace)
@@ -178,6 +185,13 @@ public struct HomeApp: Program {
             state.modelsScreen?.data = data
             let visible = ModelsScreen.visibleRows(state.size)
             state.modelsScreen?.cursor.clamp(count: data.models.count, visible: visible)
+        case .modelsCompared(let view, let measured):
+            guard var screen = state.modelCompare else { return [] }
+            let measuring = screen.measuring
+            screen.take(view)
+            // A plain comparison that lands while a measurement runs leaves the "measuring" mark.
+            if !measured { screen.measuring = measuring && view.refs == screen.refs }
+            state.modelCompare = screen
         case .predictionsLoaded(let data):
             if data.taskID == state.selectedTask?.id { state.predictions = data }
         case .taskScreenLoaded(let data):

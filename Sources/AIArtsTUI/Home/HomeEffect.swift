@@ -28,6 +28,8 @@ enum HomeEffect: Equatable {
     case loadDatasetScreen(String)
     /// Decode a dataset file for the dataset screen's preview at a pixel size.
     case loadPreview(DatasetScreenData.Sample, folder: String, pixels: Size)
+    /// Compare models (the compare view), timing them first with `measure`.
+    case compareModels([String], measure: Bool)
     case loadModels
     /// Watch the selected task's metrics (its curves) and read its latest prediction at a pixel size.
     case watchCurves(String, predictionPixels: Size)

@@ -47,6 +47,7 @@ enum HomeView {
         switch state.top {
         case .review?: buffer.render(ReviewScreen(state: state), in: body)
         case .models?: buffer.render(ModelsScreen(state: state), in: body)
+        case .modelCompare(let view)?: buffer.render(ModelCompareWidget(view: view, theme: state.theme, ascii: state.ascii), in: body)
         case .gpu?: buffer.render(GPUScreen(state: state), in: body)
         case .task?: buffer.render(TaskScreen(state: state), in: body)
         case .dataset?: buffer.render(DatasetScreen(state: state), in: body)

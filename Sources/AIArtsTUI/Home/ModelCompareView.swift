@@ -78,3 +78,45 @@ struct ModelCompareWidget: Widget {
         }
     }
 }
+
+extension ModelCompareView {
+    /// Rows of the table at a terminal size: the screen less the header, the footer, the border and
+    /// the table's header line.
+    static func visibleRows(_ size: Size) -> Int { max(1, size.height - 2 - 2 - 1) }
+
+    /// What an action does in the compare view; nil for those it leaves to the app (back, help, quit).
+    mutating func update(_ action: Action, in home: HomeState) -> [HomeEffect]? {
+        let visible = Self.visibleRows(home.size)
+        switch action {
+        case .moveUp: scroll(-1, visible: visible)
+        case .moveDown: scroll(1, visible: visible)
+        case .measureModels:
+            guard !measuring, comparison != nil else { return [] }
+            measuring = true
+            return [.notice(Notice(text: "timing \(refs.joined(separator: " ")) on the CPU…", isError: false)),
+                    .compareModels(refs, measure: true)]
+        case .compareModels: return [.compareModels(refs, measure: false)]
+        default: return nil
+        }
+        return []
+    }
+}
+
+extension ModelsScreenState {
+    /// `compare_task` marks or unmarks the selected model; `compare_models` opens the compare view of
+    /// the marked ones (none marked: the selected model's versions).
+    mutating func markOrCompare(_ action: Action) -> [HomeEffect] {
+        let models = data?.models ?? []
+        guard cursor.selected < models.count else {
+            return [.notice(Notice(text: "no model to compare: export a task (aiarts task export T0001) or upload one", isError: true))]
+        }
+        let id = models[cursor.selected].id
+        if action == .compareTask {
+            if let i = marked.firstIndex(of: id) { marked.remove(at: i) } else { marked.append(id) }
+            return []
+        }
+        let refs = marked.filter { m in models.contains { $0.id == m } }
+        let compared = refs.isEmpty ? [id] : refs
+        return [.push(.modelCompare(ModelCompareView(refs: compared))), .compareModels(compared, measure: false)]
+    }
+}

@@ -51,6 +51,8 @@ struct ModelsScreenState: Equatable, Sendable {
     var cursor = ListCursor()
     var services = ListCursor()
     var servicesFocused = false
+    /// Models marked to compare (`compare_task`), in the order marked.
+    var marked: [String] = []
 
     /// What an action does on the Models screen; nil for those it leaves to the app.
     mutating func update(_ action: Action, in home: HomeState) -> [HomeEffect]? {
@@ -59,6 +61,7 @@ struct ModelsScreenState: Equatable, Sendable {
         switch action {
         case .moveUp: cursor.move(by: -1, count: count, visible: visible)
         case .moveDown: cursor.move(by: 1, count: count, visible: visible)
+        case .compareTask, .compareModels: return markOrCompare(action)
         default: return nil
         }
         return []
@@ -94,7 +97,7 @@ struct ModelsScreen: Widget {
         let screen = state.modelsScreen ?? ModelsScreenState()
         let models = screen.data?.models ?? []
         buffer.render(Table(header: ["ID", "NAME", "KIND", "TYPE", "SOURCE", "VERSIONS", "SIZE"],
-                            rows: models.map { [$0.id, $0.name, $0.kind, DatasetsPane.typeLabel($0.type), $0.source, String($0.versions.count),
+                            rows: models.map { [$0.id, (screen.marked.contains($0.id) ? (state.ascii ? "* " : "◆ ") : "") + $0.name, $0.kind, DatasetsPane.typeLabel($0.type), $0.source, String($0.versions.count),
                                                 ByteCountFormatter.string(fromByteCount: $0.size, countStyle: .file)] },
                             widths: [.fixed(5), .fill(2), .fixed(9), .fixed(8), .fill(1), .fixed(8), .fixed(9)],
                             alignments: [.left, .left, .left, .left, .left, .right, .right],

@@ -8,6 +8,8 @@ enum Screen: Equatable, Sendable {
     case dataset(DatasetScreenState)
     case gpu(GPUScreenState)
     case models(ModelsScreenState)
+    /// The Models screen's compare view.
+    case modelCompare(ModelCompareView)
     case review(ReviewState)
 
     /// What an action does on this screen, its state changed in place; nil for the actions it leaves
@@ -19,6 +21,7 @@ enum Screen: Equatable, Sendable {
         case .dataset(var s): defer { self = .dataset(s) }; return s.update(action, in: home)
         case .gpu(var s): defer { self = .gpu(s) }; return s.update(action, in: home)
         case .models(var s): defer { self = .models(s) }; return s.update(action, in: home)
+        case .modelCompare(var s): defer { self = .modelCompare(s) }; return s.update(action, in: home)
         case .review(var s): defer { self = .review(s) }; return s.perform(action)?.map(HomeEffect.review)
         }
     }
@@ -29,7 +32,7 @@ enum Screen: Equatable, Sendable {
         case .task: .task
         case .dataset: .dataset
         case .gpu: .gpu
-        case .models: .models
+        case .models, .modelCompare: .models
         case .review: .review
         }
     }
@@ -69,6 +72,11 @@ extension HomeState {
     var modelsScreen: ModelsScreenState? {
         get { last { if case .models(let s) = $0 { s } else { nil } } }
         set { replace(newValue.map(Screen.models)) { if case .models = $0 { true } else { false } } }
+    }
+
+    var modelCompare: ModelCompareView? {
+        get { last { if case .modelCompare(let s) = $0 { s } else { nil } } }
+        set { replace(newValue.map(Screen.modelCompare)) { if case .modelCompare = $0 { true } else { false } } }
     }
 
     var review: ReviewState? {

@@ -163,3 +163,21 @@ import Testing
         #expect(throws: ServiceRequestError.self) { try PredictHandler.imageBytes(body, contentType: "multipart/form-data") }
     }
 }
+
+/// `ServiceStats`: the 10 s window and when stats.json needs rewriting.
+@Suite struct InferenceServiceStatsTests {
+    @Test func ratesAndPercentilesCoverTheLastTenSecondsAndAnIdleServiceIsWrittenOnceMore() {
+        let stats = ServiceStats()
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        for i in 0..<100 { stats.record(latencyMs: Double(i + 1), failed: i % 10 == 0, at: start.addingTimeInterval(Double(i) * 0.1)) }
+        let now = start.addingTimeInterval(10)
+        let (busy, changed) = stats.snapshot(batchSizes: [4: 25], gpuMemoryMiB: nil, now: now, resetChanged: true)
+        #expect(changed && busy.requests == 100 && busy.errors == 10 && busy.batchSizes == ["4": 25])
+        #expect(busy.requestsPerSecond == 10 && busy.p50Ms == 50 && busy.p99Ms == 99)
+        // Past the window: nothing in it, but the file still says 10/s, so it is written once more.
+        let later = now.addingTimeInterval(11)
+        let (idle, changedAgain) = stats.snapshot(batchSizes: [4: 25], gpuMemoryMiB: nil, now: later, resetChanged: true)
+        #expect(changedAgain && idle.requestsPerSecond == 0 && idle.p50Ms == nil && idle.requests == 100)
+        #expect(!stats.snapshot(batchSizes: [4: 25], gpuMemoryMiB: nil, now: later.addingTimeInterval(1), resetChanged: true).1)
+    }
+}

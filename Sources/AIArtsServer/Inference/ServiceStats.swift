@@ -12,6 +12,8 @@ public final class ServiceStats: @unchecked Sendable {
     private var recent: [(Date, Double)] = []
     private let cap = 20_000
     private var changed = false
+    /// Whether the last snapshot still had requests in its window: one more write then shows the rate at 0.
+    private var hadRecent = false
 
     public init() {}
 
@@ -42,8 +44,11 @@ public final class ServiceStats: @unchecked Sendable {
                 p50Ms: percentile(0.5), p99Ms: percentile(0.99),
                 batchSizes: Dictionary(uniqueKeysWithValues: batchSizes.map { (String($0.key), $0.value) }),
                 gpuMemoryMiB: gpuMemoryMiB, updatedAt: now)
-            let wasChanged = changed || !recent.isEmpty
-            if resetChanged { changed = false }
+            let wasChanged = changed || !recent.isEmpty || hadRecent
+            if resetChanged {
+                changed = false
+                hadRecent = !recent.isEmpty
+            }
             return (stats, wasChanged)
         }
     }

@@ -126,6 +126,15 @@ refusals() {
 }
 check "unknown models, bad limits, a backend the version lacks and unknown services are refused" refusals
 
+port_in_use() {
+    local id port
+    a infer create M0001 --wait --json >"$T/s4.json" && id=$(field "$T/s4.json" id) && port=$(field "$T/s4.json" port) &&
+    ! a infer create M0001 --port "$port" --wait 2>"$T/busy.err" >/dev/null &&
+    grep -q "port $port on 127.0.0.1 is in use: choose another with --port" "$T/busy.err" &&
+    a infer stop "$id" >/dev/null
+}
+check "a port already in use fails the new service with the reason" port_in_use
+
 if ! PY=$(scripts/python-env.sh 2>"$T/venv.err"); then
     echo "skip: ONNX and TorchScript services need torch and onnxruntime: $(tail -n 1 "$T/venv.err")"
 else

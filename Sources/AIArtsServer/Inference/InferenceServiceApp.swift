@@ -47,7 +47,9 @@ public enum InferenceServiceRunner {
         do {
             try await app.runService()
         } catch {
-            let reason = "the HTTP server stopped: \(error)"
+            let reason = "\(error)".contains("Address already in use")
+                ? "port \(service.port) on \(service.host) is in use: choose another with --port, or 0 for a free one"
+                : "the HTTP server stopped: \(error)"
             FileHandle.standardError.write(Data("\(Workspace.serviceErrorPrefix)\(reason)\n".utf8))
             try? workspace.markInferenceServiceFailed(service.id, message: reason)
             statsTask.cancel()

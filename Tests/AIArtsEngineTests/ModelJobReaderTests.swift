@@ -146,6 +146,9 @@ import Testing
         t.write("export/export.json", #"{"model": "resnet18", "task": "classification", "labels": ["a", "b"], "image_size": 64, "preprocess": {"resize": [64, 64]}, "files": {"onnx": "model.onnx"}, "ok": true}"#)
         t.write("export/model.onnx", Data(ModelFixtures.onnxModel()))
         t.write("export/model.json", "{}")  // a registry manifest: not a model file
+        t.write("elsewhere/other.onnx", Data(ModelFixtures.onnxModel()))
+        try FileManager.default.createSymbolicLink(at: t.path("export/link.onnx"), withDestinationURL: t.path("elsewhere/other.onnx"))
+        try FileManager.default.createSymbolicLink(at: t.path("export/loop"), withDestinationURL: t.path("export"))  // links are not followed
         let e = try ModelInspector.inspect(t.path("export"))
         #expect(e.format == "aiarts export, onnx")
         #expect(e.artifacts.map(\.path) == ["export.json", "model.onnx"])

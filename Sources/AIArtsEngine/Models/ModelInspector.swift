@@ -67,7 +67,8 @@ public enum ModelInspector {
         for name in names where !name.hasPrefix(".") {
             let child = url.appendingPathComponent(name)
             let rel = relative.isEmpty ? name : relative + "/" + name
-            guard let info = statInfo(child.path) else { continue }
+            var info = stat()
+            guard lstat(child.path, &info) == 0 else { continue }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 folders.append(rel)

@@ -56,7 +56,8 @@ extension Workspace {
     func comparisonEntry(_ model: ModelRecord, _ version: ModelVersion, split: Split) throws -> ModelComparisonEntry {
         let task = version.sourceTaskId.flatMap { try? self.task($0) }
         let (evaluation, basis) = comparisonEvaluation(version, task: task, split: split)
-        let stored = try storedModelLatency(model.id, version: version.version)
+        // A read-only workspace of an older aiarts has no modelLatency table: nothing was measured there.
+        let stored = (try? storedModelLatency(model.id, version: version.version)) ?? nil
         var (parameters, note) = countParameters(in: URL(fileURLWithPath: version.folder), format: version.format)
         if parameters == nil, let counted = stored?.parameters { parameters = counted; note = nil }
         return ModelComparisonEntry(

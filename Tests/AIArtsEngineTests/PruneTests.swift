@@ -143,6 +143,17 @@ import Testing
         #expect(notRunning?.kind == .conflict)
     }
 
+    @Test func theScriptsWrittenForARunAreTheRepositorysFiles() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = TempFolder("aiarts-prune-scripts")
+        try PruneFiles.writeScripts(into: folder.url)
+        for (name, source) in [(PruneFiles.scriptName, "Sources/AIArtsEngine/Python/aiarts_prune.py"),
+                               (TorchTrainer.scriptFileName, "Sources/AIArtsEngine/Tasks/Torch/aiarts_torch.py")] {
+            let written = try Data(contentsOf: folder.url.appendingPathComponent(name))
+            #expect(written == (try Data(contentsOf: repository.appendingPathComponent(source))), "\(name)")
+        }
+    }
+
     @Test func onlyTorchTasksArePruned() throws {
         let box = try Sandbox()
         let refused = #expect(throws: AIArtsError.self) { try box.ws.startPruneAnalysis(box.task.id) }

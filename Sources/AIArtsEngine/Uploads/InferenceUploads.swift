@@ -44,8 +44,8 @@ public enum InferenceUploads {
 }
 
 extension Workspace {
-    func inferenceUploadsFolder(_ service: String) throws -> URL {
-        try inferenceServiceFolder(service).appendingPathComponent("uploads")
+    func inferenceUploadsFolder(_ service: String) -> URL {
+        inferenceServiceFolder(service).appendingPathComponent("uploads")
     }
 
     /// Keeps `file` (moved, not copied) as an upload of `service`, after checking that it is a JPEG,
@@ -61,7 +61,7 @@ extension Workspace {
         do { info = try ImageCodec.info(contentsOf: file.path) } catch {
             throw AIArtsError(.badInput, "\(InferenceUpload.printable(fileName, 80)) is not a readable JPEG, PNG or WebP image (\(error))")
         }
-        let folder = try inferenceUploadsFolder(service)
+        let folder = inferenceUploadsFolder(service)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let id = "u" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let name = InferenceUpload.printable((fileName as NSString).lastPathComponent, 200)
@@ -92,7 +92,7 @@ extension Workspace {
         guard InferenceUpload.isID(id) else {
             throw AIArtsError(.notFound, "no image \(InferenceUpload.printable(id, 40)) in \(service); image ids look like u0123456789abcdef")
         }
-        let folder = try inferenceUploadsFolder(service)
+        let folder = inferenceUploadsFolder(service)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard let data = try? Data(contentsOf: folder.appendingPathComponent("\(id).json")),
@@ -110,7 +110,7 @@ extension Workspace {
         guard records.count > InferenceUploads.maxUploads else { return }
         let dated = records.map { name -> (String, Date) in
             let date = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.modificationDate] as? Date) ?? .distantPast
-            return (String(name.dropLast(5)), date ?? .distantPast)
+            return (String(name.dropLast(5)), date)
         }.sorted { $0.1 < $1.1 }
         for (id, _) in dated.prefix(records.count - InferenceUploads.maxUploads) {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent("\(id).json"))

@@ -17,6 +17,11 @@ AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/review.sh
 for suite in serve paddlex aiarts crowd registry django; do
     AIARTS_BIN="$PWD/.build/debug/aiarts" bash "e2e/api-$suite.sh"
 done
+# After training (docs/inference.md, model-jobs.md, pruning.md, models.md "Comparing models"): the
+# torch parts of these take the venv from scripts/python-env.sh themselves, and skip, saying why, without it.
+for suite in infer api-infer tui-infer modeljobs compare prune torch; do
+    AIARTS_BIN="$PWD/.build/debug/aiarts" bash "e2e/$suite.sh"
+done
 # schemathesis against docs/openapi.yaml, a short pass (scripts/schemathesis.sh 25 for real runs).
 AIARTS_BIN="$PWD/.build/debug/aiarts" scripts/schemathesis.sh 3 150
 # Fuzz smoke: every parser of untrusted input for 4 s (about 100 s in all); scripts/fuzz.sh 90 for real runs.

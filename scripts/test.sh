@@ -9,6 +9,7 @@ swift test --skip-build
 # Only the suites that use torch are given it (AIARTS_PYTHON): the others test aiarts without it.
 if ! PY=$(scripts/python-env.sh); then PY=python3; echo "torch tests skip: no torch venv (the reason is above)"; fi
 AIARTS_PYTHON=$PY "$PY" -m unittest discover -s trainers/torch -p 'test_*.py'
+AIARTS_PYTHON=$PY "$PY" -m unittest discover -s trainers/compare -p 'test_*.py'
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/cli.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/contracts.sh
 AIARTS_BIN="$PWD/.build/debug/aiarts" bash e2e/tui.sh
@@ -22,6 +23,8 @@ done
 for suite in infer api-infer tui-infer modeljobs compare prune torch; do
     AIARTS_BIN="$PWD/.build/debug/aiarts" bash "e2e/$suite.sh"
 done
+# The GPU proof's logic on the CPU, with tiny sizes (scripts/gpu-proof.sh --run on a GPU machine; docs/gpu.md).
+AIARTS_BIN="$PWD/.build/debug/aiarts" scripts/gpu-proof.sh --cpu-dry
 # schemathesis against docs/openapi.yaml, a short pass (scripts/schemathesis.sh 25 for real runs).
 AIARTS_BIN="$PWD/.build/debug/aiarts" scripts/schemathesis.sh 3 150
 # Fuzz smoke: every parser of untrusted input for 4 s (about 100 s in all); scripts/fuzz.sh 90 for real runs.

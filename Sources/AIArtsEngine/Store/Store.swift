@@ -419,6 +419,30 @@ public final class Store: Sendable {
                 t.foreignKey(["modelId", "version"], references: "modelVersion", onDelete: .cascade)
             }
         }
+        // Executors (Executors/, docs/slurm.md): named Slurm targets a task runs on, the Slurm job a task
+        // was submitted as and what Slurm last said of it, and a project's default executor.
+        migrator.registerMigration("v17-executors") { db in
+            try db.create(table: "executor") { t in
+                t.primaryKey("name", .text)
+                t.column("kind", .text).notNull()  // slurm
+                t.column("partition", .text)
+                t.column("account", .text)
+                t.column("qos", .text)
+                t.column("constraint", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.alter(table: "task") { t in
+                t.add(column: "executor", .text)
+                t.add(column: "slurmJobId", .text)
+                t.add(column: "slurmState", .text)  // PENDING, RUNNING, SUSPENDED, COMPLETED … as Slurm last said
+                t.add(column: "slurmReason", .text)
+                t.add(column: "slurmNodes", .text)
+                t.add(column: "slurmRestarts", .integer)
+            }
+            try db.alter(table: "project") { t in
+                t.add(column: "defaultExecutor", .text)
+            }
+        }
         return migrator
     }
 }

@@ -443,6 +443,27 @@ public final class Store: Sendable {
                 t.add(column: "defaultExecutor", .text)
             }
         }
+        // Notebook sessions (Notebooks/): JupyterLab in codes/<id>/, its process and endpoint (docs/notebooks.md).
+        migrator.registerMigration("v18-code-sessions") { db in
+            try db.create(table: "codeSession") { t in
+                t.primaryKey("id", .text)  // C0001
+                t.column("name", .text).notNull().unique()
+                t.column("datasetId", .text)  // linked into the folder, never copied
+                t.column("gpus", .text).notNull()  // "0,1"; empty: CPU
+                t.column("host", .text).notNull()
+                t.column("port", .integer).notNull()
+                t.column("token", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("state", .text).notNull()  // starting, ready, failed, stopped
+                t.column("message", .text).notNull()
+                t.column("pid", .integer)
+                t.column("startTime", .integer)
+                t.column("stopRequested", .boolean).notNull().defaults(to: false)
+                t.column("createdAt", .datetime).notNull()
+                t.column("startedAt", .datetime)
+                t.column("finishedAt", .datetime)
+            }
+        }
         return migrator
     }
 }

@@ -54,7 +54,7 @@ extension Workspace {
                 throw AIArtsError(.invalidArgument, "\(datasetID) is a \(dataset.type.rawValue) dataset; \(id) is a \(project.type.rawValue) project and needs a \(project.type.rawValue) dataset")
             }
             let tasks = try TaskRecord.filter(Column("projectId") == id).fetchAll(db)
-            let active = tasks.filter { [.starting, .running, .stopping, .waitingGPU].contains($0.taskStatus) }
+            let active = tasks.filter { [.starting, .running, .paused, .stopping, .waitingGPU].contains($0.taskStatus) }
             guard active.isEmpty else {
                 throw AIArtsError(.conflict, "\(active.map { "\($0.id) (\($0.status))" }.joined(separator: ", ")) of \(id) \(active.count == 1 ? "is" : "are") running; stop \(active.count == 1 ? "it" : "them") or let \(active.count == 1 ? "it" : "them") end before changing the dataset")
             }
@@ -97,7 +97,7 @@ extension Workspace {
         }
         for task in try tasks(projectID: id) {
             switch task.taskStatus {
-            case .running?, .stopping?, .waitingGPU?: try stopTask(task.id, grace: grace)
+            case .running?, .paused?, .stopping?, .waitingGPU?: try stopTask(task.id, grace: grace)
             case .starting?: throw AIArtsError(.conflict, "\(task.id) is being started; delete the project again in a moment")
             // An ended task's processes may still run (docs/runner.md): not into a deleted folder.
             default: terminateTaskProcesses(task.id, grace: grace)

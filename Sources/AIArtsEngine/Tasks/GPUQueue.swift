@@ -76,11 +76,12 @@ extension Workspace {
     /// not both see the same free memory.
     static let gpuReservationWindow: TimeInterval = 120
 
-    /// MiB set aside on each GPU for tasks started within the reservation window.
+    /// MiB set aside on each GPU for tasks started within the reservation window. A paused task
+    /// counts as running: its processes keep their GPU memory while stopped.
     func reservedGPUMemory(excluding id: String) throws -> [Int: Int] {
         let since = Date().addingTimeInterval(-Self.gpuReservationWindow)
         let recent = try store.pool.read { db in
-            try TaskRecord.filter([TaskStatus.running.rawValue, TaskStatus.starting.rawValue].contains(Column("status")))
+            try TaskRecord.filter([TaskStatus.running.rawValue, TaskStatus.paused.rawValue, TaskStatus.starting.rawValue].contains(Column("status")))
                 .filter(Column("startedAt") >= since).fetchAll(db)
         }
         var reserved: [Int: Int] = [:]

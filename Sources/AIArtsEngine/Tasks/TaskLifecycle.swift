@@ -338,8 +338,8 @@ extension Workspace {
         // A read-only workspace is shown as recorded: reconciling would write.
         guard !isReadOnly else { return [] }
         let candidates = try store.pool.read { db in
-            try TaskRecord.filter([TaskStatus.running.rawValue, TaskStatus.stopping.rawValue, TaskStatus.starting.rawValue]
-                .contains(Column("status"))).fetchAll(db)
+            try TaskRecord.filter([TaskStatus.running.rawValue, TaskStatus.paused.rawValue, TaskStatus.stopping.rawValue,
+                                   TaskStatus.starting.rawValue].contains(Column("status"))).fetchAll(db)
         }
         var changed: [String] = []
         for record in candidates {
@@ -354,7 +354,11 @@ extension Workspace {
                 }
                 continue
             }
-            if let identity = record.identity, identity.isAlive { continue }
+            if let identity = record.identity, identity.isAlive {
+                // Paused or continued by another aiarts, or by hand (kill -STOP / -CONT): TaskPause.swift.
+                if try reconcilePause(record, identity: identity) { changed.append(record.id) }
+                continue
+            }
             // The supervisor is gone, so nothing will record what its processes do from now on:
             // whatever of the task still runs (a trainer whose supervisor was SIGKILLed before
             // PR_SET_PDEATHSIG could act, or where setpriv is missing) is killed now.
@@ -397,7 +401,8 @@ extension Workspace {
                 // or one that survived its supervisor): those are stopped below.
                 endedAs = record.status
                 return nil
-            case .running, .stopping:
+            case .running, .paused, .stopping:
+                // A paused task is stopped too: DetachedProcess.stop continues it so it can act on the TERM.
                 record.stopRequested = true
                 record.status = TaskStatus.stopping.rawValue
                 record.statusMessage = "stopping"

@@ -10,6 +10,9 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     /// Claimed by a `startTask` that is launching it.
     case starting
     case running
+    /// Its processes are stopped (SIGSTOP, `task pause`; or `scontrol suspend` on Slurm): alive,
+    /// holding their memory and GPU memory, making no progress until `task continue`.
+    case paused
     /// A stop was asked for and the process has not ended yet.
     case stopping
     case stopped
@@ -17,7 +20,7 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     case failed
 
     /// The states in which a process may be alive and must be reconciled with the process table.
-    public var hasProcess: Bool { self == .running || self == .stopping }
+    public var hasProcess: Bool { self == .running || self == .paused || self == .stopping }
     public var isEnded: Bool { self == .stopped || self == .finished || self == .failed }
 }
 

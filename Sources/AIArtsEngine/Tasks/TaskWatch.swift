@@ -27,12 +27,16 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
     /// When its process was launched: later than `startedAt` when it waited for GPU memory.
     public var launchedAt: Date?
     public var finishedAt: Date?
+    /// Seconds this run has spent paused (`task pause`), up to its end or now; nil when never
+    /// paused. Elapsed time is the time since `startedAt` less this.
+    public var pausedSeconds: Double?
     /// The last lines of train.log when the task failed (raw: sanitise before showing them).
     public var logTail: [String]?
 
     enum CodingKeys: String, CodingKey {
         case id, name, project, trainer, parent, state, message, epoch, epochs, step, steps, progress, eta, pid
-        case exitCode = "exit_code", signal, gpus, startedAt = "started_at", launchedAt = "launched_at", finishedAt = "finished_at", logTail = "log_tail"
+        case exitCode = "exit_code", signal, gpus, startedAt = "started_at", launchedAt = "launched_at", finishedAt = "finished_at",
+             pausedSeconds = "paused_seconds", logTail = "log_tail"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +62,7 @@ public struct TaskStatusReport: Codable, Equatable, Sendable {
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(launchedAt, forKey: .launchedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
+        try c.encode(pausedSeconds, forKey: .pausedSeconds)
         try c.encode(logTail, forKey: .logTail)
     }
 }
@@ -91,12 +96,14 @@ extension Workspace {
         // task's: decoded only when the key is there at all.
         let gpus = t.params.contains("assigned_gpus") ? TaskParams.decode(t.params)["assigned_gpus"] : nil
         let failed = t.status == TaskStatus.failed.rawValue
+        let paused = pausedSeconds(t)
         return TaskStatusReport(
             id: t.id, name: t.name, project: t.projectId, trainer: t.trainer, parent: t.parentId, state: t.status,
             message: t.statusMessage, epoch: progress?.epoch, epochs: progress?.epochs, step: progress?.step,
             steps: progress?.steps, progress: progress?.fraction, eta: progress?.eta,
             pid: t.taskStatus?.hasProcess == true ? t.pid : nil, exitCode: t.exitCode, signal: t.exitSignal,
             gpus: gpus, startedAt: t.startedAt, launchedAt: t.launchedAt, finishedAt: t.finishedAt,
+            pausedSeconds: paused > 0 || t.taskStatus == .paused ? paused : nil,
             logTail: failed ? FileTail.lines(taskFolder(t.id).appendingPathComponent("train.log"), count: 20) : nil)
     }
 

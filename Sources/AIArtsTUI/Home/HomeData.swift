@@ -113,7 +113,7 @@ public struct TaskRow: Equatable, Sendable {
     }
 
     /// A process runs or is about to: the view refreshes while any task is like this.
-    public var isActive: Bool { ["starting", "running", "stopping", "waiting_gpu"].contains(state) }
+    public var isActive: Bool { ["starting", "running", "paused", "stopping", "waiting_gpu"].contains(state) }
 }
 
 /// Everything the Home view shows, read from the engine in one go on a background queue.

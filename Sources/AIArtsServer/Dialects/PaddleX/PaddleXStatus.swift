@@ -44,7 +44,7 @@ enum PaddleX {
         switch AIArtsEngine.TaskStatus(rawValue: status) {
         case .created?: .xInit
         case .waitingGPU?: .xDownloading
-        case .starting?, .running?: .xTraining
+        case .starting?, .running?, .paused?: .xTraining
         case .stopping?, .stopped?: .xTrainExit
         case .finished?: .xTrainDone
         case .failed?: .xTrainFail

@@ -24,8 +24,10 @@ extension Workspace {
     /// launches JupyterLab detached; returns at once in `starting`. JupyterLab is installed into the
     /// workspace's venv first when it is not there (`progress` hears each step).
     @discardableResult
+    ///
+    /// `install: false` refuses instead of installing (the HTTP server: a request does not wait minutes on pip).
     public func createCodeSession(_ spec: CodeSessionSpec, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                  progress: (String) -> Void = { _ in }) throws -> CodeSession {
+                                  install: Bool = true, progress: (String) -> Void = { _ in }) throws -> CodeSession {
         try requireWritable("notebook sessions are recorded in the workspace")
         let name = try Self.checkCodeSessionName(spec.name)
         guard (0...65535).contains(spec.port) else {
@@ -42,6 +44,9 @@ extension Workspace {
         }
         var dataset: (id: String, folder: URL)?
         if let ref = spec.dataset, !ref.isEmpty { dataset = try codeDataset(ref) }
+        if !install && installedJupyter(environment: environment) == nil {
+            throw AIArtsError(.conflict, "JupyterLab is not installed for this workspace yet; run `aiarts code create NAME` once from the command line (it installs it into envs/jupyter), or set \(Self.jupyterVenvVariable)")
+        }
         let python = try ensureJupyter(environment: environment, progress: progress)
         let port = try Self.choosePort(spec.port, taken: try activeCodePorts())
         let token = Self.randomToken()

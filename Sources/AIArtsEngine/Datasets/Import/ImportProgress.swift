@@ -18,9 +18,11 @@ public struct ImportResult: Sendable, Equatable, Codable {
     public var images: Int
     public var annotations: Int
     public var failed: Int
+    /// Preprocessing only: annotations a crop left nothing of (absent from an import's JSON).
+    public var droppedAnnotations: Int?
 
     enum CodingKeys: String, CodingKey {
-        case datasetID = "dataset_id", status, message, images, annotations, failed
+        case datasetID = "dataset_id", status, message, images, annotations, failed, droppedAnnotations = "dropped_annotations"
     }
 }
 

@@ -43,8 +43,8 @@ struct AIArts: ParsableCommand {
         discussion: "Run with no command to open the workspace in the terminal UI. Every command takes --workspace DIR (before or after the command name); else $AIARTS_WORKSPACE, else ~/.local/share/aiarts.",
         version: AIArtsVersion.string,
         subcommands: [DatasetCommand.self, ProjectCommand.self, TaskCommand.self, ModelCommand.self, EvalCommand.self,
-                      LogCommand.self, WorkspaceCommand.self, AnnotateCommand.self, SystemCommand.self, GPUCommand.self, DemoCommand.self, OpenCommand.self,
-                      ReviewCommand.self, ServeCommand.self, UserCommand.self, TokenCommand.self, InferCommand.self],
+                      LogCommand.self, WorkspaceCommand.self, AnnotateCommand.self, SystemCommand.self, GPUCommand.self, ClusterCommand.self, ExecutorCommand.self, DemoCommand.self, OpenCommand.self,
+                      ReviewCommand.self, ServeCommand.self, UserCommand.self, TokenCommand.self, InferCommand.self, CodeCommand.self],
         defaultSubcommand: OpenCommand.self
     )
 }

@@ -6,14 +6,15 @@ import NIOCore
 import NIOPosix
 
 /// The AIArts platform's API under /ai_arts/api (docs/api.md, "AIArts"): models, trainings (with
-/// their live metrics), datasets, inferences (the inference services). `annotations` is the crowd
-/// annotation API, mounted by DialectRoutes; `codes` arrives with a later issue and is absent until then.
+/// their live metrics), datasets, inferences (the inference services), codes (notebook sessions).
+/// `annotations` is the crowd annotation API, mounted by DialectRoutes.
 enum AIArtsRoutes {
     static func register(on group: RouterGroup<ServerContext>, environment: ServerEnvironment) {
         AIArtsModelRoutes.register(on: group.group("models"), environment: environment)
         AIArtsTrainingRoutes.register(on: group.group("trainings"), environment: environment)
         AIArtsDatasetRoutes.register(on: group.group("datasets"), environment: environment)
         AIArtsInferenceRoutes.register(on: group.group("inferences"), environment: environment)
+        AIArtsCodeRoutes.register(on: group.group("codes"), environment: environment)
     }
 }
 

@@ -12,7 +12,7 @@ struct TaskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
         abstract: "Create, start, stop, resume and inspect training tasks (docs/tasks.md).",
-        subcommands: [Create.self, List.self, Show.self, Status.self, Params.self, Start.self, Stop.self, Resume.self,
+        subcommands: [Create.self, List.self, Show.self, Status.self, Params.self, Start.self, Stop.self, Pause.self, Continue.self, Resume.self,
                       Remove.self, Wait.self, Logs.self, Metrics.self, Eval.self, Predict.self, Export.self, Queue.self, Prune.self]
     )
 
@@ -97,6 +97,7 @@ struct TaskCommand: ParsableCommand {
             // The message only when it says more than the state ("finished" twice says nothing).
             let message = t.statusMessage == t.status ? "" : "  " + Sanitize.line(t.statusMessage)
             print("state:   \(t.status)\(message)")
+            if let note = workspace.pausedNote(t) { print("         \(Sanitize.line(note))") }
             if let pid = t.pid, t.taskStatus?.hasProcess == true { print("process: pid \(pid)") }
             if let started = t.startedAt { print("started: \(started.formatted(.iso8601))") }
             // A task that waited for GPU memory (waiting_gpu) ran later than it was started: when it really ran.

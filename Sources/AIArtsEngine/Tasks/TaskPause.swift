@@ -13,6 +13,7 @@ extension Workspace {
         let record = try task(id)
         try Self.checkCanPause(record)
         // Tasks on an executor (Slurm) are suspended by their scheduler: one `if` here.
+        if let job = try liveSlurmJob(id) { return try suspendSlurmTask(record, job: job) }
         return try pauseLocalTask(record)
     }
 
@@ -24,6 +25,7 @@ extension Workspace {
         let record = try task(id)
         try Self.checkCanContinue(record)
         // Tasks on an executor (Slurm) are resumed by their scheduler: one `if` here.
+        if let job = try liveSlurmJob(id) { return try resumeSlurmTask(record, job: job) }
         return try continueLocalTask(record)
     }
 
@@ -145,6 +147,13 @@ extension Workspace {
         let held = snapshot.map { taskGPUMemory(record.id, in: $0) } ?? []
         let assigned = TaskParams.decode(record.params)["assigned_gpus"] ?? ""
         return Self.pausedNote(held: held, assignedGPUs: assigned)
+    }
+
+    /// `pausedNote(_:snapshot:)` with the GPUs read now (NVML, else nvidia-smi; the fixture in
+    /// tests). Blocks for the read: call it off a UI thread. nil unless paused.
+    public func pausedNote(_ record: TaskRecord) -> String? {
+        guard record.taskStatus == .paused else { return nil }
+        return pausedNote(record, snapshot: GPUMonitor(workspace: self).snapshot(includeHost: false))
     }
 
     static func pausedNote(held: [(gpu: Int, mib: Int)], assignedGPUs: String) -> String {

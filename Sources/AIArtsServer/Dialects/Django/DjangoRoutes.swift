@@ -10,6 +10,7 @@ enum DjangoRoutes {
         DjangoAuthRoutes.register(on: router, environment: environment)
         DjangoDataRoutes.register(on: router, environment: environment)
         DjangoTaskRoutes.register(on: router, environment: environment)
+        DjangoPauseRoutes.register(on: router, environment: environment)
         DjangoModelRoutes.register(on: router, environment: environment)
     }
 }

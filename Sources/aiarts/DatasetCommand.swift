@@ -11,7 +11,7 @@ struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Create, import, inspect, split and export datasets.",
-        subcommands: [Create.self, Import.self, List.self, Show.self, Details.self, Split.self, Export.self, Remove.self, Cancel.self]
+        subcommands: [Create.self, Import.self, List.self, Show.self, Details.self, Split.self, Export.self, Remove.self, Cancel.self, Preprocess.self]
     )
 
     struct Create: ParsableCommand {

@@ -15,6 +15,11 @@ import Logging
 /// series gained, merged by rank, and the progress. Idle, it uses no CPU. Files that appear
 /// later (an event file, metrics.jsonl) are picked up when created. A started feed is kept
 /// alive by its thread until `stop()`.
+///
+/// inotify sees only writes made through this machine's kernel: a trainer on another host (a task on
+/// a Slurm executor) or a folder on NFS, CIFS or FUSE (`networkFilesystem`, statfs) may write unseen.
+/// With a `pollInterval` the feed also reads what was appended every that many seconds
+/// (`defaultPollInterval`, 2 s, where the folder is on such a filesystem; docs/slurm.md).
 public final class MetricsFeed: @unchecked Sendable {
     public typealias Handler = @Sendable (MetricsDelta) -> Void
 
@@ -37,9 +42,36 @@ public final class MetricsFeed: @unchecked Sendable {
     private var running = false
     private let logger = Logger(label: "aiarts.metrics.feed")
 
-    public init(folder: String) {
+    /// Seconds between reads besides inotify's wake-ups; nil: inotify alone.
+    public let pollInterval: TimeInterval?
+    public static let defaultPollInterval: TimeInterval = 2
+
+    /// `pollInterval` defaults to `defaultPollInterval` for a folder on a network or FUSE
+    /// filesystem, else nil.
+    public init(folder: String, pollInterval: TimeInterval?? = nil) {
         self.folder = folder
         sources = TaskMetricReaders(folder: folder)
+        self.pollInterval = pollInterval ?? (Self.networkFilesystem(folder) != nil ? Self.defaultPollInterval : nil)
+    }
+
+    /// The type of the filesystem `path` is on when inotify cannot see writes other hosts make to it
+    /// (NFS, CIFS/SMB, FUSE, Lustre, GPFS, 9p, Ceph, BeeGFS), else nil. Read from /proc/self/mounts:
+    /// the mount point that is the longest prefix of the resolved path.
+    public static func networkFilesystem(_ path: String, mounts: String? = nil) -> String? {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let table = mounts ?? (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) else { return nil }
+        var best: (point: String, type: String)?
+        for line in table.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3 else { continue }
+            // Spaces and tabs in mount points are written as octal escapes (\040).
+            let point = String(fields[1]).replacingOccurrences(of: "\\040", with: " ").replacingOccurrences(of: "\\011", with: "\t")
+            let inside = point == "/" || resolved == point || resolved.hasPrefix(point + "/")
+            if inside, point.count >= (best?.point.count ?? -1) { best = (point, String(fields[2])) }
+        }
+        guard let type = best?.type else { return nil }
+        let network = ["nfs", "nfs4", "cifs", "smb3", "smbfs", "lustre", "gpfs", "9p", "ceph", "beegfs", "afs", "glusterfs"]
+        return network.contains(type) || type.hasPrefix("fuse") ? type : nil
     }
 
     deinit { stop() }
@@ -128,7 +160,13 @@ public final class MetricsFeed: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
-            let n = poll(&fds, 2, -1)  // sleeps until a write or stop(): no timeout, no polling
+            // Sleeps until a write or stop(); with a poll interval, also wakes to read what another host wrote.
+            let n = poll(&fds, 2, pollInterval.map { Int32(max(0.05, $0) * 1000) } ?? -1)
+            if n == 0 {
+                if !isRunning { return }
+                refresh(rediscover: true, deliver: true)
+                continue
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 logger.error("metrics feed of \(folder) stopped: poll failed (\(String(cString: strerror(errno))))")

@@ -207,7 +207,7 @@ extension CurveData {
                             post: @escaping @Sendable (CurvesUpdate) -> Void) -> @Sendable () -> Void {
         let watch = CurveWatch()
         DispatchQueue.global(qos: .userInitiated).async {
-            let feed = MetricsFeed(folder: workspace.taskFolder(taskID).path)
+            let feed = workspace.metricsFeed(taskID)  // polls where inotify cannot see the writer (docs/slurm.md)
             do { try feed.start() } catch {
                 post(.loaded(CurveData(taskID: taskID, curves: [])))
                 return

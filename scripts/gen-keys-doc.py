@@ -22,7 +22,7 @@ DOES = {
     "first": "first row (task screen: top of the log)", "last": "last row (task screen: follow the log)",
     "next_pane": "next pane (Models screen: models / services)", "previous_pane": "previous pane", "reload": "reload the workspace",
     "open": "open the selected dataset's or task's screen (the GPU pane: the GPU screen; Models screen: predictions go to the selected service)", "start_task": "start the task",
-    "stop_task": "stop the task (asks first)", "x_axis": "curves: x in steps / epochs / time",
+    "stop_task": "stop the task (asks first)", "pause_task": "pause the running task / continue the paused one (it keeps its GPU memory)", "x_axis": "curves: x in steps / epochs / time",
     "smoothing_more": "curves: more smoothing", "smoothing_less": "curves: less smoothing",
     "log_scale": "curves: linear / log y", "outliers": "curves: fit y without outliers / to everything",
     "gpu_screen": "open the GPU screen", "models_screen": "open the Models screen",

@@ -220,10 +220,10 @@ private func isQuit(_ commands: [Command<HomeMessage>]) -> Bool {
         #expect(help.contains("Keys (vim)"))
         #expect(help.contains("h l  Tab S-Tab  ^W"))
         // Taller than 24 rows: it scrolls, and the footer stays.
-        #expect(help.contains("1–18 of 24"))
-        for _ in 0..<6 { _ = a.update(.key(.char("j"))) }
+        #expect(help.contains("1–18 of 25"))
+        for _ in 0..<7 { _ = a.update(.key(.char("j"))) }
         let end = a.render(size: size).lines().joined(separator: "\n")
-        #expect(end.contains("Esc ? Enter") && end.contains("7–24 of 24"))
+        #expect(end.contains("Esc ? Enter") && end.contains("8–25 of 25"))
         #expect(a.render(size: size).lines()[23].hasPrefix(" Esc close"))
         _ = a.update(.key(.char("?")))
         #expect(!a.state.showHelp)

@@ -309,7 +309,7 @@ func sampleState() -> HomeState {
         #expect(text.contains("evil line") && !text.contains("52;c"))  // OSC 52 and colours shown inert
         #expect(text.contains("final") && !text.contains("epoch 3 done"))  // \r redraw: the last state
         #expect(text.contains("Curves T0001"))
-        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  p params  E eval  R resume  Esc back"))
+        #expect(lines[29].hasPrefix(" ↑↓/jk scroll  End follow  / search  s start  x stop  u pause  p params  E eval  R resume  Esc back"))
     }
 
     @Test func scrollSearchAndBack() {

@@ -123,7 +123,7 @@ import Testing
         var a = Self.app()
         for c in ":task " { _ = a.update(.key(.char(c))) }
         _ = a.update(.key(.tab))
-        #expect(a.state.notice?.text == "start  stop  resume  predict  export  create")
+        #expect(a.state.notice?.text == "start  stop  pause  continue  resume  predict  export  create")
         _ = a.update(.key(.esc))
         #expect(CommandLineInput.parse("task create P0001 --trainer torch --name r18 epochs=3 model=resnet18")
                 == .createTask(TaskDraft(project: "P0001", trainer: .torch, name: "r18", params: ["epochs": "3", "model": "resnet18"])))

@@ -156,7 +156,7 @@ extension Workspace {
         return pausedNote(record, snapshot: GPUMonitor(workspace: self).snapshot(includeHost: false))
     }
 
-    static func pausedNote(held: [(gpu: Int, mib: Int)], assignedGPUs: String) -> String {
+    public static func pausedNote(held: [(gpu: Int, mib: Int)], assignedGPUs: String) -> String {
         if !held.isEmpty {
             return "paused — GPU memory stays held (" + held.map { "\($0.mib) MiB on GPU \($0.gpu)" }.joined(separator: ", ") + ")"
         }

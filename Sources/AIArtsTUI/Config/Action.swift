@@ -52,6 +52,8 @@ public enum Action: String, CaseIterable, Sendable {
     case compareTask = "compare_task"
     case editParams = "edit_params"
     case stopTask = "stop_task"
+    /// Pauses the running task (SIGSTOP; it keeps its GPU memory) or continues the paused one.
+    case pauseTask = "pause_task"
     case confirm
     case cancel
     /// Opens the review screen over the dataset screen's label and split filter.
@@ -121,7 +123,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .home: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .nextPane, .previousPane, .reload,
-                     .open, .startTask, .stopTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .zoomIn, .zoomOut, .panLeft, .panRight,
+                     .open, .startTask, .stopTask, .pauseTask, .compareTask, .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .zoomIn, .zoomOut, .panLeft, .panRight,
                      .hideSeries, .previousItem, .nextItem, .gpuScreen, .modelsScreen, .filter, .close, .newTask, .newProject, .commandLine, .help, .quit]
         case .help: [.close, .moveUp, .moveDown, .quit]
         case .confirm: [.confirm, .cancel]
@@ -135,7 +137,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
                        .accept, .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox,
                        .deleteBox, .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note,
                        .acceptSuggestion, .undo, .redo, .editAttributes, .commandLine, .close, .help, .quit]
-        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
+        case .task: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .search, .nextMatch, .startTask, .stopTask, .pauseTask, .editParams, .evaluate, .resumeTask, .predictTask, .exportTask,
                      .xAxis, .smoothMore, .smoothLess, .logScale, .outliers, .zoomIn, .zoomOut, .panLeft, .panRight, .hideSeries,
                      .previousItem, .nextItem, .commandLine, .close, .help, .quit]
         }
@@ -178,6 +180,8 @@ enum ActionHelp {
             // Task keys only say so in the footer where they act, but help lists them everywhere.
             lines.append(Line(actions: [.startTask], text: "start the selected task (Tasks pane)", footer: pane == .tasks ? "start" : nil))
             lines.append(Line(actions: [.stopTask], text: "stop the selected task, after a yes (Tasks pane)", footer: pane == .tasks ? "stop" : nil))
+            lines.append(Line(actions: [.pauseTask], text: "pause the selected running task / continue a paused one; paused, it keeps its GPU memory (Tasks pane)",
+                              footer: pane == .tasks ? "pause" : nil))
             lines.append(Line(actions: [.compareTask], text: "mark / unmark the selected task to compare: its curves are drawn with the selected one's (Tasks pane)",
                               footer: pane == .tasks ? "compare" : nil))
             lines.append(Line(actions: [.newTask, .newProject], text: "new: a task (Tasks pane) or a dataset to import (Datasets pane) / a project",
@@ -226,6 +230,7 @@ enum ActionHelp {
                 Line(actions: [.search, .nextMatch], text: "task screen: search the log / next match", footer: "search"),
                 Line(actions: [.startTask], text: "start the task", footer: "start"),
                 Line(actions: [.stopTask], text: "stop the task, after a yes", footer: "stop"),
+                Line(actions: [.pauseTask], text: "pause the running task / continue it; paused, it keeps its GPU memory", footer: "pause"),
                 Line(actions: [.editParams], text: "edit its parameters (before it is started)", footer: "params"),
                 Line(actions: [.evaluate], text: "evaluate its best checkpoint on val (confusion matrix, per-class AP)", footer: "eval"),
                 Line(actions: [.resumeTask], text: "resume it from its last checkpoint", footer: "resume"),

@@ -7,7 +7,7 @@ import Foundation
 enum CommandLineInput {
     /// What the command line understands, word by word, for completion and for `:help`.
     static let commands: [String: [String]] = [
-        "task": ["start", "stop", "resume", "predict", "export", "create"],
+        "task": ["start", "stop", "pause", "continue", "resume", "predict", "export", "create"],
         "open": [], "gpu": [], "models": [], "reload": [], "help": [], "quit": [],
         "axis": ["step", "epoch", "time"], "smoothing": [], "log": [],
         "dataset": ["create", "import", "split", "export"], "project": ["create", "set"], "review": [],
@@ -98,7 +98,7 @@ enum CommandLineInput {
         case ("task", 3...) where argument == "create":
             return parseCreate(Array(words.dropFirst(2)))
         case ("task", 3):
-            guard let verb = TaskVerb(rawValue: argument!) else { return .error("task takes start, stop, resume, predict, export or create") }
+            guard let verb = TaskVerb(rawValue: argument!) else { return .error("task takes start, stop, pause, continue, resume, predict, export or create") }
             return .task(verb, words[2])
         default:
             return .error("unknown command: \(Sanitize.line(text)) (Tab completes; try task start T0001, open D0001, review D0002, dataset import D0001 PATH FORMAT, quit)")

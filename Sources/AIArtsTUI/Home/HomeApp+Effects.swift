@@ -66,6 +66,8 @@ extension HomeApp {
                 case .resume: actions.resume
                 case .predict: actions.predict
                 case .export: actions.export
+                case .pause: actions.pause
+                case .continue: actions.continueTask
                 }
                 commands.append(.perform { .done(work(id)) })
             case .evaluate(let id):

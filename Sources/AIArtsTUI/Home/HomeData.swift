@@ -71,6 +71,9 @@ public struct TaskRow: Equatable, Sendable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var eta: Double?
+    /// Seconds this run spent paused (left out of elapsed time), and the GPUs it was given.
+    public var pausedSeconds: Double?
+    public var gpus: String?
 
     public init(id: String, name: String, project: String, trainer: String, state: String, message: String = "",
                 epoch: Double? = nil, epochs: Int? = nil, progress: Double? = nil,
@@ -85,13 +88,15 @@ public struct TaskRow: Equatable, Sendable {
         self.init(id: s.id, name: s.name, project: s.project, trainer: s.trainer, state: s.state, message: s.message,
                   epoch: s.epoch, epochs: s.epochs, progress: s.progress, startedAt: s.startedAt, finishedAt: s.finishedAt,
                   eta: s.eta)
+        pausedSeconds = s.pausedSeconds
+        gpus = s.gpus
     }
 
     /// How long it ran (until `now` while it runs); nil before it started.
     public func elapsed(now: Date) -> Double? {
         guard let startedAt else { return nil }
         let end = isActive ? now : finishedAt ?? now
-        return max(0, end.timeIntervalSince(startedAt))
+        return max(0, end.timeIntervalSince(startedAt) - (pausedSeconds ?? 0))
     }
 
     /// "12m +4m" while running (elapsed, then time left), "1h02m" once ended, "" before it started.

@@ -61,7 +61,7 @@ enum HomeEffect: Equatable {
 
 /// What can be done to a task from a key or the command line.
 enum TaskVerb: String, Equatable, Sendable {
-    case start, stop, resume, predict, export
+    case start, stop, resume, predict, export, pause, `continue`
 
     /// "resuming T0003…" while it runs.
     var doing: String {
@@ -71,6 +71,8 @@ enum TaskVerb: String, Equatable, Sendable {
         case .resume: "resuming"
         case .predict: "predicting with"
         case .export: "exporting"
+        case .pause: "pausing"
+        case .continue: "continuing"
         }
     }
 }

@@ -67,7 +67,7 @@ public struct HomePanes: Equatable, Sendable {
                 return [.push(.gpu(GPUScreenState()))]
             default: return []
             }
-        case .startTask, .stopTask, .compareTask:
+        case .startTask, .stopTask, .pauseTask, .compareTask:
             guard focus == .tasks, let task = home.selectedTask else { return [] }
             return TasksPane.update(action, task: task, panes: &self)
         default: return nil

@@ -33,6 +33,9 @@ public struct TaskActions: Sendable {
     public var start: @Sendable (String) -> Notice
     public var stop: @Sendable (String) -> Notice
     public var resume: @Sendable (String) -> Notice
+    /// Pauses a running task / continues a paused one (TaskPauseKeys.swift).
+    public var pause: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
+    public var continueTask: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
     /// Predicts on the test split (else val) with a task's best checkpoint; exports it to the registry.
     public var predict: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
     public var export: @Sendable (String) -> Notice = { _ in Notice(text: "no engine", isError: true) }
@@ -72,7 +75,7 @@ public struct TaskActions: Sendable {
         let worker = QueueWorker(executable: executable)
         // Relative paths typed in forms (a startup file, an import source) are taken from where aiarts was started.
         let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-        return TaskActions(
+        var actions = TaskActions(
             start: { id in notice {
                 switch try workspace.startTask(id, worker: worker) {
                 case .waitingGPU(_, let reason): return "\(id) waits: \(reason)"
@@ -122,6 +125,12 @@ public struct TaskActions: Sendable {
                     return .failed(Notice(text: Sanitize.line((error as? AIArtsError)?.message ?? "\(error)"), isError: true))
                 }
             })
+        actions.pause = { id in notice {
+            let record = try workspace.pauseTask(id)
+            return "\(id) " + (workspace.pausedNote(record) ?? record.status)
+        } }
+        actions.continueTask = { id in notice { "\(id) \(try workspace.continueTask(id).status)" } }
+        return actions
     }
 
     /// For views without an engine (tests): every action says it can't.

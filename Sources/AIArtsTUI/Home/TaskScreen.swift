@@ -90,6 +90,10 @@ struct TaskScreen: Widget {
         buffer.set(x: inner.x, y: y, string: "\(task.state)" + (epoch.isEmpty ? "" : "  epoch \(epoch)") + elapsed + eta + "  \(task.trainer)  project \(task.project)",
                    style: task.state == "failed" ? theme.error : theme.good, maxWidth: inner.width)
         y += 1
+        if y < inner.maxY, let note = task.pausedNote(gpus: state.gpus) {
+            buffer.set(x: inner.x, y: y, string: note, style: theme.warning, maxWidth: inner.width)
+            y += 1
+        }
         if y < inner.maxY, !task.message.isEmpty, task.message != task.state {
             buffer.set(x: inner.x, y: y, string: task.message, style: theme.muted, maxWidth: inner.width)
             y += 1

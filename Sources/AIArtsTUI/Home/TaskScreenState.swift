@@ -29,6 +29,9 @@ struct TaskScreenState: Equatable, Sendable {
         case .stopTask:
             guard let task = home.screenTask, task.isActive || task.state == "created" else { return [] }
             return [.ask(Question(text: "Stop \(task.id) \(task.name)?", onYes: .stopTask(task.id)))]
+        case .pauseTask:
+            guard let task = home.screenTask else { return [] }
+            return TaskRow.pauseEffects(task)
         case .resumeTask, .predictTask, .exportTask:
             let verb: TaskVerb = action == .resumeTask ? .resume : action == .predictTask ? .predict : .export
             return [.notice(Notice(text: "\(verb.doing) \(taskID)…", isError: false)), .task(verb, taskID)]

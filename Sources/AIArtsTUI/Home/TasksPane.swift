@@ -18,6 +18,7 @@ struct TasksPane: Widget {
         case .stopTask:
             guard task.isActive || task.state == "created" else { return [] }
             return [.ask(Question(text: "Stop \(task.id) \(task.name)?", onYes: .stopTask(task.id)))]
+        case .pauseTask: return TaskRow.pauseEffects(task)
         case .compareTask:
             if let i = panes.compared.firstIndex(of: task.id) {
                 panes.compared.remove(at: i)
@@ -50,8 +51,10 @@ struct TasksPane: Widget {
         let wide = inner.width >= 60
         let message = { (row: TaskRow) -> String in
             let time = wide || !row.isActive ? "" : row.timeText(now: now)
-            guard !time.isEmpty else { return row.message }
-            return time + (row.message.isEmpty || row.message == row.state ? "" : " · " + row.message)
+            // A paused task says what it holds: "paused — GPU memory stays held (N MiB on GPU 0)".
+            let text = row.pausedNote(gpus: state.gpus) ?? row.message
+            guard !time.isEmpty else { return text }
+            return time + (text.isEmpty || text == row.state ? "" : " · " + text)
         }
         let table = Table(
             header: ["ID", "NAME", "PROJ", "STATE", "EPOCH"] + (wide ? ["TIME"] : []) + ["MESSAGE"],

@@ -114,6 +114,8 @@ extension HomeApp {
             case .predictImage(let path, let fullPath, let pixels):
                 let predict = serviceActions.predict, chosen = state.chosenService
                 commands.append(.perform { .imagePredicted(predict(path, fullPath, chosen, pixels)) })
+            case .notebooks(let effect):
+                commands += runNotebooks(effect)
             }
         }
         // The services are read only while a Models screen is open.

@@ -34,6 +34,8 @@ public enum HomeMessage: Sendable {
     case servicesChanged(Notice, ServicesData)
     /// A dataset image predicted through a service.
     case imagePredicted(ImagePrediction)
+    /// The notebook sessions as read, after a stop or remove, and an endpoint (NotebookActions.swift).
+    case notebooks(NotebookMessage)
 }
 
 /// The Home screen as a Program: datasets and the selected dataset's detail, and tasks.
@@ -75,6 +77,9 @@ public struct HomeApp: Program {
     }
     var loadServices: @Sendable () -> ServicesData = { ServicesData(services: []) }
     var serviceActions: ServiceActions = .none
+    /// What the Models screen's Notebooks list does to sessions (NotebookActions.swift); the sessions
+    /// are read with the services, by the same watch.
+    var notebookActions: NotebookActions = .none
     /// Whether the services are being watched (only while a Models screen is open).
     var servicesWatched = false
 
@@ -128,8 +133,13 @@ public struct HomeApp: Program {
         reviewActions = .engine(workspace)
         compareModels = { refs, measure in .modelsCompared(ModelCompareView.load(refs, measure: measure, from: workspace), measured: measure) }
         loadServices = { ServicesData.load(from: workspace) }
-        watchServices = { post in ServicesData.watch(load: { ServicesData.load(from: workspace) }, post: post) }
+        watchServices = { post in
+            let services = ServicesData.watch(load: { ServicesData.load(from: workspace) }, post: post)
+            let notebooks = NotebooksData.watch(load: { NotebooksData.load(from: workspace) }, post: post)
+            return { services(); notebooks() }
+        }
         serviceActions = .engine(workspace)
+        notebookActions = .engine(workspace)
     }
 
     public static func key(_ key: Key) -> HomeMessage { .key(key) }
@@ -244,6 +254,8 @@ public struct HomeApp: Program {
         case .servicesChanged(let notice, let data):
             state.notice = notice
             receiveServices(data)
+        case .notebooks(let message):
+            return receiveNotebooks(message)
         case .imagePredicted(let prediction):
             // Kept only while its image is still the one selected.
             if prediction.path == state.datasetScreen?.selectedSample?.path { state.datasetScreen?.prediction = prediction }
@@ -414,6 +426,12 @@ public struct HomeApp: Program {
             state.notice = Notice(text: "removing \(id)…", isError: false)
             if state.chosenService == id { state.chosenService = nil }
             return [.service(.remove, id)]
+        case .stopNotebook(let id):
+            state.notice = Notice(text: "stopping \(id)…", isError: false)
+            return [.notebooks(.stop(id))]
+        case .removeNotebook(let id):
+            state.notice = Notice(text: "removing \(id)…", isError: false)
+            return [.notebooks(.remove(id))]
         }
     }
 

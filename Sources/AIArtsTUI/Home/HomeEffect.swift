@@ -57,6 +57,8 @@ enum HomeEffect: Equatable {
     case chooseService(String)
     /// Predict a dataset image through a service, drawn at the preview's pixel size.
     case predictImage(path: String, fullPath: String, pixels: Size)
+    /// Stop or remove a notebook session, or read its endpoint (NotebookActions.swift).
+    case notebooks(NotebookEffect)
 }
 
 /// What can be done to a task from a key or the command line.

@@ -129,7 +129,9 @@ public struct PendingSelection: Equatable, Sendable {
 
 /// A question the UI asks before doing something that can't be undone.
 public struct Question: Equatable, Sendable {
-    public enum Answer: Equatable, Sendable { case stopTask(String), discardForm, quit, stopService(String), removeService(String) }
+    public enum Answer: Equatable, Sendable {
+        case stopTask(String), discardForm, quit, stopService(String), removeService(String), stopNotebook(String), removeNotebook(String)
+    }
     public var text: String
     public var onYes: Answer
 }

@@ -51,11 +51,18 @@ struct ModelsScreenState: Equatable, Sendable {
     var cursor = ListCursor()
     var services = ListCursor()
     var servicesFocused = false
+    /// The Notebooks list (NotebooksPane.swift): its sessions as last read, its cursor, whether it has
+    /// the focus, and the endpoint asked for (Enter).
+    var notebookData: NotebooksData?
+    var notebooks = ListCursor()
+    var notebooksFocused = false
+    var endpoint: NotebookEndpointLines?
     /// Models marked to compare (`compare_task`), in the order marked.
     var marked: [String] = []
 
     /// What an action does on the Models screen; nil for those it leaves to the app.
     mutating func update(_ action: Action, in home: HomeState) -> [HomeEffect]? {
+        if let effects = updateNotebooks(action, in: home) { return effects }
         if let effects = updateServices(action, in: home) { return effects }
         let count = data?.models.count ?? 0, visible = ModelsScreen.visibleRows(home.size)
         switch action {
@@ -73,9 +80,9 @@ struct ModelsScreenState: Equatable, Sendable {
 struct ModelsScreen: Widget {
     var state: HomeState
 
-    /// The models, the services and the versions, top to bottom.
+    /// The models, the services, the notebook sessions and the versions, top to bottom.
     static func layout(_ area: Rect) -> [Rect] {
-        area.split(.vertical, [.percentage(45), .percentage(30), .fill(1)])
+        area.split(.vertical, [.percentage(38), .percentage(24), .percentage(24), .fill(1)])
     }
 
     /// Rows of the models table at a terminal size, from the layout `render` uses.
@@ -88,11 +95,17 @@ struct ModelsScreen: Widget {
         max(1, layout(Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2)))[1].height - 3)
     }
 
+    /// Rows of the notebooks table at a terminal size.
+    static func notebookRows(_ size: Size) -> Int {
+        max(1, layout(Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2)))[2].height - 3)
+    }
+
     func render(in area: Rect, buffer: inout Buffer) {
         let theme = state.theme
         let parts = Self.layout(area)
-        let servicesFocused = state.modelsScreen?.servicesFocused ?? false
-        let block = theme.block("Models", focused: !servicesFocused, ascii: state.ascii)
+        let notebooksFocused = state.modelsScreen?.notebooksFocused ?? false
+        let servicesFocused = (state.modelsScreen?.servicesFocused ?? false) && !notebooksFocused
+        let block = theme.block("Models", focused: !servicesFocused && !notebooksFocused, ascii: state.ascii)
         buffer.render(block, in: parts[0])
         let screen = state.modelsScreen ?? ModelsScreenState()
         let models = screen.data?.models ?? []
@@ -106,10 +119,11 @@ struct ModelsScreen: Widget {
                             emptyText: screen.data == nil ? "loading…" : "no models yet: aiarts task export T0001, or aiarts model upload PATH"),
                       in: block.inner(parts[0]))
         buffer.render(ServicesTable(state: state, focused: servicesFocused), in: parts[1])
+        buffer.render(NotebooksTable(state: state, focused: notebooksFocused), in: parts[2])
         let selected = screen.cursor.selected < models.count ? models[screen.cursor.selected] : nil
         let versions = theme.block(selected.map { "\($0.id) versions" } ?? "Versions", focused: false, ascii: state.ascii)
-        buffer.render(versions, in: parts[2])
-        let inner = versions.inner(parts[2])
+        buffer.render(versions, in: parts[3])
+        let inner = versions.inner(parts[3])
         for (i, line) in (selected?.versions ?? []).suffix(inner.height).enumerated() {
             buffer.set(x: inner.x, y: inner.y + i, string: line, maxWidth: inner.width)
         }

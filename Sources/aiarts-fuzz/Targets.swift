@@ -101,6 +101,7 @@ enum Targets {
             }
         },
         FuzzTarget(name: "xml") { input, _ in _ = try? XML.parse(Data(input)) },
+        FuzzTarget(name: "preprocess-op") { input, _ in PreprocessFuzz.run(input) },
         FuzzTarget(name: "onnx") { input, scratch in modelProtobuf(input, scratch) },
         FuzzTarget(name: "http") { input, _ in ServerFuzz.run(input) },
         FuzzTarget(name: "escapes") { input, _ in

@@ -124,3 +124,34 @@ private extension JSONDecoder {
         return d
     }
 }
+
+/// Class masks travel with their images (nearest neighbour, palette kept).
+@Suite struct PreprocessMaskJobTests {
+    @Test func masksAreMovedWithTheirImages() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("aiarts-prep-seg-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = root.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("images"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("annotations"), withIntermediateDirectories: true)
+        try "background\nthing\nother\n".write(to: source.appendingPathComponent("labels.txt"), atomically: true, encoding: .utf8)
+        let image = RGBImage(width: 8, height: 6, pixels: (0..<(8 * 6 * 3)).map { UInt8(($0 * 11) & 0xFF) })
+        let mask = IndexedImage(width: 8, height: 6, values: (0..<48).map { $0 % 8 < 3 ? 1 : ($0 / 8 > 3 ? 2 : 0) })
+        try Data(ImageCodec.encodePNG(image)).write(to: source.appendingPathComponent("images/a.png"))
+        try Data(ImageCodec.encodeMask(mask)).write(to: source.appendingPathComponent("annotations/a.png"))
+        let ws = try Workspace(root: root.appendingPathComponent("ws"))
+        let record = try ws.createDataset(name: "seg", type: .segmentation)
+        _ = try ws.importDataset(record.id, from: source, format: .seg)
+        let ops: [PreprocessOp] = [.rotate(quarterTurns: 1), .pad(left: 1, top: 0, right: 0, bottom: 2, value: 9), .brightness(0.5)]
+        let result = try ws.preprocessDataset(record.id, ops: ops, mode: .into("turned")).wait()
+        #expect(result.images == 1 && result.failed == 0)
+        let (content, folder) = try ws.content(result.datasetID)
+        let sample = try #require(content.samples.first)
+        #expect(sample.size == ImageSize(width: 7, height: 10))
+        let madeMask = try ImageCodec.decodeMask(contentsOf: folder.appendingPathComponent(try #require(sample.maskPath)).path)
+        #expect(madeMask.values == PreprocessPipeline.apply(ops, to: mask).values)
+        // PNG is lossless: the pixels are exactly the pipeline's.
+        let madeImage = try ImageCodec.decode(contentsOf: folder.appendingPathComponent(sample.path).path).image
+        #expect(madeImage == PreprocessPipeline.apply(ops, to: image))
+        #expect(try ws.summary(result.datasetID).labels.map(\.name) == ["background", "thing", "other"])
+    }
+}

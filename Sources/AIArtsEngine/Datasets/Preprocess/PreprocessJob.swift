@@ -79,9 +79,15 @@ extension Workspace {
     /// skipped and recorded (failedFile) with its reason.
     public func preprocessDataset(_ id: String, ops: [PreprocessOp], mode: PreprocessMode,
                                   onProgress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportJob {
-        let (record, content, folder) = try preprocessSource(id, ops: ops, mode: mode)
-        // One run per dataset, and none while it is being imported (ImportClaim.swift).
+        _ = try preprocessSource(id, ops: ops, mode: mode)
+        // One run per dataset, and none while it is being imported (ImportClaim.swift); the records
+        // are read again once the claim is held, so no import can change them under the run.
         try claimImport(id)
+        let record: DatasetRecord, content: DatasetContent, folder: URL
+        do { (record, content, folder) = try preprocessSource(id, ops: ops, mode: mode) } catch {
+            try? releasePreprocessClaim(id)
+            throw error
+        }
         cleanImportStaging()
         let job = ImportJob(datasetID: id)
         Thread.detachNewThread { [self] in
@@ -92,7 +98,7 @@ extension Workspace {
             }
             if case .failure(let error) = result {
                 let why = error is CancellationError ? "preprocessing cancelled; nothing was added" : "preprocessing failed: \((error as? AIArtsError)?.message ?? "\(error)")"
-                try? releasePreprocessClaim(id, note: why)
+                try? releasePreprocessClaim(id)
                 log.info("preprocess \(id): \(why)")
             }
             job.finish(result)
@@ -130,7 +136,7 @@ extension Workspace {
     }
 
     /// Ends a run that did not commit: the dataset goes back to the status it had.
-    func releasePreprocessClaim(_ id: String, note: String) throws {
+    func releasePreprocessClaim(_ id: String) throws {
         try store.pool.write { db in
             try db.execute(sql: """
                 UPDATE dataset SET status = COALESCE(importPreviousStatus, status), statusMessage = COALESCE(importPreviousMessage, statusMessage),

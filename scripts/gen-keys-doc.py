@@ -20,8 +20,8 @@ SECTIONS = [
 DOES = {
     "move_up": "move up", "move_down": "move down", "page_up": "page up", "page_down": "page down",
     "first": "first row (task screen: top of the log)", "last": "last row (task screen: follow the log)",
-    "next_pane": "next pane (Models screen: models / services)", "previous_pane": "previous pane", "reload": "reload the workspace",
-    "open": "open the selected dataset's or task's screen (the GPU pane: the GPU screen; Models screen: predictions go to the selected service)", "start_task": "start the task",
+    "next_pane": "next pane (Models screen: models / services / notebook sessions)", "previous_pane": "previous pane", "reload": "reload the workspace",
+    "open": "open the selected dataset's or task's screen (the GPU pane: the GPU screen; Models screen: predictions go to the selected service; Notebooks: the session's URL and ssh -L line)", "start_task": "start the task",
     "stop_task": "stop the task (asks first)", "pause_task": "pause the running task / continue the paused one (it keeps its GPU memory)", "x_axis": "curves: x in steps / epochs / time",
     "smoothing_more": "curves: more smoothing", "smoothing_less": "curves: less smoothing",
     "log_scale": "curves: linear / log y", "outliers": "curves: fit y without outliers / to everything",
@@ -65,8 +65,8 @@ DOES = {
     "edit_attributes": "the sample's attributes under the batch's annotation task (a form)",
     "predict_image": "predict the image through the chosen (or the only ready) inference service, drawn over it",
     "serve_model": "serve the selected model (a new inference service)",
-    "stop_service": "stop the selected service (asks first)",
-    "remove_service": "remove the selected service and its folder (asks first)",
+    "stop_service": "stop the selected service or notebook session (asks first)",
+    "remove_service": "remove the selected service or notebook session and its folder (asks first)",
     "compare_models": "compare the marked models side by side (none marked: the selected model's versions)",
     "measure_models": "compare view: time each model on the CPU, then compare again",
 }

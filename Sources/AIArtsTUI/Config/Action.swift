@@ -258,10 +258,10 @@ enum ActionHelp {
         case .models:
             return [
                 Line(actions: [.moveUp, .moveDown], text: "Models screen: move", footer: "move", footerShowsPairs: true),
-                Line(actions: [.nextPane, .previousPane], text: "Models screen: move between the models and the services", footer: "services"),
+                Line(actions: [.nextPane, .previousPane], text: "Models screen: move between the models, the services and the notebook sessions", footer: "services"),
                 Line(actions: [.serveModel], text: "serve the selected model: a new inference service (its newest version)", footer: "serve"),
-                Line(actions: [.open], text: "Services: predictions from the dataset screen go to the selected service"),
-                Line(actions: [.stopService, .removeService], text: "Services: stop the selected service / remove it and its folder (after a yes)",
+                Line(actions: [.open], text: "Services: predictions from the dataset screen go to the selected service; Notebooks: show the URL and ssh -L line"),
+                Line(actions: [.stopService, .removeService], text: "Services, Notebooks: stop the selected one / remove it and its folder (after a yes)",
                      footer: "stop"),
                 Line(actions: [.compareTask], text: "Models screen: mark / unmark the selected model to compare", footer: "mark"),
                 Line(actions: [.compareModels], text: "compare the marked models side by side (none marked: the selected model's versions)",

@@ -140,6 +140,32 @@ public struct SlurmCommands: Sendable {
     }
 }
 
+extension SlurmCommands {
+    private static let overrides = NSLockedBox<[String: SlurmCommands]>([:])
+
+    /// Makes the workspace at `root` use `commands` (tests: fake programs for one workspace without
+    /// touching the process's environment); nil removes it.
+    public static func setOverride(_ commands: SlurmCommands?, for root: URL) {
+        overrides.withLock { $0[root.standardizedFileURL.path] = commands }
+    }
+
+    static func override(for root: URL) -> SlurmCommands? {
+        overrides.withLock { $0[root.standardizedFileURL.path] }
+    }
+}
+
+/// A value behind a lock.
+private final class NSLockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
+
 /// Data written by one thread and read by another after a DispatchGroup wait.
 private final class SlurmOutputBox: @unchecked Sendable {
     var data = Data()

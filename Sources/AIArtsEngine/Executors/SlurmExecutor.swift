@@ -17,8 +17,8 @@ public struct SlurmTaskInfo: Equatable, Sendable {
 /// `reconcileSlurmTasks`), stopping by `scancel`, pausing by `scontrol suspend`/`resume`, and the
 /// resume of a requeued job (`prepareSlurmRequeue`, run by the batch script).
 extension Workspace {
-    /// The Slurm client programs ($AIARTS_SLURM_BIN, else PATH).
-    var slurm: SlurmCommands { SlurmCommands() }
+    /// The Slurm client programs ($AIARTS_SLURM_BIN, else PATH; tests set `SlurmCommands.override`).
+    var slurm: SlurmCommands { SlurmCommands.override(for: root) ?? SlurmCommands() }
 
     /// Starts a task on executor `executor` (`task start T --on NAME`; "local": this machine; nil: the
     /// executor it last ran on, else its project's default). Otherwise as `startTask(_:worker:)`.

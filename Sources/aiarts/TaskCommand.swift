@@ -105,6 +105,7 @@ struct TaskCommand: ParsableCommand {
                 print("launched: \(launched.formatted(.iso8601)) (\(Metrics.duration(launched.timeIntervalSince(started))) after it was started)")
             }
             if let finished = t.finishedAt { print("ended:   \(finished.formatted(.iso8601))") }
+            for line in workspace.executorLines(t.id) { print(Sanitize.line(line)) }
             print("folder:  \(detail.folder)")
             print("params:")
             for (key, value) in detail.params.sorted(by: { $0.key < $1.key }) { print("  \(key) = \(Sanitize.line(value))") }
@@ -169,9 +170,11 @@ struct TaskCommand: ParsableCommand {
             abstract: "Start a created task, or a failed one again from scratch; it runs detached and outlives this command and the SSH session.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Task id.") var id: String
+        @Option(name: .customLong("on"), help: ArgumentHelp("Run it on this executor (`aiarts executor list`; `local`: this machine). Default: where it last ran, else its project's default.", valueName: "NAME"))
+        var executor: String?
 
         func run() throws {
-            TaskCommand.report(try global.open().startTask(id, worker: .thisExecutable))
+            TaskCommand.report(try global.open().startTask(id, on: executor, worker: .thisExecutable))
         }
     }
 

@@ -97,7 +97,7 @@ extension Workspace {
         }
         for task in try tasks(projectID: id) {
             switch task.taskStatus {
-            case .running?, .paused?, .stopping?, .waitingGPU?: try stopTask(task.id, grace: grace)
+            case .running?, .paused?, .stopping?, .waitingGPU?, .pending?: try stopTask(task.id, grace: grace)
             case .starting?: throw AIArtsError(.conflict, "\(task.id) is being started; delete the project again in a moment")
             // An ended task's processes may still run (docs/runner.md): not into a deleted folder.
             default: terminateTaskProcesses(task.id, grace: grace)

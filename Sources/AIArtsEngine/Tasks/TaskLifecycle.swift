@@ -69,6 +69,10 @@ extension Workspace {
         var params = TaskParams.decode(record.params)
         do {
             if setAside { try Self.setAsidePreviousRun(in: folder) }
+            // On an executor (Slurm): submitted, not launched here (Executors/SlurmExecutor.swift).
+            if let executor = try taskExecutor(id) {
+                return try submitSlurmTask(record: record, params: params, dataset: dataset, executor: executor, folder: folder)
+            }
             let trainer = TaskTrainer(rawValue: record.trainer)
             let capacities = trainer == .aiartsTrain ? [] : gpuProbe.read()
             let reserved = try reservedGPUMemory(excluding: id)
@@ -314,7 +318,7 @@ extension Workspace {
     }
 
 
-    private func writeLaunchFiles(_ plan: TaskLaunchPlan, params: [String: String], record: TaskRecord, folder: URL) throws {
+    func writeLaunchFiles(_ plan: TaskLaunchPlan, params: [String: String], record: TaskRecord, folder: URL) throws {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
@@ -339,10 +343,12 @@ extension Workspace {
         guard !isReadOnly else { return [] }
         let candidates = try store.pool.read { db in
             try TaskRecord.filter([TaskStatus.running.rawValue, TaskStatus.paused.rawValue, TaskStatus.stopping.rawValue,
-                                   TaskStatus.starting.rawValue].contains(Column("status"))).fetchAll(db)
+                                   TaskStatus.starting.rawValue, TaskStatus.pending.rawValue].contains(Column("status"))).fetchAll(db)
         }
-        var changed: [String] = []
-        for record in candidates {
+        // Tasks on Slurm are reconciled with squeue, not the process table (Executors/SlurmExecutor.swift).
+        let onSlurm = try slurmTaskIDs(among: candidates)
+        var changed = try reconcileSlurmTasks(candidates.filter { onSlurm.contains($0.id) })
+        for record in candidates where !onSlurm.contains(record.id) {
             if record.status == TaskStatus.starting.rawValue {
                 if record.pid == nil, let started = record.startedAt, Date().timeIntervalSince(started) > Self.abandonedStart {
                     try store.pool.write { db in
@@ -380,6 +386,7 @@ extension Workspace {
     /// A created or waiting task is simply marked stopped.
     @discardableResult
     public func stopTask(_ id: String, grace: Duration = .seconds(10)) throws -> TaskRecord {
+        if let job = try liveSlurmJob(id) { return try stopSlurmTask(id, job: job, grace: grace) }
         var endedAs: String?
         let identity = try store.pool.write { db -> ProcessIdentity? in
             guard var record = try TaskRecord.fetchOne(db, key: id) else { throw AIArtsError.notFoundTask(id) }
@@ -394,7 +401,7 @@ extension Workspace {
                 record.finishedAt = Date()
                 try record.update(db)
                 return nil
-            case .starting:
+            case .starting, .pending:
                 throw AIArtsError(.conflict, "\(id) is being started; stop it again in a moment")
             case .stopped, .finished, .failed:
                 // Its processes may outlive the record (a trainer orphaned before this was fixed,

@@ -41,7 +41,7 @@ extension Workspace {
         switch record.taskStatus {
         case .starting?:
             throw AIArtsError(.conflict, "\(id) is being started; delete it again in a moment")
-        case .running?, .paused?, .stopping?, .waitingGPU?:
+        case .running?, .paused?, .stopping?, .waitingGPU?, .pending?:
             guard force else {
                 throw AIArtsError(.conflict, "\(id) is \(record.status); pass --force to stop it and delete it")
             }

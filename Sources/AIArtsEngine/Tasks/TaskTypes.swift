@@ -9,6 +9,9 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     case waitingGPU = "waiting_gpu"
     /// Claimed by a `startTask` that is launching it.
     case starting
+    /// Submitted to an executor (Slurm) and waiting in its queue; the message says why
+    /// ("pending: Resources"). No process of it runs yet (docs/slurm.md).
+    case pending
     case running
     /// Its processes are stopped (SIGSTOP, `task pause`; or `scontrol suspend` on Slurm): alive,
     /// holding their memory and GPU memory, making no progress until `task continue`.
@@ -54,10 +57,11 @@ public enum TaskParams {
 
     /// Keys any trainer takes: GPU ids for CUDA_VISIBLE_DEVICES, the MiB each must have free, and
     /// how many of the latest checkpoints to keep besides the best (0: all; see CheckpointRetention).
-    static let commonKeys: Set<String> = ["gpus", "gpu_memory", "keep_checkpoints"]
+    /// `cpus`, `memory`, `time` and `nodes` are read on an executor only (SlurmResources).
+    static let commonKeys: Set<String> = Set(["gpus", "gpu_memory", "keep_checkpoints"]).union(SlurmResources.keys)
 
     /// A command task's own keys, not passed on to a startup file as `--key value`.
-    static let commandOwnKeys: Set<String> = ["command", "startup_file", "gpus", "gpu_memory", "keep_checkpoints", "python"]
+    static let commandOwnKeys: Set<String> = Set(["command", "startup_file", "gpus", "gpu_memory", "keep_checkpoints", "python"]).union(SlurmResources.keys)
 
     /// Keys the engine writes when it starts a task (what it resolved); never set by hand.
     /// `dataset_id` is the dataset the task trains on: the project's when the task was created
@@ -94,6 +98,10 @@ public enum TaskParams {
         }
         if key == "keep_checkpoints" {
             guard let n = Int(value), n >= 0 else { throw bad("give how many of the latest checkpoints to keep besides the best, e.g. 3; 0 keeps all") }
+            return
+        }
+        if SlurmResources.keys.contains(key) {
+            try SlurmResources.validate(key, value)
             return
         }
         if key == "gpus" {

@@ -101,7 +101,7 @@ public struct TaskRow: Equatable, Sendable {
 
     /// "12m +4m" while running (elapsed, then time left), "1h02m" once ended, "" before it started.
     public func timeText(now: Date) -> String {
-        guard let elapsed = elapsed(now: now), state != "waiting_gpu", state != "created" else { return "" }
+        guard let elapsed = elapsed(now: now), state != "waiting_gpu", state != "pending", state != "created" else { return "" }
         let left = state == "running" ? eta.map { " +" + Self.duration($0) } ?? "" : ""
         return Self.duration(elapsed) + left
     }
@@ -118,7 +118,7 @@ public struct TaskRow: Equatable, Sendable {
     }
 
     /// A process runs or is about to: the view refreshes while any task is like this.
-    public var isActive: Bool { ["starting", "running", "paused", "stopping", "waiting_gpu"].contains(state) }
+    public var isActive: Bool { ["starting", "pending", "running", "paused", "stopping", "waiting_gpu"].contains(state) }
 }
 
 /// Everything the Home view shows, read from the engine in one go on a background queue.

@@ -43,7 +43,7 @@ enum PaddleX {
     static func taskStatus(_ status: String) -> TaskStatus {
         switch AIArtsEngine.TaskStatus(rawValue: status) {
         case .created?: .xInit
-        case .waitingGPU?: .xDownloading
+        case .waitingGPU?, .pending?: .xDownloading
         case .starting?, .running?, .paused?: .xTraining
         case .stopping?, .stopped?: .xTrainExit
         case .finished?: .xTrainDone

@@ -48,7 +48,7 @@ wait_gone() {
 stop_running_tasks() {
     local id
     for id in $("$1" --workspace "$2" task list --json 2>/dev/null |
-                python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(sys.stdin) if t["state"] in ("running", "starting", "waiting_gpu", "stopping")))' 2>/dev/null); do
+                python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(sys.stdin) if t["state"] in ("running", "paused", "starting", "waiting_gpu", "stopping")))' 2>/dev/null); do
         "$1" --workspace "$2" task stop "$id" >/dev/null 2>&1
     done
 }

@@ -15,7 +15,7 @@ thread each: OpenCV's own threads are turned off), like aiarts' job over the 2 c
 The op grammar is the CLI's (docs/preprocessing.md), for the ops the benchmark uses:
 flip_h, flip_v, rotate=90|180|270, brightness=F, contrast=F, median=K, resize=WxH.
 brightness=F and contrast=F are Pillow's ImageEnhance factors (out = in·F; out = mean + F·(in − mean)),
-resize is bilinear.
+rotate turns counter-clockwise, resize averages areas (Pillow's BOX, OpenCV's INTER_AREA), as aiarts does.
 """
 import json, multiprocessing, os, random, resource, subprocess, sys, time
 
@@ -103,8 +103,8 @@ def pillow_one(job):
         elif name == "flip_v":
             image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
         elif name == "rotate":
-            image = image.transpose({90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
-                                     270: Image.Transpose.ROTATE_90}[value])  # clockwise, as aiarts turns
+            image = image.transpose({90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180,
+                                     270: Image.Transpose.ROTATE_270}[value])  # counter-clockwise, as aiarts turns
         elif name == "brightness":
             image = ImageEnhance.Brightness(image).enhance(value)
         elif name == "contrast":
@@ -112,7 +112,7 @@ def pillow_one(job):
         elif name == "median":
             image = image.filter(ImageFilter.MedianFilter(value))
         elif name == "resize":
-            image = image.resize(value, Image.Resampling.BILINEAR)
+            image = image.resize(value, Image.Resampling.BOX)
     image.save(dst, quality=quality)
 
 
@@ -127,7 +127,7 @@ def opencv_one(job):
         elif name == "flip_v":
             image = cv2.flip(image, 0)
         elif name == "rotate":
-            image = cv2.rotate(image, {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[value])
+            image = cv2.rotate(image, {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_CLOCKWISE}[value])
         elif name == "brightness":
             image = cv2.convertScaleAbs(image, alpha=value)
         elif name == "contrast":
@@ -137,7 +137,7 @@ def opencv_one(job):
         elif name == "median":
             image = cv2.medianBlur(image, value)
         elif name == "resize":
-            image = cv2.resize(image, value, interpolation=cv2.INTER_LINEAR)
+            image = cv2.resize(image, value, interpolation=cv2.INTER_AREA)
     cv2.imwrite(dst, image, [cv2.IMWRITE_JPEG_QUALITY, quality])
 
 

@@ -64,6 +64,7 @@ DOES = {
     "next_item": "next series (Curves) / predicted image (Predictions)",
     "edit_attributes": "the sample's attributes under the batch's annotation task (a form)",
     "predict_image": "predict the image through the chosen (or the only ready) inference service, drawn over it",
+    "preprocess_data": "the preprocessing form: an op list previewed on the selected image, then run into a new dataset or added as copies",
     "serve_model": "serve the selected model (a new inference service)",
     "stop_service": "stop the selected service or notebook session (asks first)",
     "remove_service": "remove the selected service or notebook session and its folder (asks first)",

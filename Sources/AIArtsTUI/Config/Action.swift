@@ -60,6 +60,8 @@ public enum Action: String, CaseIterable, Sendable {
     case review
     /// Predicts the dataset screen's image through a ready inference service (docs/ui.md, "Services").
     case predictImage = "predict_image"
+    /// Opens the preprocessing form over the dataset screen (docs/ui.md, "Preprocessing").
+    case preprocessData = "preprocess_data"
     // The Models screen's Services list (docs/inference.md).
     case serveModel = "serve_model"
     case stopService = "stop_service"
@@ -132,7 +134,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
                        .compareTask, .compareModels, .measureModels,
                        .commandLine, .close, .help, .quit]
         case .dataset: [.moveUp, .moveDown, .pageUp, .pageDown, .first, .last, .filterLabel, .filterSplit, .importData, .splitData, .exportData,
-                        .review, .predictImage, .commandLine, .close, .help, .quit]
+                        .review, .predictImage, .preprocessData, .commandLine, .close, .help, .quit]
         case .review: [.class1, .class2, .class3, .class4, .class5, .class6, .class7, .class8, .class9, .class10, .pickLabel,
                        .accept, .autoAdvance, .previousSample, .nextSample, .nextUnreviewed, .flag, .markBad, .nextBox, .previousBox,
                        .deleteBox, .chooseEdge, .nudgeBack, .nudgeForward, .nudgeBackFast, .nudgeForwardFast, .hideOverlays, .note,
@@ -220,6 +222,8 @@ enum ActionHelp {
                 Line(actions: [.review], text: "review these files one at a time (the label and split filter apply)", footer: "review"),
                 Line(actions: [.predictImage], text: "predict the image through the chosen (or the only ready) inference service; the result is drawn over it",
                      footer: "predict"),
+                Line(actions: [.preprocessData], text: "preprocess: an op list previewed on the image, then into a new dataset or added as copies",
+                     footer: "preprocess"),
                 Line(actions: [.close], text: "back to Home", footer: "back"),
             ]
         case .task:

@@ -52,6 +52,9 @@ struct DatasetScreenState: Equatable, Sendable {
             return [.openReview(ReviewRequest(datasetID: datasetID, label: label, split: filter.split.flatMap(Split.init(rawValue:))))]
         case .predictImage:
             return predictEffects(in: home)
+        case .preprocessData:
+            guard let data else { return [] }
+            return PreprocessState.open(data, sample: selectedSample)
         default: return nil
         }
     }

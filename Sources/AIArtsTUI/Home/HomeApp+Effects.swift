@@ -116,6 +116,8 @@ extension HomeApp {
                 commands.append(.perform { .imagePredicted(predict(path, fullPath, chosen, pixels)) })
             case .notebooks(let effect):
                 commands += runNotebooks(effect)
+            case .preprocess(let effect):
+                commands += runPreprocess(effect)
             }
         }
         // The services are read only while a Models screen is open.

@@ -36,6 +36,8 @@ public enum HomeMessage: Sendable {
     case imagePredicted(ImagePrediction)
     /// The notebook sessions as read, after a stop or remove, and an endpoint (NotebookActions.swift).
     case notebooks(NotebookMessage)
+    /// The preprocessing form's preview and job (HomeApp+Preprocess.swift).
+    case preprocess(PreprocessMessage)
 }
 
 /// The Home screen as a Program: datasets and the selected dataset's detail, and tasks.
@@ -82,6 +84,8 @@ public struct HomeApp: Program {
     var notebookActions: NotebookActions = .none
     /// Whether the services are being watched (only while a Models screen is open).
     var servicesWatched = false
+    /// The preprocessing form's preview and job (HomeApp+Preprocess.swift).
+    var preprocessActions: PreprocessActions = .none
 
     public init(state: HomeState = HomeState(), actions: TaskActions = .none, refreshInterval: Double = 1,
                 watchCurves: @escaping @Sendable (String, @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void = { id, post in
@@ -140,6 +144,7 @@ public struct HomeApp: Program {
         }
         serviceActions = .engine(workspace)
         notebookActions = .engine(workspace)
+        preprocessActions = .engine(workspace)
     }
 
     public static func key(_ key: Key) -> HomeMessage { .key(key) }
@@ -260,6 +265,8 @@ public struct HomeApp: Program {
             // Kept only while its image is still the one selected.
             if prediction.path == state.datasetScreen?.selectedSample?.path { state.datasetScreen?.prediction = prediction }
             if let error = prediction.error { state.notice = Notice(text: error, isError: true) }
+        case .preprocess(let message):
+            return receivePreprocess(message)
         case .key(let key):
             return press(key)
         }
@@ -334,6 +341,8 @@ public struct HomeApp: Program {
                 return effects
             case .review(let review)? where review.isTyping:
                 return typeReview(key)
+            case .preprocess? where key != .interrupt:
+                return typePreprocess(key)
             case nil where state.home.filterTyping:
                 return typeFilter(key)
             default: break

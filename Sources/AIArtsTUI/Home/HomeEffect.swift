@@ -59,6 +59,8 @@ enum HomeEffect: Equatable {
     case predictImage(path: String, fullPath: String, pixels: Size)
     /// Stop or remove a notebook session, or read its endpoint (NotebookActions.swift).
     case notebooks(NotebookEffect)
+    /// The preprocessing form's background work (HomeApp+Preprocess.swift).
+    case preprocess(PreprocessEffect)
 }
 
 /// What can be done to a task from a key or the command line.

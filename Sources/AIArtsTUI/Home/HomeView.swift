@@ -51,6 +51,7 @@ enum HomeView {
         case .gpu?: buffer.render(GPUScreen(state: state), in: body)
         case .task?: buffer.render(TaskScreen(state: state), in: body)
         case .dataset?: buffer.render(DatasetScreen(state: state), in: body)
+        case .preprocess(let form)?: buffer.render(PreprocessView(form: form, state: state), in: body)
         case nil:
             let focus = state.home.focus
             buffer.render(DatasetsPane(state: state), in: layout.datasets)

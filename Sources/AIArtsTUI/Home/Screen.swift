@@ -11,6 +11,8 @@ enum Screen: Equatable, Sendable {
     /// The Models screen's compare view.
     case modelCompare(ModelCompareView)
     case review(ReviewState)
+    /// The preprocessing form over a dataset's screen; it takes every key itself (HomeApp+Preprocess.swift).
+    case preprocess(PreprocessState)
 
     /// What an action does on this screen, its state changed in place; nil for the actions it leaves
     /// to the app (help, quit, the curves' keys, other screens). The review screen's own effects come
@@ -23,6 +25,7 @@ enum Screen: Equatable, Sendable {
         case .models(var s): defer { self = .models(s) }; return s.update(action, in: home)
         case .modelCompare(var s): defer { self = .modelCompare(s) }; return s.update(action, in: home)
         case .review(var s): defer { self = .review(s) }; return s.perform(action)?.map(HomeEffect.review)
+        case .preprocess: return []
         }
     }
 
@@ -34,6 +37,7 @@ enum Screen: Equatable, Sendable {
         case .gpu: .gpu
         case .models, .modelCompare: .models
         case .review: .review
+        case .preprocess: .dataset
         }
     }
 }

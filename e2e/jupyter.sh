@@ -152,6 +152,22 @@ gone_process() {
 }
 check "the AIArts /codes routes list, create, get, describe, give the endpoint and delete" gone_process
 
+killed() {
+    local pid state message
+    aiarts code create doomed --wait --json >"$T/doomed.json" || { cat "$T/doomed.json"; return 1; }
+    pid=$(json "$T/doomed.json" 'd["pid"]')
+    kill -9 -- "-$pid" || return 1
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    aiarts code show doomed --json >"$T/doomed-show.json" || return 1
+    state=$(json "$T/doomed-show.json" 'd["state"]')
+    message=$(json "$T/doomed-show.json" 'd["message"]')
+    echo "$state: $message"
+    [ "$state" = failed ] && [[ "$message" == *SIGKILL* || "$message" == *killed* ]] &&
+    ! curl -s -o /dev/null "http://127.0.0.1:$(json "$T/doomed.json" 'd["port"]')/api/status" &&
+    aiarts code rm doomed >/dev/null
+}
+check "a JupyterLab killed with kill -9 is seen as failed, with the reason, by the next aiarts" killed
+
 stop_rm() {
     local before after
     before=$(find "$W/datasets/D0001" -type f | wc -l)

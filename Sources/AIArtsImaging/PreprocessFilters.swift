@@ -154,20 +154,24 @@ extension RGBImage {
         }
         let xIndex = (-r..<(w + r)).map { reflect($0, w) }
         let yIndex = (-r..<(h + r)).map { reflect($0, h) }
-        // Pass 1: horizontal, into floats (colour channels only).
+        // Pass 1: horizontal, into floats (colour channels only). Each row is first widened to
+        // floats with its reflected border, so the taps read contiguous memory (vectorised).
         let cc = min(c, 3)
         var mid = [Float](repeating: 0, count: w * h * cc)
+        var row = [Float](repeating: 0, count: (w + 2 * r) * cc)
         pixels.withUnsafeBufferPointer { px in
             mid.withUnsafeMutableBufferPointer { m in
-                weights.withUnsafeBufferPointer { wt in
+                row.withUnsafeMutableBufferPointer { row in
                     for y in 0..<h {
-                        let srow = y * w * c, mrow = y * w * cc
-                        for x in 0..<w {
-                            for k in 0..<cc {
-                                var acc: Float = 0
-                                for j in 0..<size { acc += Float(px[srow + xIndex[x + j] * c + k]) * wt[j] }
-                                m[mrow + x * cc + k] = acc
-                            }
+                        let srow = y * w * c
+                        for (i, sx) in xIndex.enumerated() {
+                            for k in 0..<cc { row[i * cc + k] = Float(px[srow + sx * c + k]) }
+                        }
+                        let mrow = y * w * cc, n = w * cc
+                        for i in 0..<n { m[mrow + i] = 0 }
+                        for j in 0..<size {
+                            let wt = weights[j], off = j * cc
+                            for i in 0..<n { m[mrow + i] += row[off + i] * wt }
                         }
                     }
                 }

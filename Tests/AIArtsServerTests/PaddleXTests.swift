@@ -33,7 +33,7 @@ import Testing
 
     @Test func taskStatesMapOntoTaskStatus() {
         let expected: [(AIArtsEngine.TaskStatus, PaddleX.TaskStatus)] = [
-            (.created, .xInit), (.waitingGPU, .xDownloading), (.starting, .xTraining), (.running, .xTraining), (.paused, .xTraining),
+            (.created, .xInit), (.waitingGPU, .xDownloading), (.pending, .xDownloading), (.starting, .xTraining), (.running, .xTraining), (.paused, .xTraining),
             (.stopping, .xTrainExit), (.stopped, .xTrainExit), (.finished, .xTrainDone), (.failed, .xTrainFail),
         ]
         #expect(expected.count == AIArtsEngine.TaskStatus.allCases.count)

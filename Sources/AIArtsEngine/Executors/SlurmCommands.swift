@@ -57,6 +57,12 @@ public struct SlurmCommands: Sendable {
     /// Whether the client programs are here at all (sbatch and squeue).
     public var isInstalled: Bool { locate(.sbatch) != nil && locate(.squeue) != nil }
 
+    /// The error for a program that is not installed.
+    public func missing(_ program: Program) -> AIArtsError {
+        let where_ = binFolder.map { " in \($0) (AIARTS_SLURM_BIN)" } ?? ""
+        return AIArtsError(.notFound, "\(program.rawValue) not found\(where_): install slurm-client or add the executor on a machine that has it")
+    }
+
     /// Runs the program; stdout when it exits 0, else a one-line error.
     public func run(_ program: Program, _ arguments: [String], timeout: TimeInterval? = nil) throws -> String {
         let output = try result(program, arguments, timeout: timeout)
@@ -67,10 +73,7 @@ public struct SlurmCommands: Sendable {
     /// Runs the program and returns what it printed, whatever its exit code. Throws only when it
     /// cannot be run or runs past the time limit.
     public func result(_ program: Program, _ arguments: [String], timeout: TimeInterval? = nil) throws -> Output {
-        guard let path = locate(program) else {
-            let where_ = binFolder.map { " in \($0) (AIARTS_SLURM_BIN)" } ?? ""
-            throw AIArtsError(.notFound, "\(program.rawValue) not found\(where_): install slurm-client or add the executor on a machine that has it")
-        }
+        guard let path = locate(program) else { throw missing(program) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

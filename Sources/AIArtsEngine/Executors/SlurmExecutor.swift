@@ -98,9 +98,8 @@ extension Workspace {
         if resources.nodes > 1, trainer != .torch {
             throw AIArtsError(.invalidArgument, "nodes=\(resources.nodes): only torch tasks run on several nodes (through torchrun); set nodes=1 for a \(record.trainer) task")
         }
-        guard slurm.isInstalled else {
-            throw AIArtsError(.notFound, "sbatch not found: install slurm-client or add the executor on a machine that has it")
-        }
+        let slurm = self.slurm
+        guard slurm.locate(.sbatch) != nil else { throw slurm.missing(.sbatch) }
         if trainer == .torch {
             if params["batch_size"] == "auto" {
                 params["asked_batch_size"] = "auto"

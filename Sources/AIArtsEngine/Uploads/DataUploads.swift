@@ -225,7 +225,7 @@ extension Workspace {
     }
 
     /// Builds the entry's folder in data/.staging, then renames it to data/<new id>: nothing half-made is listed.
-    private func publishDataEntry(_ draft: DataEntry, fill: (URL) throws -> Void) throws -> DataEntry {
+    func publishDataEntry(_ draft: DataEntry, fill: (URL) throws -> Void) throws -> DataEntry {
         let staging = dataFolder.appendingPathComponent(".staging/\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         do {

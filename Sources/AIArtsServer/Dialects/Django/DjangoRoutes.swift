@@ -12,6 +12,7 @@ enum DjangoRoutes {
         DjangoTaskRoutes.register(on: router, environment: environment)
         DjangoPauseRoutes.register(on: router, environment: environment)
         DjangoModelRoutes.register(on: router, environment: environment)
+        DjangoPreprocessRoutes.register(on: router, environment: environment)
     }
 }
 

@@ -238,6 +238,26 @@ import TestSupport
         #expect(try ws.codeSessionLog("refused").contains { $0.contains("ServerApp") })
     }
 
+    /// A notebook may make links of its own anywhere in the folder: removing the session unlinks
+    /// them and never walks into what they point at.
+    @Test func removingAFolderNeverFollowsALink() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("aiarts-code-links-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let outside = root.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside.appendingPathComponent("deep"), withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: outside.appendingPathComponent("deep/file.txt"))
+        let tree = root.appendingPathComponent("codes/C0001")
+        try FileManager.default.createDirectory(at: tree.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("dataset").path, withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("sub/again").path, withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("sub/file-link").path,
+                                                   withDestinationPath: outside.appendingPathComponent("deep/file.txt").path)
+        try Data("x".utf8).write(to: tree.appendingPathComponent("sub/notes.txt"))
+        Workspace.removeTreeWithoutFollowing(tree.path)
+        #expect(!FileManager.default.fileExists(atPath: tree.path))
+        #expect(FileManager.default.contents(atPath: outside.appendingPathComponent("deep/file.txt").path) == Data("keep".utf8))
+    }
+
     @Test func tokensAndPortsAreFreshEachTime() throws {
         let tokens = Set((0..<50).map { _ in Workspace.randomToken() })
         #expect(tokens.count == 50)

@@ -30,6 +30,14 @@ public struct PreprocessPlan: Codable, Equatable, Sendable {
         case datasetID = "dataset_id", ops, mode, images, annotations, refused, firstRefusal = "first_refusal", target
         case examplePath = "example_path"
     }
+
+    /// Every key, a missing value as null (docs/cli-json.md).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(datasetID, forKey: .datasetID); try c.encode(ops, forKey: .ops); try c.encode(mode, forKey: .mode)
+        try c.encode(images, forKey: .images); try c.encode(annotations, forKey: .annotations); try c.encode(refused, forKey: .refused)
+        try c.encode(firstRefusal, forKey: .firstRefusal); try c.encode(target, forKey: .target); try c.encode(examplePath, forKey: .examplePath)
+    }
 }
 
 /// Where a preprocessed dataset (or a run of added copies) came from; written as preprocess.json.

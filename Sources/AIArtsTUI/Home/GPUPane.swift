@@ -44,6 +44,8 @@ public struct GPUPaneData: Equatable, Sendable {
     public var cpuPercent: Double?
     public var memoryUsed: UInt64?
     public var memoryTotal: UInt64?
+    /// The Slurm cluster, when the workspace has a Slurm executor (ClusterPane.swift).
+    public var cluster: ClusterPaneData?
 
     public init(devices: [Device], reason: String? = nil, cpuPercent: Double? = nil, memoryUsed: UInt64? = nil, memoryTotal: UInt64? = nil) {
         self.devices = devices; self.reason = reason.map(Sanitize.line)
@@ -68,21 +70,36 @@ public struct GPUPaneData: Equatable, Sendable {
 
     /// Samples the GPUs once a second and posts them, with the tasks owning their processes. A
     /// machine without GPUs is read once (CPU and memory use) and not sampled: nothing to watch, so
-    /// an idle UI stays idle. Returns what stops the sampling.
+    /// an idle UI stays idle. The Slurm cluster is read beside it on its own thread every
+    /// `ClusterPaneData.interval` seconds and carried in every post. Returns what stops both.
     static func watch(workspace: Workspace, post: @escaping @Sendable (HomeMessage) -> Void) -> @Sendable () -> Void {
         let sampler = GPUSampler(monitor: GPUMonitor(workspace: workspace))
         let stopped = Mutex(false)
+        // The last GPU data and cluster read, so that either's post carries the other.
+        let latest = Mutex<(gpus: GPUPaneData?, cluster: ClusterPaneData?)>((nil, nil))
+        let send: @Sendable (GPUPaneData) -> Void = { data in
+            var merged = data
+            merged.cluster = latest.withLock { $0.gpus = data; return $0.cluster }
+            post(.gpus(merged))
+        }
         DispatchQueue.global(qos: .utility).async {
             let first = sampler.monitor.snapshot()
-            post(.gpus(GPUPaneData(snapshot: first)))
+            send(GPUPaneData(snapshot: first))
             guard !first.gpus.isEmpty, !stopped.withLock({ $0 }) else { return }
-            sampler.subscribe { snapshot in post(.gpus(GPUPaneData(snapshot: snapshot, history: sampler.history))) }
+            sampler.subscribe { snapshot in send(GPUPaneData(snapshot: snapshot, history: sampler.history)) }
             sampler.start()
             if stopped.withLock({ $0 }) { sampler.stop() }
+        }
+        let stopCluster = ClusterPaneData.poll(read: { ClusterPaneData.read(workspace) }) { cluster in
+            // Before the first GPU read there is nothing to post with; that read carries it.
+            guard var data = latest.withLock({ $0.cluster = cluster; return $0.gpus }) else { return }
+            data.cluster = cluster
+            post(.gpus(data))
         }
         return {
             stopped.withLock { $0 = true }
             sampler.stop()
+            stopCluster()
         }
     }
 }
@@ -105,6 +122,17 @@ struct GPUPane: Widget {
         let inner = framed ? block.inner(area) : area
         guard let data = state.gpus else {
             buffer.set(x: inner.x, y: inner.y, string: "reading…", style: theme.muted, maxWidth: inner.width)
+            return
+        }
+        if let cluster = data.cluster {
+            // This machine's GPUs (or CPU and memory) on top, as few rows as they need, the cluster below.
+            let needed = data.devices.isEmpty ? 3 : 1 + data.devices.count * 2
+            let top = min(needed, max(1, inner.height / 3))
+            var local = state
+            local.gpus?.cluster = nil
+            GPUPane(state: local, framed: false).render(in: Rect(x: inner.x, y: inner.y, width: inner.width, height: top), buffer: &buffer)
+            ClusterPane(data: cluster, theme: theme).render(in: Rect(x: inner.x, y: inner.y + top, width: inner.width, height: inner.height - top),
+                                                            buffer: &buffer)
             return
         }
         var y = inner.y

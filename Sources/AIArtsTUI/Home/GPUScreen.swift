@@ -57,7 +57,14 @@ struct GPUScreen: Widget {
         let theme = state.theme
         let block = theme.block("GPUs · sorted by \((state.gpuScreen?.sort ?? .memory).rawValue)", focused: true, ascii: state.ascii)
         buffer.render(block, in: area)
-        let inner = block.inner(area)
+        var inner = block.inner(area)
+        if let cluster = state.gpus?.cluster {
+            // The Slurm cluster takes the lower part (ClusterPane.swift); this machine keeps the top.
+            let local = state.gpus?.devices.isEmpty == false ? max(3, inner.height * 2 / 5) : 1
+            let clusterArea = Rect(x: inner.x, y: inner.y + local + 1, width: inner.width, height: max(0, inner.height - local - 1))
+            ClusterPane(data: cluster, theme: theme, compact: false).render(in: clusterArea, buffer: &buffer)
+            inner.height = min(inner.height, local)
+        }
         guard let data = state.gpus, !data.devices.isEmpty else {
             buffer.set(x: inner.x, y: inner.y, string: state.gpus?.reason ?? "reading…", style: theme.muted, maxWidth: inner.width)
             return

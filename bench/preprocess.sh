@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Preprocessing benchmark (docs/benchmarks.md, "Dataset preprocessing"): the same op list on 1,000 and
 # 10,000 640×480 JPEGs with boxes, by `aiarts dataset preprocess … --into` (release build), Pillow and
-# OpenCV (opencv-python-headless), each decoding and re-encoding JPEG at quality 90 on 2 processes or
+# OpenCV (opencv-python-headless), each decoding and re-encoding JPEG at quality 95 on 2 processes or
 # threads, in the same run; wall and CPU time, images/s. Prints a Markdown table per run.
 #
 #   bench/preprocess.sh [--runs 2] [--sizes 1000,10000] [--op resize=320x240 --op flip_v …]
@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${AIARTS_BIN:-$ROOT/.build-release/release/aiarts}
 OUT=$ROOT/bench-out
-FIXTURE=$OUT/preprocess-fixture
+FIXTURE=${PREPROCESS_FIXTURE:-$OUT/preprocess-fixture}
 RUNS=2 SIZES=1000,10000 OPS=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -38,7 +38,8 @@ PEERS=$ROOT/bench/preprocess_peers.py
 IFS=, read -r -a sizes <<<"$SIZES"
 largest=0
 for n in "${sizes[@]}"; do [ "$n" -gt "$largest" ] && largest=$n; done
-if [ ! -f "$FIXTURE/first-$largest.json" ]; then
+made=$(ls "$FIXTURE"/first-*.json 2>/dev/null | sed 's/.*first-\([0-9]*\)\.json/\1/' | sort -n | tail -1)
+if [ "${made:-0}" -lt "$largest" ]; then
     echo "making $largest images in $FIXTURE …" >&2
     rm -rf "$FIXTURE"
     "$PY" "$PEERS" make "$FIXTURE" "$largest"
@@ -55,8 +56,8 @@ for n in "${sizes[@]}"; do
         --register --verify header >/dev/null
     DATASET[$n]=$id
 done
-quality=$("$BIN" dataset preprocess --help 2>/dev/null | grep -o 'quality [0-9]*' | head -1 | grep -o '[0-9]*' || true)
-quality=${quality:-90}
+# aiarts re-encodes a JPEG at quality 95 (docs/preprocessing.md, "Modes"); the peers encode at the same.
+quality=95
 
 ops_text=$(printf '%s ' "${OPS[@]}" | sed 's/--op //g; s/ $//; s/ /, /g')
 echo "ops: $ops_text; JPEG quality $quality; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -3,7 +3,7 @@
 
   preprocess_peers.py make DIR N                 N 640×480 JPEGs (quality 90) with boxes, and a COCO file
   preprocess_peers.py subset DIR N               DIR/first-N.json: the first N images of DIR's COCO file
-  preprocess_peers.py run pillow|opencv SRC OUT N --op flip_v --op brightness=0.4 … [--procs 2] [--quality 90]
+  preprocess_peers.py run pillow|opencv SRC OUT N --op flip_v --op brightness=0.4 … [--procs 2] [--quality 95]
                                                  the same op list on the first N images, JSON timings on stdout
   preprocess_peers.py measure -- CMD …           runs CMD, prints {"wall": s, "cpu": s} (children's user + system)
 
@@ -181,7 +181,7 @@ def main(argv):
     elif len(argv) >= 3 and argv[0] == "subset":
         subset(argv[1], int(argv[2]))
     elif len(argv) >= 5 and argv[0] == "run" and argv[1] in ("pillow", "opencv"):
-        ops, procs, quality, rest = [], 2, 90, argv[5:]
+        ops, procs, quality, rest = [], 2, 95, argv[5:]
         while rest:
             flag, value, rest = rest[0], rest[1], rest[2:]
             if flag == "--op":

@@ -139,6 +139,23 @@ import TestSupport
         #expect(TaskPauseClock.read(in: folder.url) == nil)
     }
 
+    /// A paused task keeps its GPU memory, so the queue keeps its reservation: a second task that
+    /// needs the same memory waits rather than starting into it.
+    @Test func thePausedTasksGPUMemoryStaysReserved() throws {
+        let gpus = TaskQueueTests.FakeGPUs([GPUCapacity(index: 0, totalMiB: 24000, freeMiB: 10000)])
+        let s = try TaskQueueTests.Sandbox(gpus: gpus)
+        let first = try s.command(TaskKillTests.loop, ["gpus": "0", "gpu_memory": "8000"])
+        #expect(try s.ws.startTask(first.id).taskStatus == .running)
+        try s.ws.pauseTask(first.id)
+        #expect(try s.ws.reservedGPUMemory(excluding: "T0999") == [0: 8000])
+        let second = try s.command("true", ["gpus": "0", "gpu_memory": "8000"])
+        let waiting = try s.ws.startTask(second.id)
+        #expect(waiting.taskStatus == .waitingGPU)
+        #expect(waiting.statusMessage.contains("GPU 0 has 2000 MiB"), "\(waiting.statusMessage)")
+        _ = try s.ws.stopTask(second.id)
+        _ = try s.ws.stopTask(first.id, grace: .seconds(5))
+    }
+
     @Test func pausedNoteNamesTheGPUMemoryHeld() throws {
         let s = try Sandbox()
         var record = try s.command("true")

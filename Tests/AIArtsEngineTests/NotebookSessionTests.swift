@@ -102,6 +102,13 @@ import TestSupport
         #expect(offline.contains(log.path) && !offline.contains("\n"))
         let other = Workspace.pipFailure(["ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device"], status: 1, log: log)
         #expect(other.hasPrefix("pip install jupyterlab failed: Could not install packages due to an OSError"), "\(other)")
+        let silent = Workspace.pipFailure(["ERROR: Could not find a version that satisfies the requirement jupyterlab (from versions: none)",
+                                           "ERROR: No matching distribution found for jupyterlab"], status: 1, log: log)
+        #expect(silent.hasPrefix("pip could not reach PyPI: "), "\(silent)")
+        let noWheel = Workspace.pipFailure(["ERROR: Ignored the following versions that require a different python version: 4.0.0 Requires-Python >=3.8",
+                                            "ERROR: Could not find a version that satisfies the requirement jupyterlab (from versions: none)",
+                                            "ERROR: No matching distribution found for jupyterlab"], status: 1, log: log)
+        #expect(noWheel.hasPrefix("pip found no JupyterLab for this Python"), "\(noWheel)")
         let escaped = Workspace.pipFailure(["ERROR: bad \u{1b}]52;c;aGk=\u{7} thing"], status: 1, log: log)
         #expect(!escaped.contains("\u{1b}"))
     }

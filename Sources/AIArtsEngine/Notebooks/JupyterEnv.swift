@@ -86,11 +86,16 @@ extension Workspace {
         let text = tail.joined(separator: "\n")
         let networkSigns = ["Failed to establish a new connection", "Temporary failure in name resolution", "Network is unreachable",
                             "Name or service not known", "ProxyError", "ConnectTimeout", "Connection refused", "Max retries exceeded",
-                            "No matching distribution found for jupyterlab", "Could not find a version that satisfies the requirement jupyterlab"]
+                            "Read timed out", "SSLError", "ConnectionResetError"]
         let reason = tail.last(where: { $0.hasPrefix("ERROR:") }).map { String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) }
             ?? tail.last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? "exit status \(status)"
         let short = TerminalText.finalRedraw(String(reason.prefix(300)))
-        if networkSigns.contains(where: { text.contains($0) }) {
+        // pip lists the versions an index has; "none" for jupyterlab means it saw no index at all
+        // (unless every version was set aside for needing another Python, which it says first).
+        if text.contains("require a different python version") {
+            return "pip found no JupyterLab for this Python: \(short); choose a newer Python (`aiarts workspace python PATH`) or set \(jupyterVenvVariable)"
+        }
+        if networkSigns.contains(where: { text.contains($0) }) || text.contains("(from versions: none)") {
             return "pip could not reach PyPI: \(short); see \(log.path), or set \(jupyterVenvVariable) to a venv with jupyterlab"
         }
         return "pip install jupyterlab failed: \(short); see \(log.path)"

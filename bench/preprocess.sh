@@ -8,8 +8,8 @@
 #
 # AIARTS_BIN (default .build-release/release/aiarts: `nice swift build -c release --product aiarts
 # --scratch-path .build-release`). The fixture (bench-out/preprocess-fixture, made once by
-# bench/preprocess_peers.py with Pillow and numpy: gradients, noise and 1–4 filled shapes a picture, each
-# shape a box; about 95 KB a JPEG) and the peers' venv (~/.cache/aiarts/venv-preprocess-bench: pillow,
+# bench/preprocess_peers.py with Pillow and numpy: 500 pictures of gradients, noise and 1–4 filled shapes, each
+# shape a box, the rest byte copies of them; about 95 KB a JPEG) and the peers' venv (~/.cache/aiarts/venv-preprocess-bench: pillow,
 # opencv-python-headless, numpy, from PyPI once) are kept between runs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

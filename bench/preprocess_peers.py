@@ -2,6 +2,7 @@
 """The preprocessing benchmark's fixture and peers (bench/preprocess.sh drives it; docs/benchmarks.md).
 
   preprocess_peers.py make DIR N                 N 640×480 JPEGs (quality 90) with boxes, and a COCO file
+                                                 (500 drawn, the rest copies of them)
   preprocess_peers.py subset DIR N               DIR/first-N.json: the first N images of DIR's COCO file
   preprocess_peers.py run pillow|opencv SRC OUT N --op flip_v --op brightness=0.4 … [--procs 2] [--quality 95]
                                                  the same op list on the first N images, JSON timings on stdout
@@ -66,10 +67,19 @@ def make_one(args):
     return name, boxes
 
 
-def make(folder, n):
+def make(folder, n, unique=500):
+    """N images: the first `unique` drawn (in 2 processes), the rest byte copies of them in turn (each
+    file its own copy, so every one is read and decoded), with their boxes."""
+    import shutil
     os.makedirs(os.path.join(folder, "images"), exist_ok=True)
     with multiprocessing.Pool(2) as pool:
-        made = pool.map(make_one, [(folder, i) for i in range(n)], chunksize=64)
+        drawn = pool.map(make_one, [(folder, i) for i in range(min(n, unique))], chunksize=16)
+    made = list(drawn)
+    for i in range(len(drawn), n):
+        source, boxes = drawn[i % len(drawn)]
+        name = f"{i:06d}.jpg"
+        shutil.copyfile(os.path.join(folder, "images", source), os.path.join(folder, "images", name))
+        made.append((name, boxes))
     doc = {"images": [], "annotations": [],
            "categories": [{"id": c, "name": name} for c, name in ((1, "cat"), (2, "dog"), (3, "car"))]}
     for i, (name, boxes) in enumerate(made):

@@ -93,6 +93,7 @@ import Testing
         _ = a.update(.key(.char("p")))
         Self.type("flip_v, median=5", into: &a)
         _ = a.update(.key(.esc))
+        #expect(!a.preprocessActions.previewer.isCurrent(2))
         _ = a.update(.key(.char("p")))
         #expect(a.state.preprocess?.generation == 1)
         #expect(a.preprocessActions.previewer.isCurrent(1))

@@ -61,6 +61,7 @@ extension HomeApp {
             return [.unwatch(key: "preprocess-job")]
         case .close:
             if case .preprocess? = state.top { _ = state.screens.popLast() }
+            actions.previewer.forget()
         case .reload:
             return run([.reload] + (state.datasetScreen.map { [.loadDatasetScreen($0.datasetID)] } ?? []))
         case .notice(let text, let isError):

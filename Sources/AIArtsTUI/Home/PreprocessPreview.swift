@@ -35,6 +35,9 @@ final class PreprocessPreviewer: @unchecked Sendable {
 
     func isCurrent(_ generation: Int) -> Bool { lock.withLock { generation == latest } }
 
+    /// The form closed: its decoded image (up to 24 megapixels) is not kept, and no preview is current.
+    func forget() { lock.withLock { cached = nil; latest = 0 } }
+
     /// Largest image decoded at full size for a preview; a bigger one is decoded shrunk (libjpeg scales
     /// while decoding), its ops' pixel sizes then meaning proportionally less (the preview says so).
     static let maxPixels = 24_000_000

@@ -71,7 +71,7 @@ extension Workspace {
         } catch {
             throw AIArtsError(.io, "could not pause \(record.id): \(error)")
         }
-        try setPaused(record, paused: true, message: Self.pausedMessage)
+        try setPaused(record, paused: true, message: Self.pausedMessage, evenIfDone: true)
         return try task(record.id)
     }
 
@@ -88,7 +88,7 @@ extension Workspace {
         } catch {
             throw AIArtsError(.io, "could not continue \(record.id): \(error)")
         }
-        try setPaused(record, paused: false, message: Self.continuedMessage)
+        try setPaused(record, paused: false, message: Self.continuedMessage, evenIfDone: true)
         return try task(record.id)
     }
 
@@ -98,15 +98,17 @@ extension Workspace {
     static let continuedOutsideMessage = "running: its processes were continued outside aiarts (kill -CONT)"
 
     /// Moves the record between running and paused, only while it still names the same process
-    /// and is in the other state (a stop or another aiarts may have changed it meanwhile).
-    /// Returns whether it wrote.
+    /// and is in the other state (a stop or another aiarts may have changed it meanwhile). With
+    /// `evenIfDone` (the aiarts that sent the signal) also when a reconciliation already recorded
+    /// the new state in between, so the message is this call's. Returns whether it wrote.
     @discardableResult
-    func setPaused(_ record: TaskRecord, paused: Bool, message: String) throws -> Bool {
+    func setPaused(_ record: TaskRecord, paused: Bool, message: String, evenIfDone: Bool = false) throws -> Bool {
         let from = paused ? TaskStatus.running : .paused
         let to = paused ? TaskStatus.paused : .running
         let wrote = try store.pool.write { db -> Bool in
-            try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ? WHERE id = ? AND status = ? AND pid IS ? AND startTime IS ?",
-                           arguments: [to.rawValue, message, record.id, from.rawValue, record.pid, record.startTime])
+            try db.execute(sql: "UPDATE task SET status = ?, statusMessage = ? WHERE id = ? AND status IN (?, ?) AND pid IS ? AND startTime IS ?",
+                           arguments: [to.rawValue, message, record.id, from.rawValue, evenIfDone ? to.rawValue : from.rawValue,
+                                       record.pid, record.startTime])
             return db.changesCount > 0
         }
         // Elapsed time leaves pauses out; a clock that cannot be written costs only that.

@@ -13,6 +13,7 @@ enum DjangoRoutes {
         DjangoPauseRoutes.register(on: router, environment: environment)
         DjangoModelRoutes.register(on: router, environment: environment)
         DjangoPreprocessRoutes.register(on: router, environment: environment)
+        DjangoRuntimeRoutes.register(on: router, environment: environment)
     }
 }
 

@@ -153,5 +153,10 @@ private extension JSONDecoder {
         let madeImage = try ImageCodec.decode(contentsOf: folder.appendingPathComponent(sample.path).path).image
         #expect(madeImage == PreprocessPipeline.apply(ops, to: image))
         #expect(try ws.summary(result.datasetID).labels.map(\.name) == ["background", "thing", "other"])
+        // A crop keeping only the three left columns (all class 1) drops the rows of classes 0 and 2.
+        let before = try ws.summary(record.id).labels.map(\.count)
+        let cropped = try ws.preprocessDataset(record.id, ops: [.crop(x: 0, y: 0, width: 3, height: 6)], mode: .into("left")).wait()
+        let after = try ws.summary(cropped.datasetID).labels.map(\.count)
+        #expect(before == [1, 1, 1] && after == [0, 1, 0] && cropped.droppedAnnotations == 2, "\(before) → \(after)")
     }
 }

@@ -66,6 +66,7 @@ struct PreprocessSampleWork: Sendable {
         } catch { return fail("cannot encode the result: \(error)") }
         let newPath = name(for: sample.path)
         var newMask: String?
+        var classes: Set<UInt8>?
         do {
             try write(encoded, to: newPath)
             if let mask = sample.maskPath {
@@ -74,6 +75,7 @@ struct PreprocessSampleWork: Sendable {
                     return fail("its mask \(mask) is \(decodedMask.width)x\(decodedMask.height), the image \(size)")
                 }
                 let moved = PreprocessPipeline.apply(ops, to: decodedMask)
+                classes = Set(moved.values)
                 newMask = name(for: mask)
                 try write(try ImageCodec.encodeMask(moved, palette: moved.palette), to: newMask!)
             }
@@ -82,7 +84,16 @@ struct PreprocessSampleWork: Sendable {
         } catch {
             return fail("cannot write the result: \(error.localizedDescription)")
         }
-        let moved = PreprocessPipeline.transform(annotations: sample.annotations, imageSize: size, ops: ops)
+        var moved = PreprocessPipeline.transform(annotations: sample.annotations, imageSize: size, ops: ops)
+        if let classes {
+            // A mask's classes are its label-only rows (one per class it holds, as the import
+            // records them): a class a crop or a shrink removed from the mask loses its row.
+            let kept = moved.annotations.filter { a in
+                a.box != nil || a.segmentation != nil || (UInt8(exactly: a.labelIndex).map(classes.contains) ?? false)
+            }
+            moved.dropped += moved.annotations.count - kept.count
+            moved.annotations = kept
+        }
         return .success(PreprocessedSample(
             sourcePath: sample.path, path: storedPrefix + newPath, maskPath: newMask.map { storedPrefix + $0 },
             size: image.size, split: sample.split, annotations: moved.annotations, dropped: moved.dropped))

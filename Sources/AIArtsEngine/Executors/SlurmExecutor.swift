@@ -175,7 +175,9 @@ extension Workspace {
         guard !jobs.isEmpty else { return [] }
         let listed: [String: SlurmJob]
         do {
-            let out = try slurm.result(.squeue, ["-h", "--states=all", "-j", Set(jobs.values).sorted().joined(separator: ","), "-o", SlurmJobs.squeueFormat])
+            // A short limit: the UI and `task list` wait on this call.
+            let out = try slurm.result(.squeue, ["-h", "--states=all", "-j", Set(jobs.values).sorted().joined(separator: ","), "-o", SlurmJobs.squeueFormat],
+                                       timeout: 10)
             if out.code != 0 && !out.stderr.contains("Invalid job id") { throw SlurmCommands.failure(.squeue, out) }
             listed = out.code == 0 ? SlurmJobs.parseSqueue(out.stdout) : [:]
         } catch {
@@ -219,8 +221,16 @@ extension Workspace {
             state = .ended(SlurmJob(id: jobID, state: "UNKNOWN"))
         }
         let params = TaskParams.decode(record.params)
-        let tail: [String]
-        if case .ended = state { tail = FileTail.lines(taskFolder(id).appendingPathComponent("train.log"), count: 50) } else { tail = [] }
+        var tail: [String] = []
+        var downNode: String?
+        if case let .ended(ended) = state {
+            tail = FileTail.lines(taskFolder(id).appendingPathComponent("train.log"), count: 50)
+            // A job that failed or was killed where a node went down: the node says why.
+            if ["FAILED", "CANCELLED", "NODE_FAIL"].contains(ended.state), !ended.nodes.isEmpty, exitRecord?.isSuccess != true,
+               let out = try? slurm.result(.sinfo, ["-h", "-N", "-n", ended.nodes, "-o", "%N|%T|%E"], timeout: 10), out.code == 0 {
+                downNode = SlurmTaskState.downNode(sinfo: out.stdout)
+            }
+        }
         let wrote = try store.pool.write { db -> Bool in
             guard var current = try TaskRecord.fetchOne(db, key: id), let status = current.taskStatus,
                   status.hasProcess || status == .pending,
@@ -245,7 +255,8 @@ extension Workspace {
                 let (newStatus, message, exit) = job.state == "UNKNOWN"
                     ? (current.stopRequested ? TaskStatus.stopped : .failed,
                        current.stopRequested ? "stopped" : "Slurm no longer knows job \(jobID) and it left no exit status (see train.log)", ExitStatus.unknown)
-                    : SlurmTaskState.end(job, exitRecord: exitRecord, stopRequested: current.stopRequested, logTail: tail, time: params["time"])
+                    : SlurmTaskState.end(job, exitRecord: exitRecord, stopRequested: current.stopRequested, logTail: tail, time: params["time"],
+                                         downNode: downNode)
                 current.status = newStatus.rawValue
                 current.statusMessage = message
                 switch exit {

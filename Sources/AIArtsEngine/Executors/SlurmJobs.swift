@@ -131,10 +131,16 @@ public enum SlurmTaskState: Equatable, Sendable {
     /// How an ended job ends the task: the aiarts status and its message. Slurm's verdict wins for
     /// what only it knows (a cancel, a time limit, a node failure, an out-of-memory kill); otherwise
     /// the exit record the batch script wrote says, as for a local run.
-    public static func end(_ job: SlurmJob, exitRecord: ExitStatus?, stopRequested: Bool, logTail: [String], time: String?) -> (TaskStatus, String, ExitStatus) {
+    /// `downNode`: a node of the job that is down, drained or failing now, with Slurm's reason
+    /// ("vm: down (Not responding)"), which explains a job that failed or was killed on it.
+    public static func end(_ job: SlurmJob, exitRecord: ExitStatus?, stopRequested: Bool, logTail: [String], time: String?,
+                           downNode: String? = nil) -> (TaskStatus, String, ExitStatus) {
         let status = exitRecord ?? slurmExit(job.exitCode)
         if stopRequested { return (.stopped, status == .unknown ? "stopped (scancel)" : "stopped (scancel; \(status))", status) }
         let on = job.nodes.isEmpty ? "" : " on \(job.nodes)"
+        if let downNode, ["FAILED", "CANCELLED", "NODE_FAIL"].contains(job.state), !status.isSuccess {
+            return (.failed, "node failure: Slurm job \(job.id) was killed when its node went down (\(downNode)); `aiarts task resume` continues from the last checkpoint", status)
+        }
         switch job.state {
         case "CANCELLED":
             return (.stopped, "cancelled outside aiarts (scancel of Slurm job \(job.id))", status)
@@ -152,6 +158,20 @@ public enum SlurmTaskState: Equatable, Sendable {
             if let reason = FailureClassifier.classify(logTail: logTail, exit: status)?.message { return (.failed, reason, status) }
             return (.failed, "Slurm job \(job.id) ended \(job.state.lowercased())\(on) (\(status)); see train.log", status)
         }
+    }
+
+    /// The first node of `sinfo -h -N -o '%N|%T|%E'` output that is down or failing:
+    /// "gpu07: down (Not responding)"; nil when every node is up.
+    public static func downNode(sinfo text: String) -> String? {
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map { SlurmJobs.clean($0) }
+            guard parts.count == 3 else { continue }
+            let state = parts[1].lowercased()
+            // Drained nodes kill nothing: only down or failing ones explain a killed job.
+            guard ["down", "fail", "not_responding"].contains(where: { state.hasPrefix($0) }) || state.hasSuffix("*") else { continue }
+            return "\(parts[0]): \(state)" + (parts[2].isEmpty || parts[2] == "none" ? "" : " (\(parts[2]))")
+        }
+        return nil
     }
 
     /// Slurm's "code:signal" as an exit status.

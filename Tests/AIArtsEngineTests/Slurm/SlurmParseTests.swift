@@ -108,6 +108,21 @@ import Testing
         #expect(SlurmTaskState.slurmExit("junk") == .unknown)
     }
 
+    @Test func aJobKilledWhereANodeWentDownIsANodeFailure() {
+        // `sinfo -h -N -n vm,gpu07 -o '%N|%T|%E'`
+        #expect(SlurmTaskState.downNode(sinfo: "vm|idle|none\n") == nil)
+        #expect(SlurmTaskState.downNode(sinfo: "vm|drained|maintenance\n") == nil)
+        #expect(SlurmTaskState.downNode(sinfo: "vm|allocated|none\ngpu07|down*|Not responding\n") == "gpu07: down* (Not responding)")
+        #expect(SlurmTaskState.downNode(sinfo: "gpu07|fail|bad dimm\n") == "gpu07: fail (bad dimm)")
+        let job = SlurmJob(id: "9", state: "FAILED", nodes: "gpu07", exitCode: "0:9")
+        let (status, message, _) = SlurmTaskState.end(job, exitRecord: nil, stopRequested: false, logTail: [], time: nil, downNode: "gpu07: down* (Not responding)")
+        #expect(status == .failed)
+        #expect(message == "node failure: Slurm job 9 was killed when its node went down (gpu07: down* (Not responding)); `aiarts task resume` continues from the last checkpoint")
+        // A job that succeeded is not a failure, whatever its node does now.
+        #expect(SlurmTaskState.end(SlurmJob(id: "9", state: "COMPLETED"), exitRecord: .exited(code: 0), stopRequested: false, logTail: [], time: nil,
+                                   downNode: "gpu07: down").0 == .finished)
+    }
+
     @Test func slurmTextIsCleanedOfEscapeSequences() {
         let jobs = SlurmJobs.parseSqueue(Self.squeue)
         #expect(jobs["13"] != nil)

@@ -24,8 +24,11 @@ extension Workspace {
     /// executor it last ran on, else its project's default). Otherwise as `startTask(_:worker:)`.
     @discardableResult
     public func startTask(_ id: String, on executor: String?, worker: QueueWorker) throws -> TaskStart {
+        guard let executor else { return try startTask(id, worker: worker) }
         try assignExecutor(id, name: executor)
-        return try startTask(id, worker: worker)
+        let start = TaskStart(try startTask(id))
+        if case .waitingGPU = start { try ensureQueueWorker(executable: worker.executable) }
+        return start
     }
 
     /// The task's Slurm columns.

@@ -39,10 +39,13 @@ public enum TaskStart: Sendable, Equatable {
 
 extension Workspace {
     /// Starts a task (see `startTask(_:)`); when it has to wait for GPU memory, makes sure a queue
-    /// worker runs to start it once there is room. What every front end calls.
+    /// worker runs to start it once there is room. What every front end calls. A task that never ran
+    /// starts on its project's default executor, if it has one (docs/slurm.md; `startTask(_:on:worker:)`
+    /// names one).
     @discardableResult
     public func startTask(_ id: String, worker: QueueWorker) throws -> TaskStart {
-        try queued(startTask(id), worker: worker)
+        try assignExecutor(id, name: nil)
+        return try queued(startTask(id), worker: worker)
     }
 
     /// Resumes a task (see `resumeTask(_:epoch:epochs:)`), starting the queue worker as `startTask(_:worker:)` does.

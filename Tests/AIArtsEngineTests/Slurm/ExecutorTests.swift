@@ -171,6 +171,12 @@ import Testing
         try s.ws.setDefaultExecutor(project: s.project.id, name: "hpc")
         let task = try s.commandTask()
         #expect(try s.ws.startTask(task.id, on: nil, worker: QueueWorker(executable: "/bin/false")).record.taskStatus == .pending)
+        // Every front end's start (the HTTP dialects' too) takes the default; `--on local` overrides it.
+        let viaAPI = try s.commandTask()
+        #expect(try s.ws.startTask(viaAPI.id, worker: QueueWorker(executable: "/bin/false")).record.taskStatus == .pending)
+        let here = try s.commandTask()
+        try s.ws.startTask(here.id, on: "local", worker: QueueWorker(executable: "/bin/false"))
+        #expect(try s.ws.waitForTask(here.id, interval: .milliseconds(20)).taskStatus == .finished)
         let multi = try s.commandTask(["nodes": "2"])
         let error = #expect(throws: AIArtsError.self) { try s.ws.startTask(multi.id, on: nil, worker: QueueWorker(executable: "/bin/false")) }
         #expect(error?.message.contains("only torch tasks run on several nodes") == true)

@@ -64,11 +64,11 @@ import Testing
             let badType = try await client.execute(uri: "/ai_arts/api/datasets", method: .post, headers: fixture.headers(.trainer, json: true),
                                                    body: .json(["name": "x", "type": "poetry"]))
             #expect(badType.status == .badRequest)
-            // Absent modules are absent, not stubbed.
-            for path in ["/ai_arts/api/codes"] {
-                let absent = try await client.execute(uri: path, method: .get, headers: fixture.headers(.admin))
-                #expect(absent.status == .notFound && absent.json["code"] as? Int == 40400)
-            }
+            // A module the dialect does not have is a 404 in the envelope; codes (notebook sessions) is there.
+            let absent = try await client.execute(uri: "/ai_arts/api/notebooks", method: .get, headers: fixture.headers(.admin))
+            #expect(absent.status == .notFound && absent.json["code"] as? Int == 40400)
+            let codes = try await client.execute(uri: "/ai_arts/api/codes", method: .get, headers: fixture.headers(.admin))
+            #expect(codes.status == .ok && (codes.json["data"] as? [String: Any])?["total"] as? Int == 0)
             let deleted = try await client.execute(uri: "/ai_arts/api/datasets/D0001", method: .delete, headers: fixture.headers(.trainer))
             #expect(deleted.status == .ok)
             #expect(try fixture.workspace.datasets().isEmpty)

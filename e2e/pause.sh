@@ -3,7 +3,8 @@
 # A built-in trainer on the demo's dataset is paused (its log stops growing, `task show` says paused
 # with the GPU-memory note), continued (the log grows again) and stopped; a command task is paused
 # by hand with kill -STOP and is seen paused; a paused task is stopped; the Django dialect's
-# POST /generation/run/pause/ pauses and continues over HTTP (curl). Ends with "N passed, N failed".
+# POST /generation/run/pause/ pauses and continues over HTTP (curl); in the UI (tmux), u pauses the
+# selected task and continues it. Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${AIARTS_BIN:-$PWD/.build/debug/aiarts}
@@ -12,7 +13,9 @@ source e2e/lib.sh
 W=$T/ws
 aiarts() { "$BIN" --workspace "$W" "$@"; }
 SERVER=
-trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; stop_running_tasks "$BIN" "$W"; wait 2>/dev/null; rm -rf "$T"' EXIT
+SOCK=$T/tmux.sock
+S=aiarts-pause
+trap 'tm kill-server >/dev/null 2>&1; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; stop_running_tasks "$BIN" "$W"; wait 2>/dev/null; rm -rf "$T"' EXIT
 
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 state() { aiarts task show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
@@ -126,6 +129,22 @@ t_http() {
     body=$(post '{}') && [[ "$body" == *'"task_id":'*' 400' ]] || { echo "$body"; return 1; }
 }
 check "POST /generation/run/pause/ pauses, answers a second pause alike, continues with resume, refuses an ended task" t_http
+
+# The UI: Tab Tab to the Tasks pane, j to the loop task, u pauses it, u again continues it.
+t_ui() {
+    command -v tmux >/dev/null || { echo "tmux not found: the UI check cannot run"; return 1; }
+    tm -f /dev/null new-session -d -s "$S" -x 160 -y 40 \
+        "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --workspace '$W' open; echo EXITED=\$?; sleep 30" &&
+    wait_for "$LOOP" || return 1
+    tm send-keys -t "$S" Tab Tab j u
+    wait_for "paused — on the CPU, nothing held on a GPU" && [ "$(state "$LOOP")" = paused ] || return 1
+    still "$W/tasks/$LOOP/train.log" 1 || return 1
+    tm send-keys -t "$S" u
+    wait_gone "paused — on the CPU" && [ "$(state "$LOOP")" = running ] && grows "$W/tasks/$LOOP/train.log" 10 || return 1
+    tm send-keys -t "$S" q
+    wait_for "EXITED=0"
+}
+check "the UI: u pauses the selected task (the note shows) and continues it" t_ui
 
 echo "pause: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

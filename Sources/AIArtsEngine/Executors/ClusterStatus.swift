@@ -36,6 +36,13 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
         case time, executor, partition, partitions, nodes, jobs
         case skippedLines = "skipped_lines"
     }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(time, forKey: .time); try c.encode(executor, forKey: .executor); try c.encode(partition, forKey: .partition)
+        try c.encode(partitions, forKey: .partitions); try c.encode(nodes, forKey: .nodes); try c.encode(jobs, forKey: .jobs)
+        try c.encode(skippedLines, forKey: .skippedLines)
+    }
 }
 
 public struct ClusterPartition: Codable, Sendable, Equatable {
@@ -136,6 +143,20 @@ public struct ClusterNode: Codable, Sendable, Equatable {
         case bootTime = "boot_time"
         case slurmdStartTime = "slurmd_start_time"
     }
+
+    /// Every key is written, an unknown value as null, so the JSON's shape does not change with the node.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(address, forKey: .address); try c.encode(hostname, forKey: .hostname)
+        try c.encode(state, forKey: .state); try c.encode(flags, forKey: .flags); try c.encode(reason, forKey: .reason)
+        try c.encode(partitions, forKey: .partitions); try c.encode(cpusAllocated, forKey: .cpusAllocated)
+        try c.encode(cpusTotal, forKey: .cpusTotal); try c.encode(memoryAllocatedMB, forKey: .memoryAllocatedMB)
+        try c.encode(memoryTotalMB, forKey: .memoryTotalMB); try c.encode(memoryFreeMB, forKey: .memoryFreeMB)
+        try c.encode(gpusAllocated, forKey: .gpusAllocated); try c.encode(gpusTotal, forKey: .gpusTotal)
+        try c.encode(gpuTypes, forKey: .gpuTypes); try c.encode(load, forKey: .load); try c.encode(architecture, forKey: .architecture)
+        try c.encode(operatingSystem, forKey: .operatingSystem); try c.encode(slurmVersion, forKey: .slurmVersion)
+        try c.encode(bootTime, forKey: .bootTime); try c.encode(slurmdStartTime, forKey: .slurmdStartTime)
+    }
 }
 
 public struct ClusterJob: Codable, Sendable, Equatable {
@@ -176,5 +197,15 @@ public struct ClusterJob: Codable, Sendable, Equatable {
         case nodeList = "node_list"
         case nodeNames = "node_names"
         case nodeCount = "node_count"
+    }
+
+    /// Every key is written, an unknown value (a job of no task here, no reason) as null.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id); try c.encode(name, forKey: .name); try c.encode(user, forKey: .user)
+        try c.encode(state, forKey: .state); try c.encode(partition, forKey: .partition); try c.encode(nodeList, forKey: .nodeList)
+        try c.encode(nodeNames, forKey: .nodeNames); try c.encode(nodeCount, forKey: .nodeCount); try c.encode(cpus, forKey: .cpus)
+        try c.encode(memory, forKey: .memory); try c.encode(gpus, forKey: .gpus); try c.encode(reason, forKey: .reason)
+        try c.encode(elapsed, forKey: .elapsed); try c.encode(task, forKey: .task)
     }
 }

@@ -176,6 +176,8 @@ import Testing
         let data = try JSONEncoder().encode(try status())
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"gpus_total\":4") && text.contains("\"node_names\"") && text.contains("\"skipped_lines\":2"))
+        // Absent values are null, not missing: a job of no task here, a node without a reason, the whole cluster.
+        #expect(text.contains("\"task\":null") && text.contains("\"reason\":null") && text.contains("\"executor\":null"))
         #expect(try JSONDecoder().decode(ClusterStatus.self, from: data).nodes.count == 3)
     }
 }

@@ -265,6 +265,22 @@ import TestSupport
         #expect(FileManager.default.contents(atPath: outside.appendingPathComponent("deep/file.txt").path) == Data("keep".utf8))
     }
 
+    @Test func theReasonJupyterLabEndedIsItsOwnLine() {
+        let exit1 = ExitStatus.exited(code: 1)
+        let critical = Workspace.jupyterFailure(logTail: [
+            "[E 2026-12-06 10:00:00.000 ServerApp] Uncaught exception GET /api/kernels",
+            "[C 2026-12-06 10:00:01.000 ServerApp] Running as root is not recommended. Use --allow-root to bypass.",
+        ], status: exit1)
+        #expect(critical.hasSuffix("Running as root is not recommended. Use --allow-root to bypass."), "\(critical)")
+        let exception = Workspace.jupyterFailure(logTail: [
+            "[E 2026-12-06 10:00:00.000 ServerApp] a kernel died", "Traceback (most recent call last):", "  File \"x.py\", line 1",
+            "ModuleNotFoundError: No module named 'jupyterlab'",
+        ], status: exit1)
+        #expect(exception.hasSuffix("ModuleNotFoundError: No module named 'jupyterlab'"), "\(exception)")
+        let bare = Workspace.jupyterFailure(logTail: ["[I ServerApp] serving", "\u{1b}[31m"], status: .signaled(signal: 9, coreDumped: false))
+        #expect(!bare.isEmpty && !bare.contains("\u{1b}") && !bare.contains("\n"), "\(bare)")
+    }
+
     @Test func tokensAndPortsAreFreshEachTime() throws {
         let tokens = Set((0..<50).map { _ in Workspace.randomToken() })
         #expect(tokens.count == 50)

@@ -83,12 +83,19 @@ extension Workspace {
     /// exception's last line), else the runner's classifier, else the exit status.
     static func jupyterFailure(logTail: [String], status: ExitStatus) -> String {
         let lines = logTail.map { TerminalText.finalRedraw($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if let line = lines.last(where: { $0.hasPrefix("[C ") || $0.hasPrefix("[E ") }) {
-            let text = line.firstIndex(of: "]").map { String(line[line.index(after: $0)...]).trimmingCharacters(in: .whitespaces) } ?? line
-            return "JupyterLab ended (\(status)): \(text.prefix(300))"
+        func message(_ line: String) -> String {
+            line.firstIndex(of: "]").map { String(line[line.index(after: $0)...]).trimmingCharacters(in: .whitespaces) } ?? line
+        }
+        // Its critical line first (why it would not start), then a Python exception's last line,
+        // then an error line (which a running server also writes for things it survives).
+        if let line = lines.last(where: { $0.hasPrefix("[C ") }) {
+            return "JupyterLab ended (\(status)): \(message(line).prefix(300))"
         }
         if let line = lines.last(where: { $0.range(of: #"^[A-Za-z_.]*(Error|Exception): "#, options: .regularExpression) != nil }) {
             return "JupyterLab ended (\(status)): \(line.prefix(300))"
+        }
+        if let line = lines.last(where: { $0.hasPrefix("[E ") }) {
+            return "JupyterLab ended (\(status)): \(message(line).prefix(300))"
         }
         if let reason = FailureClassifier.classify(logTail: logTail, exit: status)?.message { return reason }
         return status == .unknown

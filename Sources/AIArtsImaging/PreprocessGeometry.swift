@@ -17,13 +17,19 @@ struct PixelPlane {
                 for y in 0..<h {
                     let sy = horizontally ? y : h - 1 - y
                     let srow = sy * rowBytes, drow = y * rowBytes
-                    if horizontally {
+                    if horizontally && c == 3 {
+                        // The common case spelled out, so the copy is three moves, not a loop.
+                        for x in 0..<w {
+                            let s = srow + (w - 1 - x) * 3, d = drow + x * 3
+                            dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
+                        }
+                    } else if horizontally {
                         for x in 0..<w {
                             let s = srow + (w - 1 - x) * c, d = drow + x * c
                             for k in 0..<c { dst[d + k] = src[s + k] }
                         }
                     } else {
-                        for i in 0..<rowBytes { dst[drow + i] = src[srow + i] }
+                        (dst.baseAddress! + drow).initialize(from: src.baseAddress! + srow, count: rowBytes)
                     }
                 }
             }
@@ -48,7 +54,8 @@ struct PixelPlane {
                         let sx = q == 1 ? w - 1 - oy : oy
                         let sy = q == 1 ? ox : h - 1 - ox
                         let s = (sy * w + sx) * c, d = drow + ox * c
-                        for k in 0..<c { dst[d + k] = src[s + k] }
+                        if c == 3 { dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2] }
+                        else { for k in 0..<c { dst[d + k] = src[s + k] } }
                     }
                 }
             }

@@ -86,6 +86,15 @@ import TestSupport
         }
     }
 
+    @Test func withoutAnExecutorPollingPostsOnceAndThenStaysQuiet() async throws {
+        let reads = Mutex(0)
+        let posts = Mutex(0)
+        let stop = ClusterPaneData.poll(every: 0.02, read: { reads.withLock { $0 += 1 }; return nil }, post: { _ in posts.withLock { $0 += 1 } })
+        #expect(waitUntil(timeout: 5) { reads.withLock { $0 } >= 5 })
+        stop()
+        #expect(posts.withLock { $0 } == 1)
+    }
+
     @Test func pollingPostsChangesKeepsTheLastViewOnFailureAndStops() async throws {
         let reads = Mutex(0)
         let posts = Mutex<[ClusterPaneData?]>([])

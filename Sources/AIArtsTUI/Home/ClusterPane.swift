@@ -30,12 +30,15 @@ public struct ClusterPaneData: Equatable, Sendable {
         let stopped = Mutex(false)
         let thread = Thread {
             var last: ClusterPaneData?
+            var posted = false
             while !stopped.withLock({ $0 }) {
                 var next = read()
                 // A failed read keeps the view of the last good one.
                 if let n = next, n.status == nil, let old = last?.status { next = ClusterPaneData(status: old, error: n.error) }
                 guard !stopped.withLock({ $0 }) else { return }
-                if next != last || last == nil { post(next) }
+                // Only what changed is posted: an idle UI (no executor, a quiet cluster) stays idle.
+                if !posted || next != last { post(next) }
+                posted = true
                 last = next
                 var waited = 0.0
                 while waited < interval, !stopped.withLock({ $0 }) {

@@ -223,6 +223,8 @@ extension Workspace {
         } else {
             state = .ended(SlurmJob(id: jobID, state: "UNKNOWN"))
         }
+        // `task list` and the UI reconcile often: a job whose state and reason did not move costs no write.
+        if let job, let info = try slurmInfo(id), Self.slurmUnchanged(record, info: info, job: job, state: state) { return false }
         let params = TaskParams.decode(record.params)
         var tail: [String] = []
         var downNode: String?
@@ -282,6 +284,20 @@ extension Workspace {
             do { try pruneTaskCheckpoints(id) } catch { log.warning("\(id): checkpoints not pruned: \(error)") }
         }
         return wrote
+    }
+
+    /// Whether writing `job` would change nothing of the record (a job still pending, running or
+    /// suspended as it was last seen).
+    static func slurmUnchanged(_ record: TaskRecord, info: SlurmTaskInfo, job: SlurmJob, state: SlurmTaskState) -> Bool {
+        guard info.state == job.state, info.reason == job.reason, (info.nodes ?? "") == job.nodes,
+              job.restarts == nil || job.restarts == info.restarts else { return false }
+        switch (state, record.taskStatus) {
+        case (_, .stopping?): return true
+        case let (.pending(message), .pending?): return record.statusMessage == message
+        case let (.running(message), .running?): return record.launchedAt != nil && record.statusMessage.hasPrefix(message)
+        case let (.paused(message), .paused?): return record.statusMessage == message
+        default: return false
+        }
     }
 
     // MARK: Stop, pause

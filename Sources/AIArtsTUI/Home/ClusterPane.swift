@@ -153,11 +153,12 @@ struct ClusterPane: Widget {
         y += nodeRows + 1
         guard y < area.maxY else { return }
         let jobs = Table(
-            header: ["JOB", "TASK", "NAME", "USER", "STATE", "NODES", "GPUS", "TIME"],
-            rows: status.jobs.map { [$0.id, $0.task ?? "-", $0.name, $0.user, ClusterReport.state($0), $0.nodeList.isEmpty ? "-" : $0.nodeList,
-                                     String($0.gpus), $0.elapsed] },
-            widths: [.fixed(9), .fixed(6), .fill(1), .fixed(10), .fixed(22), .fixed(12), .fixed(4), .fixed(11)],
-            alignments: [.right, .left, .left, .left, .left, .left, .right, .right],
+            header: ["JOB", "TASK", "NAME", "USER", "STATE", "GPUS", "TIME", "NODES"],
+            rows: status.jobs.map { [$0.id, $0.task ?? "-", $0.name, $0.user, ClusterReport.state($0), String($0.gpus), $0.elapsed,
+                                     $0.nodeList.isEmpty ? "-" : $0.nodeList] },
+            // The node list last, where it has the room a long one needs.
+            widths: [.fixed(9), .fixed(6), .fixed(24), .fixed(10), .fixed(22), .fixed(4), .fixed(11), .fill(1)],
+            alignments: [.right, .left, .left, .left, .left, .right, .right, .left],
             headerStyle: theme.columnHeader, emptyText: "no jobs in the queue")
         buffer.render(jobs, in: Rect(x: area.x, y: y, width: area.width, height: area.maxY - y))
     }

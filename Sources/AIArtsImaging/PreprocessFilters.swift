@@ -31,7 +31,7 @@ extension RGBImage {
     static func blendTable(base: Float, factor: Float) -> [UInt8] {
         (0..<256).map { v -> UInt8 in
             let t = base + factor * (Float(v) - base)
-            return t <= 0 ? 0 : t >= 255 ? 255 : UInt8(t)
+            return !(t > 0) ? 0 : t >= 255 ? 255 : UInt8(t)   // NaN (an infinite factor times 0) is 0
         }
     }
 

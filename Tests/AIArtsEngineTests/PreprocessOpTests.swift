@@ -93,4 +93,19 @@ import Testing
         let out = PreprocessPipeline.apply(ops, to: image)
         #expect(out.size == ImageSize(width: 10, height: 5))
     }
+
+    @Test func handMadeOpsOutsideTheGrammarDoNotCrash() throws {
+        let image = RGBImage(width: 5, height: 4, color: RGBColor(100, 150, 200))
+        let odd: [PreprocessOp] = [.brightness(.nan), .brightness(1e300), .contrast(-.infinity), .gamma(-2), .median(size: 4),
+                                   .median(size: -7), .gaussian(sigma: -1, size: 4), .gaussian(sigma: 1, size: -3),
+                                   .pad(left: -3, top: 0, right: 0, bottom: 0, value: 1), .resize(width: 0, height: 0),
+                                   .crop(x: Int.max, y: -5, width: Int.max, height: 2), .rotate(quarterTurns: Int.min)]
+        for op in odd {
+            let out = PreprocessPipeline.apply(op, to: image)
+            #expect(out.width >= 1 && out.height >= 1, "\(op)")
+        }
+        #expect(PreprocessPipeline.apply(.brightness(.nan), to: image) == image)
+        #expect(throws: AIArtsError.self) { try PreprocessPipeline.outputSize([.pad(left: -3, top: 0, right: 0, bottom: 0, value: 0)], for: image.size) }
+        #expect(throws: AIArtsError.self) { try PreprocessPipeline.outputSize([.resize(width: 0, height: 0)], for: image.size) }
+    }
 }

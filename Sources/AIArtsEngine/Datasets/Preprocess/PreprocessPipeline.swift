@@ -12,21 +12,29 @@ public enum PreprocessPipeline {
         return image
     }
 
+    /// One op. Ops made by hand rather than by the parser are brought into its ranges (a factor
+    /// that is not a number changes nothing, a median or kernel size is made odd and at least 1, a
+    /// negative border is none); a size past the codecs' limits is the caller's to refuse first,
+    /// with `outputSize(_:for:)`.
     public static func apply(_ op: PreprocessOp, to image: RGBImage) -> RGBImage {
         switch op {
         case .flipHorizontal: return image.flippedHorizontally()
         case .flipVertical: return image.flippedVertically()
         case .rotate(let q): return image.rotated(quarterTurns: q)
-        case .brightness(let f): return image.brightnessAdjusted(f)
-        case .contrast(let f): return image.contrastAdjusted(f)
-        case .gamma(let g): return image.gammaAdjusted(g)
-        case .median(let k): return image.medianFiltered(size: k)
-        case .gaussian(let sigma, let k): return image.gaussianBlurred(sigma: sigma, size: k)
+        case .brightness(let f): return f.isFinite ? image.brightnessAdjusted(min(PreprocessOp.maxFactor, max(0, f))) : image
+        case .contrast(let f): return f.isFinite ? image.contrastAdjusted(min(PreprocessOp.maxFactor, max(0, f))) : image
+        case .gamma(let g): return g.isFinite && g > 0 ? image.gammaAdjusted(g) : image
+        case .median(let k): return image.medianFiltered(size: min(PreprocessOp.maxMedian, max(1, k | 1)))
+        case .gaussian(let sigma, let k):
+            guard sigma.isFinite, sigma > 0 else { return image }
+            return image.gaussianBlurred(sigma: sigma, size: min(2 * PreprocessOp.maxMedian + 1, max(1, k | 1)))
         case .resize, .resizeLongest:
             guard image.width > 0, image.height > 0 else { return image }
-            return image.resized(to: resizedSize(op, image.size))
+            let size = resizedSize(op, image.size)
+            return image.resized(to: ImageSize(width: max(1, size.width), height: max(1, size.height)))
         case .crop(let x, let y, let w, let h): return image.cropped(x: x, y: y, width: w, height: h)
-        case .pad(let l, let t, let r, let b, let v): return image.padded(left: l, top: t, right: r, bottom: b, fill: RGBColor(v, v, v))
+        case .pad(let l, let t, let r, let b, let v):
+            return image.padded(left: max(0, l), top: max(0, t), right: max(0, r), bottom: max(0, b), fill: RGBColor(v, v, v))
         }
     }
 
@@ -42,9 +50,10 @@ public enum PreprocessPipeline {
             case .brightness, .contrast, .gamma, .median, .gaussian: break
             case .resize, .resizeLongest:
                 guard mask.width > 0, mask.height > 0 else { continue }
-                mask = mask.resizedNearest(to: resizedSize(op, ImageSize(width: mask.width, height: mask.height)))
+                let size = resizedSize(op, ImageSize(width: mask.width, height: mask.height))
+                mask = mask.resizedNearest(to: ImageSize(width: max(1, size.width), height: max(1, size.height)))
             case .crop(let x, let y, let w, let h): mask = mask.cropped(x: x, y: y, width: w, height: h)
-            case .pad(let l, let t, let r, let b, _): mask = mask.padded(left: l, top: t, right: r, bottom: b, fill: 0)
+            case .pad(let l, let t, let r, let b, _): mask = mask.padded(left: max(0, l), top: max(0, t), right: max(0, r), bottom: max(0, b), fill: 0)
             }
         }
         return mask
@@ -55,6 +64,9 @@ public enum PreprocessPipeline {
     public static func outputSize(_ ops: [PreprocessOp], for size: ImageSize, limits: ImageLimits = .default) throws -> ImageSize {
         var size = size
         for op in ops {
+            if case .pad(let l, let t, let r, let b, _) = op, min(l, t, r, b) < 0 || max(l, t, r, b) > PreprocessOp.maxPad {
+                throw AIArtsError(.invalidArgument, "\(op.text): a border must be from 0 to \(PreprocessOp.maxPad) pixels")
+            }
             switch op {
             case .flipHorizontal, .flipVertical, .brightness, .contrast, .gamma, .median, .gaussian: break
             case .rotate(let q): if q % 2 != 0 { size = ImageSize(width: size.height, height: size.width) }
@@ -66,6 +78,9 @@ public enum PreprocessPipeline {
                 size = ImageSize(width: w, height: h)
             case .pad(let l, let t, let r, let b, _):
                 size = ImageSize(width: size.width + l + r, height: size.height + t + b)
+            }
+            guard size.width >= 1, size.height >= 1 else {
+                throw AIArtsError(.invalidArgument, "\(op.text) would make an empty image")
             }
             guard size.width <= limits.maxSide, size.height <= limits.maxSide, size.width * size.height <= limits.maxPixels else {
                 throw AIArtsError(.badInput, "\(op.text) would make a \(size) image, past the limit of \(limits.maxSide) pixels a side and \(limits.maxPixels) in all")

@@ -56,8 +56,12 @@ wait_line() { # FILE PATTERN SECONDS
     echo "$1 has no line matching $2 after $3 s"; tail -5 "$1" 2>/dev/null; return 1
 }
 
-aiarts demo --no-tui >/dev/null 2>&1
-aiarts executor add e2e --slurm --partition debug >/dev/null
+t_setup() {
+    aiarts demo --no-tui >/dev/null 2>&1 || return 1
+    aiarts executor add e2e --slurm --partition debug | grep -F "executor e2e added (slurm, partition debug)" &&
+        aiarts executor list --json | python3 -c 'import json,sys; e=json.load(sys.stdin); assert [x["name"] for x in e] == ["e2e"] and e[0]["partition"] == "debug", e'
+}
+check "a demo workspace and an executor on the debug partition (executor add, executor list --json)" t_setup
 new_task() { aiarts task create P0001 --param image_size=16 --param cpus=1 --param "epochs=$1" | tail -1; }
 SHORT=$(new_task 12)
 LONG=$(new_task 400)

@@ -61,7 +61,9 @@ t_setup() {
     aiarts executor add e2e --slurm --partition debug | grep -F "executor e2e added (slurm, partition debug)" &&
         aiarts executor list --json | python3 -c 'import json,sys; e=json.load(sys.stdin); assert [x["name"] for x in e] == ["e2e"] and e[0]["partition"] == "debug", e'
 }
-check "a demo workspace and an executor on the debug partition (executor add, executor list --json)" t_setup
+if [ -n "${E2E_ONLY:-}" ]; then t_setup >/dev/null; else
+    check "a demo workspace and an executor on the debug partition (executor add, executor list --json)" t_setup
+fi
 new_task() { aiarts task create P0001 --param image_size=16 --param cpus=1 --param "epochs=$1" | tail -1; }
 SHORT=$(new_task 12)
 LONG=$(new_task 400)
@@ -160,6 +162,16 @@ t_byhand() {
     message "$BYHAND" | grep -E "^cancelled outside aiarts \(scancel of Slurm job [0-9]+\)$"
 }
 check "a job cancelled by hand with scancel is stopped, cancelled outside aiarts" t_byhand
+
+t_default() {
+    local id out
+    aiarts executor default e2e --project P0001 | grep -F "P0001's tasks start on e2e by default" || return 1
+    id=$(new_task 400)
+    out=$(aiarts task start "$id") && grep -E "^$id pending: submitted to e2e as Slurm job [0-9]+$" <<<"$out" || { echo "$out"; return 1; }
+    aiarts task stop "$id" --grace 2 | grep -E "^$id stopped" || return 1
+    aiarts executor default local --project P0001 >/dev/null
+}
+check "a project's default executor takes a task started without --on" t_default
 
 t_nosbatch() {
     local id out

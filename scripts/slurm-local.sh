@@ -53,7 +53,8 @@ write_conf() {
     cat >"$CONF" <<EOF
 # Written by aiarts scripts/slurm-local.sh: a one-node test cluster.
 ClusterName=aiarts
-SlurmctldHost=$host
+# Addresses given, so a hostname that does not resolve (a bare container) still works.
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -86,7 +87,7 @@ KillWait=5
 JobRequeue=1
 MpiDefault=none
 GresTypes=gpu
-$node Gres=gpu:2 State=UNKNOWN
+$node NodeAddr=127.0.0.1 Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
     cat >"$STATE/gres.conf" <<EOF

@@ -195,6 +195,8 @@ extension Workspace {
                 // Ended or gone from squeue: scontrol has the exit code; sacct remembers longer.
                 job = lookUpSlurmJob(jobID) ?? job
             }
+            // A reused id (the cluster's state was reset) names someone else's job: ours is gone.
+            if let found = job, !found.canBe(task: record.id) { job = nil }
             if try applySlurmState(record, jobID: jobID, job: job) { changed.append(record.id) }
         }
         return changed

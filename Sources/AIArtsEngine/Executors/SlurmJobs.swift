@@ -16,10 +16,18 @@ public struct SlurmJob: Equatable, Sendable {
     public var restarts: Int?
     /// "code:signal", where the source says (scontrol, sacct).
     public var exitCode: String?
+    /// The job's name (`aiarts-T0001` for aiarts's), where the source says (squeue, scontrol).
+    public var name: String?
 
-    public init(id: String, state: String, reason: String = "None", nodes: String = "", restarts: Int? = nil, exitCode: String? = nil) {
+    public init(id: String, state: String, reason: String = "None", nodes: String = "", restarts: Int? = nil, exitCode: String? = nil,
+                name: String? = nil) {
         self.id = id; self.state = state; self.reason = reason; self.nodes = nodes; self.restarts = restarts; self.exitCode = exitCode
+        self.name = name
     }
+
+    /// Whether it can be task `taskID`'s job: a job id the cluster hands out again (after its state
+    /// was reset) names another job, whose name is not the task's.
+    public func canBe(task taskID: String) -> Bool { name.map { $0 == "aiarts-\(taskID)" } ?? true }
 }
 
 public enum SlurmJobs {
@@ -33,7 +41,8 @@ public enum SlurmJobs {
         for line in text.split(whereSeparator: \.isNewline) {
             let parts = line.split(separator: "|", maxSplits: 4, omittingEmptySubsequences: false).map { clean($0) }
             guard parts.count == 5, isJobID(parts[0]), !parts[1].isEmpty else { continue }
-            jobs[parts[0]] = SlurmJob(id: parts[0], state: baseState(parts[1]), reason: parts[2].isEmpty ? "None" : parts[2], nodes: parts[3])
+            jobs[parts[0]] = SlurmJob(id: parts[0], state: baseState(parts[1]), reason: parts[2].isEmpty ? "None" : parts[2], nodes: parts[3],
+                                      name: parts[4])
         }
         return jobs
     }
@@ -51,7 +60,7 @@ public enum SlurmJobs {
         guard let id = fields["JobId"], isJobID(id), let state = fields["JobState"], !state.isEmpty else { return nil }
         let nodes = fields["NodeList"].flatMap { $0 == "(null)" ? nil : $0 } ?? ""
         return SlurmJob(id: id, state: baseState(state), reason: fields["Reason"] ?? "None", nodes: nodes,
-                        restarts: fields["Restarts"].flatMap { Int($0) }, exitCode: fields["ExitCode"])
+                        restarts: fields["Restarts"].flatMap { Int($0) }, exitCode: fields["ExitCode"], name: fields["JobName"])
     }
 
     /// `sacct -n -P -X -j ID -o JobID,State,ExitCode,NodeList,Reason`: the job's allocation line.
@@ -153,6 +162,11 @@ public enum SlurmTaskState: Equatable, Sendable {
         case "PREEMPTED":
             return (.stopped, "preempted by Slurm (job \(job.id)) and not requeued; `aiarts task resume` continues it", status)
         default:
+            // Slurm's FAILED with a record of success: the record is not this run's; Slurm's code stands.
+            if job.state == "FAILED", status.isSuccess {
+                let code = slurmExit(job.exitCode)
+                return (.failed, "Slurm job \(job.id) failed\(on) (\(code)); see train.log", code)
+            }
             if status.isSuccess { return (.finished, "finished", status) }
             if job.state == "COMPLETED", exitRecord == nil { return (.finished, "finished", .exited(code: 0)) }
             if let reason = FailureClassifier.classify(logTail: logTail, exit: status)?.message { return (.failed, reason, status) }

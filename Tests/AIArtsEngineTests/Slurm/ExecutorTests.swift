@@ -23,7 +23,7 @@ import Testing
                 .squeue: #"d=$(dirname "$0"); echo "$@" >> "$d/squeue.log"; cat "$d/squeue.out" 2>/dev/null; cat "$d/squeue.err" >&2 2>/dev/null; exit $(cat "$d/squeue.rc" 2>/dev/null || echo 0)"#,
                 .scontrol: #"d=$(dirname "$0"); echo "$@" >> "$d/scontrol.log"; if [ -f "$d/scontrol.out" ]; then cat "$d/scontrol.out"; else echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; fi"#,
                 // scancel: the job is then listed as cancelled.
-                .scancel: #"d=$(dirname "$0"); echo "$@" >> "$d/scancel.log"; echo "$1|CANCELLED|None|node1|x" > "$d/squeue.out""#,
+                .scancel: #"d=$(dirname "$0"); echo "$@" >> "$d/scancel.log"; sed -i "s/^$1|[A-Z]*|/$1|CANCELLED|/" "$d/squeue.out""#,
                 .sacct: #"echo "Slurm accounting storage is disabled" >&2; exit 1"#,
                 .sinfo: #"echo "debug* up 1 idle node1""#,
             ]
@@ -113,8 +113,9 @@ import Testing
         let stopped = try s.commandTask()
         try s.ws.startTask(stopped.id, on: "hpc", worker: QueueWorker(executable: "/bin/false"))
         // One squeue call for both jobs; job 42 left squeue and scontrol says how it ended.
-        try s.set("squeue.out", "43|RUNNING|None|node1|x\n")
-        try s.set("scontrol.out", SlurmParseTests.cancelled.replacingOccurrences(of: "JobId=9 ", with: "JobId=42 "))
+        try s.set("squeue.out", "43|RUNNING|None|node1|aiarts-\(stopped.id)\n")
+        try s.set("scontrol.out", SlurmParseTests.cancelled.replacingOccurrences(of: "JobId=9 ", with: "JobId=42 ")
+            .replacingOccurrences(of: "aiarts-T0042", with: "aiarts-\(byHand.id)"))
         try s.ws.refreshTasks()
         #expect(s.read("squeue.log").split(separator: "\n").last?.contains("-j 42,43") == true)
         let cancelled = try s.ws.task(byHand.id)
@@ -140,13 +141,20 @@ import Testing
         try s.set("squeue.rc", "1")
         #expect(try s.ws.refreshTasks() == [])
         #expect(try s.ws.task(task.id).taskStatus == .pending)
-        // A job Slurm has forgotten that left an exit record ends by it.
+        // A job id the cluster handed out again (its state was reset) is another job: this one is gone.
         try FileManager.default.removeItem(at: s.bin.appendingPathComponent("squeue.err"))
         try s.set("squeue.rc", "0")
-        try s.set("squeue.out", "")
-        try Data("exit=1\nshell_status=1\nstop_signals=\n".utf8).write(to: s.ws.taskFolder(task.id).appendingPathComponent("exit_status"))
+        try s.set("squeue.out", "42|RUNNING|None|node1|someone-else\n")
         try s.ws.refreshTasks()
-        let failed = try s.ws.task(task.id)
+        let gone = try s.ws.task(task.id)
+        #expect(gone.taskStatus == .failed && gone.statusMessage == "Slurm no longer knows job 42 and it left no exit status (see train.log)")
+        // A job Slurm has forgotten that left an exit record ends by it.
+        let second = try s.commandTask()
+        try s.ws.startTask(second.id, on: "hpc", worker: QueueWorker(executable: "/bin/false"))
+        try s.set("squeue.out", "")
+        try Data("exit=1\nshell_status=1\nstop_signals=\n".utf8).write(to: s.ws.taskFolder(second.id).appendingPathComponent("exit_status"))
+        try s.ws.refreshTasks()
+        let failed = try s.ws.task(second.id)
         #expect(failed.taskStatus == .failed && failed.exitCode == 1)
     }
 

@@ -29,15 +29,19 @@ import Testing
     @Test func squeueRowsByJobIDWithTheNameLastAndBadLinesSkipped() {
         let jobs = SlurmJobs.parseSqueue(Self.squeue)
         #expect(Set(jobs.keys) == ["3", "9", "10", "11", "12", "13"])
-        #expect(jobs["3"] == SlurmJob(id: "3", state: "COMPLETED", reason: "None", nodes: "vm"))
-        #expect(jobs["10"] == SlurmJob(id: "10", state: "PENDING", reason: "Resources", nodes: ""))
-        #expect(jobs["12"]?.reason == "QOSMaxGRESPerUser")
+        #expect(jobs["3"] == SlurmJob(id: "3", state: "COMPLETED", reason: "None", nodes: "vm", name: "aiarts-T0001"))
+        #expect(jobs["10"] == SlurmJob(id: "10", state: "PENDING", reason: "Resources", nodes: "", name: "aiarts-T0043"))
+        #expect(jobs["12"]?.reason == "QOSMaxGRESPerUser" && jobs["12"]?.name == "a|name|with|bars")
+        // A job id handed out again after the cluster's state was reset names another job.
+        #expect(jobs["3"]?.canBe(task: "T0001") == true)
+        #expect(jobs["3"]?.canBe(task: "T0002") == false)
+        #expect(SlurmJob(id: "3", state: "RUNNING").canBe(task: "T0002"))  // no name: not known to differ
         #expect(jobs["9"]?.nodes == "vm")
     }
 
     @Test func scontrolShowJobReadsStateReasonNodesRestartsAndExitCode() throws {
         let job = try #require(SlurmJobs.parseScontrol(Self.cancelled))
-        #expect(job == SlurmJob(id: "9", state: "CANCELLED", reason: "None", nodes: "vm", restarts: 0, exitCode: "143:0"))
+        #expect(job == SlurmJob(id: "9", state: "CANCELLED", reason: "None", nodes: "vm", restarts: 0, exitCode: "143:0", name: "aiarts-T0042"))
         let pending = try #require(SlurmJobs.parseScontrol(Self.pending))
         #expect(pending.state == "PENDING" && pending.reason == "Resources" && pending.nodes == "")
         let requeued = try #require(SlurmJobs.parseScontrol(Self.requeued))
@@ -104,6 +108,9 @@ import Testing
         #expect(failed.0 == .failed && failed.2 == .exited(code: 1))
         #expect(!failed.1.isEmpty)
         #expect(end("FAILED", code: "2:0").2 == .exited(code: 2))
+        // A success record beside Slurm's FAILED is an earlier run's: Slurm's code stands.
+        let stale = end("FAILED", exit: .exited(code: 0), code: "1:0")
+        #expect(stale.0 == .failed && stale.2 == .exited(code: 1))
         #expect(SlurmTaskState.slurmExit("0:9") == .signaled(signal: 9, coreDumped: false))
         #expect(SlurmTaskState.slurmExit("junk") == .unknown)
     }

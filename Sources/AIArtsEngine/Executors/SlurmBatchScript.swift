@@ -110,7 +110,7 @@ struct SlurmBatchScript: Equatable {
             "if [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ]; then",
             "  # Requeued or preempted: continue from the last checkpoint, as `aiarts task resume` does.",
             "  echo \"aiarts: Slurm job $SLURM_JOB_ID restarted (restart $SLURM_RESTART_COUNT)\"",
-            "  \(q(aiarts)) --workspace \(q(workspace.path)) executor requeued \(q(taskID)) || exit 1",
+            "  \(q(aiarts)) --workspace \(q(workspace.path)) executor requeued \(q(taskID)) || { echo \"aiarts: the requeued job could not be pointed at its last checkpoint (above); aiarts task resume \(taskID) continues it\"; exit 1; }",
             "fi",
             "exec /bin/sh -c \(q(Supervisor.script)) \(Supervisor.marker) \"$folder/exit_status\" '' /bin/sh \"$folder/\(Self.runFileName)\"",
             "",

@@ -28,7 +28,7 @@ import Testing
         #expect(text.contains("aiarts-supervise \"$folder/exit_status\" '' /bin/sh \"$folder/slurm-run.sh\""))
         // A requeued job asks aiarts to point the run at the last checkpoint first.
         #expect(text.contains("if [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ]; then"))
-        #expect(text.contains("/opt/aiarts/bin/aiarts --workspace /shared/ws executor requeued T0001 || exit 1"))
+        #expect(text.contains("/opt/aiarts/bin/aiarts --workspace /shared/ws executor requeued T0001 || { echo \"aiarts: the requeued job could not be pointed at its last checkpoint (above); aiarts task resume T0001 continues it\"; exit 1; }"))
         // An earlier run's record goes first, so a requeue that fails before the trainer leaves none.
         let removed = try #require(text.range(of: "rm -f \"$folder/exit_status\""))
         #expect(removed.lowerBound < text.range(of: "SLURM_RESTART_COUNT")!.lowerBound)

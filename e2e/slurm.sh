@@ -128,9 +128,16 @@ t_requeue() {
     local j i
     j=$(job "$LONG")
     scontrol requeue "$j" || return 1
-    # A requeued job waits out a begin time (about two minutes); the test lets it go at once.
-    for i in $(seq 1 40); do [ "$(squeue -h -j "$j" -o %T)" = PENDING ] && break; sleep 0.25; done
-    scontrol update jobid="$j" starttime=now || return 1
+    # A requeued job waits out a begin time (about two minutes); the test lets it go at once, asking
+    # again while it is still completing (an update then is not applied).
+    local s=
+    for i in $(seq 1 160); do
+        s=$(squeue -h -j "$j" -o %T)
+        [ "$s" = PENDING ] && scontrol update jobid="$j" starttime=now 2>/dev/null
+        [ "$s" = RUNNING ] && [ "$i" -gt 1 ] && break
+        sleep 0.25
+    done
+    [ "$s" = RUNNING ] || { echo "job $j is $s 40 s after its requeue"; return 1; }
     wait_line "$W/tasks/$LONG/metrics.jsonl" '"type": *"resume".*"slurm requeue"' 40 || return 1
     wait_state "$LONG" running 30 || return 1
     grep -E "^aiarts: $LONG resumes from checkpoints/[^ ]+ \(epoch [0-9]+\) after a Slurm requeue \(restart 1\)$" "$W/tasks/$LONG/train.log" || return 1

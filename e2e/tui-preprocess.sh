@@ -23,7 +23,7 @@ demo() {
 check "the demo workspace has a detection dataset D0002" demo
 
 open_form() {
-    tm -f /dev/null new-session -d -s "$S" -x 140 -y 45 \
+    tm -f /dev/null new-session -d -s "$S" -x 140 -y 36 \
         "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' --workspace '$W' open; echo EXITED=\$?; sleep 30" &&
     wait_for "D0002" &&
     tm send-keys -t "$S" j && sleep 0.2 && tm send-keys -t "$S" Enter && wait_for "Files " &&

@@ -192,8 +192,21 @@ extension Workspace {
             guard let jobID = jobs[record.id] else { continue }
             var job = listed[jobID]
             if job == nil || job.map({ if case .ended = SlurmTaskState.of($0) { true } else { false } }) == true {
-                // Ended or gone from squeue: scontrol has the exit code; sacct remembers longer.
-                job = lookUpSlurmJob(jobID) ?? job
+                // Ended or gone from squeue: scontrol has the exit code; sacct remembers longer. A job
+                // neither knows is looked for once more a second later (a requeue in progress, a
+                // controller under load) before the task is taken as gone; one Slurm cannot be asked
+                // about stays as it is.
+                do {
+                    var found = try lookUpSlurmJob(jobID)
+                    if found == nil, job == nil {
+                        usleep(1_000_000)
+                        found = try lookUpSlurmJob(jobID)
+                    }
+                    job = found ?? job
+                } catch {
+                    log.warning("\(record.id): Slurm job \(jobID) not reconciled: \(error)")
+                    continue
+                }
             }
             // A reused id (the cluster's state was reset) names someone else's job: ours is gone.
             if let found = job, !found.canBe(task: record.id) { job = nil }
@@ -202,13 +215,15 @@ extension Workspace {
         return changed
     }
 
-    /// `scontrol show job`, else `sacct`: nil when Slurm has forgotten the job.
-    func lookUpSlurmJob(_ jobID: String) -> SlurmJob? {
-        if let out = try? slurm.result(.scontrol, ["show", "job", "-o", jobID]), out.code == 0, let job = SlurmJobs.parseScontrol(out.stdout) {
-            return job
-        }
-        if let out = try? slurm.result(.sacct, ["-n", "-P", "-X", "-j", jobID, "-o", "JobID,State,ExitCode,NodeList,Reason"]), out.code == 0 {
-            return SlurmJobs.parseSacct(out.stdout, id: jobID)
+    /// `scontrol show job`, else `sacct`: nil when Slurm has forgotten the job (scontrol says the id
+    /// is invalid and sacct has nothing); throws when Slurm cannot be asked.
+    func lookUpSlurmJob(_ jobID: String) throws -> SlurmJob? {
+        let out = try slurm.result(.scontrol, ["show", "job", "-o", jobID], timeout: 10)
+        if out.code == 0, let job = SlurmJobs.parseScontrol(out.stdout) { return job }
+        guard out.stderr.contains("Invalid job id") else { throw SlurmCommands.failure(.scontrol, out) }
+        if let acct = try? slurm.result(.sacct, ["-n", "-P", "-X", "-j", jobID, "-o", "JobID,State,ExitCode,NodeList,Reason"], timeout: 10),
+           acct.code == 0 {
+            return SlurmJobs.parseSacct(acct.stdout, id: jobID)
         }
         return nil
     }

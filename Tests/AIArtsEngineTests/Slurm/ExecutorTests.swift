@@ -21,7 +21,7 @@ import Testing
                 // sbatch: logs its arguments, prints the next job id.
                 .sbatch: #"d=$(dirname "$0"); echo "$@" >> "$d/sbatch.log"; n=$(cat "$d/next" 2>/dev/null || echo 42); echo $((n + 1)) > "$d/next"; echo "$n""#,
                 .squeue: #"d=$(dirname "$0"); echo "$@" >> "$d/squeue.log"; cat "$d/squeue.out" 2>/dev/null; cat "$d/squeue.err" >&2 2>/dev/null; exit $(cat "$d/squeue.rc" 2>/dev/null || echo 0)"#,
-                .scontrol: #"d=$(dirname "$0"); echo "$@" >> "$d/scontrol.log"; if [ -f "$d/scontrol.out" ]; then cat "$d/scontrol.out"; else echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; fi"#,
+                .scontrol: #"d=$(dirname "$0"); echo "$@" >> "$d/scontrol.log"; if [ -f "$d/scontrol.fail" ]; then cat "$d/scontrol.fail" >&2; exit 1; fi; if [ -f "$d/scontrol.out" ]; then cat "$d/scontrol.out"; else echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; fi"#,
                 // scancel: the job is then listed as cancelled.
                 .scancel: #"d=$(dirname "$0"); echo "$@" >> "$d/scancel.log"; sed -i "s/^$1|[A-Z]*|/$1|CANCELLED|/" "$d/squeue.out""#,
                 .sacct: #"echo "Slurm accounting storage is disabled" >&2; exit 1"#,
@@ -141,9 +141,15 @@ import Testing
         try s.set("squeue.rc", "1")
         #expect(try s.ws.refreshTasks() == [])
         #expect(try s.ws.task(task.id).taskStatus == .pending)
-        // A job id the cluster handed out again (its state was reset) is another job: this one is gone.
+        // squeue answers without the job, and scontrol cannot be asked: it stays as it was.
         try FileManager.default.removeItem(at: s.bin.appendingPathComponent("squeue.err"))
         try s.set("squeue.rc", "0")
+        try s.set("squeue.out", "")
+        try s.set("scontrol.fail", "scontrol: error: Socket timed out on send/recv operation\n")
+        #expect(try s.ws.refreshTasks() == [])
+        #expect(try s.ws.task(task.id).taskStatus == .pending)
+        try FileManager.default.removeItem(at: s.bin.appendingPathComponent("scontrol.fail"))
+        // A job id the cluster handed out again (its state was reset) is another job: this one is gone.
         try s.set("squeue.out", "42|RUNNING|None|node1|someone-else\n")
         try s.ws.refreshTasks()
         let gone = try s.ws.task(task.id)

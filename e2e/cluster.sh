@@ -14,23 +14,17 @@ T=$(mktemp -d)
 source e2e/lib.sh
 W=$T/ws
 aiarts() { "$BIN" --workspace "$W" "$@"; }
-STARTED=
 BYHAND=
 SERVER=
 
-if ! scripts/slurm-local.sh status >/dev/null 2>&1; then
-    if ! scripts/slurm-local.sh up >"$T/up.out" 2>&1; then
-        echo "cluster: skipped: the test cluster could not be started: $(tail -1 "$T/up.out")"
-        rm -rf "$T"
-        exit 0
-    fi
-    STARTED=1
+if ! slurm_up; then
+    echo "cluster: skipped: the test cluster could not be started: $(tail -1 "$T/slurm-up.out")"
+    rm -rf "$T"
+    exit 0
 fi
-[ -e /etc/slurm/slurm.conf ] || eval "$(scripts/slurm-local.sh env)"
 trap '[ -n "$BYHAND" ] && scancel "$BYHAND" 2>/dev/null; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null;
       stop_running_tasks "$BIN" "$W";
-      for t in $(aiarts task list --json 2>/dev/null | python3 -c "import json,sys; print(\" \".join(t[\"id\"] for t in json.load(sys.stdin) if t[\"state\"] == \"pending\"))" 2>/dev/null); do aiarts task stop "$t" >/dev/null 2>&1; done;
-      [ -n "$STARTED" ] && scripts/slurm-local.sh down >/dev/null 2>&1; rm -rf "$T"' EXIT
+      [ -n "$SLURM_STARTED" ] && scripts/slurm-local.sh down >/dev/null 2>&1; rm -rf "$T"' EXIT
 
 NODE=$(scontrol show node -o | sed -n 's/^NodeName=\([^ ]*\).*/\1/p' | head -1)
 CPUS=$(scontrol show node -o | sed -n 's/.* CPUTot=\([0-9]*\).*/\1/p' | head -1)

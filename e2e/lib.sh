@@ -48,9 +48,22 @@ wait_gone() {
 stop_running_tasks() {
     local id
     for id in $("$1" --workspace "$2" task list --json 2>/dev/null |
-                python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(sys.stdin) if t["state"] in ("running", "paused", "starting", "waiting_gpu", "stopping")))' 2>/dev/null); do
+                python3 -c 'import json,sys; print(" ".join(t["id"] for t in json.load(sys.stdin) if t["state"] in ("running", "paused", "starting", "waiting_gpu", "stopping", "pending")))' 2>/dev/null); do
         "$1" --workspace "$2" task stop "$id" >/dev/null 2>&1
     done
+}
+
+# Makes sure the one-node test Slurm answers (scripts/slurm-local.sh): starts it unless one does, and
+# then sets SLURM_STARTED=1 so the caller's EXIT trap runs `scripts/slurm-local.sh down`; names the
+# cluster's slurm.conf for the client programs where /etc/slurm has none. Returns 1, with the reason in
+# $T/slurm-up.out, when it cannot be started (the caller skips).
+SLURM_STARTED=
+slurm_up() {
+    if ! scripts/slurm-local.sh status >/dev/null 2>&1; then
+        scripts/slurm-local.sh up >"$T/slurm-up.out" 2>&1 || return 1
+        SLURM_STARTED=1
+    fi
+    [ -e /etc/slurm/slurm.conf ] || eval "$(scripts/slurm-local.sh env)"
 }
 
 # Starts `BIN --workspace W serve ARGS…` in the background (start_server BIN W ARGS…) and waits until

@@ -14,22 +14,15 @@ T=$(mktemp -d)
 source e2e/lib.sh
 W=$T/ws
 aiarts() { "$BIN" --workspace "$W" "$@"; }
-STARTED=
 BLOCKER=
 
-if ! scripts/slurm-local.sh status >/dev/null 2>&1; then
-    if ! scripts/slurm-local.sh up >"$T/up.out" 2>&1; then
-        echo "slurm: skipped: the test cluster could not be started: $(tail -1 "$T/up.out")"
-        rm -rf "$T"
-        exit 0
-    fi
-    STARTED=1
+if ! slurm_up; then
+    echo "slurm: skipped: the test cluster could not be started: $(tail -1 "$T/slurm-up.out")"
+    rm -rf "$T"
+    exit 0
 fi
-# Without /etc/slurm/slurm.conf, the client programs (and aiarts) need the cluster's file named.
-[ -e /etc/slurm/slurm.conf ] || eval "$(scripts/slurm-local.sh env)"
 trap '[ -n "$BLOCKER" ] && scancel "$BLOCKER" 2>/dev/null; stop_running_tasks "$BIN" "$W";
-      for t in $(aiarts task list --json 2>/dev/null | python3 -c "import json,sys; print(\" \".join(t[\"id\"] for t in json.load(sys.stdin) if t[\"state\"] == \"pending\"))" 2>/dev/null); do aiarts task stop "$t" >/dev/null 2>&1; done;
-      [ -n "$STARTED" ] && scripts/slurm-local.sh down >/dev/null 2>&1; rm -rf "$T"' EXIT
+      [ -n "$SLURM_STARTED" ] && scripts/slurm-local.sh down >/dev/null 2>&1; rm -rf "$T"' EXIT
 
 state() { aiarts task show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 message() { aiarts task show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["message"])'; }
@@ -115,12 +108,7 @@ t_pause() {
     aiarts task continue "$LONG" || return 1
     [ "$(squeue -h -j "$j" -o %T)" = RUNNING ] && [ "$(state "$LONG")" = running ]
 }
-if aiarts task pause --help >/dev/null 2>&1; then
-    check "task pause / continue of a task on Slurm are scontrol suspend / resume" t_pause
-else
-    aiarts task start "$LONG" --on e2e >/dev/null
-    echo "skip task pause on Slurm: this aiarts has no task pause"
-fi
+check "task pause / continue of a task on Slurm are scontrol suspend / resume" t_pause
 
 t_requeue() {
     wait_state "$LONG" running 30 || return 1

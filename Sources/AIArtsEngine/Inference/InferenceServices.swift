@@ -234,20 +234,14 @@ extension Workspace {
             try service.update(db)
             return service.identity
         }
-        let statusFile = inferenceServiceFolder(current.id).appendingPathComponent("exit_status")
-        var status = ExitStatus.unknown
-        if let identity {
-            do {
-                status = try DetachedProcess.stop(identity, grace: grace, exitStatusFile: statusFile).status
-            } catch .notRunning {
-                status = ExitWatcher.status(afterExitOf: identity, exitStatusFile: statusFile)
-            } catch {
-                throw AIArtsError(.io, "could not stop \(current.id): \(error)")
-            }
-        }
         // Anything of it outside its group (a worker that left it) goes too.
-        let leftovers = ProcessScan.members(marker: "\(Self.serviceMarkerName)=\(serviceMarkerValue(current.id))")
-        if !leftovers.isEmpty { DetachedProcess.terminate(leftovers.map(\.identity), grace: .seconds(2)) }
+        let status: ExitStatus
+        do {
+            status = try DetachedProcess.stop(identity, marker: "\(Self.serviceMarkerName)=\(serviceMarkerValue(current.id))", grace: grace,
+                                              exitStatusFile: inferenceServiceFolder(current.id).appendingPathComponent("exit_status"))
+        } catch {
+            throw AIArtsError(.io, "could not stop \(current.id): \(error)")
+        }
         _ = try recordServiceEnd(current.id, status: status)
         return try inferenceService(current.id)
     }

@@ -233,12 +233,8 @@ extension Workspace {
         try requireWritable("model jobs are recorded in the database")
         let job = try modelJob(id)
         if !job.state.isEnded, let pid = job.pid, let start = job.startTime {
-            let identity = ProcessIdentity(pid: pid, startTime: UInt64(clamping: start))
-            if identity.isAlive {
-                _ = try? DetachedProcess.stop(identity, grace: .seconds(5), exitStatusFile: modelJobFolder(id).appendingPathComponent("exit_status"))
-            }
-            let left = ProcessScan.members(marker: modelJobMarker(id))
-            DetachedProcess.terminate(left.map { ProcessIdentity(pid: $0.pid, startTime: $0.startTime) }, grace: .seconds(2))
+            _ = try? DetachedProcess.stop(ProcessIdentity(pid: pid, startTime: UInt64(clamping: start)), marker: modelJobMarker(id),
+                                          grace: .seconds(5), exitStatusFile: modelJobFolder(id).appendingPathComponent("exit_status"))
         }
         _ = try store.pool.write { db in try ModelJobRecord.deleteOne(db, key: id) }
         try? FileManager.default.removeItem(at: modelJobFolder(id))

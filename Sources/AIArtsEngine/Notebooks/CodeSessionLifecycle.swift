@@ -121,19 +121,14 @@ extension Workspace {
             try session.update(db)
             return session.identity
         }
-        let statusFile = codeSessionFolder(current.id).appendingPathComponent("exit_status")
-        var status = ExitStatus.unknown
-        if let identity {
-            do {
-                status = try DetachedProcess.stop(identity, grace: grace, exitStatusFile: statusFile).status
-            } catch .notRunning {
-                status = ExitWatcher.status(afterExitOf: identity, exitStatusFile: statusFile)
-            } catch {
-                throw AIArtsError(.io, "could not stop \(current.id): \(error)")
-            }
+        // Kernels run in their own process groups: they carry the session's marker.
+        let status: ExitStatus
+        do {
+            status = try DetachedProcess.stop(identity, marker: "\(Self.codeMarkerName)=\(codeMarkerValue(current.id))", grace: grace,
+                                              exitStatusFile: codeSessionFolder(current.id).appendingPathComponent("exit_status"))
+        } catch {
+            throw AIArtsError(.io, "could not stop \(current.id): \(error)")
         }
-        let leftovers = ProcessScan.members(marker: "\(Self.codeMarkerName)=\(codeMarkerValue(current.id))")
-        if !leftovers.isEmpty { DetachedProcess.terminate(leftovers.map(\.identity), grace: .seconds(2)) }
         try recordCodeSessionEnd(current.id, status: status)
         log.info("\(current.id): stopped")
         return try codeSession(current.id)

@@ -59,3 +59,24 @@ extension DetachedProcess {
         }
     }
 }
+
+extension DetachedProcess {
+    /// Stops a detached record's process (services, notebook sessions, model jobs) with `stop`, then
+    /// every process still carrying `marker` in its environment: workers or kernels that left its
+    /// group. One already gone gives the status it left; `identity` nil (never launched) ends only
+    /// the marked processes. Blocks like `stop`.
+    public static func stop(_ identity: ProcessIdentity?, marker: String, grace: Duration,
+                            exitStatusFile: URL) throws(RunnerError) -> ExitStatus {
+        var status = ExitStatus.unknown
+        if let identity {
+            do throws(RunnerError) {
+                status = try stop(identity, grace: grace, exitStatusFile: exitStatusFile).status
+            } catch .notRunning {
+                status = ExitWatcher.status(afterExitOf: identity, exitStatusFile: exitStatusFile)
+            }
+        }
+        let leftovers = ProcessScan.members(marker: marker)
+        if !leftovers.isEmpty { _ = terminate(leftovers.map(\.identity), grace: .seconds(2)) }
+        return status
+    }
+}

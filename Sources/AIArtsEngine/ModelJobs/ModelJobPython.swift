@@ -36,7 +36,7 @@ extension Workspace {
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         process.environment = environment
         let log = folder.appendingPathComponent("job.log")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try? FileHandle(forWritingTo: log)
         _ = try? handle?.seekToEnd()
         if let handle { process.standardOutput = handle; process.standardError = handle }

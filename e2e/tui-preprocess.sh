@@ -77,7 +77,7 @@ listed() {
 check "back on Home the new dataset D0003 is in the Datasets list" listed
 
 add_copies() {
-    tm send-keys -t "$S" j && sleep 0.3 && tm send-keys -t "$S" Enter && wait_for "D0003 turned" &&
+    tm send-keys -t "$S" j && sleep 0.3 && tm send-keys -t "$S" Enter && wait_for "D0003 turned" && wait_for "Files 200/200" &&
     tm send-keys -t "$S" p && wait_for "Preprocess" &&
     tm send-keys -t "$S" -l "flip_h" && WAIT_TENTHS=100 wait_for "after: flip_h" && wait_gone "decoding…" &&
     tm send-keys -t "$S" Tab && tm send-keys -t "$S" Tab && tm send-keys -t "$S" Right &&
